@@ -1,0 +1,36 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * Resolver types for each subgraph, typed from its own SDL with entity mappers, so a resolver for a
+ * field that is not in the SDL fails typecheck instead of being dropped by buildSubgraphSchema.
+ * `pnpm codegen` writes them; `pnpm codegen:check` fails when a committed file is stale.
+ */
+const subgraphs: Record<string, { mappers: Record<string, string> }> = {
+  user: { mappers: { User: '../entities.ts#UserEntity' } },
+  vendor: { mappers: { Vendor: '../entities.ts#VendorEntity', User: '../entities.ts#UserReference' } },
+};
+
+const config: CodegenConfig = {
+  overwrite: true,
+  generates: Object.fromEntries(
+    Object.entries(subgraphs).map(([name, { mappers }]) => [
+      `subgraphs/${name}/src/generated/resolvers.ts`,
+      {
+        schema: `subgraphs/${name}/src/schema.graphql`,
+        plugins: ['typescript', 'typescript-resolvers'],
+        config: {
+          federation: true,
+          useIndexSignature: true,
+          useTypeImports: true,
+          enumsAsTypes: true,
+          contextType: '../context.ts#RequestContext',
+          mappers,
+          scalars: { DateTime: 'Date' },
+          mapperTypeSuffix: '',
+        },
+      },
+    ]),
+  ),
+};
+
+export default config;

@@ -1,0 +1,51 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Every client-facing error code, with what it means to a client. This is the one registry:
+ * subgraphs and the gateway raise only these, and README's error table is checked against it.
+ */
+export const errorCodes = {
+  UNAUTHENTICATED: { httpStatus: 401, description: 'No valid session: sign in, or refresh the access token.' },
+  FORBIDDEN: { httpStatus: 403, description: 'Signed in, but not allowed to do this to this object.' },
+  NOT_FOUND: { httpStatus: 404, description: 'The object does not exist, or is not visible to the viewer.' },
+  BAD_USER_INPUT: {
+    httpStatus: 400,
+    description: 'An argument is invalid; `extensions.fields` maps each bad field to what was expected.',
+  },
+  CONFLICT: { httpStatus: 409, description: 'The change clashes with existing data (a taken email or username).' },
+  RATE_LIMITED: { httpStatus: 429, description: 'Too many requests; `extensions.retryAfterMs` says when to retry.' },
+  INTERNAL_SERVER_ERROR: {
+    httpStatus: 500,
+    description: 'An unexpected failure; the message is masked and `extensions.requestId` identifies it in logs.',
+  },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Field name to a sentence saying what was expected, for `BAD_USER_INPUT`. */
+export type FieldProblems = Record<string, string>;
+
+/** Builds a client-facing error carrying a registered code. */
+export function clientError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export const unauthenticated = (message = 'You must be signed in to do this.') =>
+  clientError('UNAUTHENTICATED', message);
+export const forbidden = (message = 'You are not allowed to do this.') => clientError('FORBIDDEN', message);
+export const notFound = (what: string) => clientError('NOT_FOUND', `${what} was not found.`);
+export const conflict = (message: string, fields: FieldProblems = {}) => clientError('CONFLICT', message, { fields });
+
+/** One error naming every bad field at once, so a form can show them all. */
+export function badUserInput(fields: FieldProblems): GraphQLError {
+  const names = Object.keys(fields);
+  const summary = names.map((name) => `${name}: ${fields[name]}`).join('; ');
+  return clientError('BAD_USER_INPUT', `Invalid input. ${summary}`, { fields });
+}
+
+/** True when the error carries one of the registered client codes (and may reach clients as it is). */
+export function isClientError(error: unknown): error is GraphQLError {
+  if (!(error instanceof GraphQLError)) return false;
+  const code = error.extensions?.['code'];
+  return typeof code === 'string' && code in errorCodes && code !== 'INTERNAL_SERVER_ERROR';
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
+import { errorCodes, type ErrorCode } from '@curbside/errors';
+
+/** Largest request body read before answering 413: 2 MiB. */
+export const defaultBodyLimitBytes = 2 * 1024 * 1024;
+
+export class BodyTooLargeError extends Error {
+  readonly limitBytes: number;
+  constructor(limitBytes: number) {
+    super(`Request body exceeds ${limitBytes} bytes.`);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** Reads the whole request body, refusing past `limitBytes` without buffering the rest. */
+export async function readBody(req: IncomingMessage, limitBytes = defaultBodyLimitBytes): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limitBytes) throw new BodyTooLargeError(limitBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw new BodyTooLargeError(limitBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-request-id` when it is a sane token, otherwise a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+}
+
+/** Copies Node's request headers into Apollo's HeaderMap (lower-cased, multi-values joined). */
+export function headerMapOf(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+/**
+ * Turns a Node request into Apollo's transport-neutral request. The body is parsed here only when it
+ * is JSON; Apollo itself answers 400 for other content types (CSRF prevention relies on that).
+ */
+export function toGraphQLRequest(req: IncomingMessage, rawBody: Buffer): HTTPGraphQLRequest {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers = headerMapOf(req);
+  let body: unknown = undefined;
+  if (rawBody.length > 0 && (headers.get('content-type') ?? '').includes('json')) {
+    body = JSON.parse(rawBody.toString('utf8'));
+  }
+  return { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
+}
+
+/** Writes Apollo's response, streaming it when it is incremental (multipart). */
+export async function writeGraphQLResponse(
+  res: ServerResponse,
+  response: HTTPGraphQLResponse,
+  extraHeaders: Record<string, string> = {},
+): Promise<void> {
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** Sends a JSON body with the given status. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** A GraphQL-shaped error response (`{ errors: [...] }`) with the HTTP status registered for its code. */
+export function sendGraphQLError(
+  res: ServerResponse,
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
+  sendJson(res, errorCodes[code].httpStatus, { errors: [{ message, extensions: { ...extensions, code } }] }, headers);
+}
+
+/** Listens on `port` (0 lets the OS choose) and resolves with the port actually bound. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting connections, lets in-flight requests finish, and closes idle keep-alive sockets. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/** Serves a JWKS document; verifiers may cache it for 5 minutes. */
+export function sendJwks(res: ServerResponse, jwks: unknown): void {
+  sendJson(res, 200, jwks, { 'cache-control': 'public, max-age=300' });
+}

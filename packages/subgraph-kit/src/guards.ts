@@ -1,0 +1,27 @@
+import type { Viewer } from '@curbside/auth';
+import { badUserInput, forbidden, unauthenticated } from '@curbside/errors';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
+
+/** An `ID` argument that must be a UUID; anything else cannot name a row, so it is a client error. */
+export function checkId(id: string, argument = 'id'): string {
+  if (!isUuid(id)) throw badUserInput({ [argument]: `expected a UUID, got ${JSON.stringify(id)}` });
+  return id.toLowerCase();
+}
+
+/** The signed-in viewer, or `UNAUTHENTICATED`. */
+export function requireViewer(viewer: Viewer | null): Viewer {
+  if (!viewer) throw unauthenticated();
+  return viewer;
+}
+
+/** Passes for the owner and for admins; anyone else gets `FORBIDDEN`. */
+export function requireOwnerOrAdmin(viewer: Viewer | null, ownerId: string): Viewer {
+  const signedIn = requireViewer(viewer);
+  if (signedIn.userId !== ownerId && signedIn.role !== 'ADMIN') throw forbidden();
+  return signedIn;
+}

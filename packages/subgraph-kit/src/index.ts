@@ -1,0 +1,16 @@
+export { createSubgraphServer, type BaseRequestContext, type Route, type SubgraphServer } from './server.ts';
+export { openOrm, migrateDatabase, type OpenOrmOptions, type Orm } from './orm.ts';
+export { ensureDatabase, databaseUrl, dropDatabasesWithPrefix, defaultPostgresUrl } from './database.ts';
+export { OutboxEvent, outboxTableSql, recordEvent, type OutboxEventEntity } from './outbox.ts';
+export {
+  checkPageSize,
+  decodeCursor,
+  encodeCursor,
+  toConnection,
+  maxPageSize,
+  type Connection,
+  type Cursor,
+} from './pagination.ts';
+export { makeErrorFormatter } from './errors.ts';
+export { dateTimeScalar } from './scalars.ts';
+export { checkId, isUuid, requireOwnerOrAdmin, requireViewer } from './guards.ts';

@@ -1,0 +1,53 @@
+import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Constructor } from '@mikro-orm/core';
+import type { Migration } from '@mikro-orm/migrations';
+
+export type { EntityManager };
+export type Orm = MikroORM;
+
+export interface OpenOrmOptions {
+  /** `postgres://` URL of this subgraph's own database. */
+  databaseUrl: string;
+  entities: NonNullable<Options['entities']>;
+  /** Committed migrations, oldest first. */
+  migrations: { name: string; class: Constructor<Migration> }[];
+  /** Called with every SQL statement sent; tests count queries with it. */
+  onQuery?: (sql: string) => void;
+  /** Largest number of pooled connections. Default 10. */
+  poolSize?: number;
+}
+
+/** Opens the ORM on a subgraph's database and applies pending migrations. */
+export async function openOrm(options: OpenOrmOptions): Promise<MikroORM> {
+  const { onQuery } = options;
+  const orm = await MikroORM.init({
+    clientUrl: options.databaseUrl,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: options.poolSize ?? 10 },
+    // The identity map must never leak between requests: each request forks its own EntityManager.
+    allowGlobalContext: false,
+    ...(onQuery ? { onQuery: (sql: string) => (onQuery(sql), sql) } : {}),
+  });
+  await orm.migrator.up();
+  return orm;
+}
+
+/** Applies pending migrations and closes, for `pnpm migrate`. Returns the names applied. */
+export async function migrateDatabase(options: Omit<OpenOrmOptions, 'onQuery'>): Promise<string[]> {
+  const orm = await MikroORM.init({
+    clientUrl: options.databaseUrl,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: options.migrations, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: 1 },
+  });
+  try {
+    const applied = await orm.migrator.up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await orm.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type EntityManager, type InferEntity } from '@mikro-orm/core';
+import { parseDomainEvent, type DomainEventName, type DomainEventPayload } from '@curbside/events';
+
+/**
+ * The transactional outbox: one row per domain event, written in the same transaction as the change
+ * it describes, so an event exists exactly when its change was committed. A relay moves rows to the
+ * queues later (`sentAt` marks the ones it has handed over).
+ */
+export const OutboxEvent = defineEntity({
+  name: 'OutboxEvent',
+  tableName: 'outbox_event',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string(),
+    payload: p.json<Record<string, unknown>>(),
+    occurredAt: p.datetime(),
+    sentAt: p.datetime().nullable(),
+  },
+});
+export type OutboxEventEntity = InferEntity<typeof OutboxEvent>;
+
+/** DDL for the outbox table, shared by every subgraph's first migration. */
+export const outboxTableSql = [
+  `create table "outbox_event" (
+    "id" uuid primary key,
+    "name" varchar(100) not null,
+    "payload" jsonb not null,
+    "occurred_at" timestamptz not null,
+    "sent_at" timestamptz null
+  )`,
+  `create index "outbox_event_unsent_idx" on "outbox_event" ("occurred_at") where "sent_at" is null`,
+];
+
+/**
+ * Records a domain event in the outbox of `em`'s database. It is persisted by the same flush (and so the
+ * same transaction) as the entities changed with it. The payload is validated against its declared schema.
+ */
+export function recordEvent<Name extends DomainEventName>(
+  em: EntityManager,
+  name: Name,
+  payload: DomainEventPayload<Name>,
+): void {
+  const validPayload = parseDomainEvent(name, payload) as Record<string, unknown>;
+  em.create(OutboxEvent, { id: randomUUID(), name, payload: validPayload, occurredAt: new Date(), sentAt: null });
+}

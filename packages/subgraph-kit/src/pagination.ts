@@ -1,0 +1,48 @@
+import { badUserInput } from '@curbside/errors';
+
+/** Largest page a connection field returns. */
+export const maxPageSize = 100;
+
+/** Position of a row in a newest-first list: its creation time, with its id to break ties. */
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
+}
+
+/** Parses an `after` argument; a cursor not made by `encodeCursor` is `BAD_USER_INPUT`. */
+export function decodeCursor(value: string, argument = 'after'): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
+      const createdAt = new Date(parsed[0]);
+      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parsed[1] };
+    }
+  } catch {
+    // fall through to the input error
+  }
+  throw badUserInput({ [argument]: 'expected a cursor returned by this connection' });
+}
+
+/** Checks a `first` argument: 1 to `maxPageSize`. */
+export function checkPageSize(first: number, argument = 'first'): number {
+  if (!Number.isInteger(first) || first < 1 || first > maxPageSize) {
+    throw badUserInput({ [argument]: `expected an integer from 1 to ${maxPageSize}, got ${first}` });
+  }
+  return first;
+}
+
+export interface Connection<Node> {
+  edges: { cursor: string; node: Node }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Builds a connection from up to `first + 1` rows fetched newest first (the extra one says there is more). */
+export function toConnection<Node extends Cursor>(rows: Node[], first: number): Connection<Node> {
+  const page = rows.slice(0, first);
+  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+}

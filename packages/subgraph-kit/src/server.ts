@@ -1,0 +1,155 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '@curbside/service';
+import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
+import {
+  BodyTooLargeError,
+  closeServer,
+  listen,
+  readBody,
+  requestIdOf,
+  sendGraphQLError,
+  sendJson,
+  toGraphQLRequest,
+  writeGraphQLResponse,
+} from '@curbside/http';
+import { isClientError } from '@curbside/errors';
+import { makeErrorFormatter } from './errors.ts';
+
+/** What every subgraph resolver gets, before the subgraph adds its own loaders. */
+export interface BaseRequestContext {
+  /** A fork of the ORM's EntityManager for this request alone. */
+  em: EntityManager;
+  /** The caller proven by its access token; null when anonymous. */
+  viewer: Viewer | null;
+  requestId: string;
+  logger: Logger;
+}
+
+/** A plain HTTP route beside /graphql (for example the JWKS document). */
+export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface SubgraphServerOptions<Context extends BaseRequestContext> {
+  name: string;
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  verifyAccessToken: AccessTokenVerifier;
+  logger: Logger;
+  /** Adds per-request state (DataLoaders) to the base context. */
+  createContext: (base: BaseRequestContext) => Context;
+  /** Extra routes by exact path. */
+  routes?: Record<string, Route>;
+}
+
+export interface SubgraphServer {
+  /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops accepting, drains in-flight requests and stops Apollo; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Serves one subgraph's schema over HTTP: POST/GET /graphql, /health, /ready and extra routes. */
+export async function createSubgraphServer<Context extends BaseRequestContext>(
+  options: SubgraphServerOptions<Context>,
+): Promise<SubgraphServer> {
+  const { orm, logger, verifyAccessToken } = options;
+  const attachRequestId: ApolloServerPlugin<Context> = {
+    async requestDidStart({ contextValue }) {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR') {
+              (error.extensions as Record<string, unknown>)['requestId'] = contextValue.requestId;
+            }
+          }
+        },
+      };
+    },
+  };
+  const apollo = new ApolloServer<Context>({
+    schema: options.schema,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: makeErrorFormatter(logger),
+    plugins: [ApolloServerPluginLandingPageDisabled(), attachRequestId],
+  });
+  await apollo.start();
+
+  const routes: Record<string, Route> = {
+    '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }),
+    '/ready': async (_req, res) => {
+      const database = await orm.checkConnection();
+      sendJson(res, database.ok ? 200 : 503, { ready: database.ok, service: options.name });
+    },
+    ...options.routes,
+  };
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    let viewer: Viewer | null;
+    try {
+      viewer = await viewerFromHeader(req.headers.authorization, verifyAccessToken);
+    } catch (error) {
+      const message = isClientError(error) ? error.message : 'The access token is invalid.';
+      sendGraphQLError(res, 'UNAUTHENTICATED', message, {}, { 'x-request-id': requestId });
+      return;
+    }
+    const rawBody = await readBody(req);
+    let httpGraphQLRequest;
+    try {
+      httpGraphQLRequest = toGraphQLRequest(req, rawBody);
+    } catch {
+      sendJson(res, 400, { errors: [{ message: 'The body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () =>
+        options.createContext({
+          em: orm.em.fork(),
+          viewer,
+          requestId,
+          logger: logger.child({ requestId }),
+        }),
+    });
+    await writeGraphQLResponse(res, response, { 'x-request-id': requestId });
+  }
+
+  const server = createServer(async (req, res) => {
+    const requestId = requestIdOf(req);
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    try {
+      if (path === '/graphql') return await handleGraphQL(req, res, requestId);
+      const route = routes[path];
+      if (route) return await route(req, res);
+      sendJson(res, 404, { error: 'not found' });
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        sendJson(res, 413, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+      logger.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) sendGraphQLError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error.', { requestId });
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 65_000; // longer than the gateway's pooled-socket idle time, so it never reuses a closing socket
+
+  let closing: Promise<void> | undefined;
+  return {
+    async listen(port, host = '127.0.0.1') {
+      const bound = await listen(server, port, host);
+      return `http://${host.includes(':') ? `[${host}]` : host}:${bound}/graphql`;
+    },
+    close() {
+      closing ??= (async () => {
+        await closeServer(server);
+        await apollo.stop();
+      })();
+      return closing;
+    },
+  };
+}

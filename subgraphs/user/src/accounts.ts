@@ -1,0 +1,184 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput, conflict, unauthenticated, type FieldProblems } from '@curbside/errors';
+import { recordEvent } from '@curbside/subgraph-kit';
+import { RefreshToken, User, type UserEntity } from './entities.ts';
+import type { TokenIssuer } from './signing-keys.ts';
+
+/** OWASP's argon2id baseline: 19 MiB memory, 2 passes, 1 lane. */
+const argon2Options = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+/** How long a refresh token may wait to be used: 30 days. */
+const refreshTokenLifetimeMs = 30 * 24 * 60 * 60 * 1000;
+
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const usernamePattern = /^[a-z0-9_]{3,30}$/;
+const minPasswordLength = 10;
+/** Longer passwords only cost hashing time; refuse them rather than let one request burn a core. */
+const maxPasswordLength = 256;
+
+export interface AuthPayload {
+  accessToken: string;
+  refreshToken: string;
+  accessTokenExpiresAt: Date;
+  user: UserEntity;
+}
+
+export interface RegisterInput {
+  email: string;
+  username: string;
+  password: string;
+  displayName: string;
+}
+
+function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** A hash to verify against when the login names nobody, so the answer takes as long either way. */
+let decoyHash: Promise<string> | undefined;
+
+function checkRegistration(input: RegisterInput): RegisterInput {
+  const problems: FieldProblems = {};
+  const email = input.email.trim().toLowerCase();
+  const displayName = input.displayName.trim();
+  if (!emailPattern.test(email) || email.length > 320) problems['email'] = 'expected an email address such as ana@example.com';
+  if (!usernamePattern.test(input.username)) {
+    problems['username'] = 'expected 3 to 30 characters of lower-case a-z, 0-9 and _';
+  }
+  if (input.password.length < minPasswordLength) {
+    problems['password'] = `expected at least ${minPasswordLength} characters`;
+  } else if (input.password.length > maxPasswordLength) {
+    problems['password'] = `expected at most ${maxPasswordLength} characters`;
+  }
+  if (displayName.length < 1 || displayName.length > 100) problems['displayName'] = 'expected 1 to 100 characters';
+  if (Object.keys(problems).length > 0) throw badUserInput(problems);
+  return { email, username: input.username, password: input.password, displayName };
+}
+
+/** The account service: every way a session begins, continues or ends. */
+export function makeAccounts(issuer: TokenIssuer) {
+  /** Creates a refresh token in `familyId` (persisted with the caller's next flush) and the access token. */
+  async function startSession(em: EntityManager, user: UserEntity, familyId: string): Promise<AuthPayload> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    const now = new Date();
+    em.create(RefreshToken, {
+      id: randomUUID(),
+      familyId,
+      userId: user.id,
+      tokenHash: hashRefreshToken(refreshToken),
+      expiresAt: new Date(now.getTime() + refreshTokenLifetimeMs),
+      usedAt: null,
+      revokedAt: null,
+      createdAt: now,
+    });
+    const access = await issuer.issueAccessToken({ userId: user.id, role: user.role, sessionId: familyId });
+    return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, user };
+  }
+
+  async function revokeFamily(em: EntityManager, familyId: string): Promise<number> {
+    return em.nativeUpdate(RefreshToken, { familyId, revokedAt: null }, { revokedAt: new Date() });
+  }
+
+  return {
+    async register(em: EntityManager, rawInput: RegisterInput): Promise<AuthPayload> {
+      const input = checkRegistration(rawInput);
+      const taken = await em.find(User, { $or: [{ email: input.email }, { username: input.username }] });
+      const problems: FieldProblems = {};
+      if (taken.some((user) => user.email === input.email)) problems['email'] = 'this email is already registered';
+      if (taken.some((user) => user.username === input.username)) problems['username'] = 'this username is taken';
+      if (Object.keys(problems).length > 0) throw conflict('An account with these details already exists.', problems);
+
+      const now = new Date();
+      const user = em.create(User, {
+        id: randomUUID(),
+        email: input.email,
+        username: input.username,
+        displayName: input.displayName,
+        bio: null,
+        passwordHash: await hash(input.password, argon2Options),
+        role: 'USER',
+        createdAt: now,
+        updatedAt: now,
+      });
+      recordEvent(em, 'user.registered', { userId: user.id, username: user.username, displayName: user.displayName });
+      const payload = await startSession(em, user, randomUUID());
+      try {
+        await em.flush();
+      } catch (error) {
+        // Two registrations raced past the check above; the unique index decided, nothing was written.
+        if (error instanceof UniqueConstraintViolationException) {
+          const field = String(error.message).includes('email') ? 'email' : 'username';
+          throw conflict('An account with these details already exists.', {
+            [field]: field === 'email' ? 'this email is already registered' : 'this username is taken',
+          });
+        }
+        throw error;
+      }
+      return payload;
+    },
+
+    async login(em: EntityManager, login: string, password: string): Promise<AuthPayload> {
+      const normalized = login.trim().toLowerCase();
+      const user = await em.findOne(User, normalized.includes('@') ? { email: normalized } : { username: normalized });
+      const passwordMatches =
+        password.length <= maxPasswordLength &&
+        (user
+          ? await verify(user.passwordHash, password)
+          : (await verify(await (decoyHash ??= hash('decoy-password', argon2Options)), password), false));
+      if (!user || !passwordMatches) throw unauthenticated('Wrong login or password.');
+      const payload = await startSession(em, user, randomUUID());
+      recordEvent(em, 'user.logged_in', { userId: user.id });
+      await em.flush();
+      return payload;
+    },
+
+    async refreshSession(em: EntityManager, presented: string): Promise<AuthPayload> {
+      const tokenHash = hashRefreshToken(presented);
+      const outcome = await em.transactional(async (tx) => {
+        const token = await tx.findOne(RefreshToken, { tokenHash });
+        if (!token) return { kind: 'unknown' as const };
+        const now = new Date();
+        // The conditional update is the single point of truth: of two concurrent uses, one wins.
+        const claimed =
+          token.usedAt === null && token.revokedAt === null
+            ? await tx.nativeUpdate(RefreshToken, { id: token.id, usedAt: null, revokedAt: null }, { usedAt: now })
+            : 0;
+        if (claimed === 0) {
+          await revokeFamily(tx, token.familyId);
+          recordEvent(tx, 'user.session_reuse_detected', { userId: token.userId, familyId: token.familyId });
+          return { kind: 'reused' as const };
+        }
+        if (token.expiresAt.getTime() <= now.getTime()) return { kind: 'expired' as const };
+        const user = await tx.findOne(User, { id: token.userId });
+        if (!user) return { kind: 'unknown' as const };
+        return { kind: 'ok' as const, payload: await startSession(tx, user, token.familyId) };
+      });
+      switch (outcome.kind) {
+        case 'ok':
+          return outcome.payload;
+        case 'reused':
+          throw unauthenticated('This refresh token was already used, so the session has been ended. Sign in again.');
+        case 'expired':
+          throw unauthenticated('The refresh token has expired. Sign in again.');
+        default:
+          throw unauthenticated('The refresh token is invalid.');
+      }
+    },
+
+    async logout(em: EntityManager, presented: string): Promise<boolean> {
+      return em.transactional(async (tx) => {
+        const token = await tx.findOne(RefreshToken, { tokenHash: hashRefreshToken(presented) });
+        if (!token || token.revokedAt !== null) return false;
+        const revoked = await revokeFamily(tx, token.familyId);
+        if (revoked === 0) return false;
+        recordEvent(tx, 'user.logged_out', { userId: token.userId });
+        return true;
+      });
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof makeAccounts>;

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { logLevelSchema, parseEnv, portSchema } from '@curbside/service';
+import { defaultPostgresUrl } from '@curbside/subgraph-kit';
+
+const schema = z.object({
+  PORT: portSchema.default(4001),
+  HOST: z.string().default('127.0.0.1'),
+  /** Any database on the server; the subgraph uses its own database `USER_DATABASE` on it. */
+  POSTGRES_URL: z.url().default(defaultPostgresUrl),
+  USER_DATABASE: z.string().default('curbside_user'),
+  /** A private Ed25519 JWK (JSON). Unset: a key generated once and kept in the user database. */
+  AUTH_SIGNING_KEY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (!value) return undefined;
+      try {
+        return JSON.parse(value) as Record<string, string>;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON Web Key' });
+        return z.NEVER;
+      }
+    }),
+  LOG_LEVEL: logLevelSchema,
+});
+
+export type UserSubgraphEnv = z.infer<typeof schema>;
+export const loadEnv = (source: NodeJS.ProcessEnv): UserSubgraphEnv => parseEnv(schema, source);

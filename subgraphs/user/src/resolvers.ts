@@ -1,0 +1,31 @@
+import { dateTimeScalar, isUuid } from '@curbside/subgraph-kit';
+import type { Resolvers } from './generated/resolvers.ts';
+import type { Accounts } from './accounts.ts';
+import { User } from './entities.ts';
+import { usernamePattern } from './accounts.ts';
+
+export function makeResolvers(accounts: Accounts): Resolvers {
+  return {
+    DateTime: dateTimeScalar,
+    Query: {
+      me: (_root, _args, { viewer, loaders }) => (viewer ? loaders.userById.load(viewer.userId) : null),
+      user: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null),
+      userByUsername: (_root, { username }, { em }) => {
+        const normalized = username.trim().toLowerCase();
+        return usernamePattern.test(normalized) ? em.findOne(User, { username: normalized }) : null;
+      },
+    },
+    Mutation: {
+      register: (_root, { input }, { em }) => accounts.register(em, input),
+      login: (_root, { input }, { em }) => accounts.login(em, input.login, input.password),
+      refreshSession: (_root, { refreshToken }, { em }) => accounts.refreshSession(em, refreshToken),
+      logout: (_root, { refreshToken }, { em }) => accounts.logout(em, refreshToken),
+    },
+    User: {
+      // A reference to a user that does not exist resolves to null, never to an invented entity.
+      __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null),
+      email: (user, _args, { viewer }) =>
+        viewer && (viewer.userId === user.id || viewer.role === 'ADMIN') ? user.email : null,
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { logLevelSchema, parseEnv, portSchema } from '@curbside/service';
+import { defaultPostgresUrl } from '@curbside/subgraph-kit';
+
+const schema = z.object({
+  PORT: portSchema.default(4002),
+  HOST: z.string().default('127.0.0.1'),
+  /** Any database on the server; the subgraph uses its own database `VENDOR_DATABASE` on it. */
+  POSTGRES_URL: z.url().default(defaultPostgresUrl),
+  VENDOR_DATABASE: z.string().default('curbside_vendor'),
+  /** Where the user subgraph publishes the access-token keys. */
+  JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  LOG_LEVEL: logLevelSchema,
+});
+
+export type VendorSubgraphEnv = z.infer<typeof schema>;
+export const loadEnv = (source: NodeJS.ProcessEnv): VendorSubgraphEnv => parseEnv(schema, source);

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import type { AccessTokenVerifier } from '@curbside/auth';
+import type { Logger } from '@curbside/service';
+import { createSubgraphServer, openOrm, type SubgraphServer } from '@curbside/subgraph-kit';
+import { createContext } from './context.ts';
+import { entities } from './entities.ts';
+import { migrations } from './migrations/index.ts';
+import { resolvers } from './resolvers.ts';
+
+/** The SDL, read once: the file is the schema (codegen and composition read the same file). */
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export interface VendorSubgraphDeps {
+  /** URL of the vendor subgraph's own database (created beforehand, see ensureDatabase). */
+  databaseUrl: string;
+  logger: Logger;
+  /** Verifies access tokens against the user subgraph's JWKS. */
+  verifyAccessToken: AccessTokenVerifier;
+  onQuery?: ((sql: string) => void) | undefined;
+}
+
+/** Builds the vendor subgraph: database (migrated), schema and HTTP server. `close()` also closes the ORM. */
+export async function createVendorSubgraph(deps: VendorSubgraphDeps): Promise<SubgraphServer> {
+  const orm = await openOrm({
+    databaseUrl: deps.databaseUrl,
+    entities,
+    migrations,
+    ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
+  });
+  try {
+    const server = await createSubgraphServer({
+      name: 'vendor',
+      schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]),
+      orm,
+      logger: deps.logger,
+      verifyAccessToken: deps.verifyAccessToken,
+      createContext,
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      listen: (port, host) => server.listen(port, host),
+      close() {
+        closing ??= server.close().then(() => orm.close());
+        return closing;
+      },
+    };
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
+}
