@@ -6,6 +6,7 @@ import {
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
+import { GraphQLError } from 'graphql';
 import { unauthenticated } from '@curbside/errors';
 
 /** The access-token contract shared by the issuer (user subgraph) and every verifier. */
@@ -31,6 +32,13 @@ export interface Viewer {
   expiresAt: number;
 }
 
+/** The verification keys could not be fetched; the token was not judged. */
+export class KeySetUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('The access-token key set is unavailable.', { cause });
+  }
+}
+
 export type AccessTokenVerifier = (token: string) => Promise<Viewer>;
 
 /** Verifies access tokens against a key set; every failure becomes one `UNAUTHENTICATED` error. */
@@ -46,11 +54,16 @@ export function makeAccessTokenVerifier(keys: JWTVerifyGetKey): AccessTokenVerif
       });
       const role = payload['role'];
       if (typeof payload.sub !== 'string' || (role !== 'USER' && role !== 'ADMIN')) {
-        throw new Error('malformed claims');
+        throw unauthenticated('The access token is invalid.');
       }
       return { userId: payload.sub, role, sessionId: String(payload['sid']), expiresAt: payload.exp ?? 0 };
     } catch (error) {
+      if (error instanceof GraphQLError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The access token has expired.');
+      // Not knowing the keys says nothing about the token: that is an outage, not a bad credential.
+      if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+        throw new KeySetUnavailableError(error);
+      }
       throw unauthenticated('The access token is invalid.');
     }
   };

@@ -14,6 +14,10 @@ export const errorCodes = {
   },
   CONFLICT: { httpStatus: 409, description: 'The change clashes with existing data (a taken email or username).' },
   RATE_LIMITED: { httpStatus: 429, description: 'Too many requests; `extensions.retryAfterMs` says when to retry.' },
+  SERVICE_UNAVAILABLE: {
+    httpStatus: 503,
+    description: 'A dependency needed to answer (such as the key set that verifies tokens) is unreachable; retry.',
+  },
   INTERNAL_SERVER_ERROR: {
     httpStatus: 500,
     description: 'An unexpected failure; the message is masked and `extensions.requestId` identifies it in logs.',

@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { logLevelSchema, parseEnv, portSchema } from '@curbside/service';
+
+const defaultSupergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
+
+const schema = z.object({
+  PORT: portSchema.default(4000),
+  HOST: z.string().default('127.0.0.1'),
+  /** Any valid supergraph; relative paths are from the working directory. */
+  SUPERGRAPH_PATH: z.string().default(defaultSupergraphPath),
+  /** Where the user subgraph publishes the access-token keys. */
+  JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Extra browser origins allowed by CORS, comma-separated (Studio and, in development, localhost always are). */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  LOG_LEVEL: logLevelSchema,
+});
+
+export type GatewayEnv = z.infer<typeof schema> & {
+  /** `SUBGRAPH_URL_<NAME>=<url>` overrides the URL the supergraph gives subgraph <name>. */
+  subgraphUrls: Record<string, string>;
+};
+
+export function loadEnv(source: NodeJS.ProcessEnv): GatewayEnv {
+  const env = parseEnv(schema, source);
+  const subgraphUrls: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    const match = /^SUBGRAPH_URL_([A-Z0-9_]+)$/.exec(name);
+    if (match?.[1] && value) subgraphUrls[match[1].toLowerCase()] = value;
+  }
+  return { ...env, subgraphUrls };
+}

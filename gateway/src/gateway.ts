@@ -1,0 +1,230 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLFormattedError } from 'graphql';
+import { KeySetUnavailableError, viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
+import { errorCodes, isClientError } from '@curbside/errors';
+import {
+  BodyTooLargeError,
+  closeServer,
+  listen,
+  readBody,
+  requestIdOf,
+  sendGraphQLError,
+  sendJson,
+  toGraphQLRequest,
+  writeGraphQLResponse,
+} from '@curbside/http';
+import type { Logger } from '@curbside/service';
+import { makeCorsPolicy } from './cors.ts';
+
+/** Per-request state the gateway hands to its subgraph fetches. */
+export interface GatewayContext {
+  requestId: string;
+  /** The caller's verified `Authorization` header, forwarded as is. */
+  authorization: string | null;
+  viewer: Viewer | null;
+}
+
+export interface GatewayOptions {
+  /** The supergraph SDL (any valid one, not only Curbside's). */
+  supergraphSdl: string;
+  /** Subgraph name to URL, overriding the supergraph's `@join__graph(url:)`. */
+  subgraphUrls?: Record<string, string>;
+  verifyAccessToken: AccessTokenVerifier;
+  logger: Logger;
+  /** Production: no Sandbox, no introspection. */
+  production: boolean;
+  corsOrigins?: string[];
+  /** Timeout of the readiness probe sent to each subgraph. Default 2 seconds. */
+  readinessTimeoutMs?: number;
+}
+
+export interface Gateway {
+  /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops accepting, drains, stops Apollo; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Codes Apollo uses for a malformed request: they describe the request, so they reach the client. */
+const requestErrorCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/** Forwards the caller's credentials and request id to every subgraph fetch. */
+class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const headers = request.http?.headers;
+    if (!headers || !('requestId' in context)) return;
+    if (context.authorization) headers.set('authorization', context.authorization);
+    headers.set('x-request-id', context.requestId);
+  }
+}
+
+function subgraphProbeUrl(url: string): string {
+  return url;
+}
+
+/** The gateway process: Apollo Gateway on Apollo Server, behind a small HTTP layer that verifies tokens first. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const subgraphUrls = options.subgraphUrls ?? {};
+  const resolvedSubgraphUrls = new Map<string, string>();
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService({ name, url }) {
+      const target = subgraphUrls[name] ?? url;
+      if (!target) throw new Error(`Subgraph '${name}' has no URL: set SUBGRAPH_URL_${name.toUpperCase()}`);
+      resolvedSubgraphUrls.set(name, target);
+      return new ForwardingDataSource({ url: target });
+    },
+  });
+
+  const formatError = (formatted: GraphQLFormattedError): GraphQLFormattedError => {
+    const code = formatted.extensions?.['code'];
+    const { path, locations } = formatted;
+    const where = { ...(path ? { path } : {}), ...(locations ? { locations } : {}) };
+    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && (code in errorCodes || requestErrorCodes.has(code))) {
+      const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+      return { message: formatted.message, ...where, extensions };
+    }
+    logger.error({ error: formatted }, 'unexpected error');
+    return { message: 'Internal server error.', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+  const attachRequestId: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart({ contextValue }) {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR') {
+              (error.extensions as Record<string, unknown>)['requestId'] = contextValue.requestId;
+            }
+          }
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    csrfPrevention: true,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins: [
+      options.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      attachRequestId,
+    ],
+  });
+  await apollo.start();
+
+  const cors = makeCorsPolicy({ extraOrigins: options.corsOrigins ?? [], allowLocalhost: !options.production });
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
+
+  async function probeSubgraphs(): Promise<Record<string, boolean>> {
+    const results = await Promise.all(
+      [...resolvedSubgraphUrls].map(async ([name, url]) => {
+        try {
+          const response = await fetch(subgraphProbeUrl(url), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"query":"{ __typename }"}',
+            signal: AbortSignal.timeout(readinessTimeoutMs),
+          });
+          return [name, response.ok] as const;
+        } catch {
+          return [name, false] as const;
+        }
+      }),
+    );
+    return Object.fromEntries(results);
+  }
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const responseHeaders = { 'x-request-id': requestId };
+    const authorization = req.headers.authorization ?? null;
+    let viewer: Viewer | null;
+    try {
+      // Verified before anything is planned or fetched: a bad token costs no subgraph call.
+      viewer = await viewerFromHeader(authorization, options.verifyAccessToken);
+    } catch (error) {
+      if (error instanceof KeySetUnavailableError) {
+        logger.error({ err: error.cause, requestId }, 'cannot fetch the JWKS');
+        sendGraphQLError(res, 'SERVICE_UNAVAILABLE', 'Cannot verify the access token right now; retry.', {}, responseHeaders);
+        return;
+      }
+      const message = isClientError(error) ? error.message : 'The access token is invalid.';
+      sendGraphQLError(res, 'UNAUTHENTICATED', message, {}, { ...responseHeaders, 'www-authenticate': 'Bearer' });
+      return;
+    }
+    const rawBody = await readBody(req);
+    let httpGraphQLRequest;
+    try {
+      httpGraphQLRequest = toGraphQLRequest(req, rawBody);
+    } catch {
+      sendJson(
+        res,
+        400,
+        { errors: [{ message: 'The body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] },
+        responseHeaders,
+      );
+      return;
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: async () => ({ requestId, authorization: viewer ? authorization : null, viewer }),
+    });
+    await writeGraphQLResponse(res, response, responseHeaders);
+  }
+
+  const server = createServer(async (req, res) => {
+    const requestId = requestIdOf(req);
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    try {
+      if (cors.handle(req, res)) return;
+      if (path === '/graphql' || path === '/') return await handleGraphQL(req, res, requestId);
+      if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/ready') {
+        const subgraphs = await probeSubgraphs();
+        const ready = Object.values(subgraphs).every(Boolean);
+        return sendJson(res, ready ? 200 : 503, { ready, supergraphLoaded: true, subgraphs });
+      }
+      sendJson(res, 404, { error: 'not found' });
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        sendGraphQLError(res, 'BAD_USER_INPUT', error.message, {}, { 'x-request-id': requestId });
+        res.statusCode = 413;
+        return;
+      }
+      logger.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) sendGraphQLError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error.', { requestId });
+      else res.destroy();
+    }
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    async listen(port, host = '127.0.0.1') {
+      const bound = await listen(server, port, host);
+      return `http://${host.includes(':') ? `[${host}]` : host}:${bound}/graphql`;
+    },
+    close() {
+      closing ??= (async () => {
+        await closeServer(server);
+        await apollo.stop();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { makeAccessTokenVerifier, remoteKeySet } from '@curbside/auth';
+import { createLogger, runService } from '@curbside/service';
+import { loadEnv } from './env.ts';
+import { createGateway } from './gateway.ts';
+
+process.env['APOLLO_TELEMETRY_DISABLED'] ??= '1'; // since 2.14 the gateway otherwise reports usage to Apollo hourly
+
+await runService('gateway', async () => {
+  const env = loadEnv(process.env);
+  const logger = createLogger('gateway', env.LOG_LEVEL);
+  const gateway = await createGateway({
+    supergraphSdl: readFileSync(env.SUPERGRAPH_PATH, 'utf8'),
+    subgraphUrls: env.subgraphUrls,
+    verifyAccessToken: makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL)),
+    logger,
+    production: env.NODE_ENV === 'production',
+    corsOrigins: env.CORS_ORIGINS,
+  });
+  const url = await gateway.listen(env.PORT, env.HOST);
+  logger.info({ url, sandbox: env.NODE_ENV === 'production' ? null : url }, 'gateway ready');
+  return { logger, stop: () => gateway.close() };
+});

@@ -1,0 +1,39 @@
+/**
+ * The deployables and where they listen locally. Ports and database names are the defaults each
+ * service's env.ts uses too, and the ones docker-compose.yml publishes.
+ */
+export interface SubgraphService {
+  name: string;
+  /** The SDL file: the schema is the file. */
+  schemaPath: string;
+  /** Entry file of the process (reads the environment, listens). */
+  entry: string;
+  port: number;
+  /** Environment variable naming its database, and the default name. */
+  databaseVariable: string;
+  database: string;
+}
+
+export const subgraphServices: SubgraphService[] = [
+  {
+    name: 'user',
+    schemaPath: 'subgraphs/user/src/schema.graphql',
+    entry: 'subgraphs/user/src/main.ts',
+    port: 4001,
+    databaseVariable: 'USER_DATABASE',
+    database: 'curbside_user',
+  },
+  {
+    name: 'vendor',
+    schemaPath: 'subgraphs/vendor/src/schema.graphql',
+    entry: 'subgraphs/vendor/src/main.ts',
+    port: 4002,
+    databaseVariable: 'VENDOR_DATABASE',
+    database: 'curbside_vendor',
+  },
+];
+
+export const gatewayService = { name: 'gateway', entry: 'gateway/src/main.ts', port: 4000 };
+
+/** The URL each subgraph has in the committed supergraph (the gateway can override each one). */
+export const subgraphUrl = (service: SubgraphService): string => `http://127.0.0.1:${service.port}/graphql`;
