@@ -14,3 +14,4 @@ export {
 export { makeErrorFormatter } from './errors.ts';
 export { dateTimeScalar } from './scalars.ts';
 export { checkId, isUuid, requireOwnerOrAdmin, requireViewer } from './guards.ts';
+export { selectsPath } from './lookahead.ts';

@@ -147,8 +147,11 @@ export function makeAccounts(issuer: TokenIssuer) {
             ? await tx.nativeUpdate(RefreshToken, { id: token.id, usedAt: null, revokedAt: null }, { usedAt: now })
             : 0;
         if (claimed === 0) {
-          await revokeFamily(tx, token.familyId);
-          recordEvent(tx, 'user.session_reuse_detected', { userId: token.userId, familyId: token.familyId });
+          const revoked = await revokeFamily(tx, token.familyId);
+          // Only the first reuse is news; later attempts meet an already-ended family.
+          if (revoked > 0) {
+            recordEvent(tx, 'user.session_reuse_detected', { userId: token.userId, familyId: token.familyId });
+          }
           return { kind: 'reused' as const };
         }
         if (token.expiresAt.getTime() <= now.getTime()) return { kind: 'expired' as const };

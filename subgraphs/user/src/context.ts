@@ -4,6 +4,11 @@ import { User, type UserEntity } from './entities.ts';
 
 export interface RequestContext extends BaseRequestContext {
   loaders: ReturnType<typeof createLoaders>;
+  /**
+   * The user a session was started for in this request (register, login, refresh): the response's
+   * `user` is then theirs to see in full, although the request itself carried no token.
+   */
+  sessionUserId: string | null;
 }
 
 /** Per-request loaders: one SQL query per batch, results in key order, misses as null. */
@@ -18,5 +23,5 @@ export function createLoaders(base: BaseRequestContext) {
 }
 
 export function createContext(base: BaseRequestContext): RequestContext {
-  return { ...base, loaders: createLoaders(base) };
+  return { ...base, loaders: createLoaders(base), sessionUserId: null };
 }

@@ -1,4 +1,4 @@
-import { dateTimeScalar, isUuid } from '@curbside/subgraph-kit';
+import { dateTimeScalar, isUuid, selectsPath } from '@curbside/subgraph-kit';
 import type { Resolvers } from './generated/resolvers.ts';
 import { createVendor, deleteVendor, listVendors, updateVendor } from './vendors.ts';
 
@@ -6,10 +6,13 @@ export const resolvers: Resolvers = {
   DateTime: dateTimeScalar,
   Query: {
     vendor: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.vendorById.load(id.toLowerCase()) : null),
-    vendors: async (_root, args, { em, loaders }) => {
-      const connection = await listVendors(em, args);
-      // Entity fetches later in this request for the same vendors then cost no query.
+    vendors: async (_root, args, { em, loaders }, info) => {
+      const { connection, vendorsByOwner } = await listVendors(em, args, {
+        withOwnersVendors: selectsPath(info, ['edges', 'node', 'owner', 'vendors']),
+      });
+      // Later lookups in this request (entity fetches, owner { vendors }) then cost no query.
       for (const { node } of connection.edges) loaders.vendorById.prime(node.id, node);
+      for (const [ownerId, vendors] of vendorsByOwner ?? []) loaders.vendorsByOwnerId.prime(ownerId, vendors);
       return connection;
     },
   },

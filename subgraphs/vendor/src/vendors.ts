@@ -115,22 +115,59 @@ export interface VendorFilter {
   ownerId?: string | null | undefined;
 }
 
-/** Newest first, keyset-paginated: stable while vendors are added. */
+export interface VendorPage {
+  connection: Connection<VendorEntity>;
+  /** Present when asked for: every vendor of each owner on the page, newest first. */
+  vendorsByOwner?: Map<string, VendorEntity[]>;
+}
+
+/**
+ * Newest first, keyset-paginated: stable while vendors are added. With `withOwnersVendors`, the same
+ * single SQL statement also loads every vendor of the page's owners (for `owner { vendors }`), so the
+ * page and the nested lists cost one query instead of two.
+ */
 export async function listVendors(
   em: EntityManager,
   args: { first: number; after?: string | null | undefined; filter?: VendorFilter | null | undefined },
-): Promise<Connection<VendorEntity>> {
+  options: { withOwnersVendors?: boolean } = {},
+): Promise<VendorPage> {
   const first = checkPageSize(args.first);
-  const where: Record<string, unknown> = {};
-  if (args.filter?.category) where['category'] = args.filter.category;
-  if (args.filter?.ownerId) where['ownerId'] = checkId(args.filter.ownerId, 'filter.ownerId');
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (args.filter?.category) {
+    conditions.push('category = ?');
+    params.push(args.filter.category);
+  }
+  if (args.filter?.ownerId) {
+    conditions.push('owner_id = ?');
+    params.push(checkId(args.filter.ownerId, 'filter.ownerId'));
+  }
   if (args.after) {
     const cursor = decodeCursor(args.after);
-    where['$or'] = [
-      { createdAt: { $lt: cursor.createdAt } },
-      { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
-    ];
+    conditions.push('(created_at, id) < (?, ?)');
+    params.push(cursor.createdAt, cursor.id);
   }
-  const rows = await em.find(Vendor, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 });
-  return toConnection(rows, first);
+  const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+  const page = `select * from vendor ${where} order by created_at desc, id desc limit ${first + 1}`;
+  if (!options.withOwnersVendors) {
+    const rows = await em.execute<Record<string, unknown>[]>(page, params);
+    return { connection: toConnection(rows.map((row) => em.map(Vendor, row)), first) };
+  }
+  const rows = await em.execute<(Record<string, unknown> & { page_rank: number | null })[]>(
+    `with page as (${page}),
+          ranked as (select id, row_number() over (order by created_at desc, id desc) as page_rank from page)
+     select vendor.*, ranked.page_rank from vendor left join ranked on ranked.id = vendor.id
+     where vendor.id in (select id from page) or vendor.owner_id in (select owner_id from page)
+     order by vendor.created_at desc, vendor.id desc`,
+    params,
+  );
+  const pageRows: { rank: number; vendor: VendorEntity }[] = [];
+  const vendorsByOwner = new Map<string, VendorEntity[]>();
+  for (const { page_rank: rank, ...row } of rows) {
+    const vendor = em.map(Vendor, row);
+    if (rank !== null) pageRows.push({ rank: Number(rank), vendor });
+    vendorsByOwner.set(vendor.ownerId, [...(vendorsByOwner.get(vendor.ownerId) ?? []), vendor]);
+  }
+  pageRows.sort((a, b) => a.rank - b.rank);
+  return { connection: toConnection(pageRows.map(({ vendor }) => vendor), first), vendorsByOwner };
 }

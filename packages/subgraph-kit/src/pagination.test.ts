@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { checkPageSize, decodeCursor, encodeCursor, toConnection } from './pagination.ts';
+
+describe('cursors and connections', () => {
+  it('round-trips a cursor and refuses a forged one with BAD_USER_INPUT', () => {
+    const cursor = { createdAt: new Date('2026-11-21T10:00:00.000Z'), id: 'a' };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    expect(() => decodeCursor('bm90LWpzb24')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
+  });
+
+  it('limits first to 1..100', () => {
+    expect(checkPageSize(100)).toBe(100);
+    expect(() => checkPageSize(0)).toThrow(/1 to 100/);
+    expect(() => checkPageSize(101)).toThrow(/1 to 100/);
+  });
+
+  it('uses the extra row only to say there is a next page', () => {
+    const rows = [1, 2, 3].map((n) => ({ id: String(n), createdAt: new Date(3000 - n) }));
+    const page = toConnection(rows, 2);
+    expect(page.edges.map((edge) => edge.node.id)).toEqual(['1', '2']);
+    expect(page.pageInfo).toEqual({ hasNextPage: true, endCursor: page.edges[1]!.cursor });
+    expect(toConnection(rows, 3).pageInfo.hasNextPage).toBe(false);
+  });
+});

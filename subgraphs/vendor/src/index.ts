@@ -1,0 +1,3 @@
+export { createVendorSubgraph, typeDefs, type VendorSubgraphDeps } from './subgraph.ts';
+export { entities, Vendor, type VendorEntity } from './entities.ts';
+export { migrations } from './migrations/index.ts';

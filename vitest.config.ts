@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One id per test run: every database a run creates is named `curbside_t_<run>_...` and dropped by the
+ * global teardown, so concurrent runs never see each other.
+ */
+process.env['CURBSIDE_TEST_RUN'] ??= randomBytes(4).toString('hex');
+const env = { CURBSIDE_TEST_RUN: process.env['CURBSIDE_TEST_RUN'], APOLLO_TELEMETRY_DISABLED: '1' };
+const exclude = ['**/node_modules/**'];
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './e2e/src/summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['**/src/**/*.test.ts'],
+          exclude: [...exclude, '**/*.integration.test.ts'],
+          env,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['**/src/**/*.integration.test.ts'],
+          exclude,
+          env,
+          globalSetup: ['./e2e/src/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
