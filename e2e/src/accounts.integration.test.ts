@@ -35,7 +35,17 @@ describe('accounts through the gateway', () => {
     const created = dataOf(
       await graphql(
         stack.gatewayUrl,
-        `mutation { createVendor(input: { name: "Walker's Waffles", category: FOOD_TRUCK }) { id name owner { username } } }`,
+        `
+          mutation {
+            createVendor(input: { name: "Walker's Waffles", category: FOOD_TRUCK }) {
+              id
+              name
+              owner {
+                username
+              }
+            }
+          }
+        `,
         {},
         { token: login.accessToken },
       ),
@@ -43,9 +53,28 @@ describe('accounts through the gateway', () => {
     expect(created.createVendor).toMatchObject({ name: "Walker's Waffles", owner: { username: 'walker' } });
 
     const me = dataOf(
-      await graphql(stack.gatewayUrl, `{ me { username vendors { name owner { username } } } }`, {}, { token: login.accessToken }),
+      await graphql(
+        stack.gatewayUrl,
+        `
+          {
+            me {
+              username
+              vendors {
+                name
+                owner {
+                  username
+                }
+              }
+            }
+          }
+        `,
+        {},
+        { token: login.accessToken },
+      ),
     );
-    expect(me).toEqual({ me: { username: 'walker', vendors: [{ name: "Walker's Waffles", owner: { username: 'walker' } }] } });
+    expect(me).toEqual({
+      me: { username: 'walker', vendors: [{ name: "Walker's Waffles", owner: { username: 'walker' } }] },
+    });
   });
 
   it('names every bad field at once', async () => {
@@ -67,7 +96,12 @@ describe('accounts through the gateway', () => {
     const first = await registerUser(stack.gatewayUrl, 'taken');
     const before = await rows(stack.databases.user, 'select count(*)::int as n from outbox_event');
     const response = await graphql(stack.gatewayUrl, REGISTER, {
-      input: { email: first.email.toUpperCase(), username: first.username, password: 'another password', displayName: 'X' },
+      input: {
+        email: first.email.toUpperCase(),
+        username: first.username,
+        password: 'another password',
+        displayName: 'X',
+      },
     });
     expect(response.errors?.[0]?.extensions).toMatchObject({
       code: 'CONFLICT',
@@ -93,8 +127,12 @@ describe('accounts through the gateway', () => {
 
   it('answers wrong credentials with one message whichever part was wrong', async () => {
     const user = await registerUser(stack.gatewayUrl, 'credentials');
-    const wrongPassword = await graphql(stack.gatewayUrl, LOGIN, { input: { login: user.username, password: 'wrong password' } });
-    const unknownUser = await graphql(stack.gatewayUrl, LOGIN, { input: { login: 'nobody_here', password: 'wrong password' } });
+    const wrongPassword = await graphql(stack.gatewayUrl, LOGIN, {
+      input: { login: user.username, password: 'wrong password' },
+    });
+    const unknownUser = await graphql(stack.gatewayUrl, LOGIN, {
+      input: { login: 'nobody_here', password: 'wrong password' },
+    });
     for (const response of [wrongPassword, unknownUser]) {
       expect(response.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     }
@@ -120,7 +158,9 @@ describe('accounts through the gateway', () => {
     const afterReuse = await graphql(stack.gatewayUrl, REFRESH, { token: second.refreshToken });
     expect(afterReuse.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
 
-    const tokens = await rows(stack.databases.user, 'select revoked_at from refresh_token where user_id = $1', [user.id]);
+    const tokens = await rows(stack.databases.user, 'select revoked_at from refresh_token where user_id = $1', [
+      user.id,
+    ]);
     expect(tokens.length).toBe(3);
     expect(tokens.every((token) => token['revoked_at'] !== null)).toBe(true);
     const events = await rows(
@@ -131,14 +171,26 @@ describe('accounts through the gateway', () => {
     expect(events).toHaveLength(1);
 
     // A new login starts a new family that works.
-    const again = dataOf(await graphql(stack.gatewayUrl, LOGIN, { input: { login: user.username, password: user.password } }));
-    expect(dataOf(await graphql(stack.gatewayUrl, REFRESH, { token: again.login.refreshToken })).refreshSession).toBeTruthy();
+    const again = dataOf(
+      await graphql(stack.gatewayUrl, LOGIN, { input: { login: user.username, password: user.password } }),
+    );
+    expect(
+      dataOf(await graphql(stack.gatewayUrl, REFRESH, { token: again.login.refreshToken })).refreshSession,
+    ).toBeTruthy();
   });
 
   it('logout ends the session: its refresh token no longer works', async () => {
     const user = await registerUser(stack.gatewayUrl, 'leaver');
     const logout = dataOf(
-      await graphql(stack.gatewayUrl, `mutation ($t: String!) { logout(refreshToken: $t) }`, { t: user.refreshToken }),
+      await graphql(
+        stack.gatewayUrl,
+        `
+          mutation ($t: String!) {
+            logout(refreshToken: $t)
+          }
+        `,
+        { t: user.refreshToken },
+      ),
     );
     expect(logout.logout).toBe(true);
     const refresh = await graphql(stack.gatewayUrl, REFRESH, { token: user.refreshToken });

@@ -37,15 +37,27 @@ let sequence = 0;
 
 /** Registers a fresh user through `url` and returns its tokens and id. */
 export async function registerUser(url: string, name = `user${Date.now() % 1e6}${sequence++}`) {
-  const username = name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30);
+  const username = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 30);
   const password = `password-of-${username}`;
   const response = await graphql<{
     register: { accessToken: string; refreshToken: string; user: { id: string; username: string } };
   }>(
     url,
-    `mutation ($input: RegisterInput!) {
-      register(input: $input) { accessToken refreshToken user { id username } }
-    }`,
+    `
+      mutation ($input: RegisterInput!) {
+        register(input: $input) {
+          accessToken
+          refreshToken
+          user {
+            id
+            username
+          }
+        }
+      }
+    `,
     { input: { email: `${username}@example.com`, username, password, displayName: name } },
   );
   const { register } = dataOf(response);

@@ -11,7 +11,10 @@ let signingJwk: JWK;
 beforeAll(async () => {
   stack = await startStack();
   user = await registerUser(stack.gatewayUrl, 'gatekeeper');
-  const [key] = await queryRows(stack.databases.user, 'select private_jwk from signing_key order by created_at limit 1');
+  const [key] = await queryRows(
+    stack.databases.user,
+    'select private_jwk from signing_key order by created_at limit 1',
+  );
   signingJwk = key!['private_jwk'] as JWK;
 });
 afterAll(async () => {
@@ -28,7 +31,7 @@ async function token(overrides: { exp?: number; iss?: string; aud?: string; key?
     .setAudience(overrides.aud ?? 'curbside-api')
     .setIssuedAt(now - 60)
     .setExpirationTime(overrides.exp ?? now + 600)
-    .sign(overrides.key ?? ((await importJWK(signingJwk, "EdDSA"))));
+    .sign(overrides.key ?? (await importJWK(signingJwk, 'EdDSA')));
 }
 
 const ME = '{ me { username } }';
@@ -42,17 +45,22 @@ describe('the gateway verifies access tokens before planning', () => {
   const cases: [string, () => Promise<string>][] = [
     ['garbage', async () => 'garbage'],
     ['expired', () => token({ exp: Math.floor(Date.now() / 1000) - 60 })],
-    [
-      'wrongly signed',
-      async () => token({ key: (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey }),
-    ],
+    ['wrongly signed', async () => token({ key: (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey })],
     ['from another issuer', () => token({ iss: 'someone-else' })],
     ['for another audience', () => token({ aud: 'another-api' })],
     [
       'alg none',
       async () =>
         `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(
-          JSON.stringify({ sub: user.id, role: 'ADMIN', sid: 'x', iss: 'curbside', aud: 'curbside-api', exp: 9e9, iat: 1 }),
+          JSON.stringify({
+            sub: user.id,
+            role: 'ADMIN',
+            sid: 'x',
+            iss: 'curbside',
+            aud: 'curbside-api',
+            exp: 9e9,
+            iat: 1,
+          }),
         ).toString('base64url')}.`,
     ],
     [
@@ -65,7 +73,9 @@ describe('the gateway verifies access tokens before planning', () => {
           .setAudience('curbside-api')
           .setIssuedAt()
           .setExpirationTime('10m')
-          .sign(new TextEncoder().encode(JSON.stringify({ kty: signingJwk.kty, crv: signingJwk.crv, x: signingJwk.x }))),
+          .sign(
+            new TextEncoder().encode(JSON.stringify({ kty: signingJwk.kty, crv: signingJwk.crv, x: signingJwk.x })),
+          ),
     ],
   ];
 
@@ -86,7 +96,12 @@ describe('the gateway verifies access tokens before planning', () => {
   });
 
   it('says the token expired when it did', async () => {
-    const response = await graphql(stack.gatewayUrl, ME, {}, { token: await token({ exp: Math.floor(Date.now() / 1000) - 60 }) });
+    const response = await graphql(
+      stack.gatewayUrl,
+      ME,
+      {},
+      { token: await token({ exp: Math.floor(Date.now() / 1000) - 60 }) },
+    );
     expect(response.errors?.[0]?.message).toMatch(/expired/);
   });
 });
@@ -95,7 +110,13 @@ describe('subgraphs verify the token themselves', () => {
   it('grants nothing to a direct call with a forged identity header', async () => {
     const response = await graphql(
       stack.subgraphUrls.vendor,
-      `mutation { createVendor(input: { name: "Forged", category: CAFE }) { id } }`,
+      `
+        mutation {
+          createVendor(input: { name: "Forged", category: CAFE }) {
+            id
+          }
+        }
+      `,
       {},
       { headers: { 'x-user-id': user.id, 'x-viewer-id': user.id, 'x-role': 'ADMIN' } },
     );
@@ -105,7 +126,18 @@ describe('subgraphs verify the token themselves', () => {
 
   it('refuses a wrongly signed token sent straight to a subgraph', async () => {
     const forged = await token({ key: (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey });
-    const response = await graphql(stack.subgraphUrls.vendor, `mutation { createVendor(input: { name: "Forged", category: CAFE }) { id } }`, {}, { token: forged });
+    const response = await graphql(
+      stack.subgraphUrls.vendor,
+      `
+        mutation {
+          createVendor(input: { name: "Forged", category: CAFE }) {
+            id
+          }
+        }
+      `,
+      {},
+      { token: forged },
+    );
     expect(response.status).toBe(401);
     expect(response.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
   });
@@ -151,7 +183,10 @@ describe('gateway HTTP', () => {
   });
 
   it("passes a subgraph's client error through with its code", async () => {
-    const response = await graphql(stack.gatewayUrl, '{ vendors(first: 5, after: "not-a-cursor") { edges { cursor } } }');
+    const response = await graphql(
+      stack.gatewayUrl,
+      '{ vendors(first: 5, after: "not-a-cursor") { edges { cursor } } }',
+    );
     expect(response.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 });

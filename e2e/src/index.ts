@@ -1,4 +1,11 @@
-export { startStack, subgraphNames, postgresUrl, testDatabasePrefix, type TestStack, type SubgraphName } from './stack.ts';
+export {
+  startStack,
+  subgraphNames,
+  postgresUrl,
+  testDatabasePrefix,
+  type TestStack,
+  type SubgraphName,
+} from './stack.ts';
 export { graphql, dataOf, registerUser, type GraphQLResponse } from './client.ts';
 export { SqlRecorder } from './sql-recorder.ts';
 export { queryRows } from './database.ts';

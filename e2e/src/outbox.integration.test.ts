@@ -30,18 +30,34 @@ describe('the outbox shares the transaction of the change', () => {
   it('keeps the event when the change commits', async () => {
     const em = orm.em.fork();
     const vendor = em.create(Vendor, vendorRow('Atomic'));
-    recordEvent(em, 'vendor.created', { vendorId: vendor.id, ownerId: vendor.ownerId, name: 'Atomic', description: '', category: 'CAFE' });
+    recordEvent(em, 'vendor.created', {
+      vendorId: vendor.id,
+      ownerId: vendor.ownerId,
+      name: 'Atomic',
+      description: '',
+      category: 'CAFE',
+    });
     await em.flush();
-    expect(await queryRows(url, "select 1 from outbox_event where payload->>'vendorId' = $1", [vendor.id])).toHaveLength(1);
+    expect(
+      await queryRows(url, "select 1 from outbox_event where payload->>'vendorId' = $1", [vendor.id]),
+    ).toHaveLength(1);
   });
 
   it('leaves no event when the change is rolled back by the database', async () => {
     const em = orm.em.fork();
     // The event is flushed together with a row the database refuses (name longer than its column).
     const vendor = em.create(Vendor, vendorRow('x'.repeat(101)));
-    recordEvent(em, 'vendor.created', { vendorId: vendor.id, ownerId: vendor.ownerId, name: vendor.name, description: '', category: 'CAFE' });
+    recordEvent(em, 'vendor.created', {
+      vendorId: vendor.id,
+      ownerId: vendor.ownerId,
+      name: vendor.name,
+      description: '',
+      category: 'CAFE',
+    });
     await expect(em.flush()).rejects.toThrow(/too long/);
-    expect(await queryRows(url, "select 1 from outbox_event where payload->>'vendorId' = $1", [vendor.id])).toHaveLength(0);
+    expect(
+      await queryRows(url, "select 1 from outbox_event where payload->>'vendorId' = $1", [vendor.id]),
+    ).toHaveLength(0);
     expect(await queryRows(url, 'select 1 from vendor where id = $1', [vendor.id])).toHaveLength(0);
   });
 

@@ -36,7 +36,10 @@ async function createVendor(token: string, name: string, category = 'FOOD_TRUCK'
 /** Rows and events of the vendor database, to prove a refused call wrote nothing. */
 async function vendorSnapshot() {
   return {
-    vendors: await queryRows(stack.databases.vendor, 'select id, name, description, category, updated_at from vendor order by id'),
+    vendors: await queryRows(
+      stack.databases.vendor,
+      'select id, name, description, category, updated_at from vendor order by id',
+    ),
     events: (await queryRows(stack.databases.vendor, 'select count(*)::int as n from outbox_event'))[0]!['n'],
   };
 }
@@ -55,7 +58,10 @@ describe('vendor authorization matrix', () => {
 
   it('createVendor: anonymous is UNAUTHENTICATED and writes nothing; any signed-in user may create', async () => {
     const before = await vendorSnapshot();
-    const response = await graphql(stack.gatewayUrl, 'mutation { createVendor(input: { name: "Nope", category: CAFE }) { id } }');
+    const response = await graphql(
+      stack.gatewayUrl,
+      'mutation { createVendor(input: { name: "Nope", category: CAFE }) { id } }',
+    );
     expect(response.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     expect(await vendorSnapshot()).toEqual(before);
     expect(await createVendor(other.accessToken, 'Other Cafe', 'CAFE')).toMatch(/^[0-9a-f-]{36}$/);
@@ -87,12 +93,21 @@ describe('vendor authorization matrix', () => {
   it.each(matrix)('deleteVendor as %s: %s', async (actor, expected) => {
     const id = await createVendor(owner.accessToken, `Delete target for ${actor}`);
     const before = await vendorSnapshot();
-    const response = await graphql(stack.gatewayUrl, 'mutation ($id: ID!) { deleteVendor(id: $id) }', { id }, { token: tokenOf(actor) });
+    const response = await graphql(
+      stack.gatewayUrl,
+      'mutation ($id: ID!) { deleteVendor(id: $id) }',
+      { id },
+      { token: tokenOf(actor) },
+    );
     if (expected === 'ok') {
       expect(dataOf(response).deleteVendor).toBe(id);
       expect(await queryRows(stack.databases.vendor, 'select 1 from vendor where id = $1', [id])).toHaveLength(0);
       expect(
-        await queryRows(stack.databases.vendor, "select 1 from outbox_event where name = 'vendor.deleted' and payload->>'vendorId' = $1", [id]),
+        await queryRows(
+          stack.databases.vendor,
+          "select 1 from outbox_event where name = 'vendor.deleted' and payload->>'vendorId' = $1",
+          [id],
+        ),
       ).toHaveLength(1);
     } else {
       expect(response.errors?.[0]?.extensions?.['code']).toBe(expected);
@@ -108,7 +123,12 @@ describe('vendor authorization matrix', () => {
       { token: owner.accessToken },
     );
     expect(missing.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
-    const malformed = await graphql(stack.gatewayUrl, 'mutation { deleteVendor(id: "42") }', {}, { token: owner.accessToken });
+    const malformed = await graphql(
+      stack.gatewayUrl,
+      'mutation { deleteVendor(id: "42") }',
+      {},
+      { token: owner.accessToken },
+    );
     expect(malformed.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
@@ -132,7 +152,9 @@ describe('vendor authorization matrix', () => {
       "select payload from outbox_event where name = 'vendor.created' and payload->>'vendorId' = $1",
       [id],
     );
-    expect(events).toEqual([{ payload: expect.objectContaining({ vendorId: id, ownerId: owner.id, name: 'Evented' }) }]);
+    expect(events).toEqual([
+      { payload: expect.objectContaining({ vendorId: id, ownerId: owner.id, name: 'Evented' }) },
+    ]);
   });
 });
 
@@ -140,7 +162,8 @@ describe('vendors connection', () => {
   it('pages newest first with stable cursors, and filters by category and owner', async () => {
     const pager = await registerUser(stack.gatewayUrl, 'pager');
     const ids: string[] = [];
-    for (let index = 0; index < 5; index++) ids.push(await createVendor(pager.accessToken, `Page ${index}`, index % 2 ? 'CAFE' : 'RESTAURANT'));
+    for (let index = 0; index < 5; index++)
+      ids.push(await createVendor(pager.accessToken, `Page ${index}`, index % 2 ? 'CAFE' : 'RESTAURANT'));
     const query = `query ($after: String, $ownerId: ID, $category: VendorCategory) {
       vendors(first: 2, after: $after, filter: { ownerId: $ownerId, category: $category }) {
         edges { cursor node { id } } pageInfo { hasNextPage endCursor }
@@ -161,11 +184,16 @@ describe('vendors connection', () => {
 
   it('refuses first above 100', async () => {
     const response = await graphql(stack.gatewayUrl, '{ vendors(first: 101) { edges { cursor } } }');
-    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { first: expect.any(String) } });
+    expect(response.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: { first: expect.any(String) },
+    });
   });
 
   it('costs one SQL query per entity type per subgraph, whatever the page size', async () => {
-    const owners = await Promise.all(Array.from({ length: 10 }, (_, index) => registerUser(stack.gatewayUrl, `bulk_owner_${index}`)));
+    const owners = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => registerUser(stack.gatewayUrl, `bulk_owner_${index}`)),
+    );
     for (const [index, bulkOwner] of owners.entries()) {
       for (let count = 0; count < 5; count++) await createVendor(bulkOwner.accessToken, `Bulk ${index}-${count}`);
     }

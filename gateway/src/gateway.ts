@@ -92,7 +92,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const code = formatted.extensions?.['code'];
     const { path, locations } = formatted;
     const where = { ...(path ? { path } : {}), ...(locations ? { locations } : {}) };
-    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && (code in errorCodes || requestErrorCodes.has(code))) {
+    if (
+      typeof code === 'string' &&
+      code !== 'INTERNAL_SERVER_ERROR' &&
+      (code in errorCodes || requestErrorCodes.has(code))
+    ) {
       const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
       return { message: formatted.message, ...where, extensions };
     }
@@ -161,7 +165,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     } catch (error) {
       if (error instanceof KeySetUnavailableError) {
         logger.error({ err: error.cause, requestId }, 'cannot fetch the JWKS');
-        sendGraphQLError(res, 'SERVICE_UNAVAILABLE', 'Cannot verify the access token right now; retry.', {}, responseHeaders);
+        sendGraphQLError(
+          res,
+          'SERVICE_UNAVAILABLE',
+          'Cannot verify the access token right now; retry.',
+          {},
+          responseHeaders,
+        );
         return;
       }
       const message = isClientError(error) ? error.message : 'The access token is invalid.';

@@ -25,7 +25,11 @@ const codeOf = async (promise: Promise<unknown>) =>
 
 describe('makeAccessTokenVerifier', () => {
   it('returns the viewer of a valid token', async () => {
-    await expect(verify(await sign({ role: 'ADMIN' }))).resolves.toMatchObject({ userId: 'u1', role: 'ADMIN', sessionId: 's1' });
+    await expect(verify(await sign({ role: 'ADMIN' }))).resolves.toMatchObject({
+      userId: 'u1',
+      role: 'ADMIN',
+      sessionId: 's1',
+    });
   });
 
   it('refuses expired tokens, unknown roles and tampered signatures as UNAUTHENTICATED', async () => {

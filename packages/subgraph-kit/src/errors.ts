@@ -26,7 +26,11 @@ export function makeErrorFormatter(logger: Logger) {
     const original = unwrapResolverError(error);
     const { path, locations } = formatted;
     const where = { ...(path ? { path } : {}), ...(locations ? { locations } : {}) };
-    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && (code in errorCodes || requestErrorCodes.has(code))) {
+    if (
+      typeof code === 'string' &&
+      code !== 'INTERNAL_SERVER_ERROR' &&
+      (code in errorCodes || requestErrorCodes.has(code))
+    ) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { message: formatted.message, ...where, extensions };
     }

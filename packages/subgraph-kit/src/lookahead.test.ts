@@ -28,7 +28,9 @@ async function sees(query: string): Promise<boolean> {
 describe('selectsPath', () => {
   it('finds a nested field directly and through fragments, and not when absent', async () => {
     expect(await sees('{ list { edges { node { owner { vendors } } } } }')).toBe(true);
-    expect(await sees('{ list { edges { ... on Edge { node { ...N } } } } } fragment N on Node { owner { vendors } }')).toBe(true);
+    expect(
+      await sees('{ list { edges { ... on Edge { node { ...N } } } } } fragment N on Node { owner { vendors } }'),
+    ).toBe(true);
     expect(await sees('{ list { edges { node { name owner { __typename } } } } }')).toBe(false);
   });
 });

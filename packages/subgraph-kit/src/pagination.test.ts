@@ -5,7 +5,9 @@ describe('cursors and connections', () => {
   it('round-trips a cursor and refuses a forged one with BAD_USER_INPUT', () => {
     const cursor = { createdAt: new Date('2026-11-21T10:00:00.000Z'), id: 'a' };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-    expect(() => decodeCursor('bm90LWpzb24')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
+    expect(() => decodeCursor('bm90LWpzb24')).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+    );
   });
 
   it('limits first to 1..100', () => {

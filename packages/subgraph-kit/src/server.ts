@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@curbside/service';
@@ -75,7 +78,8 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     formatError: makeErrorFormatter(logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), attachRequestId],
+    // No usage reporting reads federated traces here, so building them would be wasted work per request.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), attachRequestId],
   });
   await apollo.start();
 

@@ -44,7 +44,8 @@ function checkRegistration(input: RegisterInput): RegisterInput {
   const problems: FieldProblems = {};
   const email = input.email.trim().toLowerCase();
   const displayName = input.displayName.trim();
-  if (!emailPattern.test(email) || email.length > 320) problems['email'] = 'expected an email address such as ana@example.com';
+  if (!emailPattern.test(email) || email.length > 320)
+    problems['email'] = 'expected an email address such as ana@example.com';
   if (!usernamePattern.test(input.username)) {
     problems['username'] = 'expected 3 to 30 characters of lower-case a-z, 0-9 and _';
   }

@@ -22,7 +22,8 @@ export function makeResolvers(accounts: Accounts): Resolvers {
       },
     },
     Mutation: {
-      register: async (_root, { input }, context) => startedSession(context, await accounts.register(context.em, input)),
+      register: async (_root, { input }, context) =>
+        startedSession(context, await accounts.register(context.em, input)),
       login: async (_root, { input }, context) =>
         startedSession(context, await accounts.login(context.em, input.login, input.password)),
       refreshSession: async (_root, { refreshToken }, context) =>
@@ -33,7 +34,9 @@ export function makeResolvers(accounts: Accounts): Resolvers {
       // A reference to a user that does not exist resolves to null, never to an invented entity.
       __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null),
       email: (user, _args, { viewer, sessionUserId }) =>
-        sessionUserId === user.id || (viewer && (viewer.userId === user.id || viewer.role === 'ADMIN')) ? user.email : null,
+        sessionUserId === user.id || (viewer && (viewer.userId === user.id || viewer.role === 'ADMIN'))
+          ? user.email
+          : null,
     },
   };
 }

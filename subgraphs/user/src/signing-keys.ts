@@ -8,14 +8,24 @@ import {
   type JWK,
 } from 'jose';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { accessTokenPolicy, localKeySet, makeAccessTokenVerifier, type AccessTokenVerifier, type Role } from '@curbside/auth';
+import {
+  accessTokenPolicy,
+  localKeySet,
+  makeAccessTokenVerifier,
+  type AccessTokenVerifier,
+  type Role,
+} from '@curbside/auth';
 import { SigningKey } from './entities.ts';
 
 /** Issues access tokens and publishes the keys that verify them. */
 export interface TokenIssuer {
   /** Public keys as a JWKS document, served at /.well-known/jwks.json. */
   readonly jwks: JSONWebKeySet;
-  issueAccessToken(subject: { userId: string; role: Role; sessionId: string }): Promise<{ token: string; expiresAt: Date }>;
+  issueAccessToken(subject: {
+    userId: string;
+    role: Role;
+    sessionId: string;
+  }): Promise<{ token: string; expiresAt: Date }>;
   readonly verify: AccessTokenVerifier;
 }
 

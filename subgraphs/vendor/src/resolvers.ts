@@ -27,6 +27,7 @@ export const resolvers: Resolvers = {
   },
   User: {
     __resolveReference: ({ id }) => ({ id }),
-    vendors: (user, _args, { loaders }) => (isUuid(user.id) ? loaders.vendorsByOwnerId.load(user.id.toLowerCase()) : []),
+    vendors: (user, _args, { loaders }) =>
+      isUuid(user.id) ? loaders.vendorsByOwnerId.load(user.id.toLowerCase()) : [],
   },
 };

@@ -151,7 +151,12 @@ export async function listVendors(
   const page = `select * from vendor ${where} order by created_at desc, id desc limit ${first + 1}`;
   if (!options.withOwnersVendors) {
     const rows = await em.execute<Record<string, unknown>[]>(page, params);
-    return { connection: toConnection(rows.map((row) => em.map(Vendor, row)), first) };
+    return {
+      connection: toConnection(
+        rows.map((row) => em.map(Vendor, row)),
+        first,
+      ),
+    };
   }
   const rows = await em.execute<(Record<string, unknown> & { page_rank: number | null })[]>(
     `with page as (${page}),
@@ -169,5 +174,11 @@ export async function listVendors(
     vendorsByOwner.set(vendor.ownerId, [...(vendorsByOwner.get(vendor.ownerId) ?? []), vendor]);
   }
   pageRows.sort((a, b) => a.rank - b.rank);
-  return { connection: toConnection(pageRows.map(({ vendor }) => vendor), first), vendorsByOwner };
+  return {
+    connection: toConnection(
+      pageRows.map(({ vendor }) => vendor),
+      first,
+    ),
+    vendorsByOwner,
+  };
 }

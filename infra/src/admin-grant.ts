@@ -1,0 +1,25 @@
+/** `pnpm admin:grant <username>`: makes an existing user an admin (effective from their next access token). */
+import { MikroORM } from '@mikro-orm/postgresql';
+import { databaseUrl } from '@curbside/subgraph-kit';
+import { entities, grantAdmin } from '@curbside/user-subgraph';
+import { postgresUrl } from './local-services.ts';
+import { subgraphServices } from './services.ts';
+
+const username = process.argv[2];
+if (!username) {
+  console.error('Usage: pnpm admin:grant <username>');
+  process.exit(2);
+}
+const userService = subgraphServices.find((service) => service.name === 'user')!;
+const database = process.env[userService.databaseVariable] ?? userService.database;
+const orm = await MikroORM.init({ clientUrl: databaseUrl(postgresUrl, database), entities, pool: { min: 0, max: 1 } });
+try {
+  if (await grantAdmin(orm.em.fork(), username)) {
+    console.log(`${username} is now an admin (from their next sign-in or token refresh).`);
+  } else {
+    console.error(`No user named '${username}'.`);
+    process.exitCode = 1;
+  }
+} finally {
+  await orm.close();
+}
