@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { parse, printSchema } from 'graphql';
+import { printSchema } from '@apollo/federation-internals';
+import { parse } from 'graphql';
 import { fromRoot } from './paths.ts';
 import { subgraphServices, subgraphUrl } from './services.ts';
 
@@ -22,7 +23,9 @@ export function composeSchemas(subgraphs: { name: string; url: string; sdl: stri
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((error) => `  - ${error.message}`).join('\n')}`);
   }
-  const api = printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
+  // Printed by federation-internals itself: handing its schema to graphql's printer can mix the ESM and
+  // CommonJS builds of graphql (as under vitest), which graphql refuses.
+  const api = printSchema(result.schema.toAPISchema());
   return { supergraph: `${result.supergraphSdl}\n`, api: `${header}\n${api}\n` };
 }
 

@@ -6,8 +6,7 @@ import {
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
-import { GraphQLError } from 'graphql';
-import { unauthenticated } from '@curbside/errors';
+import { isClientError, unauthenticated } from '@curbside/errors';
 
 /** The access-token contract shared by the issuer (user subgraph) and every verifier. */
 export const accessTokenPolicy = {
@@ -58,7 +57,7 @@ export function makeAccessTokenVerifier(keys: JWTVerifyGetKey): AccessTokenVerif
       }
       return { userId: payload.sub, role, sessionId: String(payload['sid']), expiresAt: payload.exp ?? 0 };
     } catch (error) {
-      if (error instanceof GraphQLError) throw error;
+      if (isClientError(error)) throw error;
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The access token has expired.');
       // Not knowing the keys says nothing about the token: that is an outage, not a bad credential.
       if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {

@@ -47,9 +47,12 @@ export function badUserInput(fields: FieldProblems): GraphQLError {
   return clientError('BAD_USER_INPUT', `Invalid input. ${summary}`, { fields });
 }
 
-/** True when the error carries one of the registered client codes (and may reach clients as it is). */
+/**
+ * True when the error carries one of the registered client codes (and may reach clients as it is).
+ * Checked by shape, not `instanceof`: the ESM and CommonJS builds of graphql can both be loaded.
+ */
 export function isClientError(error: unknown): error is GraphQLError {
-  if (!(error instanceof GraphQLError)) return false;
-  const code = error.extensions?.['code'];
+  if (!(error instanceof Error) || !('extensions' in error)) return false;
+  const code = (error as GraphQLError).extensions?.['code'];
   return typeof code === 'string' && code in errorCodes && code !== 'INTERNAL_SERVER_ERROR';
 }

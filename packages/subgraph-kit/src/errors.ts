@@ -1,5 +1,4 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ZodError } from 'zod';
 import { errorCodes } from '@curbside/errors';
@@ -16,6 +15,18 @@ const requestErrorCodes = new Set([
 ]);
 
 /**
+ * The error a resolver threw, under graphql-js's wrapping. Followed by property, not `instanceof`: the
+ * ESM and CommonJS builds of graphql can both be loaded, and their GraphQLError classes differ.
+ */
+function originalErrorOf(error: unknown): unknown {
+  let current = error;
+  while (current instanceof Error && 'originalError' in current && current.originalError instanceof Error) {
+    current = current.originalError;
+  }
+  return current;
+}
+
+/**
  * The one place a subgraph turns thrown errors into what clients see: registered codes pass as they
  * are, database and validation failures are mapped to client codes, everything else is masked and
  * logged (the request id added by the server lets an operator find the log line).
@@ -23,7 +34,7 @@ const requestErrorCodes = new Set([
 export function makeErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.['code'];
-    const original = unwrapResolverError(error);
+    const original = originalErrorOf(error);
     const { path, locations } = formatted;
     const where = { ...(path ? { path } : {}), ...(locations ? { locations } : {}) };
     if (
