@@ -174,6 +174,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         );
         return;
       }
+      if (isClientError(error) && error.extensions['code'] === 'FORBIDDEN') {
+        sendGraphQLError(res, 'FORBIDDEN', error.message, {}, responseHeaders);
+        return;
+      }
       const message = isClientError(error) ? error.message : 'The access token is invalid.';
       sendGraphQLError(res, 'UNAUTHENTICATED', message, {}, { ...responseHeaders, 'www-authenticate': 'Bearer' });
       return;

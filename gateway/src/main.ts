@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { makeAccessTokenVerifier, remoteKeySet } from '@curbside/auth';
+import { makeAccessTokenVerifier, redisAccountBlocklist, remoteKeySet, withAccountBlocklist } from '@curbside/auth';
+import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { loadEnv } from './env.ts';
 import { createGateway } from './gateway.ts';
@@ -9,15 +10,20 @@ process.env['APOLLO_TELEMETRY_DISABLED'] ??= '1'; // since 2.14 the gateway othe
 await runService('gateway', async () => {
   const env = loadEnv(process.env);
   const logger = createLogger('gateway', env.LOG_LEVEL);
+  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, connectionName: 'gateway' });
   const gateway = await createGateway({
     supergraphSdl: readFileSync(env.SUPERGRAPH_PATH, 'utf8'),
     subgraphUrls: env.subgraphUrls,
-    verifyAccessToken: makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL)),
+    verifyAccessToken: withAccountBlocklist(
+      makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL)),
+      redisAccountBlocklist(redis),
+      (error) => logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
+    ),
     logger,
     production: env.NODE_ENV === 'production',
     corsOrigins: env.CORS_ORIGINS,
   });
   const url = await gateway.listen(env.PORT, env.HOST);
   logger.info({ url, sandbox: env.NODE_ENV === 'production' ? null : url }, 'gateway ready');
-  return { logger, stop: () => gateway.close() };
+  return { logger, stop: () => gateway.close().finally(() => closeRedis(redis)) };
 });

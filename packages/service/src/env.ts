@@ -18,4 +18,7 @@ export function parseEnv<Schema extends z.ZodType>(schema: Schema, source: NodeJ
 
 /** A TCP port from a string; 0 asks the OS for a free one. */
 export const portSchema = z.coerce.number().int().min(0).max(65_535);
+/** Redis, shared by every service; keys are namespaced by `REDIS_KEY_PREFIX`. */
+export const redisUrlSchema = z.string().default('redis://127.0.0.1:6379');
+export const redisKeyPrefixSchema = z.string().default('curbside:');
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');

@@ -1,3 +1,3 @@
 export { createLogger, type Logger } from './logger.ts';
-export { parseEnv, ConfigError, portSchema, logLevelSchema } from './env.ts';
+export { parseEnv, ConfigError, portSchema, logLevelSchema, redisUrlSchema, redisKeyPrefixSchema } from './env.ts';
 export { runService, type RunningService } from './run.ts';

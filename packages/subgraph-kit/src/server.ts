@@ -97,6 +97,10 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     try {
       viewer = await viewerFromHeader(req.headers.authorization, verifyAccessToken);
     } catch (error) {
+      if (isClientError(error) && error.extensions['code'] === 'FORBIDDEN') {
+        sendGraphQLError(res, 'FORBIDDEN', error.message, {}, { 'x-request-id': requestId });
+        return;
+      }
       const message = isClientError(error) ? error.message : 'The access token is invalid.';
       sendGraphQLError(res, 'UNAUTHENTICATED', message, {}, { 'x-request-id': requestId });
       return;
