@@ -10,12 +10,20 @@ export const domainEvents = {
   'user.logged_out': z.object({ userId: z.uuid() }),
   'user.session_reuse_detected': z.object({ userId: z.uuid(), familyId: z.uuid() }),
   'user.role_changed': z.object({ userId: z.uuid(), role: z.enum(['USER', 'ADMIN']) }),
+  'user.profile_updated': z.object({ userId: z.uuid(), displayName: z.string(), bio: z.string().nullable() }),
+  'user.password_changed': z.object({ userId: z.uuid() }),
+  'user.followed': z.object({ followerId: z.uuid(), followeeId: z.uuid() }),
+  'user.unfollowed': z.object({ followerId: z.uuid(), followeeId: z.uuid() }),
+  'user.suspended': z.object({ userId: z.uuid(), reason: z.string() }),
+  'user.unsuspended': z.object({ userId: z.uuid() }),
+  'user.deleted': z.object({ userId: z.uuid() }),
   'vendor.created': z.object({
     vendorId: z.uuid(),
     ownerId: z.uuid(),
     name: z.string(),
     description: z.string(),
     category: z.string(),
+    isOpen: z.boolean(),
   }),
   'vendor.updated': z.object({
     vendorId: z.uuid(),
@@ -23,8 +31,20 @@ export const domainEvents = {
     name: z.string(),
     description: z.string(),
     category: z.string(),
+    isOpen: z.boolean(),
   }),
   'vendor.deleted': z.object({ vendorId: z.uuid(), ownerId: z.uuid() }),
+  'vendor.opened': z.object({ vendorId: z.uuid(), ownerId: z.uuid(), openedAt: z.iso.datetime() }),
+  'vendor.closed': z.object({ vendorId: z.uuid(), ownerId: z.uuid(), closedAt: z.iso.datetime() }),
+  'vendor.followed': z.object({ vendorId: z.uuid(), userId: z.uuid() }),
+  'vendor.unfollowed': z.object({ vendorId: z.uuid(), userId: z.uuid() }),
+  'vendor.location_updated': z.object({
+    vendorId: z.uuid(),
+    lat: z.number().min(-90).max(90),
+    lng: z.number().min(-180).max(180),
+    accuracyMeters: z.number().nonnegative().nullable(),
+    updatedAt: z.iso.datetime(),
+  }),
 } as const;
 
 export type DomainEventName = keyof typeof domainEvents;
@@ -33,4 +53,32 @@ export type DomainEventPayload<Name extends DomainEventName> = z.infer<(typeof d
 /** Validates a payload against its declared schema; throws a ZodError naming the bad fields. */
 export function parseDomainEvent<Name extends DomainEventName>(name: Name, payload: unknown): DomainEventPayload<Name> {
   return domainEvents[name].parse(payload) as DomainEventPayload<Name>;
+}
+
+/** An event as it travels from an outbox to a consumer's queue. */
+export interface EventEnvelope<Name extends DomainEventName = DomainEventName> {
+  /** The outbox row id; also the job id in every queue, so an event is never queued twice. */
+  id: string;
+  name: Name;
+  payload: DomainEventPayload<Name>;
+  /** ISO-8601; consumers use it to apply events about one entity in order. */
+  occurredAt: string;
+}
+
+/**
+ * Who consumes what, declared once: queue name → the events copied into it. The relay puts each event
+ * into every queue that lists it.
+ */
+export const eventQueues = {
+  /** The location subgraph's copy of each vendor's owner and open state. */
+  'location.vendor-copy': ['vendor.created', 'vendor.updated', 'vendor.opened', 'vendor.closed', 'vendor.deleted'],
+} as const satisfies Record<string, readonly DomainEventName[]>;
+
+export type EventQueueName = keyof typeof eventQueues;
+
+/** The queues an event goes to. */
+export function queuesFor(name: string): EventQueueName[] {
+  return (Object.keys(eventQueues) as EventQueueName[]).filter((queue) =>
+    (eventQueues[queue] as readonly string[]).includes(name),
+  );
 }

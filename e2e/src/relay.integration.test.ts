@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bullConnection, startOutboxRelay, type OutboxRelay } from '@curbside/event-bus';
+import { createLogger } from '@curbside/service';
+import { databaseUrl, ensureDatabase, openOrm, recordEvent, type Orm } from '@curbside/subgraph-kit';
+import { entities, migrations } from '@curbside/vendor-subgraph';
+import { postgresUrl, queryRows, redisUrl, testDatabasePrefix } from './index.ts';
+
+let orm: Orm;
+let url: string;
+let relay: OutboxRelay;
+let queue: Queue;
+const prefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:relay:bull`;
+const connection = bullConnection(redisUrl);
+
+beforeAll(async () => {
+  const name = `${testDatabasePrefix()}relay`;
+  await ensureDatabase(postgresUrl, name);
+  url = databaseUrl(postgresUrl, name);
+  orm = await openOrm({ databaseUrl: url, entities, migrations });
+  // A long idle delay: the test drives the relay with relayPending() itself.
+  relay = startOutboxRelay({
+    orm,
+    connection,
+    prefix,
+    logger: createLogger('relay-test', 'silent'),
+    idleDelayMs: 60_000,
+  });
+  queue = new Queue('location.vendor-copy', { connection, prefix });
+});
+afterAll(async () => {
+  await relay?.stop();
+  await queue?.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  await orm?.close();
+});
+
+describe('the outbox relay', () => {
+  it('queues a batch of events once each, with the event id as job id, and marks them sent', async () => {
+    const em = orm.em.fork();
+    const vendorIds = Array.from({ length: 5 }, () => randomUUID());
+    for (const vendorId of vendorIds) {
+      recordEvent(em, 'vendor.opened', { vendorId, ownerId: randomUUID(), openedAt: new Date().toISOString() });
+      recordEvent(em, 'user.logged_in', { userId: randomUUID() });
+    }
+    await em.flush();
+
+    expect(await relay.relayPending()).toBe(10);
+    const unsent = await queryRows(url, 'select count(*)::int as n from outbox_event where sent_at is null');
+    expect(unsent[0]!['n']).toBe(0);
+    // Only the events someone consumes are queued: vendor.opened, not user.logged_in.
+    const opened = await queryRows(url, "select id from outbox_event where name = 'vendor.opened'");
+    expect(await queue.count()).toBe(5);
+    for (const { id } of opened) expect((await queue.getJob(id))?.data).toMatchObject({ id, name: 'vendor.opened' });
+  });
+
+  it('does not queue an event twice when it is relayed again (a crash between queueing and marking)', async () => {
+    await queryRows(url, 'update outbox_event set sent_at = null');
+    expect(await relay.relayPending()).toBe(10);
+    expect(await queue.count()).toBe(5);
+    expect(await relay.relayPending()).toBe(0);
+  });
+});

@@ -1,0 +1,126 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { queuesFor, type EventEnvelope, type EventQueueName } from '@curbside/events';
+import type { Logger } from '@curbside/service';
+
+export interface OutboxRelayOptions {
+  orm: MikroORM;
+  connection: ConnectionOptions;
+  /** BullMQ key prefix (see bullPrefix). */
+  prefix: string;
+  logger: Logger;
+  /** Pause between sweeps when the outbox is empty. Default 100 ms. */
+  idleDelayMs?: number;
+  /** Events moved per transaction. Default 100. */
+  batchSize?: number;
+}
+
+export interface OutboxRelay {
+  /** Moves what is pending now; resolves with how many events were moved. */
+  relayPending(): Promise<number>;
+  /** Stops sweeping and closes the queues; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Retries with exponential backoff; completed jobs are kept a day so a re-relayed id is recognised. */
+const jobOptions: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+interface OutboxRow {
+  id: string;
+  name: string;
+  payload: Record<string, unknown>;
+  occurred_at: Date;
+}
+
+/**
+ * Moves a subgraph's outbox into the consumers' queues. Rows are claimed with FOR UPDATE SKIP LOCKED
+ * (several relays may run), queued with the event id as job id (a row relayed twice, after a crash
+ * between queueing and marking, is not queued twice), and marked sent only after Redis accepted them.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { orm, logger } = options;
+  const batchSize = options.batchSize ?? 100;
+  const idleDelayMs = options.idleDelayMs ?? 100;
+  const queues = new Map<EventQueueName, Queue>();
+  const queueOf = (name: EventQueueName) => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: options.connection, prefix: options.prefix });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+
+  async function relayBatch(): Promise<number> {
+    return orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<OutboxRow[]>(
+        `select id, name, payload, occurred_at from outbox_event
+         where sent_at is null order by occurred_at, id limit ${batchSize} for update skip locked`,
+      );
+      if (rows.length === 0) return 0;
+      const jobsByQueue = new Map<EventQueueName, { name: string; data: EventEnvelope; opts: JobsOptions }[]>();
+      for (const row of rows) {
+        const envelope = {
+          id: row.id,
+          name: row.name,
+          payload: row.payload,
+          occurredAt: new Date(row.occurred_at).toISOString(),
+        } as EventEnvelope;
+        for (const queue of queuesFor(row.name)) {
+          const jobs = jobsByQueue.get(queue) ?? [];
+          jobs.push({ name: row.name, data: envelope, opts: { ...jobOptions, jobId: row.id } });
+          jobsByQueue.set(queue, jobs);
+        }
+      }
+      for (const [queue, jobs] of jobsByQueue) await queueOf(queue).addBulk(jobs);
+      await em.execute('update outbox_event set sent_at = now() where id in (?)', [rows.map((row) => row.id)]);
+      return rows.length;
+    });
+  }
+
+  async function relayPending(): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const batch = await relayBatch();
+      moved += batch;
+      if (batch < batchSize) return moved;
+    }
+  }
+
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await relayPending();
+      } catch (error) {
+        // Redis or PostgreSQL unreachable: the rows stay unsent and the next sweep retries them.
+        logger.warn({ err: error }, 'outbox relay sweep failed; retrying');
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, idleDelayMs);
+      });
+    }
+  })();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    relayPending,
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        wake?.();
+        await loop;
+        await Promise.all([...queues.values()].map((queue) => queue.close()));
+      })();
+      return stopping;
+    },
+  };
+}
