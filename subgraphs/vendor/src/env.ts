@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevelSchema, parseEnv, portSchema } from '@curbside/service';
+import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
 
 const schema = z.object({
@@ -10,6 +10,8 @@ const schema = z.object({
   VENDOR_DATABASE: z.string().default('curbside_vendor'),
   /** Where the user subgraph publishes the access-token keys. */
   JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  REDIS_URL: redisUrlSchema,
+  REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,
 });
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
+import type { ConnectionOptions } from 'bullmq';
+import { startOutboxRelay } from '@curbside/event-bus';
 import type { AccessTokenVerifier } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 import { createSubgraphServer, openOrm, type SubgraphServer } from '@curbside/subgraph-kit';
@@ -18,6 +20,8 @@ export interface VendorSubgraphDeps {
   logger: Logger;
   /** Verifies access tokens against the user subgraph's JWKS. */
   verifyAccessToken: AccessTokenVerifier;
+  /** Where this subgraph's outbox is relayed to (the consumers' queues). */
+  eventBus: { connection: ConnectionOptions; prefix: string };
   onQuery?: ((sql: string) => void) | undefined;
 }
 
@@ -38,11 +42,15 @@ export async function createVendorSubgraph(deps: VendorSubgraphDeps): Promise<Su
       verifyAccessToken: deps.verifyAccessToken,
       createContext,
     });
+    const relay = startOutboxRelay({ orm, ...deps.eventBus, logger: deps.logger });
     let closing: Promise<void> | undefined;
     return {
       listen: (port, host) => server.listen(port, host),
       close() {
-        closing ??= server.close().then(() => orm.close());
+        closing ??= server
+          .close()
+          .then(() => relay.stop())
+          .then(() => orm.close());
         return closing;
       },
     };

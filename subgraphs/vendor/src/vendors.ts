@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  ForeignKeyConstraintViolationException,
+  LockMode,
+  UniqueConstraintViolationException,
+  type EntityManager,
+} from '@mikro-orm/postgresql';
 import type { Viewer } from '@curbside/auth';
 import { badUserInput, notFound, type FieldProblems } from '@curbside/errors';
 import {
   checkId,
   checkPageSize,
   decodeCursor,
+  isUuid,
   recordEvent,
   requireOwnerOrAdmin,
   requireViewer,
   toConnection,
   type Connection,
+  type Cursor,
 } from '@curbside/subgraph-kit';
-import { Vendor, type VendorEntity, vendorCategories } from './entities.ts';
+import { Vendor, VendorFollow, type VendorEntity, vendorCategories } from './entities.ts';
 
 type Category = (typeof vendorCategories)[number];
 
@@ -55,13 +62,33 @@ function eventPayload(vendor: VendorEntity) {
     name: vendor.name,
     description: vendor.description,
     category: vendor.category,
+    isOpen: vendor.isOpen,
   };
 }
 
-async function findOwnedVendor(em: EntityManager, viewer: Viewer | null, id: string): Promise<VendorEntity> {
-  requireViewer(viewer);
-  const vendor = await em.findOne(Vendor, { id: checkId(id) });
+/** The vendor `id` names, or NOT_FOUND. `argument` names the argument in a BAD_USER_INPUT for a malformed id. */
+async function findVendor(
+  em: EntityManager,
+  id: string,
+  options: { argument?: string; lockMode?: LockMode } = {},
+): Promise<VendorEntity> {
+  const vendor = await em.findOne(
+    Vendor,
+    { id: checkId(id, options.argument) },
+    options.lockMode ? { lockMode: options.lockMode } : {},
+  );
   if (!vendor) throw notFound(`Vendor ${id}`);
+  return vendor;
+}
+
+async function findOwnedVendor(
+  em: EntityManager,
+  viewer: Viewer | null,
+  id: string,
+  options: { lockMode?: LockMode } = {},
+): Promise<VendorEntity> {
+  requireViewer(viewer);
+  const vendor = await findVendor(em, id, options);
   requireOwnerOrAdmin(viewer, vendor.ownerId);
   return vendor;
 }
@@ -80,6 +107,8 @@ export async function createVendor(
     name: fields.name!,
     description: fields.description ?? '',
     category: fields.category!,
+    isOpen: false,
+    openedAt: null,
     createdAt: now,
     updatedAt: now,
   });
@@ -110,9 +139,85 @@ export async function deleteVendor(em: EntityManager, viewer: Viewer | null, id:
   return vendor.id;
 }
 
+/**
+ * Opens or closes a vendor (owner or admin). Setting the state it already has changes nothing and records
+ * no event. The row is locked for the check, so of two concurrent opens only one records `vendor.opened`.
+ */
+export async function setVendorOpen(
+  em: EntityManager,
+  viewer: Viewer | null,
+  id: string,
+  open: boolean,
+): Promise<VendorEntity> {
+  requireViewer(viewer);
+  return em.transactional(async (tx) => {
+    const vendor = await findOwnedVendor(tx, viewer, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (vendor.isOpen === open) return vendor;
+    const now = new Date();
+    tx.assign(vendor, { isOpen: open, openedAt: open ? now : null, updatedAt: now });
+    const at = now.toISOString();
+    if (open) recordEvent(tx, 'vendor.opened', { vendorId: vendor.id, ownerId: vendor.ownerId, openedAt: at });
+    else recordEvent(tx, 'vendor.closed', { vendorId: vendor.id, ownerId: vendor.ownerId, closedAt: at });
+    return vendor;
+  });
+}
+
+/**
+ * Makes the viewer follow a vendor; following it again changes nothing and records no event. Of two
+ * concurrent follows of the same pair, the primary key lets one commit; the other changes nothing.
+ */
+export async function followVendor(em: EntityManager, viewer: Viewer | null, vendorId: string): Promise<VendorEntity> {
+  const { userId } = requireViewer(viewer);
+  const vendor = await findVendor(em, vendorId, { argument: 'vendorId' });
+  const key = { vendorId: vendor.id, userId };
+  try {
+    await em.transactional(async (tx) => {
+      if (await tx.findOne(VendorFollow, key)) return;
+      tx.create(VendorFollow, { ...key, createdAt: new Date() });
+      recordEvent(tx, 'vendor.followed', key);
+    });
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) return vendor;
+    // The vendor was deleted between the lookup and the insert.
+    if (error instanceof ForeignKeyConstraintViolationException) throw notFound(`Vendor ${vendorId}`);
+    throw error;
+  }
+  return vendor;
+}
+
+/**
+ * Makes the viewer stop following a vendor; unfollowing one not followed changes nothing. The follow
+ * row is locked for the check, so of two concurrent unfollows only one records `vendor.unfollowed`.
+ */
+export async function unfollowVendor(
+  em: EntityManager,
+  viewer: Viewer | null,
+  vendorId: string,
+): Promise<VendorEntity> {
+  const { userId } = requireViewer(viewer);
+  const vendor = await findVendor(em, vendorId, { argument: 'vendorId' });
+  const key = { vendorId: vendor.id, userId };
+  await em.transactional(async (tx) => {
+    const follow = await tx.findOne(VendorFollow, key, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!follow) return;
+    tx.remove(follow);
+    recordEvent(tx, 'vendor.unfollowed', key);
+  });
+  return vendor;
+}
+
 export interface VendorFilter {
   category?: Category | null | undefined;
   ownerId?: string | null | undefined;
+  openNow?: boolean | null | undefined;
+  search?: string | null | undefined;
+}
+
+const maxSearchLength = 100;
+
+/** A `like` pattern matching `text` literally anywhere: `%`, `_` and the escape character `\` are escaped. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
 export interface VendorPage {
@@ -141,6 +246,19 @@ export async function listVendors(
   if (args.filter?.ownerId) {
     conditions.push('owner_id = ?');
     params.push(checkId(args.filter.ownerId, 'filter.ownerId'));
+  }
+  if (typeof args.filter?.openNow === 'boolean') {
+    conditions.push('is_open = ?');
+    params.push(args.filter.openNow);
+  }
+  const search = args.filter?.search?.trim();
+  if (search && search.length > maxSearchLength) {
+    throw badUserInput({ 'filter.search': `expected at most ${maxSearchLength} characters, got ${search.length}` });
+  }
+  if (search) {
+    conditions.push("(name ilike ? escape '\\' or description ilike ? escape '\\')");
+    const pattern = containsPattern(search);
+    params.push(pattern, pattern);
   }
   if (args.after) {
     const cursor = decodeCursor(args.after);
@@ -181,4 +299,69 @@ export async function listVendors(
     ),
     vendorsByOwner,
   };
+}
+
+/** One `User.followedVendors` page to load: arguments checked, cursor decoded. */
+export interface FollowedVendorsKey {
+  userId: string;
+  first: number;
+  after: Cursor | null;
+}
+
+/** Checks `followedVendors` arguments before they reach the loader, so a bad one fails only its own field. */
+export function followedVendorsKey(
+  userId: string,
+  args: { first: number; after?: string | null | undefined },
+): FollowedVendorsKey {
+  const first = checkPageSize(args.first);
+  const after = args.after ? decodeCursor(args.after) : null;
+  if (after && !isUuid(after.id)) throw badUserInput({ after: 'expected a cursor returned by this connection' });
+  return { userId: userId.toLowerCase(), first, after };
+}
+
+/** Sorts after every real follow: the start of a newest-first keyset scan when there is no cursor. */
+const beforeFirstFollow = { createdAt: 'infinity', vendorId: 'ffffffff-ffff-ffff-ffff-ffffffffffff' };
+
+/**
+ * Pages of followed vendors, most recently followed first, for many users in one SQL statement: each key
+ * is a row of a `values` list, and a lateral subquery reads that user's page from the
+ * (user_id, created_at desc, vendor_id desc) index. Cursors are positions in the follows (when followed,
+ * vendor id), not in the vendors, so following an old vendor puts it first. Results are in key order.
+ */
+export async function loadFollowedVendors(
+  em: EntityManager,
+  keys: readonly FollowedVendorsKey[],
+): Promise<Connection<VendorEntity>[]> {
+  const params = keys.flatMap((key, index) => [
+    index,
+    key.userId,
+    key.after?.createdAt.toISOString() ?? beforeFirstFollow.createdAt,
+    key.after?.id ?? beforeFirstFollow.vendorId,
+    key.first + 1,
+  ]);
+  const rows = await em.execute<(Record<string, unknown> & { key_index: number; followed_at: Date | string })[]>(
+    `select page.key_index, page.followed_at, vendor.*
+     from (values ${keys.map(() => '(?::int, ?::uuid, ?::timestamptz, ?::uuid, ?::int)').join(', ')})
+       as wanted (key_index, user_id, after_at, after_id, page_size)
+     cross join lateral (
+       select wanted.key_index, follow.vendor_id, follow.created_at as followed_at
+       from vendor_follow follow
+       where follow.user_id = wanted.user_id
+         and (follow.created_at, follow.vendor_id) < (wanted.after_at, wanted.after_id)
+       order by follow.created_at desc, follow.vendor_id desc
+       limit wanted.page_size
+     ) page
+     join vendor on vendor.id = page.vendor_id
+     order by page.key_index, page.followed_at desc, page.vendor_id desc`,
+    params,
+  );
+  const pages = keys.map(() => [] as { createdAt: Date; id: string; vendor: VendorEntity }[]);
+  for (const { key_index: keyIndex, followed_at: followedAt, ...row } of rows) {
+    const vendor = em.map(Vendor, row);
+    pages[Number(keyIndex)]!.push({ createdAt: new Date(followedAt), id: vendor.id, vendor });
+  }
+  return pages.map((follows, index) => {
+    const { edges, pageInfo } = toConnection(follows, keys[index]!.first);
+    return { edges: edges.map(({ cursor, node }) => ({ cursor, node: node.vendor })), pageInfo };
+  });
 }

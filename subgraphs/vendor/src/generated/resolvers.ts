@@ -27,11 +27,24 @@ export type CreateVendorInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Owner or admin. Closing a closed vendor changes nothing. */
+  closeVendor: Vendor;
   createVendor: Vendor;
   /** Owner or admin. Returns the id of the deleted vendor. */
   deleteVendor: Scalars['ID']['output'];
+  /** Signed in. Following a vendor already followed changes nothing. */
+  followVendor: Vendor;
+  /** Owner or admin. Opening an open vendor changes nothing. */
+  openVendor: Vendor;
+  /** Signed in. Unfollowing a vendor not followed changes nothing. */
+  unfollowVendor: Vendor;
   /** Owner or admin. */
   updateVendor: Vendor;
+};
+
+
+export type MutationCloseVendorArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -42,6 +55,21 @@ export type MutationCreateVendorArgs = {
 
 export type MutationDeleteVendorArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationFollowVendorArgs = {
+  vendorId: Scalars['ID']['input'];
+};
+
+
+export type MutationOpenVendorArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnfollowVendorArgs = {
+  vendorId: Scalars['ID']['input'];
 };
 
 
@@ -84,9 +112,17 @@ export type UpdateVendorInput = {
 
 export type User = {
   __typename?: 'User';
+  /** Vendors this user follows, most recently followed first. 'first' is 1 to 100. */
+  followedVendors: VendorConnection;
   id: Scalars['ID']['output'];
   /** Vendors this user runs, newest first. */
   vendors: Array<Vendor>;
+};
+
+
+export type UserFollowedVendorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
 };
 
 /** A food truck, market stall or other local business, run by a user. */
@@ -95,10 +131,18 @@ export type Vendor = {
   category: VendorCategory;
   createdAt: Scalars['DateTime']['output'];
   description: Scalars['String']['output'];
+  /** How many users follow this vendor. */
+  followerCount: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
+  /** Whether the vendor is open for business now. */
+  isOpen: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
+  /** When the vendor opened; null while closed. */
+  openedAt?: Maybe<Scalars['DateTime']['output']>;
   owner: User;
   updatedAt: Scalars['DateTime']['output'];
+  /** Whether the signed-in viewer follows this vendor; false when anonymous. */
+  viewerFollows: Scalars['Boolean']['output'];
 };
 
 export type VendorCategory =
@@ -122,7 +166,11 @@ export type VendorEdge = {
 
 export type VendorFilter = {
   category?: InputMaybe<VendorCategory>;
+  /** True: only open vendors; false: only closed ones. */
+  openNow?: InputMaybe<Scalars['Boolean']['input']>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Case-insensitive text in the name or description, matched literally; at most 100 characters. */
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -266,8 +314,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  closeVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationCloseVendorArgs, 'id'>>;
   createVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationCreateVendorArgs, 'input'>>;
   deleteVendor?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteVendorArgs, 'id'>>;
+  followVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationFollowVendorArgs, 'vendorId'>>;
+  openVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationOpenVendorArgs, 'id'>>;
+  unfollowVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationUnfollowVendorArgs, 'vendorId'>>;
   updateVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationUpdateVendorArgs, 'id' | 'input'>>;
 }>;
 
@@ -283,6 +335,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
 
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  followedVendors?: Resolver<ResolversTypes['VendorConnection'], ParentType, ContextType, RequireFields<UserFollowedVendorsArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   vendors?: Resolver<Array<ResolversTypes['Vendor']>, ParentType, ContextType>;
 }>;
@@ -292,10 +345,14 @@ export type VendorResolvers<ContextType = RequestContext, ParentType extends Res
   category?: Resolver<ResolversTypes['VendorCategory'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  followerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  isOpen?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  openedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  viewerFollows?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type VendorConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorConnection'] = ResolversParentTypes['VendorConnection']> = ResolversObject<{

@@ -1,4 +1,8 @@
 import { Migration20261121000000_vendors } from './Migration20261121000000_vendors.ts';
+import { Migration20261128000000_vendor_open_and_follows } from './Migration20261128000000_vendor_open_and_follows.ts';
 
 /** Every migration of the vendor database, oldest first. */
-export const migrations = [{ name: 'Migration20261121000000_vendors', class: Migration20261121000000_vendors }];
+export const migrations = [
+  { name: 'Migration20261121000000_vendors', class: Migration20261121000000_vendors },
+  { name: 'Migration20261128000000_vendor_open_and_follows', class: Migration20261128000000_vendor_open_and_follows },
+];
