@@ -2,8 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, conflict, unauthenticated, type FieldProblems } from '@curbside/errors';
-import { recordEvent } from '@curbside/subgraph-kit';
+import type { AccountBlocklist, Viewer } from '@curbside/auth';
+import { badUserInput, conflict, forbidden, unauthenticated, type FieldProblems } from '@curbside/errors';
+import { recordEvent, requireViewer } from '@curbside/subgraph-kit';
 import { RefreshToken, User, type UserEntity } from './entities.ts';
 import type { TokenIssuer } from './signing-keys.ts';
 
@@ -40,6 +41,36 @@ function hashRefreshToken(token: string): string {
 /** A hash to verify against when the login names nobody, so the answer takes as long either way. */
 let decoyHash: Promise<string> | undefined;
 
+/** Same words for every way a login can fail (unknown, closed, wrong password): they tell nobody which accounts exist. */
+const wrongCredentials = 'Wrong login or password.';
+/** The same words as the verifiers' for a suspended account's access token. */
+const suspendedAccount = 'This account is suspended.';
+
+/** What is wrong with a new password, or null. */
+function newPasswordProblem(password: string): string | null {
+  if (password.length < minPasswordLength) return `expected at least ${minPasswordLength} characters`;
+  if (password.length > maxPasswordLength) return `expected at most ${maxPasswordLength} characters`;
+  return null;
+}
+
+/** Whether `password` is the user's; over-long ones are refused unhashed (see maxPasswordLength). */
+async function passwordMatches(user: UserEntity, password: string): Promise<boolean> {
+  return password.length <= maxPasswordLength && verify(user.passwordHash, password);
+}
+
+/** The signed-in viewer's own account; a closed one means the session is over (`UNAUTHENTICATED`). */
+export async function viewerAccount(em: EntityManager, viewer: Viewer | null): Promise<UserEntity> {
+  const { userId } = requireViewer(viewer);
+  const user = await em.findOne(User, { id: userId, deletedAt: null });
+  if (!user) throw unauthenticated('This account has been closed.');
+  return user;
+}
+
+/** Revokes every refresh token of a user, whatever its family; returns how many were still live. */
+function revokeAllSessions(em: EntityManager, userId: string): Promise<number> {
+  return em.nativeUpdate(RefreshToken, { userId, revokedAt: null }, { revokedAt: new Date() });
+}
+
 function checkRegistration(input: RegisterInput): RegisterInput {
   const problems: FieldProblems = {};
   const email = input.email.trim().toLowerCase();
@@ -49,18 +80,18 @@ function checkRegistration(input: RegisterInput): RegisterInput {
   if (!usernamePattern.test(input.username)) {
     problems['username'] = 'expected 3 to 30 characters of lower-case a-z, 0-9 and _';
   }
-  if (input.password.length < minPasswordLength) {
-    problems['password'] = `expected at least ${minPasswordLength} characters`;
-  } else if (input.password.length > maxPasswordLength) {
-    problems['password'] = `expected at most ${maxPasswordLength} characters`;
-  }
+  const passwordProblem = newPasswordProblem(input.password);
+  if (passwordProblem) problems['password'] = passwordProblem;
   if (displayName.length < 1 || displayName.length > 100) problems['displayName'] = 'expected 1 to 100 characters';
   if (Object.keys(problems).length > 0) throw badUserInput(problems);
   return { email, username: input.username, password: input.password, displayName };
 }
 
-/** The account service: every way a session begins, continues or ends. */
-export function makeAccounts(issuer: TokenIssuer) {
+/**
+ * The account service: every way a session begins, continues or ends. Closing an account also blocks
+ * it in `blocklist` (after the commit), so its still-valid access tokens are refused everywhere.
+ */
+export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
   /** Creates a refresh token in `familyId` (persisted with the caller's next flush) and the access token. */
   async function startSession(em: EntityManager, user: UserEntity, familyId: string): Promise<AuthPayload> {
     const refreshToken = randomBytes(32).toString('base64url');
@@ -124,12 +155,14 @@ export function makeAccounts(issuer: TokenIssuer) {
     async login(em: EntityManager, login: string, password: string): Promise<AuthPayload> {
       const normalized = login.trim().toLowerCase();
       const user = await em.findOne(User, normalized.includes('@') ? { email: normalized } : { username: normalized });
-      const passwordMatches =
+      const matches =
         password.length <= maxPasswordLength &&
         (user
           ? await verify(user.passwordHash, password)
           : (await verify(await (decoyHash ??= hash('decoy-password', argon2Options)), password), false));
-      if (!user || !passwordMatches) throw unauthenticated('Wrong login or password.');
+      // A closed account answers like an unknown one; a suspension is told only to whoever has the password.
+      if (!user || !matches || user.deletedAt !== null) throw unauthenticated(wrongCredentials);
+      if (user.suspendedAt !== null) throw forbidden(suspendedAccount);
       const payload = await startSession(em, user, randomUUID());
       recordEvent(em, 'user.logged_in', { userId: user.id });
       await em.flush();
@@ -142,12 +175,18 @@ export function makeAccounts(issuer: TokenIssuer) {
         const token = await tx.findOne(RefreshToken, { tokenHash });
         if (!token) return { kind: 'unknown' as const };
         const now = new Date();
+        const live = token.usedAt === null && token.revokedAt === null;
+        // A used or revoked token is a reuse, whoever it belongs to; only a live one's account is read.
+        const user = live ? await tx.findOne(User, { id: token.userId, deletedAt: null }) : null;
+        // Closing an account revokes its tokens; this covers a token issued by a login racing the closure.
+        if (live && !user) return { kind: 'unknown' as const };
+        // Checked before the claim, so the token still works once the account is unsuspended.
+        if (user?.suspendedAt) return { kind: 'suspended' as const };
         // The conditional update is the single point of truth: of two concurrent uses, one wins.
-        const claimed =
-          token.usedAt === null && token.revokedAt === null
-            ? await tx.nativeUpdate(RefreshToken, { id: token.id, usedAt: null, revokedAt: null }, { usedAt: now })
-            : 0;
-        if (claimed === 0) {
+        const claimed = user
+          ? await tx.nativeUpdate(RefreshToken, { id: token.id, usedAt: null, revokedAt: null }, { usedAt: now })
+          : 0;
+        if (!user || claimed === 0) {
           const revoked = await revokeFamily(tx, token.familyId);
           // Only the first reuse is news; later attempts meet an already-ended family.
           if (revoked > 0) {
@@ -156,8 +195,6 @@ export function makeAccounts(issuer: TokenIssuer) {
           return { kind: 'reused' as const };
         }
         if (token.expiresAt.getTime() <= now.getTime()) return { kind: 'expired' as const };
-        const user = await tx.findOne(User, { id: token.userId });
-        if (!user) return { kind: 'unknown' as const };
         return { kind: 'ok' as const, payload: await startSession(tx, user, token.familyId) };
       });
       switch (outcome.kind) {
@@ -167,6 +204,8 @@ export function makeAccounts(issuer: TokenIssuer) {
           throw unauthenticated('This refresh token was already used, so the session has been ended. Sign in again.');
         case 'expired':
           throw unauthenticated('The refresh token has expired. Sign in again.');
+        case 'suspended':
+          throw forbidden(suspendedAccount);
         default:
           throw unauthenticated('The refresh token is invalid.');
       }
@@ -181,6 +220,62 @@ export function makeAccounts(issuer: TokenIssuer) {
         recordEvent(tx, 'user.logged_out', { userId: token.userId });
         return true;
       });
+    },
+
+    /**
+     * Changes the viewer's password after checking the current one, and revokes every refresh token of
+     * theirs (every family, this session's too): each session has to sign in again with the new password.
+     */
+    async changePassword(
+      em: EntityManager,
+      viewer: Viewer | null,
+      input: { currentPassword: string; newPassword: string },
+    ): Promise<boolean> {
+      const user = await viewerAccount(em, viewer);
+      const problems: FieldProblems = {};
+      if (!(await passwordMatches(user, input.currentPassword))) {
+        problems['currentPassword'] = 'expected your current password';
+      }
+      const passwordProblem = newPasswordProblem(input.newPassword);
+      if (passwordProblem) problems['newPassword'] = passwordProblem;
+      if (Object.keys(problems).length > 0) throw badUserInput(problems);
+      const passwordHash = await hash(input.newPassword, argon2Options);
+      await em.transactional(async (tx) => {
+        // Conditional on the hash just verified: of two concurrent changes, the second finds it gone.
+        const changed = await tx.nativeUpdate(
+          User,
+          { id: user.id, passwordHash: user.passwordHash, deletedAt: null },
+          { passwordHash, updatedAt: new Date() },
+        );
+        if (changed === 0) throw badUserInput({ currentPassword: 'expected your current password' });
+        await revokeAllSessions(tx, user.id);
+        recordEvent(tx, 'user.password_changed', { userId: user.id });
+      });
+      return true;
+    },
+
+    /**
+     * Closes the viewer's account at once, after checking their password: marks it deleted (the row stays,
+     * so its email and username stay taken), revokes every refresh token, and once committed blocks the
+     * account so that its access tokens are refused everywhere.
+     */
+    async deleteAccount(em: EntityManager, viewer: Viewer | null, password: string): Promise<boolean> {
+      const user = await viewerAccount(em, viewer);
+      if (!(await passwordMatches(user, password))) throw badUserInput({ password: 'expected your password' });
+      await em.transactional(async (tx) => {
+        const now = new Date();
+        // Conditional: of two concurrent closures, one records the event; the other finds it closed.
+        const closed = await tx.nativeUpdate(
+          User,
+          { id: user.id, deletedAt: null },
+          { deletedAt: now, updatedAt: now },
+        );
+        if (closed === 0) throw unauthenticated('This account has been closed.');
+        await revokeAllSessions(tx, user.id);
+        recordEvent(tx, 'user.deleted', { userId: user.id });
+      });
+      await blocklist.block(user.id, 'deleted');
+      return true;
     },
   };
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import type { BaseRequestContext } from '@curbside/subgraph-kit';
+import { encodeCursor, type BaseRequestContext, type Connection } from '@curbside/subgraph-kit';
 import { User, type UserEntity } from './entities.ts';
+import { countFollows, followsEach, loadFollowPages, type FollowDirection, type FollowPageKey } from './follows.ts';
 
 export interface RequestContext extends BaseRequestContext {
   loaders: ReturnType<typeof createLoaders>;
@@ -11,14 +12,30 @@ export interface RequestContext extends BaseRequestContext {
   sessionUserId: string | null;
 }
 
-/** Per-request loaders: one SQL query per batch, results in key order, misses as null. */
+function followPageLoader(base: BaseRequestContext, direction: FollowDirection) {
+  return new DataLoader<FollowPageKey, Connection<UserEntity>, string>(
+    (keys) => loadFollowPages(base.em, direction, keys),
+    { cacheKeyFn: ({ userId, first, after }) => `${userId}:${first}:${after ? encodeCursor(after) : ''}` },
+  );
+}
+
+/** Per-request loaders: one SQL query per batch, results in key order, misses as null or zero. */
 export function createLoaders(base: BaseRequestContext) {
   return {
+    /** Users by id; a closed account is a miss. */
     userById: new DataLoader<string, UserEntity | null>(async (ids) => {
-      const rows = await base.em.find(User, { id: { $in: [...ids] } });
+      const rows = await base.em.find(User, { id: { $in: [...ids] }, deletedAt: null });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    followersPage: followPageLoader(base, 'followers'),
+    followingPage: followPageLoader(base, 'following'),
+    followerCountByUserId: new DataLoader<string, number>((ids) => countFollows(base.em, 'followers', ids)),
+    followingCountByUserId: new DataLoader<string, number>((ids) => countFollows(base.em, 'following', ids)),
+    /** Whether the viewer follows each user; anonymous viewers follow nobody and cost no query. */
+    viewerFollowsByUserId: new DataLoader<string, boolean>(async (ids) =>
+      base.viewer ? followsEach(base.em, base.viewer.userId, ids) : ids.map(() => false),
+    ),
   };
 }
 

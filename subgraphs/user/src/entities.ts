@@ -15,9 +15,30 @@ export const User = defineEntity({
     role: p.enum(['USER', 'ADMIN'] as const),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
+    /** Set while an admin has suspended the account: it cannot sign in and its tokens are refused. */
+    suspendedAt: p.datetime().nullable(),
+    /** Why, as the admin wrote it; set exactly when `suspendedAt` is. */
+    suspendedReason: p.string().nullable(),
+    /**
+     * Set when the user closed the account. The row stays, so the email and username stay taken, but
+     * the account is invisible everywhere and can never sign in again.
+     */
+    deletedAt: p.datetime().nullable(),
   },
 });
 export type UserEntity = InferEntity<typeof User>;
+
+/** One user following another; at most one row per pair, never a user following themselves. */
+export const UserFollow = defineEntity({
+  name: 'UserFollow',
+  tableName: 'user_follow',
+  properties: {
+    followerId: p.uuid().primary(),
+    followeeId: p.uuid().primary(),
+    createdAt: p.datetime(),
+  },
+});
+export type UserFollowEntity = InferEntity<typeof UserFollow>;
 
 /**
  * One refresh token. Tokens issued from one login form a family; using a token marks it `usedAt` and
@@ -53,4 +74,4 @@ export const SigningKey = defineEntity({
 });
 export type SigningKeyEntity = InferEntity<typeof SigningKey>;
 
-export const entities = [User, RefreshToken, SigningKey, OutboxEvent];
+export const entities = [User, UserFollow, RefreshToken, SigningKey, OutboxEvent];

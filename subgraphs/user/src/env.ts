@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevelSchema, parseEnv, portSchema } from '@curbside/service';
+import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
 
 const schema = z.object({
@@ -21,6 +21,8 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  REDIS_URL: redisUrlSchema,
+  REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,
 });
 

@@ -1,8 +1,12 @@
+import type { AccountBlocklist } from '@curbside/auth';
 import { dateTimeScalar, isUuid } from '@curbside/subgraph-kit';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { Accounts, AuthPayload } from './accounts.ts';
+import { setUserRole, suspendUser, unsuspendUser } from './admin.ts';
 import type { RequestContext } from './context.ts';
 import { User } from './entities.ts';
+import { followPageKey, followUser, unfollowUser } from './follows.ts';
+import { updateProfile } from './profile.ts';
 import { usernamePattern } from './accounts.ts';
 
 function startedSession(context: RequestContext, payload: AuthPayload): AuthPayload {
@@ -10,7 +14,7 @@ function startedSession(context: RequestContext, payload: AuthPayload): AuthPayl
   return payload;
 }
 
-export function makeResolvers(accounts: Accounts): Resolvers {
+export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlocklist): Resolvers {
   return {
     DateTime: dateTimeScalar,
     Query: {
@@ -18,7 +22,7 @@ export function makeResolvers(accounts: Accounts): Resolvers {
       user: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null),
       userByUsername: (_root, { username }, { em }) => {
         const normalized = username.trim().toLowerCase();
-        return usernamePattern.test(normalized) ? em.findOne(User, { username: normalized }) : null;
+        return usernamePattern.test(normalized) ? em.findOne(User, { username: normalized, deletedAt: null }) : null;
       },
     },
     Mutation: {
@@ -29,14 +33,29 @@ export function makeResolvers(accounts: Accounts): Resolvers {
       refreshSession: async (_root, { refreshToken }, context) =>
         startedSession(context, await accounts.refreshSession(context.em, refreshToken)),
       logout: (_root, { refreshToken }, { em }) => accounts.logout(em, refreshToken),
+      updateProfile: (_root, { input }, { em, viewer }) => updateProfile(em, viewer, input),
+      changePassword: (_root, { input }, { em, viewer }) => accounts.changePassword(em, viewer, input),
+      deleteAccount: (_root, { password }, { em, viewer }) => accounts.deleteAccount(em, viewer, password),
+      followUser: (_root, { userId }, { em, viewer }) => followUser(em, viewer, userId),
+      unfollowUser: (_root, { userId }, { em, viewer }) => unfollowUser(em, viewer, userId),
+      setUserRole: (_root, { userId, role }, { em, viewer }) => setUserRole(em, viewer, userId, role),
+      suspendUser: (_root, { userId, reason }, { em, viewer }) =>
+        suspendUser(em, accountBlocklist, viewer, userId, reason),
+      unsuspendUser: (_root, { userId }, { em, viewer }) => unsuspendUser(em, accountBlocklist, viewer, userId),
     },
     User: {
-      // A reference to a user that does not exist resolves to null, never to an invented entity.
+      // A reference to a user that does not exist (or closed their account) resolves to null, never to
+      // an invented entity.
       __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null),
       email: (user, _args, { viewer, sessionUserId }) =>
         sessionUserId === user.id || (viewer && (viewer.userId === user.id || viewer.role === 'ADMIN'))
           ? user.email
           : null,
+      followers: (user, args, { loaders }) => loaders.followersPage.load(followPageKey(user.id, args)),
+      following: (user, args, { loaders }) => loaders.followingPage.load(followPageKey(user.id, args)),
+      followerCount: (user, _args, { loaders }) => loaders.followerCountByUserId.load(user.id),
+      followingCount: (user, _args, { loaders }) => loaders.followingCountByUserId.load(user.id),
+      viewerIsFollowing: (user, _args, { loaders }) => loaders.viewerFollowsByUserId.load(user.id),
     },
   };
 }

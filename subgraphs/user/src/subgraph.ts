@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
+import type { ConnectionOptions } from 'bullmq';
+import { startOutboxRelay } from '@curbside/event-bus';
 import type { JWK } from 'jose';
+import { withAccountBlocklist, type AccountBlocklist } from '@curbside/auth';
 import { sendJwks } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import { createSubgraphServer, openOrm, type SubgraphServer } from '@curbside/subgraph-kit';
 import { makeAccounts } from './accounts.ts';
+import { restoreAccountBlocklist } from './admin.ts';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
@@ -21,6 +25,10 @@ export interface UserSubgraphDeps {
   logger: Logger;
   /** Private Ed25519 JWK to sign with; by default a key kept in the database. */
   signingKey?: JWK | undefined;
+  /** Accounts whose valid tokens are refused (suspended, deleted); this subgraph keeps it current. */
+  accountBlocklist: AccountBlocklist;
+  /** Where this subgraph's outbox is relayed to (the consumers' queues). */
+  eventBus: { connection: ConnectionOptions; prefix: string };
   onQuery?: ((sql: string) => void) | undefined;
 }
 
@@ -29,7 +37,10 @@ export interface UserSubgraph extends SubgraphServer {
   close(): Promise<void>;
 }
 
-/** Builds the user subgraph: database (migrated), token issuer, schema and HTTP server. */
+/**
+ * Builds the user subgraph: database (migrated), account blocklist (rewritten from the database), token
+ * issuer, schema and HTTP server.
+ */
 export async function createUserSubgraph(deps: UserSubgraphDeps): Promise<UserSubgraph> {
   const orm = await openOrm({
     databaseUrl: deps.databaseUrl,
@@ -38,21 +49,36 @@ export async function createUserSubgraph(deps: UserSubgraphDeps): Promise<UserSu
     ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
   });
   try {
+    // Redis holds a copy that may have been flushed or have missed a write: the database decides.
+    const blocked = await restoreAccountBlocklist(orm.em.fork(), deps.accountBlocklist);
+    deps.logger.info({ blocked }, 'account blocklist restored from the database');
     const issuer = await loadTokenIssuer(orm.em.fork(), deps.signingKey);
+    const verifyAccessToken = withAccountBlocklist(issuer.verify, deps.accountBlocklist, (error) =>
+      deps.logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
+    );
     const server = await createSubgraphServer({
       name: 'user',
-      schema: buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers(makeAccounts(issuer)) as never }]),
+      schema: buildSubgraphSchema([
+        {
+          typeDefs,
+          resolvers: makeResolvers(makeAccounts(issuer, deps.accountBlocklist), deps.accountBlocklist) as never,
+        },
+      ]),
       orm,
       logger: deps.logger,
-      verifyAccessToken: issuer.verify,
+      verifyAccessToken,
       createContext,
       routes: { '/.well-known/jwks.json': (_req, res) => sendJwks(res, issuer.jwks) },
     });
+    const relay = startOutboxRelay({ orm, ...deps.eventBus, logger: deps.logger });
     let closing: Promise<void> | undefined;
     return {
       listen: (port, host) => server.listen(port, host),
       close() {
-        closing ??= server.close().then(() => orm.close());
+        closing ??= server
+          .close()
+          .then(() => relay.stop())
+          .then(() => orm.close());
         return closing;
       },
     };
