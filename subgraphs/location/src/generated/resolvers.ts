@@ -1,0 +1,299 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { VendorReference, LocationFix, NearbyVendorResult } from '../entities.ts';
+import type { RequestContext } from '../context.ts';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 date-time in UTC, such as 2026-11-21T18:41:00.000Z. */
+  DateTime: { input: Date; output: Date; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Owner or admin; at most one accepted update per vendor per second (RATE_LIMITED with retryAfterMs). */
+  updateVendorLocation: VendorLocation;
+};
+
+
+export type MutationUpdateVendorLocationArgs = {
+  input: UpdateVendorLocationInput;
+};
+
+export type NearbyVendor = {
+  __typename?: 'NearbyVendor';
+  /** Distance from the searched point, in meters. */
+  distanceMeters: Scalars['Float']['output'];
+  vendor: Vendor;
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /**
+   * Vendors within radiusMeters (1 to 50,000) of the point, nearest first; at most 'first' (1 to 100).
+   * With openOnly, only vendors open now.
+   */
+  vendorsNearby: Array<NearbyVendor>;
+};
+
+
+export type QueryVendorsNearbyArgs = {
+  first?: Scalars['Int']['input'];
+  lat: Scalars['Float']['input'];
+  lng: Scalars['Float']['input'];
+  openOnly?: Scalars['Boolean']['input'];
+  radiusMeters: Scalars['Float']['input'];
+};
+
+export type UpdateVendorLocationInput = {
+  /** 0 to 100,000 meters. */
+  accuracyMeters?: InputMaybe<Scalars['Float']['input']>;
+  lat: Scalars['Float']['input'];
+  lng: Scalars['Float']['input'];
+  vendorId: Scalars['ID']['input'];
+};
+
+export type Vendor = {
+  __typename?: 'Vendor';
+  id: Scalars['ID']['output'];
+  /** The latest position; null before the first update. */
+  location?: Maybe<VendorLocation>;
+  /** Past positions, newest first. Owner or admin only. */
+  locationHistory: VendorLocationConnection;
+};
+
+
+export type VendorLocationHistoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+/** Where a vendor was, at one moment. */
+export type VendorLocation = {
+  __typename?: 'VendorLocation';
+  /** Radius of uncertainty in meters, when the device reported one. */
+  accuracyMeters?: Maybe<Scalars['Float']['output']>;
+  /** Degrees, -90 to 90. */
+  lat: Scalars['Float']['output'];
+  /** Degrees, -180 to 180. */
+  lng: Scalars['Float']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  vendor: Vendor;
+};
+
+export type VendorLocationConnection = {
+  __typename?: 'VendorLocationConnection';
+  edges: Array<VendorLocationEdge>;
+  pageInfo: PageInfo;
+};
+
+export type VendorLocationEdge = {
+  __typename?: 'VendorLocationEdge';
+  cursor: Scalars['String']['output'];
+  node: VendorLocation;
+};
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Vendor: Vendor;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Vendor:
+    ( { __typename: 'Vendor' }
+    & GraphQLRecursivePick<FederationTypes['Vendor'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NearbyVendor: ResolverTypeWrapper<NearbyVendorResult>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  UpdateVendorLocationInput: UpdateVendorLocationInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Vendor: ResolverTypeWrapper<VendorReference>;
+  VendorLocation: ResolverTypeWrapper<LocationFix>;
+  VendorLocationConnection: ResolverTypeWrapper<Omit<VendorLocationConnection, 'edges'> & { edges: Array<ResolversTypes['VendorLocationEdge']> }>;
+  VendorLocationEdge: ResolverTypeWrapper<Omit<VendorLocationEdge, 'node'> & { node: ResolversTypes['VendorLocation'] }>;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  DateTime: Scalars['DateTime']['output'];
+  Mutation: Record<PropertyKey, never>;
+  NearbyVendor: NearbyVendorResult;
+  Float: Scalars['Float']['output'];
+  PageInfo: PageInfo;
+  String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
+  Query: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  UpdateVendorLocationInput: UpdateVendorLocationInput;
+  ID: Scalars['ID']['output'];
+  Vendor: VendorReference;
+  VendorLocation: LocationFix;
+  VendorLocationConnection: Omit<VendorLocationConnection, 'edges'> & { edges: Array<ResolversParentTypes['VendorLocationEdge']> };
+  VendorLocationEdge: Omit<VendorLocationEdge, 'node'> & { node: ResolversParentTypes['VendorLocation'] };
+}>;
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  updateVendorLocation?: Resolver<ResolversTypes['VendorLocation'], ParentType, ContextType, RequireFields<MutationUpdateVendorLocationArgs, 'input'>>;
+}>;
+
+export type NearbyVendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['NearbyVendor'] = ResolversParentTypes['NearbyVendor']> = ResolversObject<{
+  distanceMeters?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  vendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType>;
+}>;
+
+export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  vendorsNearby?: Resolver<Array<ResolversTypes['NearbyVendor']>, ParentType, ContextType, RequireFields<QueryVendorsNearbyArgs, 'first' | 'lat' | 'lng' | 'openOnly' | 'radiusMeters'>>;
+}>;
+
+export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor'], FederationReferenceType extends FederationReferenceTypes['Vendor'] = FederationReferenceTypes['Vendor']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Vendor']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['VendorLocation']>, ParentType, ContextType>;
+  locationHistory?: Resolver<ResolversTypes['VendorLocationConnection'], ParentType, ContextType, RequireFields<VendorLocationHistoryArgs, 'first'>>;
+}>;
+
+export type VendorLocationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocation'] = ResolversParentTypes['VendorLocation']> = ResolversObject<{
+  accuracyMeters?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  lat?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  lng?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  vendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType>;
+}>;
+
+export type VendorLocationConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocationConnection'] = ResolversParentTypes['VendorLocationConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['VendorLocationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type VendorLocationEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocationEdge'] = ResolversParentTypes['VendorLocationEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['VendorLocation'], ParentType, ContextType>;
+}>;
+
+export type Resolvers<ContextType = RequestContext> = ResolversObject<{
+  DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
+  NearbyVendor?: NearbyVendorResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  Vendor?: VendorResolvers<ContextType>;
+  VendorLocation?: VendorLocationResolvers<ContextType>;
+  VendorLocationConnection?: VendorLocationConnectionResolvers<ContextType>;
+  VendorLocationEdge?: VendorLocationEdgeResolvers<ContextType>;
+}>;
+

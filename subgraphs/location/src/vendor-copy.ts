@@ -1,0 +1,65 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventEnvelope } from '@curbside/events';
+import type { GeoIndex } from './geo-index.ts';
+import { VendorPosition } from './entities.ts';
+
+interface CopyChange {
+  vendorId: string;
+  ownerId: string;
+  isOpen: boolean;
+  deleted: boolean;
+}
+
+/** What a vendor event says about the copy, or null for an event that does not change it. */
+function changeOf(event: EventEnvelope): CopyChange | null {
+  switch (event.name) {
+    case 'vendor.created':
+    case 'vendor.updated': {
+      const payload = event.payload as { vendorId: string; ownerId: string; isOpen?: boolean };
+      return { vendorId: payload.vendorId, ownerId: payload.ownerId, isOpen: payload.isOpen ?? false, deleted: false };
+    }
+    case 'vendor.opened':
+    case 'vendor.closed': {
+      const payload = event.payload as { vendorId: string; ownerId: string };
+      return {
+        vendorId: payload.vendorId,
+        ownerId: payload.ownerId,
+        isOpen: event.name === 'vendor.opened',
+        deleted: false,
+      };
+    }
+    case 'vendor.deleted': {
+      const payload = event.payload as { vendorId: string; ownerId: string };
+      return { vendorId: payload.vendorId, ownerId: payload.ownerId, isOpen: false, deleted: true };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Applies a vendor event to the local copy and the geo index. Idempotent and order-safe: the row only
+ * changes when the event is not older than the last one applied (`version`), and a deleted vendor stays
+ * deleted.
+ */
+export async function applyVendorEvent(em: EntityManager, geo: GeoIndex, event: EventEnvelope): Promise<void> {
+  const change = changeOf(event);
+  if (!change) return;
+  const applied = await em.execute<{ is_open: boolean; deleted: boolean }[]>(
+    `insert into vendor_copy (vendor_id, owner_id, is_open, deleted, version) values (?, ?, ?, ?, ?)
+     on conflict (vendor_id) do update set owner_id = excluded.owner_id, is_open = excluded.is_open,
+       deleted = vendor_copy.deleted or excluded.deleted, version = excluded.version
+     where vendor_copy.version <= excluded.version
+     returning is_open, deleted`,
+    [change.vendorId, change.ownerId, change.isOpen, change.deleted, new Date(event.occurredAt)],
+  );
+  const row = applied[0];
+  if (!row) return; // an older event than what the copy already reflects
+  if (row.deleted) {
+    await em.nativeDelete(VendorPosition, { vendorId: change.vendorId });
+    await geo.remove(change.vendorId);
+    return;
+  }
+  const position = await em.findOne(VendorPosition, { vendorId: change.vendorId });
+  await geo.setOpen(change.vendorId, row.is_open, position ? { lat: position.lat, lng: position.lng } : null);
+}
