@@ -8,6 +8,13 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 const subgraphs: Record<string, { mappers: Record<string, string> }> = {
   user: { mappers: { User: '../entities.ts#UserEntity' } },
   vendor: { mappers: { Vendor: '../entities.ts#VendorEntity', User: '../entities.ts#UserReference' } },
+  location: {
+    mappers: {
+      Vendor: '../entities.ts#VendorReference',
+      VendorLocation: '../entities.ts#LocationFix',
+      NearbyVendor: '../entities.ts#NearbyVendorResult',
+    },
+  },
 };
 
 const config: CodegenConfig = {

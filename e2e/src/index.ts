@@ -2,10 +2,13 @@ export {
   startStack,
   subgraphNames,
   postgresUrl,
+  redisUrl,
   testDatabasePrefix,
+  type StackOptions,
   type TestStack,
   type SubgraphName,
 } from './stack.ts';
 export { graphql, dataOf, registerUser, type GraphQLResponse } from './client.ts';
 export { SqlRecorder } from './sql-recorder.ts';
 export { queryRows } from './database.ts';
+export { waitFor } from './wait.ts';

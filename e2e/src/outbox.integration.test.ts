@@ -36,6 +36,7 @@ describe('the outbox shares the transaction of the change', () => {
       name: 'Atomic',
       description: '',
       category: 'CAFE',
+      isOpen: false,
     });
     await em.flush();
     expect(
@@ -53,6 +54,7 @@ describe('the outbox shares the transaction of the change', () => {
       name: vendor.name,
       description: '',
       category: 'CAFE',
+      isOpen: false,
     });
     await expect(em.flush()).rejects.toThrow(/too long/);
     expect(

@@ -7,19 +7,29 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { makeAccessTokenVerifier, remoteKeySet } from '@curbside/auth';
+import {
+  makeAccessTokenVerifier,
+  redisAccountBlocklist,
+  remoteKeySet,
+  withAccountBlocklist,
+  type AccountBlocklist,
+} from '@curbside/auth';
+import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
 import { createGateway, type Gateway } from '@curbside/gateway';
 import { closeServer, listen } from '@curbside/http';
 import { createLogger } from '@curbside/service';
 import { databaseUrl, defaultPostgresUrl, ensureDatabase, type SubgraphServer } from '@curbside/subgraph-kit';
 import { createUserSubgraph } from '@curbside/user-subgraph';
 import { createVendorSubgraph } from '@curbside/vendor-subgraph';
+import { createLocationSubgraph } from '@curbside/location-subgraph';
+import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { SqlRecorder } from './sql-recorder.ts';
 
-export const subgraphNames = ['user', 'vendor'] as const;
+export const subgraphNames = ['user', 'vendor', 'location'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
 
 export const postgresUrl = process.env['POSTGRES_URL'] ?? defaultPostgresUrl;
+export const redisUrl = process.env['REDIS_URL'] ?? defaultRedisUrl;
 
 /** Prefix of every database a test run creates; the run's global teardown drops them. */
 export function testDatabasePrefix(): string {
@@ -39,7 +49,13 @@ export interface TestStack {
   subgraphRequests: Record<SubgraphName, number>;
   /** Database URLs, for assertions on rows. */
   databases: Record<SubgraphName, string>;
+  /** This stack's own Redis namespace (`curbside:t:<run>:<stack>:`) and a client using it. */
+  redisKeyPrefix: string;
+  redis: Redis;
+  accountBlocklist: AccountBlocklist;
   resetCounters(): void;
+  /** Stops the location subgraph and starts a new one on the same port (as a process restart would). */
+  restartLocationSubgraph(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,33 +97,58 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     await ensureDatabase(postgresUrl, database);
     databases[name] = databaseUrl(postgresUrl, database);
   }
-  const sql = { user: new SqlRecorder(), vendor: new SqlRecorder() };
-  const subgraphRequests = { user: 0, vendor: 0 };
+  const sql = { user: new SqlRecorder(), vendor: new SqlRecorder(), location: new SqlRecorder() };
+  const subgraphRequests = { user: 0, vendor: 0, location: 0 };
+  const redisKeyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`;
+  const redis = createRedis({ url: redisUrl, keyPrefix: redisKeyPrefix, connectionName: `test-stack-${id}` });
+  const accountBlocklist = redisAccountBlocklist(redis);
+  const eventBus = { connection: bullConnection(redisUrl), prefix: bullPrefix(redisKeyPrefix) };
   const stoppables: { close(): Promise<void> }[] = [];
   try {
     const user = await createUserSubgraph({
       databaseUrl: databases.user,
       logger: logger.child({ service: 'user' }),
+      accountBlocklist,
+      eventBus,
       onQuery: (text) => sql.user.record(text),
     });
-    stoppables.push(user);
+    stoppables.unshift(user);
     const userUrl = await user.listen(0);
     const jwksUrl = new URL('/.well-known/jwks.json', userUrl).toString();
-    const verifyAccessToken = makeAccessTokenVerifier(remoteKeySet(jwksUrl));
+    const verifyAccessToken = withAccountBlocklist(
+      makeAccessTokenVerifier(remoteKeySet(jwksUrl)),
+      accountBlocklist,
+      () => {
+        throw new Error('Redis unreachable in a test stack');
+      },
+    );
     const vendor: SubgraphServer = await createVendorSubgraph({
       databaseUrl: databases.vendor,
       logger: logger.child({ service: 'vendor' }),
       verifyAccessToken,
+      eventBus,
       onQuery: (text) => sql.vendor.record(text),
     });
-    stoppables.push(vendor);
+    stoppables.unshift(vendor);
     const vendorUrl = await vendor.listen(0);
+    const startLocation = () =>
+      createLocationSubgraph({
+        databaseUrl: databases.location,
+        logger: logger.child({ service: 'location' }),
+        verifyAccessToken,
+        redis,
+        eventBus,
+        onQuery: (text) => sql.location.record(text),
+      });
+    let location = await startLocation();
+    stoppables.unshift({ close: () => location.close() });
+    const locationUrl = await location.listen(0);
 
-    const subgraphUrls = { user: userUrl, vendor: vendorUrl };
+    const subgraphUrls = { user: userUrl, vendor: vendorUrl, location: locationUrl };
     const proxied: Record<string, string> = { ...subgraphUrls };
     for (const name of options.countSubgraphRequests === false ? [] : subgraphNames) {
       const proxy = await countingProxy(subgraphUrls[name], () => void subgraphRequests[name]++);
-      stoppables.push({ close: () => closeServer(proxy.server) });
+      stoppables.unshift({ close: () => closeServer(proxy.server) });
       proxied[name] = proxy.url;
     }
     const supergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
@@ -127,18 +168,33 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       sql,
       subgraphRequests,
       databases,
+      redisKeyPrefix,
+      redis,
+      accountBlocklist,
       resetCounters() {
         for (const name of subgraphNames) {
           sql[name].reset();
           subgraphRequests[name] = 0;
         }
       },
+      async restartLocationSubgraph() {
+        await location.close();
+        location = await startLocation();
+        await location.listen(Number(new URL(locationUrl).port));
+      },
       async stop() {
         for (const service of stoppables) await service.close();
+        // Keys die with the stack, as its databases die with the run.
+        // KEYS takes a full pattern: ioredis does not prefix it, so it is prefixed here and stripped for DEL.
+        const keys = await redis.keys(`${redisKeyPrefix}*`);
+        const bare = keys.map((key) => key.slice(redisKeyPrefix.length));
+        if (bare.length > 0) await redis.del(...bare);
+        await closeRedis(redis);
       },
     };
   } catch (error) {
-    for (const service of stoppables.reverse()) await service.close().catch(() => undefined);
+    for (const service of stoppables) await service.close().catch(() => undefined);
+    await closeRedis(redis);
     throw error;
   }
 }

@@ -4,12 +4,14 @@ import { databaseUrl, ensureDatabase, migrateDatabase, type OpenOrmOptions } fro
 type MigrateDatabaseOptions = Omit<OpenOrmOptions, 'onQuery'>;
 import * as userSubgraph from '@curbside/user-subgraph';
 import * as vendorSubgraph from '@curbside/vendor-subgraph';
+import * as locationSubgraph from '@curbside/location-subgraph';
 import { backingServiceProblems, howToStart, postgresUrl } from './local-services.ts';
 import { subgraphServices } from './services.ts';
 
 const schemas: Record<string, Omit<MigrateDatabaseOptions, 'databaseUrl'>> = {
   user: userSubgraph,
   vendor: vendorSubgraph,
+  location: locationSubgraph,
 };
 
 const problems = await backingServiceProblems();

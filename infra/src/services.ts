@@ -31,6 +31,14 @@ export const subgraphServices: SubgraphService[] = [
     databaseVariable: 'VENDOR_DATABASE',
     database: 'curbside_vendor',
   },
+  {
+    name: 'location',
+    schemaPath: 'subgraphs/location/src/schema.graphql',
+    entry: 'subgraphs/location/src/main.ts',
+    port: 4003,
+    databaseVariable: 'LOCATION_DATABASE',
+    database: 'curbside_location',
+  },
 ];
 
 export const gatewayService = { name: 'gateway', entry: 'gateway/src/main.ts', port: 4000 };

@@ -3,8 +3,10 @@ import { checkPageSize, decodeCursor, encodeCursor, toConnection } from './pagin
 
 describe('cursors and connections', () => {
   it('round-trips a cursor and refuses a forged one with BAD_USER_INPUT', () => {
-    const cursor = { createdAt: new Date('2026-11-21T10:00:00.000Z'), id: 'a' };
+    const cursor = { createdAt: new Date('2026-11-21T10:00:00.000Z'), id: '6f1c1c9e-8f0e-4c55-9d1a-2b8e8c3f0a11' };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    const foreignId = Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), "1' or 1=1"])).toString('base64url');
+    expect(() => decodeCursor(foreignId)).toThrow(/cursor/);
     expect(() => decodeCursor('bm90LWpzb24')).toThrow(
       expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
     );

@@ -1,4 +1,5 @@
 import { badUserInput } from '@curbside/errors';
+import { isUuid } from './guards.ts';
 
 /** Largest page a connection field returns. */
 export const maxPageSize = 100;
@@ -17,7 +18,7 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(value: string, argument = 'after'): Cursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
+    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' && isUuid(parsed[1])) {
       const createdAt = new Date(parsed[0]);
       if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parsed[1] };
     }

@@ -1,0 +1,76 @@
+/** Reporting shared by the benchmarks: environment knobs, checked responses, result rows and the table. */
+import type { GraphQLResponse } from '@curbside/e2e';
+import { summarize, type ConcurrentRun } from './stats.ts';
+
+/** A positive integer from the environment, so a bad override fails loudly instead of measuring nothing. */
+export function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+/** Throws unless the response is a 200 with data and no errors; returns the data. */
+export function checkedData<Data>(response: GraphQLResponse<Data>): Data {
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${JSON.stringify(response.errors)}`);
+  if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+  if (!response.data) throw new Error('No data');
+  return response.data;
+}
+
+export interface OperationResult {
+  operation: string;
+  requests: number;
+  concurrency: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  failures: number;
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;
+
+export function result(operation: string, concurrency: number, run: ConcurrentRun): OperationResult {
+  const summary = summarize(run.latenciesMs);
+  return {
+    operation,
+    requests: summary.count,
+    concurrency,
+    requestsPerSecond: round((summary.count / run.elapsedMs) * 1000),
+    p50Ms: round(summary.p50),
+    p90Ms: round(summary.p90),
+    p99Ms: round(summary.p99),
+    maxMs: round(summary.max),
+    meanMs: round(summary.mean),
+    failures: run.failures,
+  };
+}
+
+export function reportFailures(label: string, run: ConcurrentRun): void {
+  if (run.failures === 0) return;
+  console.error(`${label}: ${run.failures} failed request(s); first errors:`);
+  for (const error of run.errors)
+    console.error(`  ${(error instanceof Error ? error.message : String(error)).slice(0, 400)}`);
+}
+
+export function printTable(results: readonly OperationResult[]): void {
+  const header = ['operation', 'requests', 'concurrency', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
+  const rows = results.map((r) => [
+    r.operation,
+    String(r.requests),
+    String(r.concurrency),
+    ...[r.requestsPerSecond, r.p50Ms, r.p90Ms, r.p99Ms, r.maxMs].map((figure) => figure.toFixed(1)),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
