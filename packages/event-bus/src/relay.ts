@@ -1,16 +1,19 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { queuesFor, type EventEnvelope, type EventQueueName } from '@curbside/events';
+import { outboxChannel, queuesFor, type EventEnvelope, type EventQueueName } from '@curbside/events';
 import type { Logger } from '@curbside/service';
 
 export interface OutboxRelayOptions {
   orm: MikroORM;
+  /** The same database, for a dedicated LISTEN connection woken by each committed outbox insert. */
+  databaseUrl: string;
   connection: ConnectionOptions;
   /** BullMQ key prefix (see bullPrefix). */
   prefix: string;
   logger: Logger;
-  /** Pause between sweeps when the outbox is empty. Default 100 ms. */
-  idleDelayMs?: number;
+  /** Safety-net sweep when no notification came (a notification can be lost on reconnect). Default 1 second. */
+  sweepIntervalMs?: number;
   /** Events moved per transaction. Default 100. */
   batchSize?: number;
 }
@@ -45,7 +48,7 @@ interface OutboxRow {
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { orm, logger } = options;
   const batchSize = options.batchSize ?? 100;
-  const idleDelayMs = options.idleDelayMs ?? 100;
+  const sweepIntervalMs = options.sweepIntervalMs ?? 1_000;
   const queues = new Map<EventQueueName, Queue>();
   const queueOf = (name: EventQueueName) => {
     let queue = queues.get(name);
@@ -93,9 +96,41 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   let stopped = false;
+  // Set by a notification that arrives while a sweep runs, so that it is not lost.
+  let notified = false;
   let wake: (() => void) | undefined;
+  const notify = () => {
+    notified = true;
+    wake?.();
+  };
+
+  let listener: pg.Client | undefined;
+  async function listen(): Promise<void> {
+    if (stopped) return;
+    const client = new pg.Client({ connectionString: options.databaseUrl });
+    client.on('notification', notify);
+    client.on('error', (error) => {
+      logger.warn({ err: error }, 'outbox listener lost its connection; reconnecting');
+      void client.end().catch(() => undefined);
+      if (listener === client) listener = undefined;
+      setTimeout(() => void listen().catch(() => undefined), 1_000).unref();
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${outboxChannel}`);
+      listener = client;
+      notify(); // rows may have arrived while no one listened
+    } catch (error) {
+      logger.warn({ err: error }, 'outbox listener cannot connect; sweeping only until it can');
+      void client.end().catch(() => undefined);
+      setTimeout(() => void listen().catch(() => undefined), 1_000).unref();
+    }
+  }
+  void listen();
+
   const loop = (async () => {
     while (!stopped) {
+      notified = false;
       try {
         await relayPending();
       } catch (error) {
@@ -103,10 +138,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         logger.warn({ err: error }, 'outbox relay sweep failed; retrying');
       }
       if (stopped) break;
+      if (notified) continue;
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, idleDelayMs);
+        const timer = setTimeout(resolve, sweepIntervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
+      wake = undefined;
     }
   })();
 
@@ -118,6 +158,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         stopped = true;
         wake?.();
         await loop;
+        await listener?.end().catch(() => undefined);
         await Promise.all([...queues.values()].map((queue) => queue.close()));
       })();
       return stopping;

@@ -55,6 +55,9 @@ export function parseDomainEvent<Name extends DomainEventName>(name: Name, paylo
   return domainEvents[name].parse(payload) as DomainEventPayload<Name>;
 }
 
+/** The channel a subgraph's database notifies on each committed outbox insert; relays LISTEN on it. */
+export const outboxChannel = 'outbox_event';
+
 /** An event as it travels from an outbox to a consumer's queue. */
 export interface EventEnvelope<Name extends DomainEventName = DomainEventName> {
   /** The outbox row id; also the job id in every queue, so an event is never queued twice. */

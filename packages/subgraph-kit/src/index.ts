@@ -1,7 +1,14 @@
 export { createSubgraphServer, type BaseRequestContext, type Route, type SubgraphServer } from './server.ts';
 export { openOrm, migrateDatabase, type OpenOrmOptions, type Orm } from './orm.ts';
 export { ensureDatabase, databaseUrl, dropDatabasesWithPrefix, defaultPostgresUrl } from './database.ts';
-export { OutboxEvent, outboxTableSql, recordEvent, type OutboxEventEntity } from './outbox.ts';
+export {
+  OutboxEvent,
+  Migration20261129000000_outbox_notify,
+  outboxNotifySql,
+  outboxTableSql,
+  recordEvent,
+  type OutboxEventEntity,
+} from './outbox.ts';
 export {
   checkPageSize,
   decodeCursor,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type EntityManager, type InferEntity } from '@mikro-orm/core';
-import { parseDomainEvent, type DomainEventName, type DomainEventPayload } from '@curbside/events';
+import { Migration } from '@mikro-orm/migrations';
+import { outboxChannel, parseDomainEvent, type DomainEventName, type DomainEventPayload } from '@curbside/events';
 
 /**
  * The transactional outbox: one row per domain event, written in the same transaction as the change
@@ -33,6 +34,17 @@ export const outboxTableSql = [
 ];
 
 /**
+ * DDL that makes every committed outbox insert wake the relays (NOTIFY is delivered at commit, so a
+ * relay never looks for a row it cannot see yet). One notification per statement is enough to wake.
+ */
+export const outboxNotifySql = [
+  `create or replace function "notify_outbox_event"() returns trigger language plpgsql as $$
+   begin perform pg_notify('${outboxChannel}', ''); return null; end $$`,
+  `create trigger "outbox_event_notify" after insert on "outbox_event"
+   for each statement execute function "notify_outbox_event"()`,
+];
+
+/**
  * Records a domain event in the outbox of `em`'s database. It is persisted by the same flush (and so the
  * same transaction) as the entities changed with it. The payload is validated against its declared schema.
  */
@@ -43,4 +55,14 @@ export function recordEvent<Name extends DomainEventName>(
 ): void {
   const validPayload = parseDomainEvent(name, payload) as Record<string, unknown>;
   em.create(OutboxEvent, { id: randomUUID(), name, payload: validPayload, occurredAt: new Date(), sentAt: null });
+}
+
+/**
+ * The migration every subgraph database takes after creating its outbox: committed inserts notify the
+ * relays, which then need no fast polling. Shared because the outbox table is the same everywhere.
+ */
+export class Migration20261129000000_outbox_notify extends Migration {
+  override up(): void {
+    for (const sql of outboxNotifySql) this.addSql(sql);
+  }
 }

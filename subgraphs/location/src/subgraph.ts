@@ -78,7 +78,7 @@ export async function createLocationSubgraph(deps: LocationSubgraphDeps): Promis
       logger,
       handle: (event) => applyVendorEvent(orm.em.fork(), geo, event),
     });
-    const relay = startOutboxRelay({ orm, ...deps.eventBus, logger });
+    const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger });
     const server = await createSubgraphServer({
       name: 'location',
       schema: buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers({ redis: deps.redis, geo }) as never }]),

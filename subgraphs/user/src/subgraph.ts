@@ -70,7 +70,7 @@ export async function createUserSubgraph(deps: UserSubgraphDeps): Promise<UserSu
       createContext,
       routes: { '/.well-known/jwks.json': (_req, res) => sendJwks(res, issuer.jwks) },
     });
-    const relay = startOutboxRelay({ orm, ...deps.eventBus, logger: deps.logger });
+    const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger: deps.logger });
     let closing: Promise<void> | undefined;
     return {
       listen: (port, host) => server.listen(port, host),

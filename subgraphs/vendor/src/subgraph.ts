@@ -42,7 +42,7 @@ export async function createVendorSubgraph(deps: VendorSubgraphDeps): Promise<Su
       verifyAccessToken: deps.verifyAccessToken,
       createContext,
     });
-    const relay = startOutboxRelay({ orm, ...deps.eventBus, logger: deps.logger });
+    const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger: deps.logger });
     let closing: Promise<void> | undefined;
     return {
       listen: (port, host) => server.listen(port, host),

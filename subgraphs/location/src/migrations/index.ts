@@ -1,4 +1,8 @@
 import { Migration20261121020000_locations } from './Migration20261121020000_locations.ts';
+import { Migration20261129000000_outbox_notify } from '@curbside/subgraph-kit';
 
 /** Every migration of the location database, oldest first. */
-export const migrations = [{ name: 'Migration20261121020000_locations', class: Migration20261121020000_locations }];
+export const migrations = [
+  { name: 'Migration20261121020000_locations', class: Migration20261121020000_locations },
+  { name: 'Migration20261129000000_outbox_notify', class: Migration20261129000000_outbox_notify },
+];

@@ -1,8 +1,10 @@
 import { Migration20261121000000_accounts } from './Migration20261121000000_accounts.ts';
 import { Migration20261128000000_social_graph } from './Migration20261128000000_social_graph.ts';
+import { Migration20261129000000_outbox_notify } from '@curbside/subgraph-kit';
 
 /** Every migration of the user database, oldest first. */
 export const migrations = [
   { name: 'Migration20261121000000_accounts', class: Migration20261121000000_accounts },
   { name: 'Migration20261128000000_social_graph', class: Migration20261128000000_social_graph },
+  { name: 'Migration20261129000000_outbox_notify', class: Migration20261129000000_outbox_notify },
 ];
