@@ -35,7 +35,7 @@ export function makeCorsPolicy(options: { extraOrigins: string[]; allowLocalhost
       }
       if (req.method !== 'OPTIONS') return false;
       if (origin && isAllowed(origin)) {
-        res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+        res.setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS'); // PUT: uploads to signed media URLs
         res.setHeader('access-control-allow-headers', allowedRequestHeaders);
         res.setHeader('access-control-max-age', '600'); // 10 minutes
       }

@@ -1,4 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -71,6 +79,93 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
 function subgraphProbeUrl(url: string): string {
   return url;
+}
+
+/** Paths proxied as they are to the origin of the subgraph named `media` (uploads and files). */
+const mediaPathPrefix = '/media/';
+
+/** Headers about one connection, not the message: never forwarded by a proxy (RFC 9110, section 7.6.1). */
+const hopByHopHeaders = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase());
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !hopByHopHeaders.has(name) && !named.includes(name)),
+  );
+}
+
+/**
+ * Streams one request to `origin` (same path and query) and its response back, without buffering
+ * either body: uploads are not held to the GraphQL body limit, the upstream enforces its own. An
+ * upstream that cannot be reached answers 502; a client that goes away cancels the upstream request.
+ */
+function proxyRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: { origin: URL; pathAndQuery: string; requestId: string; logger: Logger },
+): void {
+  const { origin, requestId } = options;
+  const send = origin.protocol === 'https:' ? httpsRequest : httpRequest;
+  let answer: IncomingMessage | undefined;
+  const upstream = send(
+    {
+      protocol: origin.protocol,
+      hostname: origin.hostname,
+      port: origin.port,
+      method: req.method,
+      path: options.pathAndQuery,
+      headers: { ...endToEndHeaders(req.headers), host: origin.host, 'x-request-id': requestId },
+    },
+    (response) => {
+      answer = response;
+      // Answered before the whole body arrived (a refused upload): what is left of the body will not be
+      // read, so this connection cannot carry another request.
+      const early = req.complete ? {} : { connection: 'close' };
+      res.writeHead(response.statusCode ?? 502, {
+        ...endToEndHeaders(response.headers),
+        ...early,
+        'x-request-id': requestId,
+      });
+      response.pipe(res);
+      response.on('error', () => res.destroy());
+    },
+  );
+  let failed = false;
+  upstream.on('error', (error) => {
+    // Only the first failure matters: a body still being piped into a dead request adds its own errors.
+    // A complete answer stands even if the upstream then stopped reading the rest of the body.
+    if (failed || answer?.complete) return;
+    failed = true;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    options.logger.warn({ err: error, requestId, upstream: origin.origin }, 'media upstream unreachable');
+    sendJson(
+      res,
+      502,
+      { error: 'The media service is unreachable; retry.', code: 'BAD_GATEWAY' },
+      { 'x-request-id': requestId },
+    );
+  });
+  // The client went away before the whole answer was sent: stop the upstream work too (an upload in
+  // progress is then refused there and leaves nothing behind).
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
 }
 
 /** The gateway process: Apollo Gateway on Apollo Server, behind a small HTTP layer that verifies tokens first. */
@@ -208,6 +303,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       if (cors.handle(req, res)) return;
       if (path === '/graphql' || path === '/') return await handleGraphQL(req, res, requestId);
+      if (path.startsWith(mediaPathPrefix)) {
+        // Resolved when the supergraph was loaded: a supergraph without a `media` subgraph has no media.
+        const target = resolvedSubgraphUrls.get('media');
+        if (!target) return sendJson(res, 404, { error: 'not found' }, { 'x-request-id': requestId });
+        const { search } = new URL(req.url ?? '/', 'http://localhost');
+        return proxyRequest(req, res, { origin: new URL(target), pathAndQuery: path + search, requestId, logger });
+      }
       if (path === '/health') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready') {
         const subgraphs = await probeSubgraphs();

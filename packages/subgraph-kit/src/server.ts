@@ -43,7 +43,11 @@ export interface SubgraphServerOptions<Context extends BaseRequestContext> {
   logger: Logger;
   /** Adds per-request state (DataLoaders) to the base context. */
   createContext: (base: BaseRequestContext) => Context;
-  /** Extra routes by exact path. */
+  /**
+   * Extra routes, for every method. A key is an exact path (`/.well-known/jwks.json`), or a prefix when it
+   * ends in `/*` (`/media/files/*` serves `/media/files/<anything>`, not `/media/files` itself). An exact
+   * path wins over a prefix, and a longer prefix over a shorter one.
+   */
   routes?: Record<string, Route>;
 }
 
@@ -52,6 +56,21 @@ export interface SubgraphServer {
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting, drains in-flight requests and stops Apollo; idempotent. */
   close(): Promise<void>;
+}
+
+/** The route serving `path`: an exact key first, then the longest `/*` prefix key that `path` extends. */
+export function matchRoute(routes: Record<string, Route>, path: string): Route | undefined {
+  const exact = Object.hasOwn(routes, path) ? routes[path] : undefined;
+  if (exact) return exact;
+  let best: { prefix: string; route: Route } | undefined;
+  for (const [key, route] of Object.entries(routes)) {
+    if (!key.endsWith('/*')) continue;
+    const prefix = key.slice(0, -1); // keeps the trailing slash: '/media/files/*' -> '/media/files/'
+    if (path.length > prefix.length && path.startsWith(prefix) && (!best || prefix.length > best.prefix.length)) {
+      best = { prefix, route };
+    }
+  }
+  return best?.route;
 }
 
 /** Serves one subgraph's schema over HTTP: POST/GET /graphql, /health, /ready and extra routes. */
@@ -131,7 +150,7 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
       if (path === '/graphql') return await handleGraphQL(req, res, requestId);
-      const route = routes[path];
+      const route = matchRoute(routes, path);
       if (route) return await route(req, res);
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {

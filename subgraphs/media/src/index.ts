@@ -1,0 +1,3 @@
+export { createMediaSubgraph, typeDefs, type MediaSubgraphDeps } from './subgraph.ts';
+export { entities } from './entities.ts';
+export { migrations } from './migrations/index.ts';

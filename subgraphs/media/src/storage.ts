@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/**
+ * Where media bytes live, by key (a media id). Small on purpose, so that an object store can stand in
+ * for the local folder later.
+ */
+export interface MediaStorage {
+  /** Stores the bytes under `key`, all or nothing: a failed put leaves nothing, and replaces nothing. */
+  put(key: string, source: Readable | Buffer): Promise<{ byteSize: number }>;
+  /** The stored bytes; the stream fails with ENOENT when there are none. */
+  openRead(key: string): Readable;
+  /** Size and time of the stored bytes, or null when there are none. */
+  stat(key: string): Promise<{ byteSize: number; modifiedAt: Date } | null>;
+  /** Removes the bytes; removing a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+const keyPattern = /^[0-9a-z-]{1,64}$/;
+
+/** Keys become file names: anything but plain lowercase ids (no dots, no separators) is refused. */
+function checkKey(key: string): string {
+  if (!keyPattern.test(key)) throw new Error(`invalid media storage key ${JSON.stringify(key)}`);
+  return key;
+}
+
+/**
+ * Files in one folder, named by key. A put writes a temporary file in the same folder and renames it
+ * into place: the rename is atomic within a file system, so a reader never sees half a file and a
+ * failed write leaves only its temporary file, which is removed.
+ */
+export function localFileStorage(dir: string): MediaStorage & { ready(): Promise<void> } {
+  const pathOf = (key: string) => join(dir, checkKey(key));
+  return {
+    /** Creates the folder if missing. */
+    async ready() {
+      await mkdir(dir, { recursive: true });
+    },
+
+    async put(key, source) {
+      const target = pathOf(key);
+      // Dot-prefixed: never a valid key, so a leftover temporary file can never be served.
+      const temporary = join(dir, `.${key}.${randomBytes(6).toString('hex')}.tmp`);
+      let byteSize = 0;
+      try {
+        await pipeline(
+          Buffer.isBuffer(source) ? Readable.from([source]) : source,
+          async function* (chunks: AsyncIterable<Buffer>) {
+            for await (const chunk of chunks) {
+              byteSize += chunk.length;
+              yield chunk;
+            }
+          },
+          createWriteStream(temporary, { flags: 'wx' }),
+        );
+        await rename(temporary, target);
+        return { byteSize };
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+    },
+
+    openRead(key) {
+      return createReadStream(pathOf(key));
+    },
+
+    async stat(key) {
+      try {
+        const stats = await stat(pathOf(key));
+        return stats.isFile() ? { byteSize: stats.size, modifiedAt: stats.mtime } : null;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+
+    async delete(key) {
+      await rm(pathOf(key), { force: true });
+    },
+  };
+}

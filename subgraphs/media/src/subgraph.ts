@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import type { ConnectionOptions } from 'bullmq';
+import type { AccessTokenVerifier } from '@curbside/auth';
+import { startOutboxRelay } from '@curbside/event-bus';
+import type { Logger } from '@curbside/service';
+import { createSubgraphServer, openOrm, type SubgraphServer } from '@curbside/subgraph-kit';
+import { createContext } from './context.ts';
+import { entities } from './entities.ts';
+import { migrations } from './migrations/index.ts';
+import { makeResolvers } from './resolvers.ts';
+import { mediaRoutes } from './routes.ts';
+import { makeUploadSigner } from './signing.ts';
+import { localFileStorage } from './storage.ts';
+
+/** The SDL, read once: the file is the schema (codegen and composition read the same file). */
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export interface MediaSubgraphDeps {
+  /** URL of the media subgraph's own database (created beforehand, see ensureDatabase). */
+  databaseUrl: string;
+  logger: Logger;
+  verifyAccessToken: AccessTokenVerifier;
+  /** Where this subgraph's outbox is relayed to (the consumers' queues). */
+  eventBus: { connection: ConnectionOptions; prefix: string };
+  /** Absolute folder holding the uploaded files (created if missing). */
+  mediaDir: string;
+  /**
+   * Public URL of this subgraph's `/media` routes as clients reach them, such as
+   * `http://localhost:4000/media` (the gateway proxies `/media/*` here, same path). Upload and file URLs
+   * are built on it.
+   */
+  publicBaseUrl: string;
+  /** HMAC-SHA256 key of upload URLs, hex (at least 16 bytes). */
+  uploadSigningSecret: string;
+  onQuery?: ((sql: string) => void) | undefined;
+}
+
+/**
+ * Builds the media subgraph: database (migrated), file storage under `mediaDir`, schema, the upload and
+ * file routes, the relay of its outbox and the HTTP server. `close()` stops them all.
+ */
+export async function createMediaSubgraph(deps: MediaSubgraphDeps): Promise<SubgraphServer> {
+  const links = {
+    publicBaseUrl: deps.publicBaseUrl.replace(/\/+$/, ''),
+    signer: makeUploadSigner(deps.uploadSigningSecret),
+  };
+  const storage = localFileStorage(deps.mediaDir);
+  await storage.ready();
+  const orm = await openOrm({
+    databaseUrl: deps.databaseUrl,
+    entities,
+    migrations,
+    ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
+  });
+  try {
+    const server = await createSubgraphServer({
+      name: 'media',
+      schema: buildSubgraphSchema([
+        { typeDefs, resolvers: makeResolvers({ links, storage, logger: deps.logger }) as never },
+      ]),
+      orm,
+      logger: deps.logger,
+      verifyAccessToken: deps.verifyAccessToken,
+      createContext,
+      routes: mediaRoutes({ orm, storage, links, logger: deps.logger }),
+    });
+    const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger: deps.logger });
+    let closing: Promise<void> | undefined;
+    return {
+      listen: (port, host) => server.listen(port, host),
+      close() {
+        closing ??= server
+          .close()
+          .then(() => relay.stop())
+          .then(() => orm.close());
+        return closing;
+      },
+    };
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
+}
