@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import { defaultPostgresUrl } from '@curbside/subgraph-kit';
+
+const schema = z.object({
+  PORT: portSchema.default(4004),
+  HOST: z.string().default('127.0.0.1'),
+  /** Any database on the server; the subgraph uses its own database `POST_DATABASE` on it. */
+  POSTGRES_URL: z.url().default(defaultPostgresUrl),
+  POST_DATABASE: z.string().default('curbside_post'),
+  JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  /** The event queues and the account blocklist. */
+  REDIS_URL: redisUrlSchema,
+  REDIS_KEY_PREFIX: redisKeyPrefixSchema,
+  LOG_LEVEL: logLevelSchema,
+});
+
+export type PostSubgraphEnv = z.infer<typeof schema>;
+export const loadEnv = (source: NodeJS.ProcessEnv): PostSubgraphEnv => parseEnv(schema, source);

@@ -1,0 +1,3 @@
+export { createPostSubgraph, typeDefs, type PostSubgraphDeps } from './subgraph.ts';
+export { entities } from './entities.ts';
+export { migrations } from './migrations/index.ts';

@@ -1,0 +1,88 @@
+import { notFound } from '@curbside/errors';
+import { dateTimeScalar, isUuid } from '@curbside/subgraph-kit';
+import type { RequestContext } from './context.ts';
+import type { Resolvers } from './generated/resolvers.ts';
+import type { PostRow } from './entities.ts';
+import { pageKey } from './pages.ts';
+import { addComment, createPost, deleteComment, deletePost, likePost, unlikePost, updatePost } from './posts.ts';
+
+const emptyConnection = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+
+/** A mutation changed what these loaders may already hold for the post in this request. */
+function forgetPost({ loaders }: RequestContext, postId: string): void {
+  loaders.postById.clear(postId);
+  loaders.mediaIdsByPostId.clear(postId);
+  loaders.likeCountByPostId.clear(postId);
+  loaders.viewerHasLikedByPostId.clear(postId);
+  loaders.commentCountByPostId.clear(postId);
+  loaders.commentsByPost.clearAll();
+  loaders.postsByAuthor.clearAll();
+  loaders.postsByVendor.clearAll();
+}
+
+function fresh(context: RequestContext, post: PostRow): PostRow {
+  forgetPost(context, post.id);
+  return post;
+}
+
+export const resolvers: Resolvers = {
+  DateTime: dateTimeScalar,
+  Query: {
+    post: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.postById.load(id.toLowerCase()) : null),
+  },
+  Mutation: {
+    createPost: async (_root, { input }, context) =>
+      fresh(context, await createPost(context.em, context.viewer, input)),
+    updatePost: async (_root, { id, input }, context) =>
+      fresh(context, await updatePost(context.em, context.viewer, id, input)),
+    deletePost: async (_root, { id }, context) => {
+      const deleted = await deletePost(context.em, context.viewer, id);
+      forgetPost(context, deleted);
+      return deleted;
+    },
+    likePost: async (_root, { postId }, context) => fresh(context, await likePost(context.em, context.viewer, postId)),
+    unlikePost: async (_root, { postId }, context) =>
+      fresh(context, await unlikePost(context.em, context.viewer, postId)),
+    addComment: async (_root, { postId, body }, context) => {
+      const comment = await addComment(context.em, context.viewer, postId, body);
+      forgetPost(context, comment.postId);
+      return comment;
+    },
+    deleteComment: async (_root, { id }, context) => {
+      const deleted = await deleteComment(context.em, context.viewer, id);
+      context.loaders.commentById.clear(deleted.commentId);
+      forgetPost(context, deleted.postId);
+      return deleted.commentId;
+    },
+  },
+  Post: {
+    __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.postById.load(id.toLowerCase()) : null),
+    author: (post) => ({ id: post.authorId }),
+    vendor: (post) => (post.vendorId ? { id: post.vendorId } : null),
+    media: async (post, _args, { loaders }) => (await loaders.mediaIdsByPostId.load(post.id)).map((id) => ({ id })),
+    likeCount: (post, _args, { loaders }) => loaders.likeCountByPostId.load(post.id),
+    commentCount: (post, _args, { loaders }) => loaders.commentCountByPostId.load(post.id),
+    viewerHasLiked: (post, _args, { loaders }) => loaders.viewerHasLikedByPostId.load(post.id),
+    comments: (post, args, { loaders }) => loaders.commentsByPost.load(pageKey(post.id, args)),
+  },
+  Comment: {
+    __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.commentById.load(id.toLowerCase()) : null),
+    post: async (comment, _args, { loaders }) => {
+      // A comment goes with its post (on delete cascade), so a miss is a post deleted during this request.
+      const post = await loaders.postById.load(comment.postId);
+      if (!post) throw notFound(`Post ${comment.postId}`);
+      return post;
+    },
+    author: (comment) => ({ id: comment.authorId }),
+  },
+  User: {
+    __resolveReference: ({ id }) => ({ id }),
+    posts: (user, args, { loaders }) =>
+      isUuid(user.id) ? loaders.postsByAuthor.load(pageKey(user.id, args)) : emptyConnection,
+  },
+  Vendor: {
+    __resolveReference: ({ id }) => ({ id }),
+    posts: (vendor, args, { loaders }) =>
+      isUuid(vendor.id) ? loaders.postsByVendor.load(pageKey(vendor.id, args)) : emptyConnection,
+  },
+};
