@@ -15,6 +15,16 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
       NearbyVendor: '../entities.ts#NearbyVendorResult',
     },
   },
+  post: {
+    mappers: {
+      Post: '../entities.ts#PostRow',
+      Comment: '../entities.ts#CommentEntity',
+      User: '../entities.ts#EntityReference',
+      Vendor: '../entities.ts#EntityReference',
+      Media: '../entities.ts#EntityReference',
+    },
+  },
+  media: { mappers: { Media: '../entities.ts#MediaEntity', User: '../entities.ts#UserReference' } },
 };
 
 const config: CodegenConfig = {

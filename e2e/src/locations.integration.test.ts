@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataOf, graphql, queryRows, registerUser, startStack, waitFor, type TestStack } from './index.ts';
+import {
+  dataOf,
+  graphql,
+  queryRows,
+  registerUser,
+  startStack,
+  waitFor,
+  type TestStack,
+  registerAdmin,
+} from './index.ts';
 
 let stack: TestStack;
 let owner: Awaited<ReturnType<typeof registerUser>>;
@@ -26,13 +35,7 @@ beforeAll(async () => {
   stack = await startStack();
   owner = await registerUser(stack.gatewayUrl, 'loc_owner');
   other = await registerUser(stack.gatewayUrl, 'loc_other');
-  const admin = await registerUser(stack.gatewayUrl, 'loc_admin');
-  await queryRows(stack.databases.user, "update app_user set role = 'ADMIN' where id = $1", [admin.id]);
-  adminToken = dataOf(
-    await graphql(stack.gatewayUrl, 'mutation ($i: LoginInput!) { login(input: $i) { accessToken } }', {
-      i: { login: admin.username, password: admin.password },
-    }),
-  ).login.accessToken;
+  adminToken = (await registerAdmin(stack, 'loc_admin')).accessToken;
 });
 afterAll(async () => {
   await stack?.stop();

@@ -5,6 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
@@ -22,10 +25,12 @@ import { databaseUrl, defaultPostgresUrl, ensureDatabase, type SubgraphServer } 
 import { createUserSubgraph } from '@curbside/user-subgraph';
 import { createVendorSubgraph } from '@curbside/vendor-subgraph';
 import { createLocationSubgraph } from '@curbside/location-subgraph';
+import { createMediaSubgraph } from '@curbside/media-subgraph';
+import { createPostSubgraph } from '@curbside/post-subgraph';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { SqlRecorder } from './sql-recorder.ts';
 
-export const subgraphNames = ['user', 'vendor', 'location'] as const;
+export const subgraphNames = ['user', 'vendor', 'location', 'post', 'media'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
 
 export const postgresUrl = process.env['POSTGRES_URL'] ?? defaultPostgresUrl;
@@ -49,6 +54,10 @@ export interface TestStack {
   subgraphRequests: Record<SubgraphName, number>;
   /** Database URLs, for assertions on rows. */
   databases: Record<SubgraphName, string>;
+  /** Where the media subgraph stores uploaded files (a temporary folder removed at stop). */
+  mediaDir: string;
+  /** The HMAC secret of upload URLs, so a test can sign an expired URL correctly. */
+  mediaSigningSecret: string;
   /** This stack's own Redis namespace (`curbside:t:<run>:<stack>:`) and a client using it. */
   redisKeyPrefix: string;
   redis: Redis;
@@ -57,6 +66,14 @@ export interface TestStack {
   /** Stops the location subgraph and starts a new one on the same port (as a process restart would). */
   restartLocationSubgraph(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A port that was free a moment ago (the OS's choice), for a server that must know its URL before it starts. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe, 0, '127.0.0.1');
+  await closeServer(probe);
+  return port;
 }
 
 /** An HTTP proxy that counts requests, so a test can prove the gateway called no subgraph. */
@@ -72,8 +89,12 @@ async function countingProxy(target: string, onRequest: () => void): Promise<{ u
       },
     );
     upstream.on('error', () => {
-      res.writeHead(502);
+      if (!res.headersSent) res.writeHead(502);
       res.end();
+    });
+    // A client that goes away mid-request must look the same to the subgraph as without the proxy.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
     });
     req.pipe(upstream);
   });
@@ -97,8 +118,15 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     await ensureDatabase(postgresUrl, database);
     databases[name] = databaseUrl(postgresUrl, database);
   }
-  const sql = { user: new SqlRecorder(), vendor: new SqlRecorder(), location: new SqlRecorder() };
-  const subgraphRequests = { user: 0, vendor: 0, location: 0 };
+  const sql = Object.fromEntries(subgraphNames.map((name) => [name, new SqlRecorder()])) as Record<
+    SubgraphName,
+    SqlRecorder
+  >;
+  const subgraphRequests = Object.fromEntries(subgraphNames.map((name) => [name, 0])) as Record<SubgraphName, number>;
+  // The gateway's port is chosen now: the media subgraph builds its public URLs on the gateway's origin.
+  const gatewayPort = await freePort();
+  const mediaDir = await mkdtemp(join(tmpdir(), `curbside-media-${id}-`));
+  const mediaSigningSecret = randomBytes(32).toString('hex');
   const redisKeyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`;
   const redis = createRedis({ url: redisUrl, keyPrefix: redisKeyPrefix, connectionName: `test-stack-${id}` });
   const accountBlocklist = redisAccountBlocklist(redis);
@@ -144,7 +172,29 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     stoppables.unshift({ close: () => location.close() });
     const locationUrl = await location.listen(0);
 
-    const subgraphUrls = { user: userUrl, vendor: vendorUrl, location: locationUrl };
+    const post = await createPostSubgraph({
+      databaseUrl: databases.post,
+      logger: logger.child({ service: 'post' }),
+      verifyAccessToken,
+      eventBus,
+      onQuery: (text) => sql.post.record(text),
+    });
+    stoppables.unshift(post);
+    const postUrl = await post.listen(0);
+    const media = await createMediaSubgraph({
+      databaseUrl: databases.media,
+      logger: logger.child({ service: 'media' }),
+      verifyAccessToken,
+      eventBus,
+      mediaDir,
+      publicBaseUrl: `http://127.0.0.1:${gatewayPort}/media`,
+      uploadSigningSecret: mediaSigningSecret,
+      onQuery: (text) => sql.media.record(text),
+    });
+    stoppables.unshift(media);
+    const mediaUrl = await media.listen(0);
+
+    const subgraphUrls = { user: userUrl, vendor: vendorUrl, location: locationUrl, post: postUrl, media: mediaUrl };
     const proxied: Record<string, string> = { ...subgraphUrls };
     for (const name of options.countSubgraphRequests === false ? [] : subgraphNames) {
       const proxy = await countingProxy(subgraphUrls[name], () => void subgraphRequests[name]++);
@@ -160,7 +210,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       production: false,
     });
     stoppables.unshift(gateway);
-    const gatewayUrl = await gateway.listen(0);
+    const gatewayUrl = await gateway.listen(gatewayPort);
     return {
       gatewayUrl,
       subgraphUrls,
@@ -168,6 +218,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       sql,
       subgraphRequests,
       databases,
+      mediaDir,
+      mediaSigningSecret,
       redisKeyPrefix,
       redis,
       accountBlocklist,
@@ -190,6 +242,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         const bare = keys.map((key) => key.slice(redisKeyPrefix.length));
         if (bare.length > 0) await redis.del(...bare);
         await closeRedis(redis);
+        await rm(mediaDir, { recursive: true, force: true });
       },
     };
   } catch (error) {

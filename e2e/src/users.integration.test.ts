@@ -13,12 +13,12 @@ import {
   queryRows,
   registerUser,
   startStack,
+  registerAdmin as registerAdminIn,
+  type Account,
   type GraphQLResponse,
   type SqlRecorder,
   type TestStack,
 } from './index.ts';
-
-type Account = Awaited<ReturnType<typeof registerUser>>;
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -40,13 +40,7 @@ function login(login: string, password: string) {
   return graphql(stack.gatewayUrl, LOGIN, { input: { login, password } });
 }
 
-/** A fresh user made admin, with an access token that says so (the role is read at sign-in). */
-async function registerAdmin(name: string): Promise<Account> {
-  const admin = await registerUser(stack.gatewayUrl, name);
-  await queryRows(stack.databases.user, "update app_user set role = 'ADMIN' where id = $1", [admin.id]);
-  const { accessToken, refreshToken } = dataOf(await login(admin.username, admin.password)).login;
-  return { ...admin, accessToken, refreshToken };
-}
+const registerAdmin = (name: string) => registerAdminIn(stack, name);
 
 function mutate(token: string | undefined, mutation: string, variables: Record<string, unknown> = {}) {
   return graphql(stack.gatewayUrl, mutation, variables, { token });
@@ -480,7 +474,7 @@ describe('following users', () => {
         followingCount: 1,
         viewerIsFollowing: false,
       });
-      expect(stack.subgraphRequests).toEqual({ user: 1, vendor: 0, location: 0 });
+      expect(stack.subgraphRequests).toEqual({ user: 1, vendor: 0, location: 0, post: 0, media: 0 });
       return requestStatements(stack.sql.user);
     };
     // user(id), then one statement each for the page, follower counts, follow counts and the viewer's follows.
@@ -604,7 +598,7 @@ describe('suspension', () => {
       message: expect.stringMatching(/suspended/),
       extensions: { code: 'FORBIDDEN' },
     });
-    expect(stack.subgraphRequests).toEqual({ user: 0, vendor: 0, location: 0 });
+    expect(stack.subgraphRequests).toEqual({ user: 0, vendor: 0, location: 0, post: 0, media: 0 });
     for (const url of [stack.subgraphUrls.vendor, stack.subgraphUrls.user]) {
       const direct = await graphql(url, '{ __typename }', {}, { token: user.accessToken });
       expect(direct.status).toBe(403);

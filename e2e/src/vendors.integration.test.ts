@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataOf, graphql, queryRows, registerUser, startStack, type SqlRecorder, type TestStack } from './index.ts';
+import {
+  dataOf,
+  graphql,
+  queryRows,
+  registerUser,
+  startStack,
+  type SqlRecorder,
+  type TestStack,
+  registerAdmin,
+} from './index.ts';
 
 let stack: TestStack;
 let owner: Awaited<ReturnType<typeof registerUser>>;
@@ -10,14 +19,7 @@ beforeAll(async () => {
   stack = await startStack();
   owner = await registerUser(stack.gatewayUrl, 'vendor_owner');
   other = await registerUser(stack.gatewayUrl, 'vendor_other');
-  const admin = await registerUser(stack.gatewayUrl, 'vendor_admin');
-  await queryRows(stack.databases.user, "update app_user set role = 'ADMIN' where id = $1", [admin.id]);
-  const login = await graphql(
-    stack.gatewayUrl,
-    'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
-    { input: { login: admin.username, password: admin.password } },
-  );
-  adminToken = dataOf(login).login.accessToken;
+  adminToken = (await registerAdmin(stack, 'vendor_admin')).accessToken;
 });
 afterAll(async () => {
   await stack?.stop();
@@ -590,7 +592,7 @@ describe('vendors connection', () => {
       }
       // The vendor subgraph resolves vendors and owner { vendors } in one fetch, the user subgraph the usernames;
       // follower counts take one batched statement, and the viewer's follows another (none when anonymous).
-      expect(stack.subgraphRequests).toEqual({ user: 1, vendor: 1, location: 0 });
+      expect(stack.subgraphRequests).toEqual({ user: 1, vendor: 1, location: 0, post: 0, media: 0 });
       expect(requestStatements(stack.sql.user)).toEqual({ app_user: 1 });
       expect(requestStatements(stack.sql.vendor)).toEqual({ vendor: 1, vendor_follow: token ? 2 : 1 });
     }

@@ -5,6 +5,8 @@ type MigrateDatabaseOptions = Omit<OpenOrmOptions, 'onQuery'>;
 import * as userSubgraph from '@curbside/user-subgraph';
 import * as vendorSubgraph from '@curbside/vendor-subgraph';
 import * as locationSubgraph from '@curbside/location-subgraph';
+import * as mediaSubgraph from '@curbside/media-subgraph';
+import * as postSubgraph from '@curbside/post-subgraph';
 import { backingServiceProblems, howToStart, postgresUrl } from './local-services.ts';
 import { subgraphServices } from './services.ts';
 
@@ -12,6 +14,8 @@ const schemas: Record<string, Omit<MigrateDatabaseOptions, 'databaseUrl'>> = {
   user: userSubgraph,
   vendor: vendorSubgraph,
   location: locationSubgraph,
+  media: mediaSubgraph,
+  post: postSubgraph,
 };
 
 const problems = await backingServiceProblems();

@@ -1,8 +1,11 @@
 /**
- * `pnpm seed`: demo users and vendors, loaded through the running gateway (so every row goes through
- * the same validation, hashing and outbox as a real client's). Idempotent: signs in users that exist,
- * and creates only the vendors a user does not have yet.
+ * `pnpm seed`: demo users, follows, vendors placed around one city (some open), and posts with images
+ * generated here, likes and comments. Loaded through the running gateway, so every row goes through the
+ * same validation, hashing, uploads and outbox as a real client's. Idempotent: signs in users that
+ * exist, and creates only the vendors and posts that are missing.
  */
+import { makePng } from '@curbside/png';
+
 const gatewayUrl = process.env['GATEWAY_URL'] ?? 'http://127.0.0.1:4000/graphql';
 
 /** Every demo account shares this password: demo data only. */
@@ -221,6 +224,121 @@ for (const user of demoUsers) {
     follows++;
   }
 }
+/** Demo posts: author, optional vendor, and the colours of the images generated for them. */
+const demoPosts: { author: string; vendor?: string; body: string; colours: [number, number, number][] }[] = [
+  { author: 'ana', vendor: 'Ana’s Tacos', body: 'Al pastor is back on the spit tonight 🌮', colours: [[230, 120, 40]] },
+  {
+    author: 'ana',
+    vendor: 'Salsa Stand',
+    body: 'New salsa: mango habanero. Brave souls only.',
+    colours: [
+      [250, 190, 30],
+      [200, 40, 30],
+    ],
+  },
+  {
+    author: 'ben',
+    vendor: 'Rolling Roast',
+    body: 'Single-origin Ethiopian on the bar today.',
+    colours: [[110, 70, 40]],
+  },
+  {
+    author: 'chloe',
+    vendor: 'Green Bowl',
+    body: 'Spring bowls are here: peas, mint, feta.',
+    colours: [
+      [90, 170, 80],
+      [240, 240, 220],
+    ],
+  },
+  { author: 'chloe', body: 'Market haul this morning, thank you growers!', colours: [[60, 140, 60]] },
+];
+const demoComments: { author: string; post: number; body: string }[] = [
+  { author: 'ben', post: 0, body: 'Saving me a taco?' },
+  { author: 'chloe', post: 0, body: 'On my way!' },
+  { author: 'ana', post: 2, body: 'Best coffee in town.' },
+  { author: 'dev', post: 3, body: 'Looks amazing.' },
+];
+const demoLikes: Record<string, number[]> = { ben: [0, 1, 3], chloe: [0, 2], dev: [0, 1, 2, 3, 4], ana: [2, 3] };
+
+/** Uploads a generated PNG the way a client does: createUpload, then PUT to the signed URL. */
+async function uploadImage(
+  token: string,
+  [red, green, blue]: [number, number, number],
+  index: number,
+): Promise<string> {
+  const png = makePng(320, 240, (x, y) => [
+    Math.min(255, (red + (x * 40) / 320) | 0),
+    Math.min(255, (green + (y * 40) / 240) | 0),
+    blue,
+  ]);
+  const ticket = await call<{
+    createUpload: { media: { id: string }; uploadUrl: string; uploadHeaders: Record<string, string> };
+  }>(
+    'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } uploadUrl uploadHeaders } }',
+    { input: { filename: `demo-${index}.png`, contentType: 'image/png', byteSize: png.length } },
+    token,
+  );
+  if (!ticket.data) throw new Error(`Cannot start an upload: ${JSON.stringify(ticket.errors)}`);
+  const { media, uploadUrl, uploadHeaders } = ticket.data.createUpload;
+  const response = await fetch(uploadUrl, { method: 'PUT', headers: uploadHeaders, body: png });
+  if (!response.ok) throw new Error(`Upload refused: HTTP ${response.status} ${await response.text()}`);
+  return media.id;
+}
+
+const postIds: string[] = [];
+let newPosts = 0;
+for (const [index, post] of demoPosts.entries()) {
+  const token = tokens.get(post.author)!;
+  const mine = await call<{ me: { posts: { edges: { node: { id: string; body: string } }[] } } }>(
+    '{ me { posts(first: 100) { edges { node { id body } } } } }',
+    {},
+    token,
+  );
+  const existing = mine.data?.me.posts.edges.find(({ node }) => node.body === post.body);
+  if (existing) {
+    postIds.push(existing.node.id);
+    continue;
+  }
+  const mediaIds = [];
+  for (const [imageIndex, colour] of post.colours.entries())
+    mediaIds.push(await uploadImage(token, colour, index * 10 + imageIndex));
+  const input = { body: post.body, mediaIds, vendorId: post.vendor ? vendorIds.get(post.vendor) : null };
+  // The post subgraph learns of new media and vendors through their events: retry while it catches up.
+  for (let attempt = 0; ; attempt++) {
+    const result = await call<{ createPost: { id: string } }>(
+      'mutation ($input: CreatePostInput!) { createPost(input: $input) { id } }',
+      { input },
+      token,
+    );
+    if (result.data) {
+      postIds.push(result.data.createPost.id);
+      newPosts++;
+      break;
+    }
+    if (attempt >= 50) throw new Error(`Cannot create a post: ${JSON.stringify(result.errors)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const comment of demoComments.filter((candidate) => candidate.post === index)) {
+    const result = await call(
+      'mutation ($id: ID!, $body: String!) { addComment(postId: $id, body: $body) { id } }',
+      { id: postIds[index], body: comment.body },
+      tokens.get(comment.author),
+    );
+    if (result.errors) throw new Error(`Cannot comment: ${JSON.stringify(result.errors)}`);
+  }
+}
+for (const [username, posts] of Object.entries(demoLikes)) {
+  for (const index of posts) {
+    const result = await call(
+      'mutation ($id: ID!) { likePost(postId: $id) { id } }',
+      { id: postIds[index] },
+      tokens.get(username),
+    );
+    if (result.errors) throw new Error(`${username} cannot like: ${JSON.stringify(result.errors)}`);
+  }
+}
+
 console.log(
-  `seeded: ${demoUsers.length} users (password '${demoPassword}'), ${vendorIds.size} vendors (${created} new) placed around Lisbon, ${follows} follows`,
+  `seeded: ${demoUsers.length} users (password '${demoPassword}'), ${vendorIds.size} vendors (${created} new) placed around Lisbon, ${follows} follows, ${postIds.length} posts (${newPosts} new) with generated images`,
 );

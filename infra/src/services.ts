@@ -39,6 +39,22 @@ export const subgraphServices: SubgraphService[] = [
     databaseVariable: 'LOCATION_DATABASE',
     database: 'curbside_location',
   },
+  {
+    name: 'post',
+    schemaPath: 'subgraphs/post/src/schema.graphql',
+    entry: 'subgraphs/post/src/main.ts',
+    port: 4004,
+    databaseVariable: 'POST_DATABASE',
+    database: 'curbside_post',
+  },
+  {
+    name: 'media',
+    schemaPath: 'subgraphs/media/src/schema.graphql',
+    entry: 'subgraphs/media/src/main.ts',
+    port: 4005,
+    databaseVariable: 'MEDIA_DATABASE',
+    database: 'curbside_media',
+  },
 ];
 
 export const gatewayService = { name: 'gateway', entry: 'gateway/src/main.ts', port: 4000 };

@@ -45,6 +45,34 @@ export const domainEvents = {
     accuracyMeters: z.number().nonnegative().nullable(),
     updatedAt: z.iso.datetime(),
   }),
+  'media.upload_requested': z.object({
+    mediaId: z.uuid(),
+    ownerId: z.uuid(),
+    contentType: z.string(),
+    byteSize: z.number().int().positive(),
+  }),
+  /** The bytes arrived and were checked: the media is READY. */
+  'media.uploaded': z.object({
+    mediaId: z.uuid(),
+    ownerId: z.uuid(),
+    contentType: z.string(),
+    byteSize: z.number().int().positive(),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+  }),
+  'media.deleted': z.object({ mediaId: z.uuid(), ownerId: z.uuid() }),
+  'post.created': z.object({
+    postId: z.uuid(),
+    authorId: z.uuid(),
+    vendorId: z.uuid().nullable(),
+    mediaIds: z.array(z.uuid()),
+  }),
+  'post.updated': z.object({ postId: z.uuid(), authorId: z.uuid() }),
+  'post.deleted': z.object({ postId: z.uuid(), authorId: z.uuid() }),
+  'post.liked': z.object({ postId: z.uuid(), userId: z.uuid(), authorId: z.uuid() }),
+  'post.unliked': z.object({ postId: z.uuid(), userId: z.uuid(), authorId: z.uuid() }),
+  'comment.added': z.object({ commentId: z.uuid(), postId: z.uuid(), authorId: z.uuid(), postAuthorId: z.uuid() }),
+  'comment.deleted': z.object({ commentId: z.uuid(), postId: z.uuid(), authorId: z.uuid() }),
 } as const;
 
 export type DomainEventName = keyof typeof domainEvents;
@@ -75,6 +103,10 @@ export interface EventEnvelope<Name extends DomainEventName = DomainEventName> {
 export const eventQueues = {
   /** The location subgraph's copy of each vendor's owner and open state. */
   'location.vendor-copy': ['vendor.created', 'vendor.updated', 'vendor.opened', 'vendor.closed', 'vendor.deleted'],
+  /** The post subgraph's copy of each media's owner and readiness (a post may only attach its author's READY media). */
+  'post.media-copy': ['media.uploaded', 'media.deleted'],
+  /** The post subgraph's copy of each vendor's owner (only the owner may post as the vendor). */
+  'post.vendor-copy': ['vendor.created', 'vendor.updated', 'vendor.deleted'],
 } as const satisfies Record<string, readonly DomainEventName[]>;
 
 export type EventQueueName = keyof typeof eventQueues;

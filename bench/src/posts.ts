@@ -1,0 +1,176 @@
+/**
+ * `pnpm bench:posts`: through the gateway, latency and throughput of a 20-post page with authors,
+ * vendors, media and counts. Seeds through the real API: users, a vendor, PNG uploads through the
+ * gateway's signed URLs, 60 posts with media, likes and comments. Every response is checked.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { makePng } from '@curbside/png';
+import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './report.ts';
+import { runConcurrent } from './stats.ts';
+
+process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
+process.env['APOLLO_TELEMETRY_DISABLED'] = '1';
+
+const { startStack, graphql, registerUser, postgresUrl, testDatabasePrefix } = await import('@curbside/e2e');
+const { dropDatabasesWithPrefix } = await import('@curbside/subgraph-kit');
+
+const pageRequests = intFromEnv('BENCH_PAGE_REQUESTS', 1_000);
+const postCount = 60;
+const imageCount = 12;
+
+const PAGE = `query ($authorId: ID!) {
+  user(id: $authorId) {
+    posts(first: 20) {
+      edges { node {
+        id body createdAt editedAt likeCount commentCount viewerHasLiked
+        author { username displayName }
+        vendor { name isOpen }
+        media { url width height contentType }
+      } }
+    }
+  }
+}`;
+
+type Stack = Awaited<ReturnType<typeof startStack>>;
+type Account = Awaited<ReturnType<typeof registerUser>>;
+
+async function upload(stack: Stack, owner: Account, index: number): Promise<string> {
+  const png = makePng(64 + index, 48, (x, y) => [(x * 4 + index * 20) % 256, (y * 5) % 256, 128]);
+  const ticket = checkedData(
+    await graphql<{
+      createUpload: { media: { id: string }; uploadUrl: string; uploadHeaders: Record<string, string> };
+    }>(
+      stack.gatewayUrl,
+      'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } uploadUrl uploadHeaders } }',
+      { input: { filename: `bench-${index}.png`, contentType: 'image/png', byteSize: png.length } },
+      { token: owner.accessToken },
+    ),
+  ).createUpload;
+  const response = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.uploadHeaders, body: png });
+  if (!response.ok) throw new Error(`upload ${index} failed: HTTP ${response.status} ${await response.text()}`);
+  return ticket.media.id;
+}
+
+/** createPost, retried while the post subgraph's copies of the new vendor and media arrive by event. */
+async function createPost(stack: Stack, author: Account, input: Record<string, unknown>): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const response = await graphql<{ createPost: { id: string } }>(
+      stack.gatewayUrl,
+      'mutation ($input: CreatePostInput!) { createPost(input: $input) { id } }',
+      { input },
+      { token: author.accessToken },
+    );
+    if (response.data?.createPost) return response.data.createPost.id;
+    if (Date.now() > deadline) throw new Error(`createPost failed: ${JSON.stringify(response.errors)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function seed(stack: Stack) {
+  const author = await registerUser(stack.gatewayUrl, 'bench_author');
+  const readers = await Promise.all(
+    Array.from({ length: 5 }, (_, index) => registerUser(stack.gatewayUrl, `bench_reader_${index}`)),
+  );
+  const vendorId = checkedData(
+    await graphql<{ createVendor: { id: string } }>(
+      stack.gatewayUrl,
+      'mutation { createVendor(input: { name: "Bench Tacos", category: FOOD_TRUCK }) { id } }',
+      {},
+      { token: author.accessToken },
+    ),
+  ).createVendor.id;
+  const mediaIds: string[] = [];
+  for (let index = 0; index < imageCount; index++) mediaIds.push(await upload(stack, author, index));
+  for (let index = 0; index < postCount; index++) {
+    const postId = await createPost(stack, author, {
+      body: `Today's special #${index}: ${'tacos and salsa '.repeat(1 + (index % 5))}`,
+      mediaIds: [mediaIds[index % imageCount]!, mediaIds[(index + 1) % imageCount]!],
+      vendorId,
+    });
+    for (const [readerIndex, reader] of readers.entries()) {
+      if ((index + readerIndex) % 2 === 0) {
+        checkedData(
+          await graphql(
+            stack.gatewayUrl,
+            'mutation ($id: ID!) { likePost(postId: $id) { id } }',
+            { id: postId },
+            { token: reader.accessToken },
+          ),
+        );
+      }
+      if ((index + readerIndex) % 3 === 0) {
+        checkedData(
+          await graphql(
+            stack.gatewayUrl,
+            'mutation ($id: ID!, $body: String!) { addComment(postId: $id, body: $body) { id } }',
+            { id: postId, body: `Looks great (${readerIndex})` },
+            { token: reader.accessToken },
+          ),
+        );
+      }
+    }
+  }
+  return { author, viewer: readers[0]! };
+}
+
+async function main(): Promise<void> {
+  const stack = await startStack({ countSubgraphRequests: false });
+  const results: OperationResult[] = [];
+  let failures = 0;
+  try {
+    const seedStart = performance.now();
+    const { author, viewer } = await seed(stack);
+    const seedMs = performance.now() - seedStart;
+    const page = async () => {
+      const data = checkedData(
+        await graphql<{
+          user: {
+            posts: {
+              edges: { node: { media: { url: string }[]; author: { username: string }; vendor: { name: string } } }[];
+            };
+          };
+        }>(stack.gatewayUrl, PAGE, { authorId: author.id }, { token: viewer.accessToken }),
+      );
+      const edges = data.user.posts.edges;
+      if (edges.length !== 20) throw new Error(`expected 20 posts, got ${edges.length}`);
+      for (const { node } of edges) {
+        if (
+          node.author.username !== author.username ||
+          node.vendor?.name !== 'Bench Tacos' ||
+          node.media.length !== 2 ||
+          !node.media[0]?.url
+        ) {
+          throw new Error(`incomplete post: ${JSON.stringify(node)}`);
+        }
+      }
+    };
+    await runConcurrent(50, 4, page);
+    const sequential = await runConcurrent(pageRequests, 1, page);
+    results.push(result('20-post page @ gateway', 1, sequential));
+    const parallel = await runConcurrent(pageRequests, 8, page);
+    results.push(result('20-post page @ gateway', 8, parallel));
+    for (const [label, run] of [
+      ['c=1', sequential],
+      ['c=8', parallel],
+    ] as const) {
+      reportFailures(label, run);
+      failures += run.failures;
+    }
+    const date = new Date().toISOString();
+    console.log(
+      `Curbside posts benchmark: Node ${process.version}, ${availableParallelism()} CPUs, ${date}\n` +
+        `Seeded ${postCount} posts with 2 images each, likes and comments through the API in ${(seedMs / 1000).toFixed(1)} s.\n` +
+        'Every service and the load generator share one process (one core for JavaScript).',
+    );
+    printTable(results);
+    console.log(`RESULT ${JSON.stringify({ benchmark: 'posts', node: process.version, date, results })}`);
+  } finally {
+    await stack.stop();
+    await dropDatabasesWithPrefix(postgresUrl, testDatabasePrefix());
+  }
+  if (failures > 0) process.exitCode = 1;
+}
+
+await main();

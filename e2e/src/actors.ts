@@ -1,0 +1,22 @@
+import { dataOf, graphql, registerUser } from './client.ts';
+import { queryRows } from './database.ts';
+import type { TestStack } from './stack.ts';
+
+export type Account = Awaited<ReturnType<typeof registerUser>>;
+
+/**
+ * A fresh user made admin in the user database, signed in again so that its access token says so
+ * (the role is read at sign-in).
+ */
+export async function registerAdmin(stack: TestStack, name: string): Promise<Account> {
+  const admin = await registerUser(stack.gatewayUrl, name);
+  await queryRows(stack.databases.user, "update app_user set role = 'ADMIN' where id = $1", [admin.id]);
+  const { login } = dataOf(
+    await graphql(
+      stack.gatewayUrl,
+      'mutation ($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }',
+      { input: { login: admin.username, password: admin.password } },
+    ),
+  );
+  return { ...admin, accessToken: login.accessToken, refreshToken: login.refreshToken };
+}
