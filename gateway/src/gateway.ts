@@ -8,13 +8,16 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLFormattedError } from 'graphql';
 import { KeySetUnavailableError, viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
-import { errorCodes, isClientError } from '@curbside/errors';
+import { isClientError } from '@curbside/errors';
 import {
+  clientFacingError,
+  maskedError,
+  requestIdPlugin,
   BodyTooLargeError,
   closeServer,
   listen,
@@ -56,16 +59,6 @@ export interface Gateway {
   /** Stops accepting, drains, stops Apollo; idempotent. */
   close(): Promise<void>;
 }
-
-/** Codes Apollo uses for a malformed request: they describe the request, so they reach the client. */
-const requestErrorCodes = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
 
 /** Forwards the caller's credentials and request id to every subgraph fetch. */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -184,33 +177,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const formatError = (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    const code = formatted.extensions?.['code'];
-    const { path, locations } = formatted;
-    const where = { ...(path ? { path } : {}), ...(locations ? { locations } : {}) };
-    if (
-      typeof code === 'string' &&
-      code !== 'INTERNAL_SERVER_ERROR' &&
-      (code in errorCodes || requestErrorCodes.has(code))
-    ) {
-      const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
-      return { message: formatted.message, ...where, extensions };
-    }
+    const passed = clientFacingError(formatted);
+    if (passed) return passed;
     logger.error({ error: formatted }, 'unexpected error');
-    return { message: 'Internal server error.', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  };
-  const attachRequestId: ApolloServerPlugin<GatewayContext> = {
-    async requestDidStart({ contextValue }) {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          for (const error of response.body.singleResult.errors ?? []) {
-            if (error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR') {
-              (error.extensions as Record<string, unknown>)['requestId'] = contextValue.requestId;
-            }
-          }
-        },
-      };
-    },
+    return maskedError(formatted);
   };
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -223,7 +193,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       options.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
-      attachRequestId,
+      requestIdPlugin<GatewayContext>(),
     ],
   });
   await apollo.start();

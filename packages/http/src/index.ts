@@ -129,3 +129,4 @@ export function closeServer(server: Server): Promise<void> {
 export function sendJwks(res: ServerResponse, jwks: unknown): void {
   sendJson(res, 200, jwks, { 'cache-control': 'public, max-age=300' });
 }
+export { clientFacingError, maskedError, replacedError, requestIdPlugin } from './apollo.ts';

@@ -1,18 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ZodError } from 'zod';
-import { errorCodes } from '@curbside/errors';
+import { clientFacingError, maskedError, replacedError } from '@curbside/http';
 import type { Logger } from '@curbside/service';
-
-/** Codes Apollo Server itself uses for malformed requests; they describe the request, so they pass. */
-const requestErrorCodes = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
 
 /**
  * The error a resolver threw, under graphql-js's wrapping. Followed by property, not `instanceof`: the
@@ -33,26 +23,17 @@ function originalErrorOf(error: unknown): unknown {
  */
 export function makeErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.['code'];
+    const passed = clientFacingError(formatted);
+    if (passed) return passed;
     const original = originalErrorOf(error);
-    const { path, locations } = formatted;
-    const where = { ...(path ? { path } : {}), ...(locations ? { locations } : {}) };
-    if (
-      typeof code === 'string' &&
-      code !== 'INTERNAL_SERVER_ERROR' &&
-      (code in errorCodes || requestErrorCodes.has(code))
-    ) {
-      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { message: formatted.message, ...where, extensions };
-    }
     if (original instanceof UniqueConstraintViolationException) {
-      return { message: 'This conflicts with existing data.', ...where, extensions: { code: 'CONFLICT' } };
+      return replacedError(formatted, 'CONFLICT', 'This conflicts with existing data.');
     }
     if (original instanceof ZodError) {
       const fields = Object.fromEntries(original.issues.map((issue) => [issue.path.join('.'), issue.message]));
-      return { message: 'Invalid input.', ...where, extensions: { code: 'BAD_USER_INPUT', fields } };
+      return replacedError(formatted, 'BAD_USER_INPUT', 'Invalid input.', { fields });
     }
-    logger.error({ err: original, path }, 'unexpected error in resolver');
-    return { message: 'Internal server error.', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
+    return maskedError(formatted);
   };
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -9,6 +9,7 @@ import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@curbside/service';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import {
+  requestIdPlugin,
   BodyTooLargeError,
   closeServer,
   listen,
@@ -78,27 +79,17 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
   options: SubgraphServerOptions<Context>,
 ): Promise<SubgraphServer> {
   const { orm, logger, verifyAccessToken } = options;
-  const attachRequestId: ApolloServerPlugin<Context> = {
-    async requestDidStart({ contextValue }) {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          for (const error of response.body.singleResult.errors ?? []) {
-            if (error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR') {
-              (error.extensions as Record<string, unknown>)['requestId'] = contextValue.requestId;
-            }
-          }
-        },
-      };
-    },
-  };
   const apollo = new ApolloServer<Context>({
     schema: options.schema,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     formatError: makeErrorFormatter(logger),
     // No usage reporting reads federated traces here, so building them would be wasted work per request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), attachRequestId],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      requestIdPlugin<Context>(),
+    ],
   });
   await apollo.start();
 
