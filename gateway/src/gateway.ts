@@ -186,6 +186,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     csrfPrevention: true,
+    // Signals belong to the entry file (runService), which stops everything in order; Apollo's own
+    // handler would race it and leave our stop() waiting.
+    stopOnTerminationSignals: false,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     formatError,

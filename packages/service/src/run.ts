@@ -12,10 +12,35 @@ const stopTimeoutMs = 10_000;
 
 /**
  * The only place a deployable's process is managed: starts it, reports a bad configuration (every
- * problem) or a failed start and exits 1, and on SIGTERM/SIGINT stops it and exits 0.
+ * problem) or a failed start and exits 1, and on SIGTERM/SIGINT stops it and exits 0. The signal
+ * handlers are installed before starting, so a signal that arrives while starting is not fatal: the
+ * service stops as soon as it has started.
  */
 export async function runService(name: string, start: () => Promise<RunningService>): Promise<void> {
-  let service: RunningService;
+  let service: RunningService | undefined;
+  let requested: string | undefined;
+  let stopping = false;
+  const stop = (signal: string) => {
+    requested ??= signal;
+    if (!service || stopping) return;
+    stopping = true;
+    const running = service;
+    running.logger.info({ signal }, 'stopping');
+    const timer = setTimeout(() => {
+      running.logger.error('stop timed out; exiting');
+      process.exit(1);
+    }, stopTimeoutMs);
+    timer.unref();
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        running.logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   try {
     service = await start();
   } catch (error) {
@@ -23,24 +48,5 @@ export async function runService(name: string, start: () => Promise<RunningServi
     else console.error(`${name}: failed to start:`, error);
     process.exit(1);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    service.logger.info({ signal }, 'stopping');
-    const timer = setTimeout(() => {
-      service.logger.error('stop timed out; exiting');
-      process.exit(1);
-    }, stopTimeoutMs);
-    timer.unref();
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        service.logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (requested) stop(requested);
 }

@@ -22,3 +22,4 @@ export { makeErrorFormatter } from './errors.ts';
 export { dateTimeScalar } from './scalars.ts';
 export { checkId, isUuid, requireOwnerOrAdmin, requireViewer } from './guards.ts';
 export { selectsPath } from './lookahead.ts';
+export { runSubgraph, type SubgraphProcessDeps, type SubgraphProcessEnv } from './process.ts';

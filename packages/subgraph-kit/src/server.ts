@@ -82,6 +82,9 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
   const apollo = new ApolloServer<Context>({
     schema: options.schema,
     csrfPrevention: true,
+    // Signals belong to the entry file (runService), which stops everything in order; Apollo's own
+    // handler would race it and leave our stop() waiting.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: makeErrorFormatter(logger),
     // No usage reporting reads federated traces here, so building them would be wasted work per request.

@@ -1,0 +1,84 @@
+import {
+  makeAccessTokenVerifier,
+  redisAccountBlocklist,
+  remoteKeySet,
+  withAccountBlocklist,
+  type AccessTokenVerifier,
+  type AccountBlocklist,
+} from '@curbside/auth';
+import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { closeRedis, createRedis, type Redis } from '@curbside/redis';
+import { createLogger, runService, type Logger } from '@curbside/service';
+import type { ConnectionOptions } from 'bullmq';
+import { databaseUrl, ensureDatabase } from './database.ts';
+import type { SubgraphServer } from './server.ts';
+
+/** The variables every subgraph process reads (each env.ts adds its own). */
+export interface SubgraphProcessEnv {
+  PORT: number;
+  HOST: string;
+  POSTGRES_URL: string;
+  /** Where the token keys are published; absent only for the user subgraph, which issues them. */
+  JWKS_URL?: string | undefined;
+  REDIS_URL: string;
+  REDIS_KEY_PREFIX: string;
+  LOG_LEVEL: string;
+}
+
+/** What a subgraph process hands its factory, built from the environment. */
+export interface SubgraphProcessDeps {
+  /** Its own database, created if missing. */
+  databaseUrl: string;
+  logger: Logger;
+  /** Key-prefixed Redis client (blocklist, and whatever the subgraph keeps in Redis). */
+  redis: Redis;
+  accountBlocklist: AccountBlocklist;
+  /** Tokens checked against the user subgraph's JWKS and the account blocklist. */
+  verifyAccessToken: AccessTokenVerifier;
+  eventBus: { connection: ConnectionOptions; prefix: string };
+}
+
+/**
+ * The whole life of a subgraph process, the same for every subgraph: read and check the environment,
+ * create its database if missing, connect Redis, build the subgraph with `create`, listen, and on
+ * SIGTERM close the subgraph and then Redis. Only entry files call this.
+ */
+export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
+  name: string;
+  loadEnv: (source: NodeJS.ProcessEnv) => Env;
+  /** The name of its database, from the environment. */
+  database: (env: Env) => string;
+  create: (deps: SubgraphProcessDeps, env: Env) => Promise<SubgraphServer>;
+}): Promise<void> {
+  const service = `${options.name}-subgraph`;
+  return runService(service, async () => {
+    const env = options.loadEnv(process.env);
+    const logger = createLogger(service, env.LOG_LEVEL);
+    await ensureDatabase(env.POSTGRES_URL, options.database(env));
+    const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, connectionName: service });
+    const accountBlocklist = redisAccountBlocklist(redis);
+    try {
+      const subgraph = await options.create(
+        {
+          databaseUrl: databaseUrl(env.POSTGRES_URL, options.database(env)),
+          logger,
+          redis,
+          accountBlocklist,
+          verifyAccessToken: env.JWKS_URL
+            ? withAccountBlocklist(makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL)), accountBlocklist, (error) =>
+                logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
+              )
+            : () => Promise.reject(new Error(`${service} has no JWKS_URL to verify tokens with`)),
+          eventBus: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+        },
+        env,
+      );
+      const url = await subgraph.listen(env.PORT, env.HOST);
+      logger.info({ url }, `${options.name} subgraph ready`);
+      return { logger, stop: () => subgraph.close().finally(() => closeRedis(redis)) };
+    } catch (error) {
+      await closeRedis(redis);
+      throw error;
+    }
+  });
+}
