@@ -148,6 +148,30 @@ describe('updateVendorLocation', () => {
     );
   });
 
+  it('writes position, history and event together or not at all', async () => {
+    const vendorId = await createVendor('All or nothing');
+    dataOf(await update(vendorId, center, owner.accessToken));
+    await new Promise((resolve) => setTimeout(resolve, 1_010));
+    // Make the history insert fail at flush time, after the position upsert was sent.
+    await queryRows(
+      stack.databases.location,
+      'alter table vendor_location_history add constraint test_no_far_north check (lat < 80)',
+    );
+    try {
+      const before = await locationSnapshot();
+      const failed = await update(vendorId, { lat: 85, lng: center.lng }, owner.accessToken);
+      expect(failed.errors?.[0]?.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
+      expect(await locationSnapshot()).toEqual(before);
+      // The failed write released its rate-limit slot: a good update goes through at once.
+      expect(dataOf(await update(vendorId, offset(5, 0), owner.accessToken)).updateVendorLocation).toBeTruthy();
+    } finally {
+      await queryRows(
+        stack.databases.location,
+        'alter table vendor_location_history drop constraint test_no_far_north',
+      );
+    }
+  });
+
   it('keeps a history that only the owner and admins may read, newest first', async () => {
     const vendorId = await createVendor('Wanderer');
     for (const north of [0, 100, 200]) {

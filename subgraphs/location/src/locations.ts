@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@curbside/auth';
 import { badUserInput, clientError, notFound, type FieldProblems } from '@curbside/errors';
 import type { Redis } from '@curbside/redis';
+import type { LivePubSub } from '@curbside/subgraph-kit';
 import {
   checkId,
   checkPageSize,
@@ -38,10 +39,22 @@ function checkCoordinates(lat: number, lng: number, problems: FieldProblems): vo
 export interface LocationDeps {
   redis: Redis;
   geo: GeoIndex;
+  /** Where accepted positions are published (`vendor.location`) and subscribed to. */
+  pubsub: LivePubSub;
+}
+
+/** A search circle, checked: BAD_USER_INPUT naming every bad field at once. */
+export function checkCircle(args: { lat: number; lng: number; radiusMeters: number }): void {
+  const problems: FieldProblems = {};
+  checkCoordinates(args.lat, args.lng, problems);
+  if (!Number.isFinite(args.radiusMeters) || args.radiusMeters < 1 || args.radiusMeters > maxRadiusMeters) {
+    problems['radiusMeters'] = `expected 1 to ${maxRadiusMeters} meters, got ${args.radiusMeters}`;
+  }
+  if (Object.keys(problems).length > 0) throw badUserInput(problems);
 }
 
 /** The copy of a vendor this subgraph acts on; NOT_FOUND when unknown or deleted. */
-async function vendorCopyOf(em: EntityManager, vendorId: string): Promise<VendorCopyEntity> {
+export async function vendorCopyOf(em: EntityManager, vendorId: string): Promise<VendorCopyEntity> {
   const copy = await em.findOne(VendorCopy, { vendorId });
   if (!copy || copy.deleted) throw notFound(`Vendor ${vendorId}`);
   return copy;
@@ -85,23 +98,26 @@ export async function updateVendorLocation(
     updatedAt: new Date(),
   };
   try {
-    await em.upsert(VendorPosition, fix);
-    em.create(VendorPositionHistory, {
-      id: randomUUID(),
-      vendorId,
-      lat: fix.lat,
-      lng: fix.lng,
-      accuracyMeters: fix.accuracyMeters,
-      createdAt: fix.updatedAt,
+    // One transaction: the position, its history row and the event are written together or not at all
+    // (em.upsert alone runs outside the flush's transaction).
+    await em.transactional(async (tx) => {
+      await tx.upsert(VendorPosition, fix);
+      tx.create(VendorPositionHistory, {
+        id: randomUUID(),
+        vendorId,
+        lat: fix.lat,
+        lng: fix.lng,
+        accuracyMeters: fix.accuracyMeters,
+        createdAt: fix.updatedAt,
+      });
+      recordEvent(tx, 'vendor.location_updated', {
+        vendorId,
+        lat: fix.lat,
+        lng: fix.lng,
+        accuracyMeters: fix.accuracyMeters,
+        updatedAt: fix.updatedAt.toISOString(),
+      });
     });
-    recordEvent(em, 'vendor.location_updated', {
-      vendorId,
-      lat: fix.lat,
-      lng: fix.lng,
-      accuracyMeters: fix.accuracyMeters,
-      updatedAt: fix.updatedAt.toISOString(),
-    });
-    await em.flush();
   } catch (error) {
     await deps.redis.del(slotKey).catch(() => undefined);
     throw error;
@@ -115,12 +131,7 @@ export async function vendorsNearby(
   geo: GeoIndex,
   args: { lat: number; lng: number; radiusMeters: number; openOnly: boolean; first: number },
 ): Promise<NearbyVendorResult[]> {
-  const problems: FieldProblems = {};
-  checkCoordinates(args.lat, args.lng, problems);
-  if (!Number.isFinite(args.radiusMeters) || args.radiusMeters < 1 || args.radiusMeters > maxRadiusMeters) {
-    problems['radiusMeters'] = `expected 1 to ${maxRadiusMeters} meters, got ${args.radiusMeters}`;
-  }
-  if (Object.keys(problems).length > 0) throw badUserInput(problems);
+  checkCircle(args);
   const count = checkPageSize(args.first);
   const hits = await geo.search({ ...args, count });
   return hits.map((hit) => ({
