@@ -117,3 +117,30 @@ export function queuesFor(name: string): EventQueueName[] {
     (eventQueues[queue] as readonly string[]).includes(name),
   );
 }
+
+/**
+ * Live topics, declared once: name → payload schema. Unlike domain events they are not stored: a subgraph
+ * publishes one on Redis pub/sub after its transaction commits, keyed by the entity it is about (the
+ * vendor, post or media id), and subscription resolvers read the entity fresh when it arrives.
+ */
+export const liveTopics = {
+  /** A vendor's new position, keyed by vendorId. */
+  'vendor.location': z.object({
+    vendorId: z.uuid(),
+    lat: z.number().min(-90).max(90),
+    lng: z.number().min(-180).max(180),
+    accuracyMeters: z.number().nonnegative().nullable(),
+    updatedAt: z.iso.datetime(),
+  }),
+  /** A vendor opened, closed or was edited, keyed by vendorId. */
+  'vendor.status': z.object({ vendorId: z.uuid() }),
+  /** A comment was added to a post, keyed by postId. */
+  'post.comment': z.object({ commentId: z.uuid(), postId: z.uuid() }),
+  /** A post's body, likes or comments changed, keyed by postId. */
+  'post.updated': z.object({ postId: z.uuid() }),
+  /** A media's upload finished or it was deleted, keyed by mediaId. */
+  'media.status': z.object({ mediaId: z.uuid(), ownerId: z.uuid() }),
+} as const;
+
+export type LiveTopics = typeof liveTopics;
+export type LiveTopicName = keyof LiveTopics;

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { makeRedisPubSub, type PubSub } from './index.ts';
+
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const topics = {
+  'thing.changed': z.object({ thingId: z.string(), version: z.number().int() }),
+  'thing.deleted': z.object({ thingId: z.string() }),
+};
+const warnings: unknown[] = [];
+const logger = { warn: (object: unknown) => void warnings.push(object) };
+
+let admin: Redis;
+const opened: PubSub<typeof topics>[] = [];
+
+function pubsub(keyPrefix: string, bufferSize?: number): PubSub<typeof topics> {
+  const created = makeRedisPubSub({
+    url: redisUrl,
+    keyPrefix,
+    topics,
+    connectionName: 'pubsub-test',
+    logger,
+    ...(bufferSize ? { bufferSize } : {}),
+  });
+  opened.push(created);
+  return created;
+}
+
+/** A prefix of its own per test: no other test or run can see or count its channels. */
+const freshPrefix = () => `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:pubsub-${randomBytes(3).toString('hex')}:`;
+
+async function numsub(channel: string): Promise<number> {
+  const reply = (await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+  return Number(reply[1]);
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeAll(() => {
+  admin = new Redis(redisUrl);
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((created) => created.close()));
+  warnings.length = 0;
+});
+afterAll(async () => {
+  await admin.quit();
+});
+
+describe('Redis PubSub', () => {
+  it('delivers a validated payload on the prefixed channel of its topic and key, and not other keys', async () => {
+    const prefix = freshPrefix();
+    const live = pubsub(prefix);
+    const one = live.subscribe('thing.changed', 'a');
+    const other = live.subscribe('thing.changed', 'b');
+    await Promise.all([one.ready, other.ready]);
+    expect(live.channelOf('thing.changed', 'a')).toBe(`${prefix}live:thing.changed:a`);
+    expect(await numsub(`${prefix}live:thing.changed:a`)).toBe(1);
+
+    expect(await live.publish('thing.changed', 'a', { thingId: 'a', version: 1 })).toBe(1);
+    expect(await one.next()).toEqual({ value: { thingId: 'a', version: 1 }, done: false });
+    await live.publish('thing.changed', 'b', { thingId: 'b', version: 7 });
+    expect(await other.next()).toEqual({ value: { thingId: 'b', version: 7 }, done: false });
+    await one.return();
+    await other.return();
+  });
+
+  it('shares one SUBSCRIBE between local subscribers and unsubscribes when the last one leaves', async () => {
+    const live = pubsub(freshPrefix());
+    const channel = live.channelOf('thing.changed', 'shared');
+    const first = live.subscribe('thing.changed', 'shared');
+    const second = live.subscribe('thing.changed', 'shared');
+    await Promise.all([first.ready, second.ready]);
+    expect(await numsub(channel)).toBe(1);
+    expect(live.stats()).toMatchObject({ channels: 1, subscribers: 2 });
+
+    expect(await live.publish('thing.changed', 'shared', { thingId: 's', version: 1 })).toBe(1);
+    expect((await first.next()).value).toEqual({ thingId: 's', version: 1 });
+    expect((await second.next()).value).toEqual({ thingId: 's', version: 1 });
+
+    await first.return();
+    expect(await numsub(channel)).toBe(1); // the other subscriber still holds it
+    await live.publish('thing.changed', 'shared', { thingId: 's', version: 2 });
+    expect((await second.next()).value).toEqual({ thingId: 's', version: 2 });
+
+    await second.return();
+    await waitUntil('the channel to be released', async () => (await numsub(channel)) === 0);
+    expect(live.stats()).toMatchObject({ channels: 0, subscribers: 0 });
+  });
+
+  it('return() releases the channel at once while a next() is pending, which resolves done', async () => {
+    const live = pubsub(freshPrefix());
+    const channel = live.channelOf('thing.changed', 'pending');
+    const subscription = live.subscribe('thing.changed', 'pending');
+    await subscription.ready;
+    const pending = subscription.next();
+    await subscription.return();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    await waitUntil('the channel to be released', async () => (await numsub(channel)) === 0);
+    expect(await subscription.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('throw() releases the channel and rejects with the error', async () => {
+    const live = pubsub(freshPrefix());
+    const channel = live.channelOf('thing.changed', 'thrown');
+    const subscription = live.subscribe('thing.changed', 'thrown');
+    await subscription.ready;
+    await expect(subscription.throw(new Error('stop'))).rejects.toThrow('stop');
+    await waitUntil('the channel to be released', async () => (await numsub(channel)) === 0);
+  });
+
+  it('refuses an invalid payload on publish, and drops an invalid message on receipt', async () => {
+    const prefix = freshPrefix();
+    const live = pubsub(prefix);
+    await expect(
+      live.publish('thing.changed', 'x', { thingId: 'x', version: 'one' } as unknown as {
+        thingId: string;
+        version: number;
+      }),
+    ).rejects.toThrow(/version/);
+    const subscription = live.subscribe('thing.changed', 'x');
+    await subscription.ready;
+    // A message no publisher of this package would send: published raw, around the validation.
+    await admin.publish(live.channelOf('thing.changed', 'x'), JSON.stringify({ thingId: 'x' }));
+    await admin.publish(live.channelOf('thing.changed', 'x'), 'not json');
+    await live.publish('thing.changed', 'x', { thingId: 'x', version: 3 });
+    expect((await subscription.next()).value).toEqual({ thingId: 'x', version: 3 });
+    expect(live.stats().invalid).toBe(2);
+    expect(warnings).toHaveLength(2);
+    await subscription.return();
+  });
+
+  it('keeps the newest events when a subscriber falls behind, counting the dropped ones', async () => {
+    const live = pubsub(freshPrefix(), 2);
+    const slow = live.subscribe('thing.changed', 'slow');
+    await slow.ready;
+    for (let version = 1; version <= 5; version++) {
+      await live.publish('thing.changed', 'slow', { thingId: 'slow', version });
+    }
+    await waitUntil('the events to arrive', () => live.stats().dropped === 3);
+    expect(slow.dropped).toBe(3);
+    expect((await slow.next()).value).toMatchObject({ version: 4 });
+    expect((await slow.next()).value).toMatchObject({ version: 5 });
+    await slow.return();
+  });
+
+  it('subscribeAll receives every key of a topic through one pattern, filtered per subscriber', async () => {
+    const live = pubsub(freshPrefix());
+    const all = live.subscribeAll('thing.changed');
+    const even = live.subscribeAll('thing.changed', { filter: (payload) => payload.version % 2 === 0 });
+    await Promise.all([all.ready, even.ready]);
+    expect(live.stats()).toMatchObject({ patterns: 1, subscribers: 2 });
+    await live.publish('thing.changed', 'p', { thingId: 'p', version: 1 });
+    await live.publish('thing.changed', 'q', { thingId: 'q', version: 2 });
+    await live.publish('thing.deleted', 'p', { thingId: 'p' }); // another topic: not matched
+    expect((await all.next()).value).toEqual({ thingId: 'p', version: 1 });
+    expect((await all.next()).value).toEqual({ thingId: 'q', version: 2 });
+    expect((await even.next()).value).toEqual({ thingId: 'q', version: 2 });
+    await all.return();
+    await even.return();
+    expect(live.stats()).toMatchObject({ patterns: 0, subscribers: 0 });
+  });
+
+  it('does not deliver across prefixes', async () => {
+    const mine = pubsub(freshPrefix());
+    const theirs = pubsub(freshPrefix());
+    const subscription = mine.subscribe('thing.changed', 'k');
+    await subscription.ready;
+    expect(await theirs.publish('thing.changed', 'k', { thingId: 'k', version: 1 })).toBe(0);
+    expect(await mine.publish('thing.changed', 'k', { thingId: 'k', version: 2 })).toBe(1);
+    expect((await subscription.next()).value).toMatchObject({ version: 2 });
+    await subscription.return();
+  });
+
+  it('close() ends live subscriptions with an error, is idempotent, and refuses new subscribers', async () => {
+    const live = pubsub(freshPrefix());
+    const subscription = live.subscribe('thing.changed', 'closing');
+    await subscription.ready;
+    const pending = expect(subscription.next()).rejects.toThrow('closed');
+    await Promise.all([live.close(), live.close()]);
+    await pending;
+    expect(await subscription.next()).toEqual({ value: undefined, done: true });
+    expect(() => live.subscribe('thing.changed', 'closing')).toThrow('closed');
+    await expect(live.publish('thing.changed', 'k', { thingId: 'k', version: 1 })).rejects.toThrow();
+  });
+});
