@@ -21,7 +21,14 @@ import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/
 import { createGateway, type Gateway } from '@curbside/gateway';
 import { closeServer, listen } from '@curbside/http';
 import { createLogger } from '@curbside/service';
-import { databaseUrl, defaultPostgresUrl, ensureDatabase, type SubgraphServer } from '@curbside/subgraph-kit';
+import {
+  databaseUrl,
+  defaultPostgresUrl,
+  ensureDatabase,
+  makeLivePubSub,
+  type LivePubSub,
+  type SubgraphServer,
+} from '@curbside/subgraph-kit';
 import { createUserSubgraph } from '@curbside/user-subgraph';
 import { createVendorSubgraph } from '@curbside/vendor-subgraph';
 import { createLocationSubgraph } from '@curbside/location-subgraph';
@@ -61,6 +68,8 @@ export interface TestStack {
   /** This stack's own Redis namespace (`curbside:t:<run>:<stack>:`) and a client using it. */
   redisKeyPrefix: string;
   redis: Redis;
+  /** The live pub/sub every subgraph of this stack shares (channels under `redisKeyPrefix`). */
+  pubsub: LivePubSub;
   accountBlocklist: AccountBlocklist;
   resetCounters(): void;
   /** Stops the location subgraph and starts a new one on the same port (as a process restart would). */
@@ -131,6 +140,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const redis = createRedis({ url: redisUrl, keyPrefix: redisKeyPrefix, connectionName: `test-stack-${id}` });
   const accountBlocklist = redisAccountBlocklist(redis);
   const eventBus = { connection: bullConnection(redisUrl), prefix: bullPrefix(redisKeyPrefix) };
+  const pubsub = makeLivePubSub({
+    url: redisUrl,
+    keyPrefix: redisKeyPrefix,
+    connectionName: `test-stack-${id}:live`,
+    logger: logger.child({ service: 'pubsub' }),
+  });
   const stoppables: { close(): Promise<void> }[] = [];
   try {
     const user = await createUserSubgraph({
@@ -155,6 +170,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       logger: logger.child({ service: 'vendor' }),
       verifyAccessToken,
       eventBus,
+      pubsub,
       onQuery: (text) => sql.vendor.record(text),
     });
     stoppables.unshift(vendor);
@@ -166,6 +182,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         verifyAccessToken,
         redis,
         eventBus,
+        pubsub,
         onQuery: (text) => sql.location.record(text),
       });
     let location = await startLocation();
@@ -177,6 +194,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       logger: logger.child({ service: 'post' }),
       verifyAccessToken,
       eventBus,
+      pubsub,
       onQuery: (text) => sql.post.record(text),
     });
     stoppables.unshift(post);
@@ -189,6 +207,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       mediaDir,
       publicBaseUrl: `http://127.0.0.1:${gatewayPort}/media`,
       uploadSigningSecret: mediaSigningSecret,
+      pubsub,
       onQuery: (text) => sql.media.record(text),
     });
     stoppables.unshift(media);
@@ -222,6 +241,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       mediaSigningSecret,
       redisKeyPrefix,
       redis,
+      pubsub,
       accountBlocklist,
       resetCounters() {
         for (const name of subgraphNames) {
@@ -235,7 +255,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         await location.listen(Number(new URL(locationUrl).port));
       },
       async stop() {
+        // Subgraphs first (their sockets close, releasing every subscription), then the pub/sub they share.
         for (const service of stoppables) await service.close();
+        await pubsub.close();
         // Keys die with the stack, as its databases die with the run.
         // KEYS takes a full pattern: ioredis does not prefix it, so it is prefixed here and stripped for DEL.
         const keys = await redis.keys(`${redisKeyPrefix}*`);
@@ -247,6 +269,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     };
   } catch (error) {
     for (const service of stoppables) await service.close().catch(() => undefined);
+    await pubsub.close();
     await closeRedis(redis);
     throw error;
   }

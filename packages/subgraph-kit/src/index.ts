@@ -1,4 +1,13 @@
-export { createSubgraphServer, type BaseRequestContext, type Route, type SubgraphServer } from './server.ts';
+export {
+  createSubgraphServer,
+  connectionInitWaitTimeout,
+  maxWebSocketMessageBytes,
+  type BaseRequestContext,
+  type Route,
+  type SubgraphServer,
+} from './server.ts';
+export { confirmed, makeLivePubSub, publishCommitted, type LivePubSub, type LiveTopic } from './live.ts';
+export { LiveResults, subscribedEntityGone, type LiveResultsOptions } from './live-results.ts';
 export { openOrm, migrateDatabase, type OpenOrmOptions, type Orm } from './orm.ts';
 export { ensureDatabase, databaseUrl, dropDatabasesWithPrefix, defaultPostgresUrl } from './database.ts';
 export {

@@ -11,6 +11,7 @@ import { closeRedis, createRedis, type Redis } from '@curbside/redis';
 import { createLogger, runService, type Logger } from '@curbside/service';
 import type { ConnectionOptions } from 'bullmq';
 import { databaseUrl, ensureDatabase } from './database.ts';
+import { makeLivePubSub, type LivePubSub } from './live.ts';
 import type { SubgraphServer } from './server.ts';
 
 /** The variables every subgraph process reads (each env.ts adds its own). */
@@ -36,12 +37,14 @@ export interface SubgraphProcessDeps {
   /** Tokens checked against the user subgraph's JWKS and the account blocklist. */
   verifyAccessToken: AccessTokenVerifier;
   eventBus: { connection: ConnectionOptions; prefix: string };
+  /** Live events on Redis pub/sub, channels under REDIS_KEY_PREFIX; closed after the subgraph. */
+  pubsub: LivePubSub;
 }
 
 /**
  * The whole life of a subgraph process, the same for every subgraph: read and check the environment,
- * create its database if missing, connect Redis, build the subgraph with `create`, listen, and on
- * SIGTERM close the subgraph and then Redis. Only entry files call this.
+ * create its database if missing, connect Redis and the live pub/sub, build the subgraph with `create`,
+ * listen, and on SIGTERM close the subgraph (its sockets first), then the pub/sub, then Redis. Only entry files call this.
  */
 export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
   name: string;
@@ -57,6 +60,13 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
     await ensureDatabase(env.POSTGRES_URL, options.database(env));
     const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, connectionName: service });
     const accountBlocklist = redisAccountBlocklist(redis);
+    const pubsub = makeLivePubSub({
+      url: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      connectionName: `${service}:live`,
+      logger,
+    });
+    const closeRedisClients = () => pubsub.close().finally(() => closeRedis(redis));
     try {
       const subgraph = await options.create(
         {
@@ -70,14 +80,15 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
               )
             : () => Promise.reject(new Error(`${service} has no JWKS_URL to verify tokens with`)),
           eventBus: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+          pubsub,
         },
         env,
       );
       const url = await subgraph.listen(env.PORT, env.HOST);
       logger.info({ url }, `${options.name} subgraph ready`);
-      return { logger, stop: () => subgraph.close().finally(() => closeRedis(redis)) };
+      return { logger, stop: () => subgraph.close().finally(closeRedisClients) };
     } catch (error) {
-      await closeRedis(redis);
+      await closeRedisClients();
       throw error;
     }
   });

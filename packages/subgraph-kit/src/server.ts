@@ -4,7 +4,17 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import { createRequire } from 'node:module';
+import type {
+  GraphQLError,
+  ExecutionArgs,
+  ExecutionResult,
+  FormattedExecutionResult,
+  GraphQLFormattedError,
+  GraphQLSchema,
+} from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@curbside/service';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
@@ -20,8 +30,26 @@ import {
   toGraphQLRequest,
   writeGraphQLResponse,
 } from '@curbside/http';
-import { isClientError } from '@curbside/errors';
+import { isClientError, unauthenticated } from '@curbside/errors';
 import { makeErrorFormatter } from './errors.ts';
+import { LiveResults } from './live-results.ts';
+
+/**
+ * graphql's CommonJS build: @apollo/subgraph (CommonJS) builds the schema with it, and graphql-js refuses a
+ * schema from the other build ("from another module or realm"), so graphql-ws executes with this one.
+ */
+const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+/** A client that opened a socket and sent no `connection_init` within this long is closed (4408): 3 seconds. */
+export const connectionInitWaitTimeout = 3_000;
+/** The largest WebSocket message accepted (`ws`'s own default is 100 MiB): 1 MiB. */
+export const maxWebSocketMessageBytes = 1024 * 1024;
+
+/** What a graphql-ws socket carries once `connection_init` was accepted. */
+interface SocketState {
+  viewer: Viewer | null;
+  requestId: string;
+}
 
 /** What every subgraph resolver gets, before the subgraph adds its own loaders. */
 export interface BaseRequestContext {
@@ -53,9 +81,12 @@ export interface SubgraphServerOptions<Context extends BaseRequestContext> {
 }
 
 export interface SubgraphServer {
-  /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL. */
+  /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL (also the graphql-ws URL, as ws://). */
   listen(port: number, host?: string): Promise<string>;
-  /** Stops accepting, drains in-flight requests and stops Apollo; idempotent. */
+  /**
+   * Stops accepting, closes WebSockets (1001, so clients reconnect elsewhere), drains in-flight requests
+   * and stops Apollo; idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -74,7 +105,10 @@ export function matchRoute(routes: Record<string, Route>, path: string): Route |
   return best?.route;
 }
 
-/** Serves one subgraph's schema over HTTP: POST/GET /graphql, /health, /ready and extra routes. */
+/**
+ * Serves one subgraph's schema over HTTP (POST/GET /graphql, /health, /ready and extra routes) and over
+ * graphql-ws (subprotocol graphql-transport-ws) on the same port and path, for subscriptions.
+ */
 export async function createSubgraphServer<Context extends BaseRequestContext>(
   options: SubgraphServerOptions<Context>,
 ): Promise<SubgraphServer> {
@@ -105,6 +139,10 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     ...options.routes,
   };
 
+  const formatError = makeErrorFormatter(logger);
+  const baseContext = (viewer: Viewer | null, requestId: string): Context =>
+    options.createContext({ em: orm.em.fork(), viewer, requestId, logger: logger.child({ requestId }) });
+
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     let viewer: Viewer | null;
     try {
@@ -128,13 +166,7 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () =>
-        options.createContext({
-          em: orm.em.fork(),
-          viewer,
-          requestId,
-          logger: logger.child({ requestId }),
-        }),
+      context: async () => baseContext(viewer, requestId),
     });
     await writeGraphQLResponse(res, response, { 'x-request-id': requestId });
   }
@@ -159,6 +191,76 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
   });
   server.keepAliveTimeout = 65_000; // longer than the gateway's pooled-socket idle time, so it never reuses a closing socket
 
+  /** Errors as over HTTP: registered codes pass, the rest is masked with the request id and logged. */
+  function formatErrors(errors: readonly GraphQLError[], requestId: string): GraphQLFormattedError[] {
+    return errors.map((error) => {
+      const formatted = formatError(error.toJSON(), error);
+      if (formatted.extensions?.['code'] !== 'INTERNAL_SERVER_ERROR') return formatted;
+      return { ...formatted, extensions: { ...formatted.extensions, requestId } };
+    });
+  }
+
+  /**
+   * A subscription as graphql-js runs it (source stream, then one execution per event), except that each
+   * event gets a context of its own: a fresh EntityManager fork and fresh loaders, so it reads current rows
+   * rather than what an earlier event cached.
+   */
+  async function subscribe(args: ExecutionArgs): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
+    const context = args.contextValue as Context;
+    const stream = await graphqlCjs.createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in stream)) return stream;
+    return new LiveResults({
+      source: stream[Symbol.asyncIterator](),
+      execute: async (payload) =>
+        graphqlCjs.execute({
+          ...args,
+          rootValue: payload,
+          contextValue: baseContext(context.viewer, context.requestId),
+        }),
+      expiresAtMs: context.viewer ? context.viewer.expiresAt * 1000 : null,
+    });
+  }
+
+  const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: maxWebSocketMessageBytes });
+  const graphqlWs = useServer<Record<string, unknown> | undefined, Partial<SocketState>>(
+    {
+      schema: options.schema,
+      parse: graphqlCjs.parse,
+      validate: graphqlCjs.validate,
+      execute: graphqlCjs.execute,
+      connectionInitWaitTimeout,
+      // The token comes in connection_init, `{ authorization: "Bearer <token>" }`; without one the socket is
+      // anonymous. A token that fails verification closes the socket with 4403.
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.['authorization'];
+        if (authorization !== undefined && typeof authorization !== 'string') return false;
+        ctx.extra.requestId = requestIdOf(ctx.extra.request);
+        try {
+          ctx.extra.viewer = await viewerFromHeader(authorization, verifyAccessToken);
+        } catch (error) {
+          logger.info({ err: error, requestId: ctx.extra.requestId }, 'graphql-ws connection refused');
+          return false;
+        }
+        return true;
+      },
+      onSubscribe: (ctx) => {
+        const viewer = ctx.extra.viewer;
+        if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
+          return [unauthenticated('The access token has expired; sign in again and reconnect.')];
+        }
+        return undefined;
+      },
+      context: (ctx, id) => baseContext(ctx.extra.viewer ?? null, `${ctx.extra.requestId}:${id}`),
+      subscribe,
+      onNext: (ctx, id, _payload, _args, result): FormattedExecutionResult | void => {
+        if (!result.errors) return;
+        return { ...result, errors: formatErrors(result.errors, `${ctx.extra.requestId}:${id}`) };
+      },
+      onError: (ctx, id, _payload, errors) => formatErrors(errors, `${ctx.extra.requestId}:${id}`),
+    },
+    sockets,
+  );
+
   let closing: Promise<void> | undefined;
   return {
     async listen(port, host = '127.0.0.1') {
@@ -167,7 +269,10 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     },
     close() {
       closing ??= (async () => {
-        await closeServer(server);
+        // Stop accepting first; upgraded sockets keep the HTTP server open until they are closed (1001).
+        const drained = closeServer(server);
+        await graphqlWs.dispose();
+        await drained;
         await apollo.stop();
       })();
       return closing;

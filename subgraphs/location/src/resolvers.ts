@@ -1,6 +1,13 @@
-import { dateTimeScalar, isUuid } from '@curbside/subgraph-kit';
+import { dateTimeScalar, isUuid, publishCommitted } from '@curbside/subgraph-kit';
+import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
+import { fixOf, subscribeVendorLocation, subscribeVendorsNearby, type LocationEvent } from './live.ts';
 import { locationHistory, updateVendorLocation, vendorsNearby, type LocationDeps } from './locations.ts';
+
+/** The vendor's position as stored now (one batched query per event); the event's own if the row is gone. */
+async function currentFix(event: LocationEvent, { loaders }: RequestContext) {
+  return (await loaders.positionByVendorId.load(event.vendorId)) ?? fixOf(event);
+}
 
 export function makeResolvers(deps: LocationDeps): Resolvers {
   return {
@@ -9,7 +16,24 @@ export function makeResolvers(deps: LocationDeps): Resolvers {
       vendorsNearby: (_root, args) => vendorsNearby(deps.geo, args),
     },
     Mutation: {
-      updateVendorLocation: (_root, { input }, { em, viewer }) => updateVendorLocation(em, deps, viewer, input),
+      updateVendorLocation: async (_root, { input }, { em, viewer, logger }) => {
+        const fix = await updateVendorLocation(em, deps, viewer, input);
+        await publishCommitted(deps.pubsub, logger, 'vendor.location', fix.vendorId, {
+          ...fix,
+          updatedAt: fix.updatedAt.toISOString(),
+        });
+        return fix;
+      },
+    },
+    Subscription: {
+      vendorLocationUpdated: {
+        subscribe: (_root, { vendorId }, { em }) => subscribeVendorLocation(em, deps, vendorId),
+        resolve: (event: LocationEvent, _args: unknown, context: RequestContext) => currentFix(event, context),
+      },
+      vendorsNearbyUpdated: {
+        subscribe: (_root, circle) => subscribeVendorsNearby(deps, circle),
+        resolve: (event: LocationEvent, _args: unknown, context: RequestContext) => currentFix(event, context),
+      },
     },
     Vendor: {
       __resolveReference: ({ id }) => ({ id }),

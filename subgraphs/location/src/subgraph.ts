@@ -6,7 +6,7 @@ import type { AccessTokenVerifier } from '@curbside/auth';
 import { startEventConsumer, startOutboxRelay } from '@curbside/event-bus';
 import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type Orm, type SubgraphServer } from '@curbside/subgraph-kit';
+import { createSubgraphServer, openOrm, type LivePubSub, type Orm, type SubgraphServer } from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { makeGeoIndex, type GeoIndex, type IndexedPosition } from './geo-index.ts';
@@ -26,6 +26,8 @@ export interface LocationSubgraphDeps {
   redis: Redis;
   /** Queues: where events come from (the vendor copy) and go to (this subgraph's outbox). */
   eventBus: { connection: ConnectionOptions; prefix: string };
+  /** Live events: publishes `vendor.location`, serves the location subscriptions. Owned by the caller. */
+  pubsub: LivePubSub;
   onQuery?: ((sql: string) => void) | undefined;
 }
 
@@ -81,7 +83,9 @@ export async function createLocationSubgraph(deps: LocationSubgraphDeps): Promis
     const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger });
     const server = await createSubgraphServer({
       name: 'location',
-      schema: buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers({ redis: deps.redis, geo }) as never }]),
+      schema: buildSubgraphSchema([
+        { typeDefs, resolvers: makeResolvers({ redis: deps.redis, geo, pubsub: deps.pubsub }) as never },
+      ]),
       orm,
       logger,
       verifyAccessToken: deps.verifyAccessToken,

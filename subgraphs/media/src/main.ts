@@ -6,7 +6,7 @@ await runSubgraph({
   name: 'media',
   loadEnv,
   database: (env) => env.MEDIA_DATABASE,
-  create: ({ databaseUrl, logger, verifyAccessToken, eventBus }, env) =>
+  create: ({ databaseUrl, logger, verifyAccessToken, eventBus, pubsub }, env) =>
     createMediaSubgraph({
       databaseUrl,
       logger,
@@ -15,5 +15,6 @@ await runSubgraph({
       mediaDir: env.MEDIA_DIR,
       publicBaseUrl: env.MEDIA_PUBLIC_URL,
       uploadSigningSecret: env.MEDIA_SIGNING_SECRET,
+      pubsub,
     }),
 });

@@ -135,7 +135,7 @@ export async function deleteMedia(
   logger: Logger,
   viewer: Viewer | null,
   id: string,
-): Promise<string> {
+): Promise<{ mediaId: string; ownerId: string }> {
   requireViewer(viewer);
   const mediaId = checkId(id);
   const media = await em.findOne(Media, { id: mediaId });
@@ -150,7 +150,7 @@ export async function deleteMedia(
   await storage.delete(mediaId).catch((error: unknown) => {
     logger.error({ err: error, mediaId }, 'media row deleted but its file could not be removed');
   });
-  return mediaId;
+  return { mediaId, ownerId: media.ownerId };
 }
 
 /** One page of `User.media`: the user's media, newest first; all of them, or only READY ones. */

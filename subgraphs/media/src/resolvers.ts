@@ -1,5 +1,19 @@
 import { GraphQLScalarType, valueFromASTUntyped } from 'graphql';
-import { checkPageSize, dateTimeScalar, decodeCursor, isUuid } from '@curbside/subgraph-kit';
+import { forbidden } from '@curbside/errors';
+import {
+  checkId,
+  checkPageSize,
+  confirmed,
+  dateTimeScalar,
+  decodeCursor,
+  isUuid,
+  publishCommitted,
+  requireViewer,
+  subscribedEntityGone,
+  type LivePubSub,
+} from '@curbside/subgraph-kit';
+import type { RequestContext } from './context.ts';
+import type { MediaEntity } from './entities.ts';
 import type { Logger } from '@curbside/service';
 import type { Resolvers } from './generated/resolvers.ts';
 import { createUpload, deleteMedia, publicStatus, urlOf, type MediaLinks } from './media.ts';
@@ -17,6 +31,15 @@ export interface ResolverDeps {
   links: MediaLinks;
   storage: MediaStorage;
   logger: Logger;
+  /** Where media changes are published (`media.status`) and subscribed to. */
+  pubsub: LivePubSub;
+}
+
+/** The media, read now with this event's own loaders; NOT_FOUND (ending the stream) once it is deleted. */
+async function currentMedia(mediaId: string, { loaders }: RequestContext): Promise<MediaEntity> {
+  const media = await loaders.mediaById.load(mediaId);
+  if (!media) throw subscribedEntityGone(`Media ${mediaId}`);
+  return media;
 }
 
 export function makeResolvers(deps: ResolverDeps): Resolvers {
@@ -30,10 +53,27 @@ export function makeResolvers(deps: ResolverDeps): Resolvers {
     Mutation: {
       createUpload: (_root, { input }, { em, viewer }) => createUpload(em, links, viewer, input),
       deleteMedia: async (_root, { id }, { em, viewer, loaders, logger }) => {
-        const deleted = await deleteMedia(em, deps.storage, logger, viewer, id);
-        loaders.mediaById.clear(deleted);
+        const { mediaId, ownerId } = await deleteMedia(em, deps.storage, logger, viewer, id);
+        loaders.mediaById.clear(mediaId);
         loaders.mediaPages.clearAll();
-        return deleted;
+        // Committed: the owner's subscription then gets NOT_FOUND, and its stream ends.
+        await publishCommitted(deps.pubsub, logger, 'media.status', mediaId, { mediaId, ownerId });
+        return mediaId;
+      },
+    },
+    Subscription: {
+      mediaStatusChanged: {
+        // Owner only, decided here once: events carry no data another user could see.
+        subscribe: async (_root, { mediaId }, context) => {
+          const { userId } = requireViewer(context.viewer);
+          const id = checkId(mediaId, 'mediaId');
+          const media = await context.loaders.mediaById.load(id);
+          if (!media) throw subscribedEntityGone(`Media ${id}`);
+          if (media.ownerId !== userId) throw forbidden('Only the owner may follow this media.');
+          return confirmed(deps.pubsub.subscribe('media.status', id));
+        },
+        resolve: (event: { mediaId: string }, _args: unknown, context: RequestContext) =>
+          currentMedia(event.mediaId, context),
       },
     },
     Media: {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import sharp, { type Metadata } from 'sharp';
 import { requestIdOf, sendJson } from '@curbside/http';
 import type { Logger } from '@curbside/service';
-import { isUuid, recordEvent, type Orm, type Route } from '@curbside/subgraph-kit';
+import { isUuid, publishCommitted, recordEvent, type LivePubSub, type Orm, type Route } from '@curbside/subgraph-kit';
 import { Media, type AllowedContentType, type MediaEntity } from './entities.ts';
 import { sniffImageType, sniffLength } from './image-type.ts';
 import { filePathPrefix, uploadPathPrefix, urlOf, type MediaLinks } from './media.ts';
@@ -130,6 +130,8 @@ export interface MediaRouteDeps {
   storage: MediaStorage;
   links: MediaLinks;
   logger: Logger;
+  /** Where a finished upload is announced (`media.status`), once committed. */
+  pubsub: LivePubSub;
 }
 
 /**
@@ -142,7 +144,7 @@ export interface MediaRouteDeps {
  * back to PENDING_UPLOAD: the URL stays usable until it expires, for a corrected retry. Only success
  * uses it up (READY, with `media.uploaded` recorded in the same transaction).
  */
-function uploadRoute({ orm, storage, links, logger }: MediaRouteDeps): Route {
+function uploadRoute({ orm, storage, links, logger, pubsub }: MediaRouteDeps): Route {
   return async (req, res) => {
     const requestId = requestIdOf(req);
     const headers = { 'x-request-id': requestId };
@@ -261,6 +263,10 @@ function uploadRoute({ orm, storage, links, logger }: MediaRouteDeps): Route {
       refuse(res, 'INTERNAL_SERVER_ERROR', `Internal server error (request ${requestId}).`, headers);
       return;
     }
+    await publishCommitted(pubsub, logger.child({ requestId }), 'media.status', media.id, {
+      mediaId: media.id,
+      ownerId: media.ownerId,
+    });
     const done: MediaEntity = { ...media, status: 'READY', ...dimensions };
     sendJson(
       res,

@@ -5,7 +5,7 @@ import type { ConnectionOptions } from 'bullmq';
 import type { AccessTokenVerifier } from '@curbside/auth';
 import { startOutboxRelay } from '@curbside/event-bus';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type SubgraphServer } from '@curbside/subgraph-kit';
+import { createSubgraphServer, openOrm, type LivePubSub, type SubgraphServer } from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
@@ -34,6 +34,8 @@ export interface MediaSubgraphDeps {
   publicBaseUrl: string;
   /** HMAC-SHA256 key of upload URLs, hex (at least 16 bytes). */
   uploadSigningSecret: string;
+  /** Live events: publishes `media.status`, serves mediaStatusChanged. Owned by the caller. */
+  pubsub: LivePubSub;
   onQuery?: ((sql: string) => void) | undefined;
 }
 
@@ -58,13 +60,13 @@ export async function createMediaSubgraph(deps: MediaSubgraphDeps): Promise<Subg
     const server = await createSubgraphServer({
       name: 'media',
       schema: buildSubgraphSchema([
-        { typeDefs, resolvers: makeResolvers({ links, storage, logger: deps.logger }) as never },
+        { typeDefs, resolvers: makeResolvers({ links, storage, logger: deps.logger, pubsub: deps.pubsub }) as never },
       ]),
       orm,
       logger: deps.logger,
       verifyAccessToken: deps.verifyAccessToken,
       createContext,
-      routes: mediaRoutes({ orm, storage, links, logger: deps.logger }),
+      routes: mediaRoutes({ orm, storage, links, logger: deps.logger, pubsub: deps.pubsub }),
     });
     const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger: deps.logger });
     let closing: Promise<void> | undefined;

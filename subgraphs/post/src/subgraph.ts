@@ -5,12 +5,12 @@ import type { ConnectionOptions } from 'bullmq';
 import type { AccessTokenVerifier } from '@curbside/auth';
 import { startEventConsumer, startOutboxRelay } from '@curbside/event-bus';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type SubgraphServer } from '@curbside/subgraph-kit';
+import { createSubgraphServer, openOrm, type LivePubSub, type SubgraphServer } from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { applyMediaEvent } from './media-copy.ts';
 import { migrations } from './migrations/index.ts';
-import { resolvers } from './resolvers.ts';
+import { makeResolvers } from './resolvers.ts';
 import { applyVendorEvent } from './vendor-copy.ts';
 
 /** The SDL, read once: the file is the schema (codegen and composition read the same file). */
@@ -24,6 +24,8 @@ export interface PostSubgraphDeps {
   verifyAccessToken: AccessTokenVerifier;
   /** Queues: where events come from (the media and vendor copies) and go to (this subgraph's outbox). */
   eventBus: { connection: ConnectionOptions; prefix: string };
+  /** Live events: publishes `post.updated` and `post.comment`, serves their subscriptions. Owned by the caller. */
+  pubsub: LivePubSub;
   onQuery?: ((sql: string) => void) | undefined;
 }
 
@@ -42,7 +44,7 @@ export async function createPostSubgraph(deps: PostSubgraphDeps): Promise<Subgra
   try {
     const server = await createSubgraphServer({
       name: 'post',
-      schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]),
+      schema: buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers({ pubsub: deps.pubsub }) as never }]),
       orm,
       logger,
       verifyAccessToken: deps.verifyAccessToken,

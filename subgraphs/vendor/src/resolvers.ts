@@ -1,4 +1,13 @@
-import { dateTimeScalar, isUuid, selectsPath } from '@curbside/subgraph-kit';
+import {
+  checkId,
+  confirmed,
+  dateTimeScalar,
+  isUuid,
+  publishCommitted,
+  selectsPath,
+  subscribedEntityGone,
+  type LivePubSub,
+} from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { VendorEntity } from './entities.ts';
@@ -21,47 +30,86 @@ function forgetFollows({ loaders }: RequestContext, vendor: VendorEntity): Vendo
   return vendor;
 }
 
-export const resolvers: Resolvers = {
-  DateTime: dateTimeScalar,
-  Query: {
-    vendor: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.vendorById.load(id.toLowerCase()) : null),
-    vendors: async (_root, args, { em, loaders }, info) => {
-      const { connection, vendorsByOwner } = await listVendors(em, args, {
-        withOwnersVendors: selectsPath(info, ['edges', 'node', 'owner', 'vendors']),
-      });
-      // Later lookups in this request (entity fetches, owner { vendors }) then cost no query.
-      for (const { node } of connection.edges) loaders.vendorById.prime(node.id, node);
-      for (const [ownerId, vendors] of vendorsByOwner ?? []) loaders.vendorsByOwnerId.prime(ownerId, vendors);
-      return connection;
+export interface ResolverDeps {
+  /** Where vendor changes are published (`vendor.status`) and subscribed to. */
+  pubsub: LivePubSub;
+}
+
+/** The vendor, read now with this event's own loaders; NOT_FOUND (ending the stream) once it is deleted. */
+async function currentVendor(vendorId: string, { loaders }: RequestContext): Promise<VendorEntity> {
+  const vendor = await loaders.vendorById.load(vendorId);
+  if (!vendor) throw subscribedEntityGone(`Vendor ${vendorId}`);
+  return vendor;
+}
+
+export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
+  /** Called once the change committed: the mutation functions return only after their transaction. */
+  const announce = async ({ logger }: RequestContext, vendorId: string) =>
+    publishCommitted(pubsub, logger, 'vendor.status', vendorId, { vendorId });
+  const announced = async (context: RequestContext, vendor: VendorEntity) => {
+    await announce(context, vendor.id);
+    return vendor;
+  };
+  return {
+    DateTime: dateTimeScalar,
+    Query: {
+      vendor: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.vendorById.load(id.toLowerCase()) : null),
+      vendors: async (_root, args, { em, loaders }, info) => {
+        const { connection, vendorsByOwner } = await listVendors(em, args, {
+          withOwnersVendors: selectsPath(info, ['edges', 'node', 'owner', 'vendors']),
+        });
+        // Later lookups in this request (entity fetches, owner { vendors }) then cost no query.
+        for (const { node } of connection.edges) loaders.vendorById.prime(node.id, node);
+        for (const [ownerId, vendors] of vendorsByOwner ?? []) loaders.vendorsByOwnerId.prime(ownerId, vendors);
+        return connection;
+      },
     },
-  },
-  Mutation: {
-    createVendor: (_root, { input }, { em, viewer }) => createVendor(em, viewer, input),
-    updateVendor: (_root, { id, input }, { em, viewer }) => updateVendor(em, viewer, id, input),
-    deleteVendor: (_root, { id }, { em, viewer }) => deleteVendor(em, viewer, id),
-    openVendor: (_root, { id }, { em, viewer }) => setVendorOpen(em, viewer, id, true),
-    closeVendor: (_root, { id }, { em, viewer }) => setVendorOpen(em, viewer, id, false),
-    followVendor: async (_root, { vendorId }, context) =>
-      forgetFollows(context, await followVendor(context.em, context.viewer, vendorId)),
-    unfollowVendor: async (_root, { vendorId }, context) =>
-      forgetFollows(context, await unfollowVendor(context.em, context.viewer, vendorId)),
-  },
-  Vendor: {
-    __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.vendorById.load(id.toLowerCase()) : null),
-    owner: (vendor) => ({ id: vendor.ownerId }),
-    followerCount: (vendor, _args, { loaders }) => loaders.followerCountByVendorId.load(vendor.id),
-    viewerFollows: (vendor, _args, { loaders }) => loaders.viewerFollowsByVendorId.load(vendor.id),
-  },
-  User: {
-    __resolveReference: ({ id }) => ({ id }),
-    vendors: (user, _args, { loaders }) =>
-      isUuid(user.id) ? loaders.vendorsByOwnerId.load(user.id.toLowerCase()) : [],
-    followedVendors: async (user, args, { loaders }) => {
-      const key = followedVendorsKey(user.id, args);
-      if (!isUuid(user.id)) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
-      const connection = await loaders.followedVendors.load(key);
-      for (const { node } of connection.edges) loaders.vendorById.prime(node.id, node);
-      return connection;
+    Mutation: {
+      createVendor: (_root, { input }, { em, viewer }) => createVendor(em, viewer, input),
+      updateVendor: async (_root, { id, input }, context) =>
+        announced(context, await updateVendor(context.em, context.viewer, id, input)),
+      deleteVendor: async (_root, { id }, context) => {
+        const deleted = await deleteVendor(context.em, context.viewer, id);
+        await announce(context, deleted); // subscribers then get NOT_FOUND, and their stream ends
+        return deleted;
+      },
+      openVendor: async (_root, { id }, context) =>
+        announced(context, await setVendorOpen(context.em, context.viewer, id, true)),
+      closeVendor: async (_root, { id }, context) =>
+        announced(context, await setVendorOpen(context.em, context.viewer, id, false)),
+      followVendor: async (_root, { vendorId }, context) =>
+        forgetFollows(context, await followVendor(context.em, context.viewer, vendorId)),
+      unfollowVendor: async (_root, { vendorId }, context) =>
+        forgetFollows(context, await unfollowVendor(context.em, context.viewer, vendorId)),
     },
-  },
-};
+    Subscription: {
+      vendorStatusChanged: {
+        subscribe: async (_root, { vendorId }, context) => {
+          const id = checkId(vendorId, 'vendorId');
+          await currentVendor(id, context);
+          return confirmed(pubsub.subscribe('vendor.status', id));
+        },
+        resolve: (event: { vendorId: string }, _args: unknown, context: RequestContext) =>
+          currentVendor(event.vendorId, context),
+      },
+    },
+    Vendor: {
+      __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.vendorById.load(id.toLowerCase()) : null),
+      owner: (vendor) => ({ id: vendor.ownerId }),
+      followerCount: (vendor, _args, { loaders }) => loaders.followerCountByVendorId.load(vendor.id),
+      viewerFollows: (vendor, _args, { loaders }) => loaders.viewerFollowsByVendorId.load(vendor.id),
+    },
+    User: {
+      __resolveReference: ({ id }) => ({ id }),
+      vendors: (user, _args, { loaders }) =>
+        isUuid(user.id) ? loaders.vendorsByOwnerId.load(user.id.toLowerCase()) : [],
+      followedVendors: async (user, args, { loaders }) => {
+        const key = followedVendorsKey(user.id, args);
+        if (!isUuid(user.id)) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+        const connection = await loaders.followedVendors.load(key);
+        for (const { node } of connection.edges) loaders.vendorById.prime(node.id, node);
+        return connection;
+      },
+    },
+  };
+}

@@ -5,11 +5,11 @@ import type { ConnectionOptions } from 'bullmq';
 import { startOutboxRelay } from '@curbside/event-bus';
 import type { AccessTokenVerifier } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type SubgraphServer } from '@curbside/subgraph-kit';
+import { createSubgraphServer, openOrm, type LivePubSub, type SubgraphServer } from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
-import { resolvers } from './resolvers.ts';
+import { makeResolvers } from './resolvers.ts';
 
 /** The SDL, read once: the file is the schema (codegen and composition read the same file). */
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -22,6 +22,8 @@ export interface VendorSubgraphDeps {
   verifyAccessToken: AccessTokenVerifier;
   /** Where this subgraph's outbox is relayed to (the consumers' queues). */
   eventBus: { connection: ConnectionOptions; prefix: string };
+  /** Live events: publishes `vendor.status`, serves vendorStatusChanged. Owned by the caller. */
+  pubsub: LivePubSub;
   onQuery?: ((sql: string) => void) | undefined;
 }
 
@@ -36,7 +38,7 @@ export async function createVendorSubgraph(deps: VendorSubgraphDeps): Promise<Su
   try {
     const server = await createSubgraphServer({
       name: 'vendor',
-      schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]),
+      schema: buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers({ pubsub: deps.pubsub }) as never }]),
       orm,
       logger: deps.logger,
       verifyAccessToken: deps.verifyAccessToken,

@@ -59,6 +59,29 @@ export type QueryVendorsNearbyArgs = {
   radiusMeters: Scalars['Float']['input'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Each accepted position of the vendor, from now on. NOT_FOUND for an unknown vendor. */
+  vendorLocationUpdated: VendorLocation;
+  /**
+   * Each accepted position of any vendor that lands within radiusMeters (1 to 50,000) of the point, from now on.
+   * A vendor leaving the circle sends nothing.
+   */
+  vendorsNearbyUpdated: VendorLocation;
+};
+
+
+export type SubscriptionVendorLocationUpdatedArgs = {
+  vendorId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionVendorsNearbyUpdatedArgs = {
+  lat: Scalars['Float']['input'];
+  lng: Scalars['Float']['input'];
+  radiusMeters: Scalars['Float']['input'];
+};
+
 export type UpdateVendorLocationInput = {
   /** 0 to 100,000 meters. */
   accuracyMeters?: InputMaybe<Scalars['Float']['input']>;
@@ -211,8 +234,9 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  UpdateVendorLocationInput: UpdateVendorLocationInput;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  UpdateVendorLocationInput: UpdateVendorLocationInput;
   Vendor: ResolverTypeWrapper<VendorReference>;
   VendorLocation: ResolverTypeWrapper<LocationFix>;
   VendorLocationConnection: ResolverTypeWrapper<Omit<VendorLocationConnection, 'edges'> & { edges: Array<ResolversTypes['VendorLocationEdge']> }>;
@@ -230,8 +254,9 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
-  UpdateVendorLocationInput: UpdateVendorLocationInput;
+  Subscription: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
+  UpdateVendorLocationInput: UpdateVendorLocationInput;
   Vendor: VendorReference;
   VendorLocation: LocationFix;
   VendorLocationConnection: Omit<VendorLocationConnection, 'edges'> & { edges: Array<ResolversParentTypes['VendorLocationEdge']> };
@@ -258,6 +283,11 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   vendorsNearby?: Resolver<Array<ResolversTypes['NearbyVendor']>, ParentType, ContextType, RequireFields<QueryVendorsNearbyArgs, 'first' | 'lat' | 'lng' | 'openOnly' | 'radiusMeters'>>;
+}>;
+
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  vendorLocationUpdated?: SubscriptionResolver<ResolversTypes['VendorLocation'], "vendorLocationUpdated", ParentType, ContextType, RequireFields<SubscriptionVendorLocationUpdatedArgs, 'vendorId'>>;
+  vendorsNearbyUpdated?: SubscriptionResolver<ResolversTypes['VendorLocation'], "vendorsNearbyUpdated", ParentType, ContextType, RequireFields<SubscriptionVendorsNearbyUpdatedArgs, 'lat' | 'lng' | 'radiusMeters'>>;
 }>;
 
 export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor'], FederationReferenceType extends FederationReferenceTypes['Vendor'] = FederationReferenceTypes['Vendor']> = ResolversObject<{
@@ -291,6 +321,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   NearbyVendor?: NearbyVendorResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   VendorLocation?: VendorLocationResolvers<ContextType>;
   VendorLocationConnection?: VendorLocationConnectionResolvers<ContextType>;

@@ -101,6 +101,20 @@ export type QueryMediaArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The media, as it is now, when its upload finishes; NOT_FOUND (ending the stream) once it is deleted.
+   * Owner only: UNAUTHENTICATED when anonymous, FORBIDDEN for anyone else.
+   */
+  mediaStatusChanged: Media;
+};
+
+
+export type SubscriptionMediaStatusChangedArgs = {
+  mediaId: Scalars['ID']['input'];
+};
+
 /**
  * Where and how to send the bytes of a new media: PUT exactly byteSize bytes of the declared type to uploadUrl,
  * with uploadHeaders. Success answers 200 and the media is READY. A refusal answers a JSON { error, code }:
@@ -247,6 +261,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UploadTicket: ResolverTypeWrapper<Omit<UploadTicket, 'media'> & { media: ResolversTypes['Media'] }>;
   User: ResolverTypeWrapper<UserReference>;
 }>;
@@ -266,6 +281,7 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   UploadTicket: Omit<UploadTicket, 'media'> & { media: ResolversParentTypes['Media'] };
   User: UserReference;
 }>;
@@ -315,6 +331,10 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   media?: Resolver<Maybe<ResolversTypes['Media']>, ParentType, ContextType, RequireFields<QueryMediaArgs, 'id'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  mediaStatusChanged?: SubscriptionResolver<ResolversTypes['Media'], "mediaStatusChanged", ParentType, ContextType, RequireFields<SubscriptionMediaStatusChangedArgs, 'mediaId'>>;
+}>;
+
 export type UploadTicketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UploadTicket'] = ResolversParentTypes['UploadTicket']> = ResolversObject<{
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   media?: Resolver<ResolversTypes['Media'], ParentType, ContextType>;
@@ -337,6 +357,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   UploadTicket?: UploadTicketResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -168,6 +168,24 @@ export type QueryPostArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Each comment added to the post from now on. NOT_FOUND for an unknown post. */
+  commentAdded: Comment;
+  /** The post, as it is now, each time it is edited, liked, unliked or commented. NOT_FOUND for an unknown post. */
+  postUpdated: Post;
+};
+
+
+export type SubscriptionCommentAddedArgs = {
+  postId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionPostUpdatedArgs = {
+  postId: Scalars['ID']['input'];
+};
+
 /** Fields left out are unchanged. */
 export type UpdatePostInput = {
   /** 1 to 5,000 characters after trimming. */
@@ -325,6 +343,7 @@ export type ResolversTypes = ResolversObject<{
   PostConnection: ResolverTypeWrapper<Omit<PostConnection, 'edges'> & { edges: Array<ResolversTypes['PostEdge']> }>;
   PostEdge: ResolverTypeWrapper<Omit<PostEdge, 'node'> & { node: ResolversTypes['Post'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdatePostInput: UpdatePostInput;
   User: ResolverTypeWrapper<EntityReference>;
   Vendor: ResolverTypeWrapper<EntityReference>;
@@ -348,6 +367,7 @@ export type ResolversParentTypes = ResolversObject<{
   PostConnection: Omit<PostConnection, 'edges'> & { edges: Array<ResolversParentTypes['PostEdge']> };
   PostEdge: Omit<PostEdge, 'node'> & { node: ResolversParentTypes['Post'] };
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   UpdatePostInput: UpdatePostInput;
   User: EntityReference;
   Vendor: EntityReference;
@@ -424,6 +444,11 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   post?: Resolver<Maybe<ResolversTypes['Post']>, ParentType, ContextType, RequireFields<QueryPostArgs, 'id'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  commentAdded?: SubscriptionResolver<ResolversTypes['Comment'], "commentAdded", ParentType, ContextType, RequireFields<SubscriptionCommentAddedArgs, 'postId'>>;
+  postUpdated?: SubscriptionResolver<ResolversTypes['Post'], "postUpdated", ParentType, ContextType, RequireFields<SubscriptionPostUpdatedArgs, 'postId'>>;
+}>;
+
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -448,6 +473,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   PostConnection?: PostConnectionResolvers<ContextType>;
   PostEdge?: PostEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
 }>;

@@ -103,6 +103,17 @@ export type QueryVendorsArgs = {
   first?: Scalars['Int']['input'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The vendor, as it is now, each time it opens, closes or is edited. NOT_FOUND for an unknown vendor. */
+  vendorStatusChanged: Vendor;
+};
+
+
+export type SubscriptionVendorStatusChangedArgs = {
+  vendorId: Scalars['ID']['input'];
+};
+
 /** Fields left out are unchanged. */
 export type UpdateVendorInput = {
   category?: InputMaybe<VendorCategory>;
@@ -281,6 +292,7 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateVendorInput: UpdateVendorInput;
   User: ResolverTypeWrapper<UserReference>;
   Vendor: ResolverTypeWrapper<VendorEntity>;
@@ -301,6 +313,7 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  Subscription: Record<PropertyKey, never>;
   UpdateVendorInput: UpdateVendorInput;
   User: UserReference;
   Vendor: VendorEntity;
@@ -331,6 +344,10 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   vendor?: Resolver<Maybe<ResolversTypes['Vendor']>, ParentType, ContextType, RequireFields<QueryVendorArgs, 'id'>>;
   vendors?: Resolver<ResolversTypes['VendorConnection'], ParentType, ContextType, RequireFields<QueryVendorsArgs, 'first'>>;
+}>;
+
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  vendorStatusChanged?: SubscriptionResolver<ResolversTypes['Vendor'], "vendorStatusChanged", ParentType, ContextType, RequireFields<SubscriptionVendorStatusChangedArgs, 'vendorId'>>;
 }>;
 
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
@@ -370,6 +387,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   VendorConnection?: VendorConnectionResolvers<ContextType>;
