@@ -314,7 +314,7 @@ describe('commentAdded and postUpdated (post subgraph)', () => {
         { postId },
         { token: other.accessToken },
       );
-      expect(failed.errors?.[0]?.extensions?.code).toBeDefined();
+      expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
       const [row] = await queryRows(stack.databases.post, 'select count(*)::int as n from comment where post_id = $1', [
         postId,
       ]);
