@@ -32,3 +32,4 @@ export { dateTimeScalar } from './scalars.ts';
 export { checkId, isUuid, requireOwnerOrAdmin, requireViewer } from './guards.ts';
 export { selectsPath } from './lookahead.ts';
 export { runSubgraph, type SubgraphProcessDeps, type SubgraphProcessEnv } from './process.ts';
+export { withOrderedShutdown } from './lifecycle.ts';

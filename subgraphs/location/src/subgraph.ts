@@ -6,7 +6,14 @@ import type { AccessTokenVerifier } from '@curbside/auth';
 import { startEventConsumer, startOutboxRelay } from '@curbside/event-bus';
 import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type LivePubSub, type Orm, type SubgraphServer } from '@curbside/subgraph-kit';
+import {
+  createSubgraphServer,
+  openOrm,
+  type LivePubSub,
+  type Orm,
+  type SubgraphServer,
+  withOrderedShutdown,
+} from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { makeGeoIndex, type GeoIndex, type IndexedPosition } from './geo-index.ts';
@@ -91,18 +98,7 @@ export async function createLocationSubgraph(deps: LocationSubgraphDeps): Promis
       verifyAccessToken: deps.verifyAccessToken,
       createContext,
     });
-    let closing: Promise<void> | undefined;
-    return {
-      listen: (port, host) => server.listen(port, host),
-      close() {
-        closing ??= (async () => {
-          await server.close();
-          await Promise.all([consumer.close(), relay.stop()]);
-          await orm.close();
-        })();
-        return closing;
-      },
-    };
+    return withOrderedShutdown({ server, background: [() => consumer.close(), () => relay.stop()], orm });
   } catch (error) {
     await orm.close();
     throw error;

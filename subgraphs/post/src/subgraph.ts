@@ -5,7 +5,13 @@ import type { ConnectionOptions } from 'bullmq';
 import type { AccessTokenVerifier } from '@curbside/auth';
 import { startEventConsumer, startOutboxRelay } from '@curbside/event-bus';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type LivePubSub, type SubgraphServer } from '@curbside/subgraph-kit';
+import {
+  createSubgraphServer,
+  openOrm,
+  type LivePubSub,
+  type SubgraphServer,
+  withOrderedShutdown,
+} from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { applyMediaEvent } from './media-copy.ts';
@@ -65,18 +71,11 @@ export async function createPostSubgraph(deps: PostSubgraphDeps): Promise<Subgra
       }),
     ];
     const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger });
-    let closing: Promise<void> | undefined;
-    return {
-      listen: (port, host) => server.listen(port, host),
-      close() {
-        closing ??= (async () => {
-          await server.close();
-          await Promise.all([...consumers.map((consumer) => consumer.close()), relay.stop()]);
-          await orm.close();
-        })();
-        return closing;
-      },
-    };
+    return withOrderedShutdown({
+      server,
+      background: [...consumers.map((consumer) => () => consumer.close()), () => relay.stop()],
+      orm,
+    });
   } catch (error) {
     await orm.close();
     throw error;

@@ -7,7 +7,7 @@ import type { JWK } from 'jose';
 import { withAccountBlocklist, type AccountBlocklist } from '@curbside/auth';
 import { sendJwks } from '@curbside/http';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type SubgraphServer } from '@curbside/subgraph-kit';
+import { createSubgraphServer, openOrm, type SubgraphServer, withOrderedShutdown } from '@curbside/subgraph-kit';
 import { makeAccounts } from './accounts.ts';
 import { restoreAccountBlocklist } from './admin.ts';
 import { createContext } from './context.ts';
@@ -71,17 +71,7 @@ export async function createUserSubgraph(deps: UserSubgraphDeps): Promise<UserSu
       routes: { '/.well-known/jwks.json': (_req, res) => sendJwks(res, issuer.jwks) },
     });
     const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger: deps.logger });
-    let closing: Promise<void> | undefined;
-    return {
-      listen: (port, host) => server.listen(port, host),
-      close() {
-        closing ??= server
-          .close()
-          .then(() => relay.stop())
-          .then(() => orm.close());
-        return closing;
-      },
-    };
+    return withOrderedShutdown({ server, background: [() => relay.stop()], orm });
   } catch (error) {
     await orm.close();
     throw error;

@@ -5,7 +5,13 @@ import type { ConnectionOptions } from 'bullmq';
 import { startOutboxRelay } from '@curbside/event-bus';
 import type { AccessTokenVerifier } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type LivePubSub, type SubgraphServer } from '@curbside/subgraph-kit';
+import {
+  createSubgraphServer,
+  openOrm,
+  type LivePubSub,
+  type SubgraphServer,
+  withOrderedShutdown,
+} from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
@@ -45,17 +51,7 @@ export async function createVendorSubgraph(deps: VendorSubgraphDeps): Promise<Su
       createContext,
     });
     const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger: deps.logger });
-    let closing: Promise<void> | undefined;
-    return {
-      listen: (port, host) => server.listen(port, host),
-      close() {
-        closing ??= server
-          .close()
-          .then(() => relay.stop())
-          .then(() => orm.close());
-        return closing;
-      },
-    };
+    return withOrderedShutdown({ server, background: [() => relay.stop()], orm });
   } catch (error) {
     await orm.close();
     throw error;
