@@ -1,5 +1,6 @@
 import { dataOf, graphql, registerUser } from './client.ts';
 import { queryRows } from './database.ts';
+import { waitFor } from './wait.ts';
 import type { TestStack } from './stack.ts';
 
 export type Account = Awaited<ReturnType<typeof registerUser>>;
@@ -19,4 +20,25 @@ export async function registerAdmin(stack: TestStack, name: string): Promise<Acc
     ),
   );
   return { ...admin, accessToken: login.accessToken, refreshToken: login.refreshToken };
+}
+
+/**
+ * Creates a vendor through the gateway and waits until the location subgraph's copy of it has arrived
+ * through the event queue (before that, location mutations answer NOT_FOUND for it).
+ */
+export async function createVendorSeenByLocation(stack: TestStack, name: string, token: string): Promise<string> {
+  const id: string = dataOf(
+    await graphql(
+      stack.gatewayUrl,
+      'mutation ($input: CreateVendorInput!) { createVendor(input: $input) { id } }',
+      { input: { name, category: 'FOOD_TRUCK' } },
+      { token },
+    ),
+  ).createVendor.id;
+  await waitFor(
+    `the location copy of ${name}`,
+    async () =>
+      (await queryRows(stack.databases.location, 'select 1 from vendor_copy where vendor_id = $1', [id])).length > 0,
+  );
+  return id;
 }

@@ -12,4 +12,4 @@ export { graphql, dataOf, registerUser, type GraphQLResponse } from './client.ts
 export { SqlRecorder } from './sql-recorder.ts';
 export { queryRows } from './database.ts';
 export { waitFor } from './wait.ts';
-export { registerAdmin, type Account } from './actors.ts';
+export { createVendorSeenByLocation, registerAdmin, type Account } from './actors.ts';

@@ -8,6 +8,7 @@ import {
   waitFor,
   type TestStack,
   registerAdmin,
+  createVendorSeenByLocation,
 } from './index.ts';
 
 let stack: TestStack;
@@ -41,23 +42,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Creates a vendor and waits until the location subgraph's copy of it arrived through the queue. */
-async function createVendor(name: string, token = owner.accessToken): Promise<string> {
-  const id: string = dataOf(
-    await graphql(
-      stack.gatewayUrl,
-      'mutation ($input: CreateVendorInput!) { createVendor(input: $input) { id } }',
-      { input: { name, category: 'FOOD_TRUCK' } },
-      { token },
-    ),
-  ).createVendor.id;
-  await waitFor(
-    `the location copy of ${name}`,
-    async () =>
-      (await queryRows(stack.databases.location, 'select 1 from vendor_copy where vendor_id = $1', [id])).length > 0,
-  );
-  return id;
-}
+/** Vendors used here must have reached the location subgraph's copy. */
+const createVendor = (name: string, token = owner.accessToken) => createVendorSeenByLocation(stack, name, token);
 
 const UPDATE = `mutation ($input: UpdateVendorLocationInput!) {
   updateVendorLocation(input: $input) { lat lng accuracyMeters updatedAt vendor { id name } }

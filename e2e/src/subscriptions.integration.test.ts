@@ -17,6 +17,7 @@ import {
   waitFor,
   type SubgraphName,
   type TestStack,
+  createVendorSeenByLocation,
 } from './index.ts';
 
 let stack: TestStack;
@@ -103,22 +104,7 @@ const channel = (topic: Parameters<TestStack['pubsub']['channelOf']>[0], key: st
 const subscribed = (topic: Parameters<typeof channel>[0], key: string, count = 1) =>
   waitFor(`${count} SUBSCRIBE on ${topic}:${key}`, async () => (await numsub(channel(topic, key))) === count);
 
-async function createVendor(name: string, token = owner.accessToken): Promise<string> {
-  const id: string = dataOf(
-    await graphql(
-      stack.gatewayUrl,
-      'mutation ($input: CreateVendorInput!) { createVendor(input: $input) { id } }',
-      { input: { name, category: 'FOOD_TRUCK' } },
-      { token },
-    ),
-  ).createVendor.id;
-  await waitFor(
-    `the location copy of ${name}`,
-    async () =>
-      (await queryRows(stack.databases.location, 'select 1 from vendor_copy where vendor_id = $1', [id])).length > 0,
-  );
-  return id;
-}
+const createVendor = (name: string, token = owner.accessToken) => createVendorSeenByLocation(stack, name, token);
 
 const moveVendor = (vendorId: string, point: { lat: number; lng: number }, token = owner.accessToken) =>
   graphql(
