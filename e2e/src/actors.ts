@@ -1,3 +1,4 @@
+import { importJWK, SignJWT, type JWK } from 'jose';
 import { dataOf, graphql, registerUser } from './client.ts';
 import { queryRows } from './database.ts';
 import { waitFor } from './wait.ts';
@@ -41,4 +42,25 @@ export async function createVendorSeenByLocation(stack: TestStack, name: string,
       (await queryRows(stack.databases.location, 'select 1 from vendor_copy where vendor_id = $1', [id])).length > 0,
   );
   return id;
+}
+
+/**
+ * An access token for `userId` with the real claims, signed with the user subgraph's current key, expiring
+ * `expiresInSeconds` from now: how a test gets a token that expires while it watches.
+ */
+export async function signAccessToken(stack: TestStack, userId: string, expiresInSeconds: number): Promise<string> {
+  const [key] = await queryRows(
+    stack.databases.user,
+    'select private_jwk from signing_key order by created_at limit 1',
+  );
+  const jwk = key!['private_jwk'] as JWK;
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ role: 'USER', sid: '00000000-0000-4000-8000-000000000000' })
+    .setProtectedHeader({ alg: 'EdDSA', kid: jwk.kid! })
+    .setSubject(userId)
+    .setIssuer('curbside')
+    .setAudience('curbside-api')
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresInSeconds)
+    .sign(await importJWK(jwk, 'EdDSA'));
 }

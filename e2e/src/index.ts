@@ -12,4 +12,13 @@ export { graphql, dataOf, registerUser, type GraphQLResponse } from './client.ts
 export { SqlRecorder } from './sql-recorder.ts';
 export { queryRows } from './database.ts';
 export { waitFor } from './wait.ts';
-export { createVendorSeenByLocation, registerAdmin, type Account } from './actors.ts';
+export { createVendorSeenByLocation, registerAdmin, signAccessToken, type Account } from './actors.ts';
+export {
+  disposeLiveClients,
+  endCode,
+  liveClient,
+  openLiveClients,
+  refusal,
+  subscribe,
+  type Live,
+} from './live-client.ts';

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   makeAccessTokenVerifier,
@@ -72,6 +73,10 @@ export interface TestStack {
   pubsub: LivePubSub;
   accountBlocklist: AccountBlocklist;
   resetCounters(): void;
+  /** The gateway itself (stats, supergraph reload). */
+  gateway: Gateway;
+  /** Makes the gateway's HTTP requests to a subgraph fail with 502 (its sockets are untouched), or stops that. */
+  failSubgraphRequests(name: SubgraphName, failing: boolean): void;
   /** Stops the location subgraph and starts a new one on the same port (as a process restart would). */
   restartLocationSubgraph(): Promise<void>;
   stop(): Promise<void>;
@@ -85,11 +90,23 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** An HTTP proxy that counts requests, so a test can prove the gateway called no subgraph. */
-async function countingProxy(target: string, onRequest: () => void): Promise<{ url: string; server: Server }> {
+/**
+ * An HTTP proxy that counts requests, so a test can prove the gateway called no subgraph; while `failing()`
+ * it answers every HTTP request 502 itself, as a subgraph that is down would look to the gateway.
+ */
+async function countingProxy(
+  target: string,
+  onRequest: () => void,
+  failing: () => boolean,
+): Promise<{ url: string; server: Server }> {
   const targetUrl = new URL(target);
   const server = createServer((req, res) => {
     onRequest();
+    if (failing()) {
+      req.resume();
+      res.writeHead(502).end();
+      return;
+    }
     const upstream = httpRequest(
       { host: targetUrl.hostname, port: targetUrl.port, path: req.url, method: req.method, headers: req.headers },
       (response) => {
@@ -106,6 +123,22 @@ async function countingProxy(target: string, onRequest: () => void): Promise<{ u
       if (!res.writableFinished) upstream.destroy();
     });
     req.pipe(upstream);
+  });
+  // WebSocket upgrades (the gateway's subscriptions) pass through as raw bytes once the request is replayed.
+  server.on('upgrade', (req, socket, head) => {
+    onRequest();
+    const upstream = connect(Number(targetUrl.port), targetUrl.hostname, () => {
+      const headers = Object.entries(req.headers).flatMap(([name, value]) =>
+        (Array.isArray(value) ? value : [value]).map((item) => `${name}: ${item}\r\n`),
+      );
+      upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${headers.join('')}\r\n`);
+      upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+    socket.on('close', () => upstream.destroy());
+    upstream.on('close', () => socket.destroy());
   });
   const port = await listen(server, 0, '127.0.0.1');
   return { url: `http://127.0.0.1:${port}${targetUrl.pathname}`, server };
@@ -215,8 +248,13 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
 
     const subgraphUrls = { user: userUrl, vendor: vendorUrl, location: locationUrl, post: postUrl, media: mediaUrl };
     const proxied: Record<string, string> = { ...subgraphUrls };
+    const failingSubgraphs = new Set<SubgraphName>();
     for (const name of options.countSubgraphRequests === false ? [] : subgraphNames) {
-      const proxy = await countingProxy(subgraphUrls[name], () => void subgraphRequests[name]++);
+      const proxy = await countingProxy(
+        subgraphUrls[name],
+        () => void subgraphRequests[name]++,
+        () => failingSubgraphs.has(name),
+      );
       stoppables.unshift({ close: () => closeServer(proxy.server) });
       proxied[name] = proxy.url;
     }
@@ -243,6 +281,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       redis,
       pubsub,
       accountBlocklist,
+      gateway,
+      failSubgraphRequests(name, failing) {
+        if (failing) failingSubgraphs.add(name);
+        else failingSubgraphs.delete(name);
+      },
       resetCounters() {
         for (const name of subgraphNames) {
           sql[name].reset();

@@ -2,10 +2,8 @@
  * Subgraph subscriptions over graphql-ws, straight to each subgraph's own port: mutations go through the
  * gateway, events come from the owning subgraph after Redis pub/sub.
  */
-import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
-import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   dataOf,
@@ -18,13 +16,16 @@ import {
   type SubgraphName,
   type TestStack,
   createVendorSeenByLocation,
+  disposeLiveClients,
+  liveClient,
+  refusal,
+  subscribe,
 } from './index.ts';
 
 let stack: TestStack;
 let admin: Redis;
 let owner: Awaited<ReturnType<typeof registerUser>>;
 let other: Awaited<ReturnType<typeof registerUser>>;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
@@ -32,67 +33,14 @@ beforeAll(async () => {
   owner = await registerUser(stack.gatewayUrl, 'live_owner');
   other = await registerUser(stack.gatewayUrl, 'live_other');
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
+afterEach(disposeLiveClients);
 afterAll(async () => {
   await admin?.quit();
   await stack?.stop();
 });
 
-const wsUrl = (name: SubgraphName) => stack.subgraphUrls[name].replace(/^http/, 'ws');
-
-function client(name: SubgraphName, token?: string, onClosed?: (code: number) => void): Client {
-  const created = createClient({
-    url: wsUrl(name),
-    webSocketImpl: WebSocket,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    retryAttempts: 0,
-    on: onClosed ? { closed: (event) => onClosed((event as { code: number }).code) } : {},
-  });
-  clients.push(created);
-  return created;
-}
-
-interface Live {
-  events: Record<string, any>[];
-  ended: { error?: unknown } | null;
-  /** The next event, waiting up to 5 s. */
-  next(what: string): Promise<Record<string, any>>;
-  /** Waits `ms` and asserts nothing arrived. */
-  expectQuiet(ms?: number): Promise<void>;
-  stop(): void;
-}
-
-function subscribe(on: Client, query: string, variables: Record<string, unknown>): Live {
-  const live: Live = {
-    events: [],
-    ended: null,
-    next: (what) => waitFor(what, async () => live.events.shift(), 5_000),
-    async expectQuiet(ms = 600) {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      expect(live.events).toEqual([]);
-    },
-    stop: () => undefined,
-  };
-  live.stop = on.subscribe(
-    { query, variables },
-    {
-      next: (value) => void live.events.push(value as Record<string, any>),
-      error: (error) => void (live.ended = { error }),
-      complete: () => void (live.ended ??= {}),
-    },
-  );
-  return live;
-}
-
-/** The first result of a subscription that must fail at subscribe time: its error code. */
-async function refusal(on: Client, query: string, variables: Record<string, unknown>): Promise<unknown> {
-  const live = subscribe(on, query, variables);
-  const first = await live.next('the refusal');
-  expect(first['data'] ?? null).toBeNull();
-  return first['errors']?.[0]?.extensions?.code;
-}
+const client = (name: SubgraphName, token?: string, onClosed?: (code: number) => void) =>
+  liveClient(stack.subgraphUrls[name], token, onClosed);
 
 async function numsub(channel: string): Promise<number> {
   const reply = (await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number];

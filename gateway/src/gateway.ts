@@ -11,7 +11,8 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { GraphQLFormattedError } from 'graphql';
+import { createRequire } from 'node:module';
+import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { KeySetUnavailableError, viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import { isClientError } from '@curbside/errors';
 import {
@@ -30,6 +31,17 @@ import {
 } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import { makeCorsPolicy } from './cors.ts';
+import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
+import {
+  SubscriptionService,
+  subscriptionEnded,
+  type SubscriptionLimits,
+  type SubscriptionStats,
+} from './subscriptions/service.ts';
+import { serveSubscriptionSockets, type WebSocketLimits } from './subscriptions/websocket.ts';
+
+/** graphql's CommonJS build, the one Apollo's schemas are made with (see subscriptions/websocket.ts). */
+const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /** Per-request state the gateway hands to its subgraph fetches. */
 export interface GatewayContext {
@@ -51,12 +63,21 @@ export interface GatewayOptions {
   corsOrigins?: string[];
   /** Timeout of the readiness probe sent to each subgraph. Default 2 seconds. */
   readinessTimeoutMs?: number;
+  /** Limits of subscriptions (queues, sockets, caps); defaults in subscriptions/. */
+  subscriptionLimits?: Partial<SubscriptionLimits & WebSocketLimits>;
 }
 
 export interface Gateway {
   /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL. */
   listen(port: number, host?: string): Promise<string>;
-  /** Stops accepting, drains, stops Apollo; idempotent. */
+  /**
+   * Switches to another supergraph without a restart; throws, keeping the current one, when it is invalid.
+   * Active subscriptions end with SUBSCRIPTION_SCHEMA_RELOAD so clients resubscribe on the new schema.
+   */
+  reloadSupergraph(supergraphSdl: string): void;
+  /** What the subscription machinery holds right now. */
+  subscriptionStats(): SubscriptionStats & { connections: number };
+  /** Stops accepting, closes WebSockets (1001), ends multipart subscriptions, drains, stops Apollo; idempotent. */
   close(): Promise<void>;
 }
 
@@ -166,13 +187,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const subgraphUrls = options.subgraphUrls ?? {};
   const resolvedSubgraphUrls = new Map<string, string>();
+  const dataSources = new Map<string, ForwardingDataSource>();
+  let updateSupergraph: ((supergraphSdl: string) => void) | undefined;
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    // The function form hands us `update`, the way to switch supergraphs without a restart.
+    supergraphSdl: async ({ update }) => {
+      updateSupergraph = update;
+      return { supergraphSdl: options.supergraphSdl };
+    },
     buildService({ name, url }) {
       const target = subgraphUrls[name] ?? url;
       if (!target) throw new Error(`Subgraph '${name}' has no URL: set SUBGRAPH_URL_${name.toUpperCase()}`);
       resolvedSubgraphUrls.set(name, target);
-      return new ForwardingDataSource({ url: target });
+      const dataSource = new ForwardingDataSource({ url: target });
+      dataSources.set(name, dataSource);
+      return dataSource;
     },
   });
 
@@ -200,6 +229,107 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ],
   });
   await apollo.start();
+
+  const subscriptions = new SubscriptionService({
+    supergraphSdl: options.supergraphSdl,
+    dataSources: () => Object.fromEntries(dataSources),
+    subgraphUrl: (name) => resolvedSubgraphUrls.get(name),
+    formatError,
+    logger,
+    limits: options.subscriptionLimits ?? {},
+  });
+
+  /** A query or mutation sent over a socket: run by Apollo exactly as one sent over HTTP. */
+  async function executeOperation(operation: {
+    query: string;
+    operationName: string | undefined;
+    variables: Record<string, unknown>;
+    authorization: string | null;
+    viewer: Viewer | null;
+    requestId: string;
+  }): Promise<FormattedExecutionResult> {
+    const { query, operationName, variables, authorization, viewer, requestId } = operation;
+    const response = await apollo.executeOperation(
+      { query, variables, ...(operationName ? { operationName } : {}) },
+      { contextValue: { requestId, authorization, viewer } },
+    );
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not served over sockets');
+    return response.body.singleResult;
+  }
+
+  /**
+   * The operation of a POST body when it is a subscription (these are not Apollo Server's to run: it would
+   * answer 500); null for anything else, which Apollo answers as usual.
+   */
+  function subscriptionIn(body: unknown) {
+    if (typeof body !== 'object' || body === null) return null;
+    const { query, operationName, variables } = body as Record<string, unknown>;
+    // Cheap first: most requests are not subscriptions and are parsed by Apollo anyway.
+    if (typeof query !== 'string' || !query.includes('subscription')) return null;
+    let document;
+    try {
+      document = graphqlCjs.parse(query);
+    } catch {
+      return null; // Apollo reports the syntax error
+    }
+    const name = typeof operationName === 'string' ? operationName : undefined;
+    const operation = graphqlCjs.getOperationAST(document, name);
+    if (operation?.operation !== 'subscription') return null;
+    const vars = typeof variables === 'object' && variables !== null ? (variables as Record<string, unknown>) : {};
+    return { document, query, operationName: name, variables: vars };
+  }
+
+  async function handleHttpSubscription(
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: NonNullable<ReturnType<typeof subscriptionIn>>,
+    caller: { authorization: string | null; viewer: Viewer | null; requestId: string },
+  ): Promise<void> {
+    const responseHeaders = { 'x-request-id': caller.requestId };
+    const sendErrors = (status: number, errors: GraphQLFormattedError[]) =>
+      sendJson(res, status, { errors }, responseHeaders);
+    if (!acceptsMultipartSubscription(req)) {
+      return sendErrors(400, [
+        {
+          message:
+            'Subscriptions are served over graphql-ws on this path, or over HTTP with ' +
+            '`Accept: multipart/mixed;subscriptionSpec=1.0`.',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ]);
+    }
+    const validationErrors = graphqlCjs.validate(subscriptions.schema, operation.document);
+    if (validationErrors.length > 0) {
+      return sendErrors(
+        400,
+        validationErrors.map((error) => ({
+          ...error.toJSON(),
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        })),
+      );
+    }
+    const { variables, coerced } = coerceVariables(operation);
+    if (coerced.length > 0) return sendErrors(400, coerced);
+    const stream = subscriptions.subscribe({ ...operation, variables, ...caller });
+    await streamMultipart(res, stream, { headers: responseHeaders, formatError });
+  }
+
+  /** The operation's variables as the schema types them; errors (BAD_USER_INPUT) when they do not fit. */
+  function coerceVariables(operation: NonNullable<ReturnType<typeof subscriptionIn>>) {
+    const definition = graphqlCjs.getOperationAST(operation.document, operation.operationName)!;
+    const result = graphqlCjs.getVariableValues(
+      subscriptions.schema,
+      definition.variableDefinitions ?? [],
+      operation.variables,
+    );
+    if (result.errors) {
+      return {
+        variables: {},
+        coerced: result.errors.map((error) => ({ message: error.message, extensions: { code: 'BAD_USER_INPUT' } })),
+      };
+    }
+    return { variables: result.coerced, coerced: [] };
+  }
 
   const cors = makeCorsPolicy({ extraOrigins: options.corsOrigins ?? [], allowLocalhost: !options.production });
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
@@ -263,6 +393,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       );
       return;
     }
+    const subscription = httpGraphQLRequest.method === 'POST' ? subscriptionIn(httpGraphQLRequest.body) : null;
+    if (subscription) {
+      const caller = { authorization: viewer ? authorization : null, viewer, requestId };
+      return handleHttpSubscription(req, res, subscription, caller);
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
       context: async () => ({ requestId, authorization: viewer ? authorization : null, viewer }),
@@ -302,15 +437,38 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
   });
 
+  const sockets = serveSubscriptionSockets({
+    server,
+    path: '/graphql',
+    service: subscriptions,
+    verifyAccessToken: options.verifyAccessToken,
+    executeOperation,
+    formatError,
+    logger,
+    limits: options.subscriptionLimits ?? {},
+  });
+
   let closing: Promise<void> | undefined;
   return {
+    reloadSupergraph(supergraphSdl) {
+      if (!updateSupergraph) throw new Error('the gateway has not loaded its first supergraph yet');
+      // Apollo first: it refuses an invalid supergraph and keeps the current one, and then so do we.
+      updateSupergraph(supergraphSdl);
+      subscriptions.reload(supergraphSdl);
+      logger.info('supergraph reloaded');
+    },
+    subscriptionStats: () => ({ ...subscriptions.stats(), connections: sockets.connections() }),
     async listen(port, host = '127.0.0.1') {
       const bound = await listen(server, port, host);
       return `http://${host.includes(':') ? `[${host}]` : host}:${bound}/graphql`;
     },
     close() {
       closing ??= (async () => {
-        await closeServer(server);
+        // Stop accepting first; upgraded sockets and multipart streams keep the server open until they end.
+        const drained = closeServer(server);
+        await sockets.close();
+        subscriptions.endAll(subscriptionEnded('SERVICE_UNAVAILABLE', 'The gateway is stopping; subscribe again.'));
+        await drained;
         await apollo.stop();
       })();
       return closing;

@@ -18,6 +18,14 @@ export const errorCodes = {
     httpStatus: 503,
     description: 'A dependency needed to answer (such as the key set that verifies tokens) is unreachable; retry.',
   },
+  SUBSCRIPTION_SCHEMA_RELOAD: {
+    httpStatus: 503,
+    description: 'The gateway switched to a new schema and ended the subscription: subscribe again.',
+  },
+  SUBSCRIPTION_LIMIT_REACHED: {
+    httpStatus: 429,
+    description: 'Too many subscriptions open on this connection or gateway; close some, or retry shortly.',
+  },
   INTERNAL_SERVER_ERROR: {
     httpStatus: 500,
     description: 'An unexpected failure; the message is masked and `extensions.requestId` identifies it in logs.',

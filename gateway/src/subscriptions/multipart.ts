@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { ClientStream } from './client-stream.ts';
+import { SubscriptionEndedError } from './service.ts';
+
+/** True when the client accepts subscriptions as multipart HTTP (Apollo Client's HttpLink, Apollo Router's format). */
+export function acceptsMultipartSubscription(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return /multipart\/mixed/i.test(accept) && /subscriptionSpec/i.test(accept);
+}
+
+const boundary = '\r\n--graphql';
+
+function part(body: unknown): string {
+  return `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(body)}${boundary}`;
+}
+
+export interface MultipartOptions {
+  headers: Record<string, string>;
+  /** An empty part is sent this often so proxies keep the response open. Default 5 s. */
+  heartbeatMs?: number;
+  formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
+}
+
+/**
+ * Streams a subscription as `multipart/mixed;subscriptionSpec="1.0"`: every event is a part
+ * `{"payload": <result>}`, each followed at once by the next boundary (a client holds a part until it sees the
+ * boundary after it); an ending with errors is `{"payload": null, "errors": [...]}`; a client going away
+ * releases the subscription.
+ */
+export async function streamMultipart(
+  res: ServerResponse,
+  stream: ClientStream<FormattedExecutionResult>,
+  options: MultipartOptions,
+): Promise<void> {
+  res.writeHead(200, {
+    ...options.headers,
+    'content-type': 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"',
+    'cache-control': 'no-cache, no-store',
+  });
+  res.flushHeaders();
+  res.write(boundary);
+  const heartbeat = setInterval(() => res.write(part({})), options.heartbeatMs ?? 5_000);
+  res.on('close', () => {
+    clearInterval(heartbeat);
+    void stream.return();
+  });
+  try {
+    for await (const result of stream) {
+      if (res.destroyed) break;
+      res.write(part({ payload: result }));
+    }
+  } catch (error) {
+    const errors =
+      error instanceof SubscriptionEndedError
+        ? error.errors.map(options.formatError)
+        : [options.formatError({ message: 'Internal server error.' })];
+    if (!res.destroyed) res.write(part({ payload: null, errors }));
+  } finally {
+    clearInterval(heartbeat);
+    if (!res.destroyed) res.end('--\r\n');
+  }
+}

@@ -1,0 +1,67 @@
+import { buildOperationContext } from '@apollo/gateway';
+import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
+import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+
+/**
+ * The name the per-event plan gives the primary fetch: a data source answering it with the event the owning
+ * subgraph pushed, so the owning subgraph is not queried again for each event.
+ */
+export const eventSourceName = '__subscription_event__';
+
+type OperationContext = ReturnType<typeof buildOperationContext>;
+
+export interface SubscriptionPlan {
+  /** The subscription sent to the subgraph owning the root field (its own fields plus the entity keys). */
+  primary: FetchNode;
+  /** Run for every event: the primary fetch answered by the event, then the other subgraphs' entity fetches. */
+  perEvent: QueryPlan;
+  operationContext: OperationContext;
+}
+
+/** Plans kept per planner; a client sending ever-new documents cannot grow memory past this. */
+const maxCachedPlans = 1_000;
+
+/**
+ * Plans subscriptions with Apollo's own query planner on one supergraph. `@apollo/gateway` plans them too
+ * but refuses to execute them; the plan is `{ kind: 'Subscription', primary, rest }`, and `rest` is the usual
+ * sequence of `_entities` fetches, so the gateway's `executeQueryPlan` can run it for every event.
+ */
+export class SubscriptionPlanner {
+  /** The schema clients see (graphql-js, CommonJS build: validation must use that build too). */
+  readonly apiSchema: GraphQLSchema;
+  readonly supergraphSchema: GraphQLSchema;
+  readonly federatedApiSchema: Schema;
+  readonly #planner: QueryPlanner;
+  readonly #plans = new Map<string, SubscriptionPlan>();
+
+  constructor(supergraphSdl: string) {
+    const supergraph = Supergraph.build(supergraphSdl);
+    this.federatedApiSchema = supergraph.apiSchema();
+    this.apiSchema = this.federatedApiSchema.toGraphQLJSSchema();
+    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+    this.#planner = new QueryPlanner(supergraph);
+  }
+
+  /** The plan of a validated subscription document; `cacheKey` identifies the document text and operation name. */
+  plan(document: DocumentNode, operationName: string | undefined, cacheKey: string): SubscriptionPlan {
+    const cached = this.#plans.get(cacheKey);
+    if (cached) return cached;
+    const operation = operationFromDocument(this.federatedApiSchema, document, { operationName });
+    const queryPlan = this.#planner.buildQueryPlan(operation);
+    const node = queryPlan.node;
+    if (node?.kind !== 'Subscription') throw new Error(`expected a subscription plan, got ${node?.kind ?? 'none'}`);
+    const rest: PlanNode[] = !node.rest ? [] : node.rest.kind === 'Sequence' ? node.rest.nodes : [node.rest];
+    const plan: SubscriptionPlan = {
+      primary: node.primary,
+      perEvent: {
+        kind: 'QueryPlan',
+        node: { kind: 'Sequence', nodes: [{ ...node.primary, serviceName: eventSourceName }, ...rest] },
+      },
+      operationContext: buildOperationContext({ schema: this.apiSchema, operationDocument: document, operationName }),
+    };
+    if (this.#plans.size >= maxCachedPlans) this.#plans.delete(this.#plans.keys().next().value!);
+    this.#plans.set(cacheKey, plan);
+    return plan;
+  }
+}

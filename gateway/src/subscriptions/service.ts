@@ -1,0 +1,312 @@
+import { executeQueryPlan, type ServiceMap } from '@apollo/gateway';
+import type { DocumentNode, ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { Viewer } from '@curbside/auth';
+import type { Logger } from '@curbside/service';
+import { ClientStream } from './client-stream.ts';
+import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
+import { UpstreamHub, type UpstreamListener } from './upstreams.ts';
+
+/** A validated subscription operation from a client (over graphql-ws or multipart HTTP). */
+export interface SubscriptionRequest {
+  document: DocumentNode;
+  /** The document's text: with the operation name, it identifies the plan and the shared hydration. */
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  /** The verified `Authorization` header (null when anonymous). */
+  authorization: string | null;
+  viewer: Viewer | null;
+  requestId: string;
+}
+
+/**
+ * Ends a client's stream with these errors. graphql-ws reports the first in its `error` message (with the
+ * same `extensions`); multipart HTTP sends them all.
+ */
+export class SubscriptionEndedError extends Error {
+  readonly extensions: Record<string, unknown>;
+  readonly errors: GraphQLFormattedError[];
+
+  constructor(errors: GraphQLFormattedError[]) {
+    super(errors[0]?.message ?? 'The subscription ended.');
+    this.errors = errors;
+    this.extensions = { ...errors[0]?.extensions };
+  }
+}
+
+export const subscriptionEnded = (code: string, message: string) =>
+  new SubscriptionEndedError([{ message, extensions: { code } }]);
+
+export interface SubscriptionLimits {
+  /** Events held per client subscription before the oldest is dropped. */
+  queueCapacity: number;
+  /** Events waiting to be hydrated per shared hydration before new ones are dropped. */
+  maxPendingHydrations: number;
+}
+
+export const defaultSubscriptionLimits: SubscriptionLimits = { queueCapacity: 100, maxPendingHydrations: 1_000 };
+
+export interface SubscriptionServiceOptions {
+  supergraphSdl: string;
+  /** The data sources queries use, by subgraph name: entity fetches of events go through the same ones. */
+  dataSources: () => ServiceMap;
+  /** The HTTP URL of a subgraph (its graphql-ws endpoint is the same URL as ws://). */
+  subgraphUrl: (name: string) => string | undefined;
+  /** What a client may see of an error (codes kept, internals masked). */
+  formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
+  logger: Logger;
+  limits?: Partial<SubscriptionLimits>;
+}
+
+export interface SubscriptionStats {
+  /** Client subscriptions open on this process. */
+  subscriptions: number;
+  /** Distinct (operation, variables, credentials) hydrations serving them. */
+  hydrations: number;
+  upstreams: number;
+  upstreamSockets: number;
+  /** Events dropped for slow clients since start. */
+  droppedEvents: number;
+  /** Events not hydrated because a hydration fell too far behind, since start. */
+  droppedHydrations: number;
+}
+
+/**
+ * Clients identical in operation, variables and credentials share one hydration: each event is completed
+ * with the other subgraphs' fields once, in order, and the result goes to all of them.
+ */
+class SharedHydration implements UpstreamListener {
+  readonly streams = new Set<ClientStream<FormattedExecutionResult>>();
+  leaveUpstream: () => void = () => undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #pending = 0;
+
+  readonly hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>;
+  readonly limits: SubscriptionLimits;
+  readonly onHydrationDropped: () => void;
+
+  constructor(
+    hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>,
+    limits: SubscriptionLimits,
+    onHydrationDropped: () => void,
+  ) {
+    this.hydrate = hydrate;
+    this.limits = limits;
+    this.onHydrationDropped = onHydrationDropped;
+  }
+
+  next(event: ExecutionResult): void {
+    if (this.#pending >= this.limits.maxPendingHydrations) {
+      this.onHydrationDropped();
+      return;
+    }
+    this.#pending++;
+    this.#chain = this.#chain.then(async () => {
+      try {
+        if (this.streams.size === 0) return;
+        const result = await this.hydrate(event);
+        for (const stream of this.streams) stream.push(result);
+      } finally {
+        this.#pending--;
+      }
+    });
+  }
+
+  error(errors: GraphQLFormattedError[]): void {
+    // After the events already received, so none is lost to the ending.
+    this.#chain = this.#chain.then(() => this.failAll(new SubscriptionEndedError(errors)));
+  }
+
+  complete(): void {
+    this.#chain = this.#chain.then(() => {
+      for (const stream of this.streams) stream.complete();
+    });
+  }
+
+  failAll(error: SubscriptionEndedError): void {
+    for (const stream of this.streams) stream.fail(error);
+  }
+}
+
+/**
+ * Runs federated subscriptions: plans each with the query planner, forwards its primary fetch to the subgraph
+ * owning the root field (shared upstreams, `UpstreamHub`), and completes every event with the other
+ * subgraphs' fields by running the rest of the plan with the gateway's own `executeQueryPlan`.
+ */
+export class SubscriptionService {
+  #planner: SubscriptionPlanner;
+  readonly #hub: UpstreamHub;
+  readonly #hydrations = new Map<string, SharedHydration>();
+  readonly #options: SubscriptionServiceOptions;
+  readonly #limits: SubscriptionLimits;
+  #subscriptions = 0;
+  #droppedEvents = 0;
+  #droppedHydrations = 0;
+
+  constructor(options: SubscriptionServiceOptions) {
+    this.#options = options;
+    this.#limits = { ...defaultSubscriptionLimits, ...options.limits };
+    this.#planner = new SubscriptionPlanner(options.supergraphSdl);
+    this.#hub = new UpstreamHub({ logger: options.logger });
+  }
+
+  /** The API schema clients' subscriptions are validated against (graphql's CommonJS build). */
+  get schema() {
+    return this.#planner.apiSchema;
+  }
+
+  /**
+   * Switches to another supergraph (already checked to be valid by the caller) and ends every active
+   * subscription with SUBSCRIPTION_SCHEMA_RELOAD, so clients resubscribe against the new schema.
+   * Throws, changing nothing, when the supergraph cannot be planned on.
+   */
+  reload(supergraphSdl: string): void {
+    this.#planner = new SubscriptionPlanner(supergraphSdl);
+    const ended = subscriptionEnded(
+      'SUBSCRIPTION_SCHEMA_RELOAD',
+      'The schema changed; subscribe again to continue on the new schema.',
+    );
+    for (const hydration of [...this.#hydrations.values()]) hydration.failAll(ended);
+  }
+
+  /** Ends every active subscription with `error` (the gateway is stopping). */
+  endAll(error: SubscriptionEndedError): void {
+    for (const hydration of [...this.#hydrations.values()]) hydration.failAll(error);
+  }
+
+  stats(): SubscriptionStats {
+    const hub = this.#hub.stats();
+    return {
+      subscriptions: this.#subscriptions,
+      hydrations: this.#hydrations.size,
+      upstreams: hub.upstreams,
+      upstreamSockets: hub.sockets,
+      droppedEvents: this.#droppedEvents,
+      droppedHydrations: this.#droppedHydrations,
+    };
+  }
+
+  /** Starts one client subscription; its events are already formatted for clients. */
+  subscribe(request: SubscriptionRequest): ClientStream<FormattedExecutionResult> {
+    const planner = this.#planner;
+    const operationKey = `${request.operationName ?? ''}\n${request.query}`;
+    const plan = planner.plan(request.document, request.operationName, operationKey);
+    const { primary } = plan;
+    const subgraphUrl = this.#options.subgraphUrl(primary.serviceName);
+    if (!subgraphUrl) throw new Error(`no URL for subgraph '${primary.serviceName}'`);
+    const hydrationKey = [
+      operationKey,
+      JSON.stringify(request.variables),
+      request.authorization ?? '',
+      primary.serviceName,
+    ].join('\n');
+    let hydration = this.#hydrations.get(hydrationKey);
+    if (!hydration) hydration = this.#startHydration(hydrationKey, plan, planner, request, subgraphUrl);
+    const shared = hydration;
+    const stream: ClientStream<FormattedExecutionResult> = new ClientStream({
+      capacity: this.#limits.queueCapacity,
+      onDrop: () => this.#droppedEvents++,
+      expiresAtMs: request.viewer ? request.viewer.expiresAt * 1000 : null,
+      expiryError: () =>
+        subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.'),
+      onRelease: () => {
+        this.#subscriptions--;
+        shared.streams.delete(stream);
+        if (shared.streams.size > 0) return;
+        if (this.#hydrations.get(hydrationKey) === shared) this.#hydrations.delete(hydrationKey);
+        shared.leaveUpstream();
+      },
+    });
+    this.#subscriptions++;
+    shared.streams.add(stream);
+    return stream;
+  }
+
+  /**
+   * The query data sources, except that a fetch that fails outright (subgraph down, HTTP error) answers with
+   * one SERVICE_UNAVAILABLE error per entity it was asked for, at that entity's `_entities` index: the planner
+   * then places each at the entity's path, and the event goes out with the rest of its data.
+   */
+  #guardedDataSources(): ServiceMap {
+    const guarded: ServiceMap = {};
+    for (const [name, source] of Object.entries(this.#options.dataSources())) {
+      guarded[name] = {
+        process: async (request) => {
+          try {
+            return await source.process(request);
+          } catch (error) {
+            this.#options.logger.warn({ err: error, subgraph: name }, 'entity fetch for a subscription event failed');
+            const message = `The ${name} service could not complete this event; its fields are missing.`;
+            const extensions = { code: 'SERVICE_UNAVAILABLE' };
+            const representations = request.request.variables?.['representations'];
+            if (!Array.isArray(representations)) return { errors: [{ message, extensions }] };
+            return { errors: representations.map((_, index) => ({ message, path: ['_entities', index], extensions })) };
+          }
+        },
+      };
+    }
+    return guarded;
+  }
+
+  #startHydration(
+    key: string,
+    plan: SubscriptionPlan,
+    planner: SubscriptionPlanner,
+    request: SubscriptionRequest,
+    subgraphUrl: string,
+  ): SharedHydration {
+    const { logger, formatError } = this.#options;
+    const context = {
+      requestId: request.requestId,
+      authorization: request.authorization,
+      viewer: request.viewer,
+    };
+    const hydrate = async (event: ExecutionResult): Promise<FormattedExecutionResult> => {
+      const serviceMap: ServiceMap = {
+        ...this.#guardedDataSources(),
+        [eventSourceName]: { process: async () => event },
+      };
+      // executeQueryPlan reads only these fields of Apollo Server's request context (checked by the tests
+      // of this folder against the pinned @apollo/gateway).
+      const requestContext = {
+        request: { variables: request.variables, operationName: request.operationName },
+        context,
+        logger,
+        metrics: {},
+      } as unknown as Parameters<typeof executeQueryPlan>[2];
+      try {
+        const result = await executeQueryPlan(
+          plan.perEvent,
+          serviceMap,
+          requestContext,
+          plan.operationContext,
+          planner.supergraphSchema,
+          planner.federatedApiSchema,
+        );
+        const errors = result.errors?.map((error) => formatError(error.toJSON()));
+        return errors?.length ? { data: result.data ?? null, errors } : { data: result.data ?? null };
+      } catch (error) {
+        logger.error({ err: error, requestId: request.requestId }, 'subscription event failed');
+        return { data: null, errors: [formatError({ message: 'Internal server error.' })] };
+      }
+    };
+    const hydration = new SharedHydration(hydrate, this.#limits, () => this.#droppedHydrations++);
+    this.#hydrations.set(key, hydration);
+    const variables: Record<string, unknown> = {};
+    for (const name of plan.primary.variableUsages ?? []) {
+      if (request.variables[name] !== undefined) variables[name] = request.variables[name];
+    }
+    hydration.leaveUpstream = this.#hub.join(
+      {
+        subgraph: plan.primary.serviceName,
+        url: subgraphUrl.replace(/^http/, 'ws'),
+        authorization: request.authorization,
+        query: plan.primary.operation,
+        operationName: plan.primary.operationName,
+        variables,
+      },
+      hydration,
+    );
+    return hydration;
+  }
+}

@@ -1,0 +1,180 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type {
+  ExecutionArgs,
+  ExecutionResult,
+  FormattedExecutionResult,
+  GraphQLError,
+  GraphQLFormattedError,
+} from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
+import { requestIdOf } from '@curbside/http';
+import type { Logger } from '@curbside/service';
+import { SubscriptionEndedError, type SubscriptionService } from './service.ts';
+
+/**
+ * graphql's CommonJS build: the API schema is built by Apollo's federation packages (CommonJS), and graphql-js
+ * refuses a schema from the other build, so sockets parse and validate with this one.
+ */
+const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+export interface WebSocketLimits {
+  /** A socket that sends no `connection_init` within this long is closed (4408). */
+  connectionInitWaitTimeoutMs: number;
+  /** The largest message accepted (`ws`'s own default is 100 MiB); a larger one closes the socket (1009). */
+  maxMessageBytes: number;
+  /** Subscriptions open at once on one socket. */
+  maxSubscriptionsPerConnection: number;
+  /** Subscriptions open at once on this gateway process, over every transport. */
+  maxSubscriptionsPerProcess: number;
+}
+
+export const defaultWebSocketLimits: WebSocketLimits = {
+  connectionInitWaitTimeoutMs: 3_000,
+  maxMessageBytes: 256 * 1024,
+  maxSubscriptionsPerConnection: 100,
+  maxSubscriptionsPerProcess: 20_000,
+};
+
+/** A query or mutation sent over the socket, run like one sent over HTTP. */
+export type OperationExecutor = (operation: {
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  authorization: string | null;
+  viewer: Viewer | null;
+  requestId: string;
+}) => Promise<FormattedExecutionResult>;
+
+interface SocketState {
+  authorization: string | null;
+  viewer: Viewer | null;
+  requestId: string;
+}
+
+/** What each operation on a socket carries to `subscribe` and `execute`. */
+interface OperationContext extends SocketState {
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+}
+
+export interface SubscriptionSocketsOptions {
+  server: Server;
+  path: string;
+  service: SubscriptionService;
+  verifyAccessToken: AccessTokenVerifier;
+  executeOperation: OperationExecutor;
+  formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
+  logger: Logger;
+  limits?: Partial<WebSocketLimits>;
+}
+
+export interface SubscriptionSockets {
+  /** Open client sockets. */
+  connections(): number;
+  /** Closes every socket with 1001 (going away), so clients reconnect elsewhere. */
+  close(): Promise<void>;
+}
+
+const limitReached = (message: string) =>
+  new graphqlCjs.GraphQLError(message, { extensions: { code: 'SUBSCRIPTION_LIMIT_REACHED' } });
+
+/**
+ * graphql-ws (subprotocol graphql-transport-ws, as Apollo Sandbox and GraphQLWsLink speak it) on the gateway's
+ * own port and path. The token comes in `connection_init` as `{ authorization: "Bearer <token>" }` and is
+ * verified there: a bad one closes the socket with 4403. Subscriptions run federated through the
+ * SubscriptionService; queries and mutations sent over the socket run as over HTTP.
+ */
+export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): SubscriptionSockets {
+  const { service, logger, formatError } = options;
+  const limits = { ...defaultWebSocketLimits, ...options.limits };
+  const sockets = new WebSocketServer({
+    server: options.server,
+    path: options.path,
+    maxPayload: limits.maxMessageBytes,
+  });
+  const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON()));
+
+  const graphqlWs = useServer<Record<string, unknown> | undefined, Partial<SocketState>>(
+    {
+      schema: () => service.schema,
+      parse: graphqlCjs.parse,
+      validate: graphqlCjs.validate,
+      connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.['authorization'] ?? null;
+        if (authorization !== null && typeof authorization !== 'string') return false;
+        ctx.extra.requestId = requestIdOf(ctx.extra.request);
+        try {
+          ctx.extra.viewer = await viewerFromHeader(authorization ?? undefined, options.verifyAccessToken);
+        } catch (error) {
+          logger.info({ err: error, requestId: ctx.extra.requestId }, 'graphql-ws connection refused');
+          return false;
+        }
+        ctx.extra.authorization = ctx.extra.viewer ? authorization : null;
+        return true;
+      },
+      onSubscribe: (ctx) => {
+        const viewer = ctx.extra.viewer;
+        if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
+          return [
+            new graphqlCjs.GraphQLError('The access token has expired; sign in again and reconnect.', {
+              extensions: { code: 'UNAUTHENTICATED' },
+            }),
+          ];
+        }
+        // This operation's id is already among them.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+          return [limitReached(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`)];
+        }
+        if (service.stats().subscriptions >= limits.maxSubscriptionsPerProcess) {
+          return [limitReached('This gateway holds as many subscriptions as it may; retry shortly.')];
+        }
+        return undefined;
+      },
+      context: (ctx, id, payload): OperationContext => ({
+        authorization: ctx.extra.authorization ?? null,
+        viewer: ctx.extra.viewer ?? null,
+        requestId: `${ctx.extra.requestId}:${id}`,
+        query: payload.query,
+        operationName: payload.operationName ?? undefined,
+        variables: payload.variables ?? {},
+      }),
+      // Results are already in their client-facing (formatted) shape, hence the casts and `onNext`.
+      subscribe: async (args: ExecutionArgs) => {
+        const operation = args.contextValue as OperationContext;
+        const stream = service.subscribe({ ...operation, document: args.document });
+        return stream as unknown as AsyncGenerator<ExecutionResult>;
+      },
+      execute: async (args: ExecutionArgs) => {
+        const { query, operationName, variables, authorization, viewer, requestId } =
+          args.contextValue as OperationContext;
+        const result = await options.executeOperation({
+          query,
+          operationName,
+          variables,
+          authorization,
+          viewer,
+          requestId,
+        });
+        return result as ExecutionResult;
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
+      onError: (_ctx, _id, _payload, errors) => {
+        const ended = errors.map((error) => error.originalError);
+        if (ended.length === 1 && ended[0] instanceof SubscriptionEndedError) return ended[0].errors.map(formatError);
+        return formatErrors(errors);
+      },
+    },
+    sockets,
+  );
+
+  return {
+    connections: () => sockets.clients.size,
+    // graphql-ws closes every socket with 1001 (going away), ending their subscriptions.
+    close: async () => graphqlWs.dispose(),
+  };
+}
