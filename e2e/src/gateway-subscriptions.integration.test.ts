@@ -130,3 +130,195 @@ describe('federated subscriptions through the gateway', () => {
     await waitFor('the Redis channel released', async () => (await numsub('vendor.location', vendorId)) === 0);
   });
 });
+
+describe('who may subscribe', () => {
+  const MEDIA =
+    'subscription ($mediaId: ID!) { mediaStatusChanged(mediaId: $mediaId) { id status owner { username } } }';
+
+  it("refuses another user's media at subscribe time (FORBIDDEN), and an anonymous socket (UNAUTHENTICATED)", async () => {
+    const mediaId = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } } }',
+        { input: { filename: 'a.png', contentType: 'image/png', byteSize: 10 } },
+        { token: owner.accessToken },
+      ),
+    ).createUpload.media.id;
+    expect(await refusal(gatewayClient(other.accessToken), MEDIA, { mediaId })).toBe('FORBIDDEN');
+    expect(await refusal(gatewayClient(), MEDIA, { mediaId })).toBe('UNAUTHENTICATED');
+    await waitFor('nothing held', async () => stack.gateway.subscriptionStats().upstreams === 0);
+  });
+
+  it('closes the socket with 4403 when connection_init carries a bad token, before any subgraph is called', async () => {
+    let closedWith: number | undefined;
+    stack.resetCounters();
+    const live = subscribe(
+      gatewayClient('not-a-token', (code) => (closedWith ??= code)),
+      VENDOR_LOCATION,
+      { vendorId: 'x' },
+    );
+    await waitFor('the socket to close', async () => closedWith);
+    expect(closedWith).toBe(4403);
+    expect(live.events).toEqual([]);
+    expect(Object.values(stack.subgraphRequests).reduce((sum, count) => sum + count, 0)).toBe(0);
+  });
+
+  it('ends the stream with UNAUTHENTICATED when the access token expires', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Expiring Crepes', owner.accessToken);
+    const shortLived = await signAccessToken(stack, owner.id, 2);
+    const live = subscribe(gatewayClient(shortLived), VENDOR_LOCATION, { vendorId });
+    await waitFor('the upstream subscription', async () => (await numsub('vendor.location', vendorId)) === 1);
+    dataOf(await moveVendor(vendorId, north(5)));
+    expect((await live.next('an event before expiry'))['data'].vendorLocationUpdated.lat).toBe(north(5).lat);
+
+    const ended = await waitFor('the expiry', async () => live.ended, 5_000);
+    expect(endCode(ended)).toBe('UNAUTHENTICATED');
+    await waitFor('the upstream released', async () => stack.gateway.subscriptionStats().upstreams === 0);
+  });
+});
+
+describe('failures', () => {
+  it('delivers partial data with errors[].path when another subgraph fails, and goes on', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Partial Pies', owner.accessToken);
+    const live = subscribe(gatewayClient(owner.accessToken), VENDOR_STATUS, { vendorId });
+    await waitFor('the upstream subscription', async () => (await numsub('vendor.status', vendorId)) === 1);
+
+    stack.failSubgraphRequests('location', true);
+    dataOf(await renameVendor(vendorId, 'Partial Pies II'));
+    const partial = await live.next('the partial event');
+    expect(partial['data']).toEqual({
+      vendorStatusChanged: {
+        name: 'Partial Pies II',
+        isOpen: false,
+        location: null,
+        owner: { username: 'gw_live_owner' },
+      },
+    });
+    expect(partial['errors']).toEqual([
+      {
+        message: expect.stringMatching(/location service/),
+        path: ['vendorStatusChanged'],
+        extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'location' },
+      },
+    ]);
+    expect(JSON.stringify(partial)).not.toMatch(/127\.0\.0\.1|ECONN|stack/);
+
+    stack.failSubgraphRequests('location', false);
+    dataOf(await renameVendor(vendorId, 'Partial Pies III'));
+    const whole = await live.next('the next, whole event');
+    expect(whole).toEqual({
+      data: {
+        vendorStatusChanged: {
+          name: 'Partial Pies III',
+          isOpen: false,
+          location: null,
+          owner: { username: 'gw_live_owner' },
+        },
+      },
+    });
+    expect(live.ended).toBeNull();
+  });
+
+  it('a client that stops reading does not delay another on the same upstream', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Slow Reader Soup', owner.accessToken);
+    // A raw socket that subscribes and then stops reading: its kernel buffers fill, the gateway's queue
+    // for it overflows (dropping its oldest events), and nobody else notices.
+    const stalled = new WebSocket(stack.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve) => stalled.once('open', resolve));
+    stalled.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    await new Promise((resolve) => stalled.once('message', resolve));
+    stalled.send(
+      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: VENDOR_STATUS, variables: { vendorId } } }),
+    );
+    const live = subscribe(gatewayClient(), VENDOR_STATUS, { vendorId });
+    await waitFor('both subscriptions', async () => stack.gateway.subscriptionStats().subscriptions === 2);
+    (stalled as unknown as { _socket: { pause(): void } })._socket.pause();
+
+    const started = Date.now();
+    for (let round = 0; round < 20; round++) dataOf(await renameVendor(vendorId, `Slow Reader Soup ${round}`));
+    for (let round = 0; round < 20; round++) {
+      expect((await live.next(`event ${round}`))['data'].vendorStatusChanged.name).toBe(`Slow Reader Soup ${round}`);
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
+    stalled.terminate();
+    await waitFor(
+      'the stalled subscription released',
+      async () => stack.gateway.subscriptionStats().subscriptions === 1,
+    );
+  });
+
+  it('resubscribes after the owning subgraph restarts; events flow again', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Restart Ramen', owner.accessToken);
+    const live = subscribe(gatewayClient(owner.accessToken), VENDOR_LOCATION, { vendorId });
+    await waitFor('the upstream subscription', async () => (await numsub('vendor.location', vendorId)) === 1);
+
+    await stack.restartLocationSubgraph();
+    await waitFor('the resubscription', async () => (await numsub('vendor.location', vendorId)) === 1, 10_000);
+    dataOf(await moveVendor(vendorId, north(30)));
+    expect((await live.next('an event after the restart'))['data'].vendorLocationUpdated.lat).toBe(north(30).lat);
+    expect(live.ended).toBeNull();
+  });
+});
+
+describe('supergraph reload', () => {
+  const supergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
+
+  it('ends active subscriptions with SUBSCRIPTION_SCHEMA_RELOAD; an invalid supergraph is refused and changes nothing', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Reload Rolls', owner.accessToken);
+    const live = subscribe(gatewayClient(owner.accessToken), VENDOR_LOCATION, { vendorId });
+    await waitFor('the upstream subscription', async () => (await numsub('vendor.location', vendorId)) === 1);
+
+    expect(() => stack.gateway.reloadSupergraph('type Query { broken')).toThrow();
+    dataOf(await moveVendor(vendorId, north(1)));
+    expect((await live.next('still live after a refused reload'))['data']).toBeTruthy();
+
+    const sdl = readFileSync(supergraphPath, 'utf8');
+    stack.gateway.reloadSupergraph(`${sdl}\n`);
+    expect(endCode(await live.end('the reload'))).toBe('SUBSCRIPTION_SCHEMA_RELOAD');
+    await waitFor('the upstream released', async () => stack.gateway.subscriptionStats().upstreams === 0);
+
+    const again = subscribe(gatewayClient(owner.accessToken), VENDOR_LOCATION, { vendorId });
+    await waitFor('the new subscription', async () => (await numsub('vendor.location', vendorId)) === 1);
+    await nextSecond();
+    dataOf(await moveVendor(vendorId, north(2)));
+    expect((await again.next('an event on the new schema'))['data'].vendorLocationUpdated.lat).toBe(north(2).lat);
+  });
+});
+
+describe('the socket', () => {
+  it('runs queries and mutations like HTTP does', async () => {
+    const on = gatewayClient(owner.accessToken);
+    const result = await new Promise<Record<string, any>>((resolve, reject) => {
+      on.subscribe({ query: '{ me { username } }' }, { next: resolve, error: reject, complete: () => undefined });
+    });
+    expect(result).toEqual({ data: { me: { username: 'gw_live_owner' } } });
+  });
+
+  it.each([
+    [
+      'an unknown field',
+      'subscription { vendorLocationUpdated(vendorId: "x") { nope } }',
+      {},
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
+    ['a syntax error', 'subscription {', {}, 'GRAPHQL_PARSE_FAILED'],
+    ['a variable of the wrong type', VENDOR_LOCATION, { vendorId: { not: 'an id' } }, 'BAD_USER_INPUT'],
+  ])(
+    'refuses %s with a coded error, keeps the socket, and calls no subgraph',
+    async (_case, query, variables, code) => {
+      const closeCodes: number[] = [];
+      const on = gatewayClient(undefined, (code) => closeCodes.push(code));
+      stack.resetCounters();
+      const ended = await subscribe(on, query, variables).end('the refusal');
+      expect(endCode(ended)).toBe(code);
+      expect(stack.gateway.subscriptionStats().upstreams).toBe(0);
+      expect(Object.values(stack.subgraphRequests).reduce((sum, count) => sum + count, 0)).toBe(0);
+      const result = await new Promise<Record<string, any>>((resolve, reject) => {
+        on.subscribe({ query: '{ __typename }' }, { next: resolve, error: reject, complete: () => undefined });
+      });
+      expect(result).toEqual({ data: { __typename: 'Query' } });
+      // The client closes its idle socket itself (1000); the gateway never closed it for the bad operation.
+      expect(closeCodes.filter((code) => code !== 1000)).toEqual([]);
+    },
+  );
+});

@@ -79,8 +79,8 @@ export interface SubscriptionSockets {
   close(): Promise<void>;
 }
 
-const limitReached = (message: string) =>
-  new graphqlCjs.GraphQLError(message, { extensions: { code: 'SUBSCRIPTION_LIMIT_REACHED' } });
+const codedError = (message: string, code: string) => new graphqlCjs.GraphQLError(message, { extensions: { code } });
+const limitReached = (message: string) => codedError(message, 'SUBSCRIPTION_LIMIT_REACHED');
 
 /**
  * graphql-ws (subprotocol graphql-transport-ws, as Apollo Sandbox and GraphQLWsLink speak it) on the gateway's
@@ -101,8 +101,6 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
   const graphqlWs = useServer<Record<string, unknown> | undefined, Partial<SocketState>>(
     {
       schema: () => service.schema,
-      parse: graphqlCjs.parse,
-      validate: graphqlCjs.validate,
       connectionInitWaitTimeout: limits.connectionInitWaitTimeoutMs,
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.['authorization'] ?? null;
@@ -117,32 +115,47 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         ctx.extra.authorization = ctx.extra.viewer ? authorization : null;
         return true;
       },
-      onSubscribe: (ctx) => {
-        const viewer = ctx.extra.viewer;
+      // Parsed and validated here rather than by graphql-ws, so every refusal carries a code (and a syntax
+      // error answers that operation instead of closing the whole socket).
+      onSubscribe: (ctx, id, payload) => {
+        const viewer = ctx.extra.viewer ?? null;
         if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
-          return [
-            new graphqlCjs.GraphQLError('The access token has expired; sign in again and reconnect.', {
-              extensions: { code: 'UNAUTHENTICATED' },
-            }),
-          ];
+          return [codedError('The access token has expired; sign in again and reconnect.', 'UNAUTHENTICATED')];
         }
         // This operation's id is already among them.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
           return [limitReached(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`)];
         }
-        if (service.stats().subscriptions >= limits.maxSubscriptionsPerProcess) {
-          return [limitReached('This gateway holds as many subscriptions as it may; retry shortly.')];
+        const schema = service.schema;
+        let document;
+        try {
+          document = graphqlCjs.parse(payload.query);
+        } catch (error) {
+          return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
         }
-        return undefined;
+        const invalid = graphqlCjs.validate(schema, document);
+        if (invalid.length > 0) return invalid.map((error) => codedError(error.message, 'GRAPHQL_VALIDATION_FAILED'));
+        const operationName = payload.operationName ?? undefined;
+        const operation = graphqlCjs.getOperationAST(document, operationName);
+        if (!operation) return [codedError('Name the operation to run.', 'GRAPHQL_VALIDATION_FAILED')];
+        const variables = payload.variables ?? {};
+        if (operation.operation === 'subscription') {
+          if (service.stats().subscriptions >= limits.maxSubscriptionsPerProcess) {
+            return [limitReached('This gateway holds as many subscriptions as it may; retry shortly.')];
+          }
+          const coerced = graphqlCjs.getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+          if (coerced.errors) return coerced.errors.map((error) => codedError(error.message, 'BAD_USER_INPUT'));
+        }
+        const context: OperationContext = {
+          authorization: ctx.extra.authorization ?? null,
+          viewer,
+          requestId: `${ctx.extra.requestId}:${id}`,
+          query: payload.query,
+          operationName,
+          variables,
+        };
+        return { schema, document, operationName, variableValues: variables, contextValue: context };
       },
-      context: (ctx, id, payload): OperationContext => ({
-        authorization: ctx.extra.authorization ?? null,
-        viewer: ctx.extra.viewer ?? null,
-        requestId: `${ctx.extra.requestId}:${id}`,
-        query: payload.query,
-        operationName: payload.operationName ?? undefined,
-        variables: payload.variables ?? {},
-      }),
       // Results are already in their client-facing (formatted) shape, hence the casts and `onNext`.
       subscribe: async (args: ExecutionArgs) => {
         const operation = args.contextValue as OperationContext;

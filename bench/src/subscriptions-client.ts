@@ -1,0 +1,305 @@
+/**
+ * The load generator of `bench:subscriptions`, in a process of its own so that neither the gateway nor the
+ * in-process subgraphs share its event loop: opens one graphql-ws socket per subscriber, subscribes each to
+ * one vendor's `vendorLocationUpdated`, checks every event and records its publish-to-receive latency.
+ *
+ * Driven by its parent over the IPC channel, one reply per request (see `ClientRequest`). It speaks the
+ * graphql-transport-ws protocol on raw `ws` sockets: graphql-ws's `createClient` keeps timers, retry state and
+ * a sink per subscription, which at thousands of sockets would cost the client more than it measures.
+ */
+import WebSocket from 'ws';
+
+/** A vendor as the subscribers expect to see it in every event. */
+export interface BenchVendor {
+  id: string;
+  name: string;
+}
+
+export type ClientRequest =
+  | {
+      type: 'connect';
+      /** The gateway's graphql-ws URL (ws://…/graphql). */
+      url: string;
+      subscribers: number;
+      /** Subscriber `i` follows `vendors[i % vendors.length]`. */
+      vendors: BenchVendor[];
+      ownerUsername: string;
+      /** Sockets opening at once; more would overflow the gateway's listen backlog. */
+      connectConcurrency: number;
+    }
+  | { type: 'status' }
+  | {
+      type: 'expect';
+      /** The updates the parent measures: `[vendor index, updatedAt]`, as the mutation answered them. */
+      accepted: [number, string][];
+    }
+  | { type: 'report' }
+  | { type: 'close' };
+
+export interface ConnectReply {
+  type: 'connected';
+  /** Sockets acknowledged by the gateway, each with its subscription sent. */
+  subscribed: number;
+  failed: number;
+  errors: string[];
+  elapsedMs: number;
+}
+
+export interface StatusReply {
+  type: 'status';
+  open: number;
+  /** Subscribers that received at least one event: their subscription reached the upstream. */
+  receiving: number;
+  /** Deliveries of the expected updates so far (0 before `expect`). */
+  received: number;
+  expected: number;
+}
+
+export interface ClientReport {
+  type: 'report';
+  expected: number;
+  received: number;
+  /** Publish-to-receive latency of each expected delivery, in ms. */
+  latenciesMs: number[];
+  /** Events without data, with errors, or with a vendor or owner other than the subscribed one. */
+  malformed: number;
+  /** Events whose `updatedAt` was not newer than the subscriber's previous one (repeated or out of order). */
+  stale: number;
+  /** Sockets closed or subscriptions ended (`error`, `complete`) by the gateway. */
+  endedByServer: number;
+  /** A few of the problems above, for a diagnosis without flooding the output. */
+  examples: string[];
+}
+
+export type ClientReply = ConnectReply | StatusReply | ClientReport | { type: 'closed' };
+
+const SUBSCRIPTION = `subscription ($vendorId: ID!) {
+  vendorLocationUpdated(vendorId: $vendorId) { lat lng updatedAt vendor { name isOpen owner { username } } }
+}`;
+
+const keptExamples = 5;
+
+interface Subscriber {
+  socket: WebSocket;
+  vendorIndex: number;
+  /** The newest `updatedAt` received (ISO-8601 strings of one format order like their instants). */
+  lastUpdatedAt: string;
+}
+
+/** Deliveries of one update (one vendor, one `updatedAt`). */
+interface Update {
+  publishedAtMs: number;
+  latenciesMs: number[];
+  expected: boolean;
+}
+
+interface LocationEvent {
+  lat: unknown;
+  lng: unknown;
+  updatedAt: unknown;
+  vendor?: { name?: unknown; isOpen?: unknown; owner?: { username?: unknown } | null } | null;
+}
+
+const subscribers: Subscriber[] = [];
+const updates = new Map<string, Update>();
+let vendors: BenchVendor[] = [];
+let ownerUsername = '';
+let receiving = 0;
+let received = 0;
+let expected = 0;
+let malformed = 0;
+let stale = 0;
+let endedByServer = 0;
+let closing = false;
+const examples: string[] = [];
+
+const note = (problem: string) => {
+  if (examples.length < keptExamples) examples.push(problem.slice(0, 400));
+};
+
+const updateKey = (vendorIndex: number, updatedAt: string) => `${vendorIndex} ${updatedAt}`;
+
+/** Why an event is not the one this subscriber asked for; null when it is. */
+function problemOf(payload: { data?: { vendorLocationUpdated?: LocationEvent } | null; errors?: unknown }, vendor: BenchVendor) {
+  if (payload.errors) return `errors: ${JSON.stringify(payload.errors)}`;
+  const event = payload.data?.vendorLocationUpdated;
+  if (!event) return 'no data';
+  if (typeof event.lat !== 'number' || typeof event.lng !== 'number') return `bad position ${event.lat}, ${event.lng}`;
+  if (typeof event.updatedAt !== 'string' || Number.isNaN(Date.parse(event.updatedAt))) {
+    return `bad updatedAt ${String(event.updatedAt)}`;
+  }
+  if (event.vendor?.name !== vendor.name) return `vendor name ${String(event.vendor?.name)}, expected ${vendor.name}`;
+  if (typeof event.vendor.isOpen !== 'boolean') return `vendor.isOpen ${String(event.vendor.isOpen)}`;
+  const username = event.vendor.owner?.username;
+  if (typeof username !== 'string' || username === '' || username !== ownerUsername) {
+    return `owner username ${String(username)}, expected ${ownerUsername}`;
+  }
+  return null;
+}
+
+function onEvent(subscriber: Subscriber, payload: Parameters<typeof problemOf>[0], receivedAtMs: number): void {
+  const vendor = vendors[subscriber.vendorIndex]!;
+  const problem = problemOf(payload, vendor);
+  if (problem) {
+    malformed++;
+    note(`${vendor.id}: ${problem}`);
+    return;
+  }
+  const updatedAt = payload.data!.vendorLocationUpdated!.updatedAt as string;
+  if (subscriber.lastUpdatedAt === '') receiving++;
+  if (updatedAt <= subscriber.lastUpdatedAt) {
+    stale++;
+    note(`${vendor.id}: updatedAt ${updatedAt} after ${subscriber.lastUpdatedAt}`);
+    return;
+  }
+  subscriber.lastUpdatedAt = updatedAt;
+  const key = updateKey(subscriber.vendorIndex, updatedAt);
+  let update = updates.get(key);
+  if (!update) {
+    update = { publishedAtMs: Date.parse(updatedAt), latenciesMs: [], expected: false };
+    updates.set(key, update);
+  }
+  update.latenciesMs.push(receivedAtMs - update.publishedAtMs);
+  if (update.expected) received++;
+}
+
+/** Opens subscriber `index`'s socket; resolves once the gateway acknowledged it and the subscription is sent. */
+function openSubscriber(url: string, index: number): Promise<void> {
+  const vendorIndex = index % vendors.length;
+  const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000 });
+  const subscriber: Subscriber = { socket, vendorIndex, lastUpdatedAt: '' };
+  subscribers.push(subscriber);
+  return new Promise((resolve, reject) => {
+    let acknowledged = false;
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+    socket.on('message', (raw) => {
+      // Taken before parsing, so the client's own work on the message is not counted as delivery time.
+      const receivedAtMs = Date.now();
+      const message = JSON.parse(raw.toString()) as { type: string; payload?: any };
+      switch (message.type) {
+        case 'next':
+          onEvent(subscriber, message.payload, receivedAtMs);
+          return;
+        case 'connection_ack':
+          acknowledged = true;
+          socket.send(
+            JSON.stringify({
+              id: '1',
+              type: 'subscribe',
+              payload: { query: SUBSCRIPTION, variables: { vendorId: vendors[vendorIndex]!.id } },
+            }),
+          );
+          resolve();
+          return;
+        case 'ping':
+          socket.send(JSON.stringify({ type: 'pong' }));
+          return;
+        case 'error':
+        case 'complete':
+          endedByServer++;
+          note(`subscription ended by the gateway: ${JSON.stringify(message)}`);
+          return;
+      }
+    });
+    socket.on('error', (error) => {
+      if (!acknowledged) reject(error);
+      else note(`socket error: ${error.message}`);
+    });
+    socket.on('close', (code, reason) => {
+      if (!acknowledged) reject(new Error(`closed before connection_ack: ${code} ${reason.toString()}`));
+      else if (!closing) {
+        endedByServer++;
+        note(`socket closed by the gateway: ${code} ${reason.toString()}`);
+      }
+    });
+  });
+}
+
+async function connect(request: Extract<ClientRequest, { type: 'connect' }>): Promise<ConnectReply> {
+  vendors = request.vendors;
+  ownerUsername = request.ownerUsername;
+  const started = performance.now();
+  const errors: string[] = [];
+  let subscribed = 0;
+  let failed = 0;
+  let next = 0;
+  const opener = async () => {
+    while (next < request.subscribers) {
+      const index = next++;
+      try {
+        await openSubscriber(request.url, index);
+        subscribed++;
+      } catch (error) {
+        failed++;
+        if (errors.length < keptExamples) errors.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(request.connectConcurrency, request.subscribers) }, opener));
+  return { type: 'connected', subscribed, failed, errors, elapsedMs: performance.now() - started };
+}
+
+function expect(accepted: [number, string][]): void {
+  expected = 0;
+  received = 0;
+  const perVendor = new Array<number>(vendors.length).fill(0);
+  for (const subscriber of subscribers) perVendor[subscriber.vendorIndex]!++;
+  for (const [vendorIndex, updatedAt] of accepted) {
+    const key = updateKey(vendorIndex, updatedAt);
+    let update = updates.get(key);
+    if (!update) {
+      update = { publishedAtMs: Date.parse(updatedAt), latenciesMs: [], expected: false };
+      updates.set(key, update);
+    }
+    if (update.expected) continue;
+    update.expected = true;
+    expected += perVendor[vendorIndex] ?? 0;
+    received += update.latenciesMs.length;
+  }
+}
+
+function report(): ClientReport {
+  const latenciesMs: number[] = [];
+  for (const update of updates.values()) if (update.expected) latenciesMs.push(...update.latenciesMs);
+  return { type: 'report', expected, received, latenciesMs, malformed, stale, endedByServer, examples };
+}
+
+/** Closes every socket (1000); gives up waiting after 5 s, when the process exit drops the rest. */
+async function closeAll(): Promise<void> {
+  closing = true;
+  const open = subscribers.filter(({ socket }) => socket.readyState !== WebSocket.CLOSED);
+  const closed = Promise.all(open.map(({ socket }) => new Promise((resolve) => socket.once('close', resolve))));
+  for (const { socket } of open) socket.close(1000);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+}
+
+const reply = (message: ClientReply) => process.send!(message);
+
+if (!process.send) throw new Error('subscriptions-client.ts is started by subscriptions.ts, with an IPC channel');
+
+// The parent went away (crashed or killed): nothing is left to report to.
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', (request: ClientRequest) => {
+  switch (request.type) {
+    case 'connect':
+      void connect(request).then(reply);
+      return;
+    case 'status':
+      reply({ type: 'status', open: subscribers.filter(({ socket }) => socket.readyState === WebSocket.OPEN).length, receiving, received, expected });
+      return;
+    case 'expect':
+      expect(request.accepted);
+      reply({ type: 'status', open: subscribers.length, receiving, received, expected });
+      return;
+    case 'report':
+      reply(report());
+      return;
+    case 'close':
+      void closeAll().then(() => {
+        reply({ type: 'closed' });
+        process.disconnect();
+      });
+      return;
+  }
+});
