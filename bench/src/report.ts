@@ -74,3 +74,9 @@ export function printTable(results: readonly OperationResult[]): void {
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of rows) console.log(line(row));
 }
+
+/** Prints `label  value` lines with the values aligned, for figures that are not latency rows. */
+export function printFacts(facts: readonly (readonly [label: string, value: string])[]): void {
+  const width = Math.max(...facts.map(([label]) => label.length));
+  for (const [label, value] of facts) console.log(`${label.padEnd(width)}  ${value}`);
+}

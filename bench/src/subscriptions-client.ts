@@ -120,7 +120,10 @@ const note = (problem: string) => {
 const updateKey = (vendorIndex: number, updatedAt: string) => `${vendorIndex} ${updatedAt}`;
 
 /** Why an event is not the one this subscriber asked for; null when it is. */
-function problemOf(payload: { data?: { vendorLocationUpdated?: LocationEvent } | null; errors?: unknown }, vendor: BenchVendor) {
+function problemOf(
+  payload: { data?: { vendorLocationUpdated?: LocationEvent } | null; errors?: unknown },
+  vendor: BenchVendor,
+) {
   if (payload.errors) return `errors: ${JSON.stringify(payload.errors)}`;
   const event = payload.data?.vendorLocationUpdated;
   if (!event) return 'no data';
@@ -275,6 +278,14 @@ async function closeAll(): Promise<void> {
 
 const reply = (message: ClientReply) => process.send!(message);
 
+const status = (): StatusReply => ({
+  type: 'status',
+  open: subscribers.filter(({ socket }) => socket.readyState === WebSocket.OPEN).length,
+  receiving,
+  received,
+  expected,
+});
+
 if (!process.send) throw new Error('subscriptions-client.ts is started by subscriptions.ts, with an IPC channel');
 
 // The parent went away (crashed or killed): nothing is left to report to.
@@ -286,11 +297,11 @@ process.on('message', (request: ClientRequest) => {
       void connect(request).then(reply);
       return;
     case 'status':
-      reply({ type: 'status', open: subscribers.filter(({ socket }) => socket.readyState === WebSocket.OPEN).length, receiving, received, expected });
+      reply(status());
       return;
     case 'expect':
       expect(request.accepted);
-      reply({ type: 'status', open: subscribers.length, receiving, received, expected });
+      reply(status());
       return;
     case 'report':
       reply(report());

@@ -72,6 +72,37 @@ export interface SubscriptionStats {
 }
 
 /**
+ * Runs a subscription's per-event plan for one event already in `serviceMap[eventSourceName]`: fetches the
+ * other subgraphs' fields and shapes the result as the client asked (aliases, fragments, no extra keys).
+ * `executeQueryPlan`'s request-context argument is Apollo Server's internal shape; it reads only the fields
+ * given here (the tests of this folder run it against the pinned @apollo/gateway and fail if that changes).
+ */
+export function completeEvent(input: {
+  plan: SubscriptionPlan;
+  planner: SubscriptionPlanner;
+  serviceMap: ServiceMap;
+  variables: Record<string, unknown>;
+  operationName: string | undefined;
+  context: unknown;
+  logger: Logger;
+}): Promise<ExecutionResult> {
+  const requestContext = {
+    request: { variables: input.variables, operationName: input.operationName },
+    context: input.context,
+    logger: input.logger,
+    metrics: {},
+  } as unknown as Parameters<typeof executeQueryPlan>[2];
+  return executeQueryPlan(
+    input.plan.perEvent,
+    input.serviceMap,
+    requestContext,
+    input.plan.operationContext,
+    input.planner.supergraphSchema,
+    input.planner.federatedApiSchema,
+  );
+}
+
+/**
  * Clients identical in operation, variables and credentials share one hydration: each event is completed
  * with the other subgraphs' fields once, in order, and the result goes to all of them.
  */
@@ -266,23 +297,16 @@ export class SubscriptionService {
         ...this.#guardedDataSources(),
         [eventSourceName]: { process: async () => event },
       };
-      // executeQueryPlan reads only these fields of Apollo Server's request context (checked by the tests
-      // of this folder against the pinned @apollo/gateway).
-      const requestContext = {
-        request: { variables: request.variables, operationName: request.operationName },
-        context,
-        logger,
-        metrics: {},
-      } as unknown as Parameters<typeof executeQueryPlan>[2];
       try {
-        const result = await executeQueryPlan(
-          plan.perEvent,
+        const result = await completeEvent({
+          plan,
+          planner,
           serviceMap,
-          requestContext,
-          plan.operationContext,
-          planner.supergraphSchema,
-          planner.federatedApiSchema,
-        );
+          variables: request.variables,
+          operationName: request.operationName,
+          context,
+          logger,
+        });
         const errors = result.errors?.map((error) => formatError(error.toJSON()));
         return errors?.length ? { data: result.data ?? null, errors } : { data: result.data ?? null };
       } catch (error) {

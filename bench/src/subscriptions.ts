@@ -1,0 +1,530 @@
+/**
+ * `pnpm bench:subscriptions`: federated subscriptions at the gateway. One gateway runs as a process of its
+ * own (its memory and CPU are measured alone) in front of the in-process subgraphs; a load client process
+ * opens one graphql-ws socket per subscriber, spread round-robin over the vendors, each subscribed to
+ * `vendorLocationUpdated` with fields from the location, vendor and user subgraphs. For BENCH_SECONDS this
+ * process moves every vendor once per second at the location subgraph; every event is checked, and each
+ * delivery's latency is its receive time minus the event's `updatedAt` (one machine, one clock).
+ *
+ * Knobs: BENCH_SUBSCRIBERS (5,000), BENCH_VENDORS (50), BENCH_SECONDS (20); BENCH_GATEWAY_CPU_PROFILE=<dir>
+ * runs the gateway with `--cpu-prof` into that folder. Exits 1 when an event was lost or malformed.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { intFromEnv, printFacts, printTable, result, type OperationResult } from './report.ts';
+import type {
+  BenchVendor,
+  ClientReply,
+  ClientReport,
+  ClientRequest,
+  ConnectReply,
+  StatusReply,
+} from './subscriptions-client.ts';
+
+process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
+process.env['APOLLO_TELEMETRY_DISABLED'] = '1';
+
+const { startStack, graphql, registerUser, createVendorSeenByLocation, postgresUrl, testDatabasePrefix } =
+  await import('@curbside/e2e');
+const { dropDatabasesWithPrefix } = await import('@curbside/subgraph-kit');
+
+const subscriberCount = intFromEnv('BENCH_SUBSCRIBERS', 5_000);
+const vendorCount = intFromEnv('BENCH_VENDORS', 50);
+const publishSeconds = intFromEnv('BENCH_SECONDS', 20);
+const gatewayProfileDir = process.env['BENCH_GATEWAY_CPU_PROFILE'] || undefined;
+
+/** The location subgraph accepts one position per vendor per second: one round of updates per period. */
+const roundPeriodMs = 1_000;
+/** Sockets the client opens at once: the gateway's listen backlog (511) must not overflow. */
+const connectConcurrency = 200;
+/** How long the probe rounds may take to reach every subscriber before the run is declared broken. */
+const readinessTimeoutMs = 60_000;
+/** After the last round, deliveries still arriving are waited for until none came for this long. */
+const drainQuietMs = 3_000;
+/** Descriptors a process needs besides its sockets to subscribers (modules, upstreams, HTTP pools). */
+const descriptorMargin = 256;
+const lisbon = { lat: 38.7223, lng: -9.1393 };
+
+const UPDATE = `mutation ($input: UpdateVendorLocationInput!) { updateVendorLocation(input: $input) { updatedAt } }`;
+
+type Stack = Awaited<ReturnType<typeof startStack>>;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const thousands = (value: number) => value.toLocaleString('en-US');
+
+/** The soft limit on open files of this process (its children inherit it), from /proc. */
+function openFileLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((row) => row.startsWith('Max open files'));
+  const soft = line?.split(/\s{2,}/)[1];
+  return soft === 'unlimited' || soft === undefined ? Number.POSITIVE_INFINITY : Number(soft);
+}
+
+/** Resident memory of a process, in bytes (VmRSS). */
+function residentBytes(pid: number): number {
+  const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (!kib) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kib) * 1024;
+}
+
+const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time (user + system) a process has used, in seconds. */
+function cpuSeconds(pid: number): number {
+  // Fields after the command name, which is parenthesised and may itself hold spaces.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+}
+
+const openDescriptors = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+/** Sends SIGTERM and waits for the exit; SIGKILL when the process has not exited after `graceMs`. */
+function terminate(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+interface GatewayProcess {
+  pid: number;
+  /** The gateway's graphql-ws endpoint. */
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `gateway/src/main.ts` as its own process on an OS-chosen port, pointed at the stack's subgraphs. */
+async function startGatewayProcess(stack: Stack): Promise<GatewayProcess> {
+  const entry = fileURLToPath(new URL('../../gateway/src/main.ts', import.meta.url));
+  const profile = gatewayProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${gatewayProfileDir}`] : [];
+  const subgraphEnv = Object.fromEntries(
+    Object.entries(stack.subgraphUrls).map(([name, url]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, url]),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', ...profile, entry], {
+    env: {
+      ...process.env,
+      ...subgraphEnv,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JWKS_URL: stack.jwksUrl,
+      REDIS_KEY_PREFIX: stack.redisKeyPrefix,
+      NODE_ENV: 'production',
+      // The URL is only in the ready line, logged at info; the gateway logs nothing per request at info.
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = () => terminate(child);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the gateway process was not ready within 60 s')), 60_000);
+      child.once('exit', (code) => reject(new Error(`the gateway process exited with ${code}`)));
+      // Read to the end, not only until ready: a full pipe would block the gateway's log writes.
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const url = /"url":"([^"]+)"/.exec(line)?.[1];
+        if (line.includes('gateway ready') && url) {
+          clearTimeout(timer);
+          resolve(url);
+        } else if (/"level":(4|5|6)\d/.test(line)) {
+          console.error(`[gateway] ${line}`);
+        }
+      });
+    });
+    return { pid: child.pid!, wsUrl: url.replace(/^http/, 'ws'), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+interface ClientProcess {
+  pid: number;
+  ask<Reply extends ClientReply>(request: ClientRequest, timeoutMs?: number): Promise<Reply>;
+  stop(): Promise<void>;
+}
+
+/** Starts `subscriptions-client.ts` with an IPC channel; it answers each request with one message, in order. */
+function startClientProcess(): ClientProcess {
+  const script = fileURLToPath(new URL('./subscriptions-client.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting: { resolve: (reply: ClientReply) => void; reject: (error: Error) => void }[] = [];
+  child.on('message', (reply: ClientReply) => waiting.shift()?.resolve(reply));
+  child.once('exit', (code, signal) => {
+    for (const waiter of waiting.splice(0)) waiter.reject(new Error(`the load client exited (${code ?? signal})`));
+  });
+  return {
+    pid: child.pid!,
+    ask: <Reply extends ClientReply>(request: ClientRequest, timeoutMs = 30_000) =>
+      new Promise<Reply>((resolve, reject) => {
+        if (!child.connected) return reject(new Error('the load client is not running'));
+        const timer = setTimeout(
+          () => reject(new Error(`the load client did not answer '${request.type}' within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiting.push({
+          resolve: (reply) => {
+            clearTimeout(timer);
+            resolve(reply as Reply);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        });
+        child.send(request);
+      }),
+    async stop() {
+      if (child.connected) {
+        // Closing its sockets itself lets the gateway see ordinary 1000 closes, not resets.
+        const closed = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.send({ type: 'close' } satisfies ClientRequest);
+        await Promise.race([closed, sleep(10_000)]);
+      }
+      await terminate(child, 2_000);
+    },
+  };
+}
+
+interface Round {
+  /** `[vendor index, updatedAt]` of each accepted update. */
+  accepted: [number, string][];
+  latenciesMs: number[];
+  rateLimitedRetries: number;
+  failures: string[];
+}
+
+/**
+ * Moves every vendor once, all at once, at the location subgraph. An update that lands a little under a
+ * second after the vendor's previous one is refused (RATE_LIMITED) and retried when the refusal says.
+ */
+async function publishRound(locationUrl: string, token: string, vendorIds: readonly string[]): Promise<Round> {
+  const round: Round = { accepted: [], latenciesMs: [], rateLimitedRetries: 0, failures: [] };
+  await Promise.all(
+    vendorIds.map(async (vendorId, vendorIndex) => {
+      const input = {
+        vendorId,
+        lat: lisbon.lat + (Math.random() - 0.5) * 0.1,
+        lng: lisbon.lng + (Math.random() - 0.5) * 0.1,
+      };
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const start = performance.now();
+        try {
+          const response = await graphql<{ updateVendorLocation: { updatedAt: string } }>(
+            locationUrl,
+            UPDATE,
+            { input },
+            { token },
+          );
+          const error = response.errors?.[0];
+          if (error?.extensions?.['code'] === 'RATE_LIMITED') {
+            round.rateLimitedRetries++;
+            await sleep(Number(error.extensions['retryAfterMs'] ?? 50) + 1);
+            continue;
+          }
+          const updatedAt = response.data?.updateVendorLocation.updatedAt;
+          if (error || !updatedAt) throw new Error(JSON.stringify(response.errors ?? response.data));
+          round.latenciesMs.push(performance.now() - start);
+          round.accepted.push([vendorIndex, updatedAt]);
+          return;
+        } catch (error) {
+          round.failures.push(error instanceof Error ? error.message : String(error));
+          return;
+        }
+      }
+      round.failures.push(`vendor ${vendorId}: still RATE_LIMITED after 3 attempts`);
+    }),
+  );
+  return round;
+}
+
+/** Polls the client until `done(status)` holds, or until `giveUp(status)`; returns the last status. */
+async function pollClient(
+  client: ClientProcess,
+  done: (status: StatusReply) => boolean,
+  giveUp: (status: StatusReply) => boolean,
+): Promise<StatusReply> {
+  for (;;) {
+    const status = await client.ask<StatusReply>({ type: 'status' });
+    if (done(status) || giveUp(status)) return status;
+    await sleep(100);
+  }
+}
+
+/** Runs every cleanup once, in reverse order of registration, whatever fails; safe to call again. */
+function makeCleanup() {
+  const steps: (() => Promise<unknown>)[] = [];
+  let running: Promise<void> | undefined;
+  return {
+    add(step: () => Promise<unknown>) {
+      steps.push(step);
+    },
+    run() {
+      running ??= (async () => {
+        for (const step of steps.reverse()) {
+          await step().catch((error: unknown) => console.error('cleanup step failed:', error));
+        }
+      })();
+      return running;
+    },
+  };
+}
+
+async function main(): Promise<boolean> {
+  const cleanup = makeCleanup();
+  // Ctrl-C reaches the children too (one process group); this process must still drop its databases.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: stopping`);
+      void cleanup.run().finally(() => process.exit(130));
+    });
+  }
+  cleanup.add(() => dropDatabasesWithPrefix(postgresUrl, testDatabasePrefix()));
+  try {
+    const descriptorLimit = openFileLimit();
+    const descriptorsNeeded = subscriberCount + descriptorMargin;
+    const descriptorWarning =
+      descriptorLimit < descriptorsNeeded
+        ? `WARNING: ulimit -n is ${descriptorLimit}, but the gateway and the load client each need about ` +
+          `${descriptorsNeeded} descriptors: sockets past the limit fail (EMFILE). Raise it ` +
+          `(ulimit -n ${Math.max(65_536, descriptorsNeeded)}) or lower BENCH_SUBSCRIBERS.`
+        : null;
+    if (descriptorWarning) console.error(descriptorWarning);
+
+    const stack = await startStack({ countSubgraphRequests: false });
+    cleanup.add(() => stack.stop());
+    const owner = await registerUser(stack.gatewayUrl, 'bench_subscriptions_owner');
+    const vendors: BenchVendor[] = [];
+    for (let start = 0; start < vendorCount; start += 10) {
+      const batch = Array.from({ length: Math.min(10, vendorCount - start) }, (_, i) => `Bench truck ${start + i}`);
+      const ids = await Promise.all(batch.map((name) => createVendorSeenByLocation(stack, name, owner.accessToken)));
+      vendors.push(...ids.map((id, i) => ({ id, name: batch[i]! })));
+    }
+    const vendorIds = vendors.map((vendor) => vendor.id);
+    const locationUrl = stack.subgraphUrls.location;
+
+    const gateway = await startGatewayProcess(stack);
+    cleanup.add(() => gateway.stop());
+    const idleRss = residentBytes(gateway.pid);
+
+    const client = startClientProcess();
+    cleanup.add(() => client.stop());
+    const connected = await client.ask<ConnectReply>(
+      {
+        type: 'connect',
+        url: gateway.wsUrl,
+        subscribers: subscriberCount,
+        vendors,
+        ownerUsername: owner.username,
+        connectConcurrency,
+      },
+      300_000,
+    );
+    if (connected.failed > 0) {
+      throw new Error(
+        `${connected.failed} of ${subscriberCount} sockets failed to subscribe; first errors:\n  ` +
+          connected.errors.join('\n  '),
+      );
+    }
+
+    // A subscriber counts as subscribed once an event reached it: only then does the gateway hold its
+    // subscription and the shared upstream. Probe rounds repeat until every subscriber got one.
+    const readinessStart = performance.now();
+    let probeRounds = 0;
+    let lastRoundStart = 0;
+    for (;;) {
+      lastRoundStart = performance.now();
+      const probe = await publishRound(locationUrl, owner.accessToken, vendorIds);
+      probeRounds++;
+      if (probe.failures.length > 0) throw new Error(`probe updates failed: ${probe.failures.slice(0, 3).join('; ')}`);
+      const status = await pollClient(
+        client,
+        (status) => status.receiving === subscriberCount,
+        () => performance.now() - lastRoundStart > roundPeriodMs * 2,
+      );
+      if (status.receiving === subscriberCount) break;
+      if (performance.now() - readinessStart > readinessTimeoutMs) {
+        throw new Error(`only ${status.receiving} of ${subscriberCount} subscribers received an event within 60 s`);
+      }
+    }
+    const readinessMs = performance.now() - readinessStart;
+    const subscribedRss = residentBytes(gateway.pid);
+    const gatewayDescriptors = openDescriptors(gateway.pid);
+
+    const cpuBefore = {
+      gateway: cpuSeconds(gateway.pid),
+      client: cpuSeconds(client.pid),
+      bench: cpuSeconds(process.pid),
+    };
+    await sleep(lastRoundStart + roundPeriodMs - performance.now());
+    const windowStart = performance.now();
+    const accepted: [number, string][] = [];
+    const publishLatenciesMs: number[] = [];
+    const publishFailures: string[] = [];
+    let rateLimitedRetries = 0;
+    for (let round = 0; round < publishSeconds; round++) {
+      await sleep(windowStart + round * roundPeriodMs - performance.now());
+      const outcome = await publishRound(locationUrl, owner.accessToken, vendorIds);
+      accepted.push(...outcome.accepted);
+      publishLatenciesMs.push(...outcome.latenciesMs);
+      publishFailures.push(...outcome.failures);
+      rateLimitedRetries += outcome.rateLimitedRetries;
+    }
+    const windowMs = Math.max(publishSeconds * roundPeriodMs, performance.now() - windowStart);
+
+    await client.ask<StatusReply>({ type: 'expect', accepted });
+    let lastProgress = { received: -1, atMs: performance.now() };
+    await pollClient(
+      client,
+      (status) => status.received >= status.expected,
+      (status) => {
+        if (status.received !== lastProgress.received)
+          lastProgress = { received: status.received, atMs: performance.now() };
+        return performance.now() - lastProgress.atMs > drainQuietMs;
+      },
+    );
+    const busyMs = performance.now() - windowStart;
+    const cpuShare = (before: number, pid: number) =>
+      `${(((cpuSeconds(pid) - before) / (busyMs / 1000)) * 100).toFixed(0)}%`;
+    const cpu = {
+      gateway: cpuShare(cpuBefore.gateway, gateway.pid),
+      client: cpuShare(cpuBefore.client, client.pid),
+      bench: cpuShare(cpuBefore.bench, process.pid),
+    };
+    const publishedRss = residentBytes(gateway.pid);
+    const report = await client.ask<ClientReport>({ type: 'report' }, 60_000);
+    const openSockets = (await client.ask<StatusReply>({ type: 'status' })).open;
+
+    const lost = report.expected - report.received;
+    const failures = report.malformed + report.stale + report.endedByServer + publishFailures.length + connected.failed;
+    const results: OperationResult[] = [];
+    results.push(
+      result('updateVendorLocation @ location subgraph', vendorCount, {
+        latenciesMs: publishLatenciesMs,
+        elapsedMs: windowMs,
+        failures: publishFailures.length,
+        errors: [],
+      }),
+    );
+    if (report.latenciesMs.length > 0) {
+      results.push(
+        result('vendorLocationUpdated: publish -> receive', subscriberCount, {
+          latenciesMs: report.latenciesMs,
+          elapsedMs: windowMs,
+          failures: report.malformed + report.stale,
+          errors: [],
+        }),
+      );
+    }
+    const delivery = results[1];
+    const deliveredPerSecond = (report.received / windowMs) * 1000;
+    const rssPerThousand = ((subscribedRss - idleRss) / subscriberCount) * 1000;
+    const targetMissed = [
+      subscriberCount < 5_000 && 'fewer than 5,000 subscribers',
+      deliveredPerSecond < 5_000 * 0.99 && 'under 5,000 deliveries/s',
+      (!delivery || delivery.p99Ms >= 200) && 'p99 not under 200 ms',
+      lost > 0 && 'events lost',
+    ].filter(Boolean);
+
+    const date = new Date().toISOString();
+    console.log(
+      `Curbside subscriptions benchmark: Node ${process.version}, ${availableParallelism()} CPUs, ${date}\n` +
+        'The gateway runs as a process of its own (NODE_ENV=production); the load client too, one graphql-ws socket\n' +
+        'per subscriber; the five subgraphs and the publisher share this process. Latency: receive time in the\n' +
+        "client minus the event's updatedAt (set by the location subgraph before its write commits).",
+    );
+    if (descriptorWarning) console.log(descriptorWarning);
+    printTable(results);
+    console.log();
+    const perVendor = subscriberCount / vendorCount;
+    printFacts([
+      [
+        'subscribers',
+        `${thousands(subscriberCount)} (${Number.isInteger(perVendor) ? perVendor : perVendor.toFixed(1)} per vendor)`,
+      ],
+      ['vendors', `${vendorCount}, each moved once per second for ${publishSeconds} s`],
+      [
+        'sockets',
+        `${thousands(openSockets)} client sockets open at the end; gateway holds ${thousands(gatewayDescriptors)} ` +
+          `file descriptors (limit ${descriptorLimit} per process)`,
+      ],
+      [
+        'subscribed',
+        `sockets acknowledged in ${(connected.elapsedMs / 1000).toFixed(1)} s; every subscriber received a probe ` +
+          `event after ${probeRounds} round(s), ${(readinessMs / 1000).toFixed(1)} s`,
+      ],
+      [
+        'updates accepted',
+        `${thousands(accepted.length)} of ${thousands(publishSeconds * vendorCount)} ` +
+          `(${rateLimitedRetries} retried after RATE_LIMITED, ${publishFailures.length} failed)`,
+      ],
+      [
+        'delivered',
+        `${thousands(report.received)} of ${thousands(report.expected)} expected: ` +
+          `${thousands(Math.round(deliveredPerSecond))} hydrated deliveries/s`,
+      ],
+      [
+        'publish -> receive',
+        delivery
+          ? `p50 ${delivery.p50Ms.toFixed(0)} ms, p99 ${delivery.p99Ms.toFixed(0)} ms, max ${delivery.maxMs.toFixed(0)} ms`
+          : 'no delivery',
+      ],
+      ['lost events', thousands(lost)],
+      [
+        'failures',
+        `${failures} (malformed ${report.malformed}, repeated or out of order ${report.stale}, ended by the ` +
+          `gateway ${report.endedByServer}, failed updates ${publishFailures.length})`,
+      ],
+      [
+        'gateway RSS',
+        `${mib(idleRss)} idle, ${mib(subscribedRss)} subscribed, ${mib(publishedRss)} after publishing: ` +
+          `${mib(rssPerThousand)} per 1,000 subscribers`,
+      ],
+      [
+        'CPU while publishing',
+        `gateway ${cpu.gateway}, load client ${cpu.client}, subgraphs + publisher ${cpu.bench} (100% = one core)`,
+      ],
+    ]);
+    for (const example of [...report.examples, ...publishFailures.slice(0, 3)]) console.error(`  ${example}`);
+    console.log(
+      'Target on this 2-core machine: 5,000 subscribers, 5,000 hydrated deliveries/s, p99 < 200 ms, none lost.',
+    );
+    console.log(targetMissed.length === 0 ? 'Target met.' : `Target missed: ${targetMissed.join(', ')}.`);
+    if (gatewayProfileDir) console.log(`Gateway CPU profile: written to ${gatewayProfileDir} when the gateway exits.`);
+    console.log(
+      `RESULT ${JSON.stringify({
+        benchmark: 'subscriptions',
+        node: process.version,
+        date,
+        subscriberCount,
+        vendorCount,
+        publishSeconds,
+        deliveredPerSecond,
+        expected: report.expected,
+        received: report.received,
+        lost,
+        failures,
+        gatewayRssBytes: { idle: idleRss, subscribed: subscribedRss, published: publishedRss },
+        results,
+      })}`,
+    );
+    return lost === 0 && failures === 0;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+if (!(await main())) process.exitCode = 1;
