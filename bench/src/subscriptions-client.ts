@@ -61,6 +61,10 @@ export interface ClientReport {
   received: number;
   /** Publish-to-receive latency of each expected delivery, in ms. */
   latenciesMs: number[];
+  /** Per expected update: latency of its first delivery (the path to the gateway and its hydration). */
+  firstDeliveryMs: number[];
+  /** Per expected update: its last delivery minus its first (the gateway's fan-out to the subscribers). */
+  fanOutMs: number[];
   /** Events without data, with errors, or with a vendor or owner other than the subscribed one. */
   malformed: number;
   /** Events whose `updatedAt` was not newer than the subscriber's previous one (repeated or out of order). */
@@ -263,8 +267,27 @@ function expect(accepted: [number, string][]): void {
 
 function report(): ClientReport {
   const latenciesMs: number[] = [];
-  for (const update of updates.values()) if (update.expected) latenciesMs.push(...update.latenciesMs);
-  return { type: 'report', expected, received, latenciesMs, malformed, stale, endedByServer, examples };
+  const firstDeliveryMs: number[] = [];
+  const fanOutMs: number[] = [];
+  for (const update of updates.values()) {
+    if (!update.expected || update.latenciesMs.length === 0) continue;
+    latenciesMs.push(...update.latenciesMs);
+    const first = Math.min(...update.latenciesMs);
+    firstDeliveryMs.push(first);
+    fanOutMs.push(Math.max(...update.latenciesMs) - first);
+  }
+  return {
+    type: 'report',
+    expected,
+    received,
+    latenciesMs,
+    firstDeliveryMs,
+    fanOutMs,
+    malformed,
+    stale,
+    endedByServer,
+    examples,
+  };
 }
 
 /** Closes every socket (1000); gives up waiting after 5 s, when the process exit drops the rest. */

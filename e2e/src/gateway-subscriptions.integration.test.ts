@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -321,4 +323,146 @@ describe('the socket', () => {
       expect(closeCodes.filter((code) => code !== 1000)).toEqual([]);
     },
   );
+});
+
+/** Reads a multipart HTTP subscription response, part by part (each part's JSON body). */
+async function* multipartParts(response: Response): AsyncGenerator<Record<string, any>> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let boundary;
+    while ((boundary = buffer.indexOf('\r\n--graphql')) >= 0) {
+      const part = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + '\r\n--graphql'.length);
+      const body = part.slice(part.indexOf('\r\n\r\n') + 4);
+      if (part.includes('\r\n\r\n') && body.trim()) yield JSON.parse(body);
+    }
+  }
+}
+
+describe('multipart HTTP subscriptions', () => {
+  const post = (body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
+    fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.accessToken}`, ...headers },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+
+  it('streams federated events as parts; a client going away releases the upstream', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Multipart Melts', owner.accessToken);
+    const aborted = new AbortController();
+    const response = await post(
+      { query: VENDOR_LOCATION, variables: { vendorId } },
+      { accept: 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0", application/json' },
+      aborted.signal,
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('multipart/mixed;boundary="graphql";subscriptionSpec="1.0"');
+    const parts = multipartParts(response);
+    await waitFor('the upstream subscription', async () => (await numsub('vendor.location', vendorId)) === 1);
+
+    dataOf(await moveVendor(vendorId, north(40)));
+    const { value: first } = await parts.next();
+    expect(first).toEqual({
+      payload: {
+        data: {
+          vendorLocationUpdated: {
+            lat: north(40).lat,
+            lng: lisbon.lng,
+            vendor: { name: 'Multipart Melts', isOpen: false, owner: { username: 'gw_live_owner' } },
+          },
+        },
+      },
+    });
+
+    aborted.abort();
+    await waitFor('the upstream released', async () => stack.gateway.subscriptionStats().upstreams === 0);
+    await waitFor('the Redis channel released', async () => (await numsub('vendor.location', vendorId)) === 0);
+  });
+
+  it('delivers a refusal as one part carrying the error, then ends', async () => {
+    const response = await post(
+      { query: VENDOR_LOCATION, variables: { vendorId: '00000000-0000-4000-8000-000000000000' } },
+      { accept: 'multipart/mixed;subscriptionSpec=1.0' },
+    );
+    const received = [];
+    for await (const part of multipartParts(response)) received.push(part);
+    expect(received).toEqual([
+      {
+        payload: {
+          data: null,
+          errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND', serviceName: 'location' } })],
+        },
+      },
+    ]);
+  });
+
+  it('answers 400 to a subscription over plain HTTP, and to an invalid one, calling no subgraph', async () => {
+    stack.resetCounters();
+    const plain = await post({ query: VENDOR_LOCATION, variables: { vendorId: 'x' } });
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+    const invalid = await post(
+      { query: 'subscription { vendorLocationUpdated(vendorId: "x") { nope } }' },
+      { accept: 'multipart/mixed;subscriptionSpec=1.0' },
+    );
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as any).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(Object.values(stack.subgraphRequests).reduce((sum, count) => sum + count, 0)).toBe(0);
+  });
+});
+
+describe('Apollo Client', () => {
+  const LOCATION = gql`
+    subscription VendorMoves($vendorId: ID!) {
+      vendorLocationUpdated(vendorId: $vendorId) {
+        lat
+        vendor {
+          id
+          name
+          owner {
+            id
+            username
+          }
+        }
+      }
+    }
+  `;
+
+  async function receivesWith(link: ConstructorParameters<typeof ApolloClient>[0]['link'], vendorName: string) {
+    const vendorId = await createVendorSeenByLocation(stack, vendorName, owner.accessToken);
+    const client = new ApolloClient({ link, cache: new InMemoryCache() });
+    const events: Record<string, any>[] = [];
+    const subscription = client
+      .subscribe({ query: LOCATION, variables: { vendorId } })
+      .subscribe({ next: (result) => void events.push(result as Record<string, any>) });
+    try {
+      await waitFor('the upstream subscription', async () => (await numsub('vendor.location', vendorId)) === 1);
+      dataOf(await moveVendor(vendorId, north(70)));
+      const event = await waitFor('the event at Apollo Client', async () => events[0]);
+      expect(event['data'].vendorLocationUpdated).toMatchObject({
+        lat: north(70).lat,
+        vendor: { id: vendorId, name: vendorName, owner: { id: owner.id, username: 'gw_live_owner' } },
+      });
+    } finally {
+      subscription.unsubscribe();
+      client.stop();
+    }
+    await waitFor('the upstream released', async () => (await numsub('vendor.location', vendorId)) === 0);
+  }
+
+  it('receives live events through GraphQLWsLink', async () => {
+    const link = new GraphQLWsLink(liveClient(stack.gatewayUrl, owner.accessToken));
+    await receivesWith(link, 'Apollo Ws Arepas');
+  });
+
+  it('receives live events through plain HttpLink (multipart subscriptions)', async () => {
+    const link = new HttpLink({ uri: stack.gatewayUrl, headers: { authorization: `Bearer ${owner.accessToken}` } });
+    await receivesWith(link, 'Apollo Http Halloumi');
+  });
 });

@@ -102,6 +102,12 @@ export function completeEvent(input: {
   );
 }
 
+/** An error the event itself carried names the subgraph that sent it, not the plan's stand-in for it. */
+function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormattedError {
+  if (error.extensions?.['serviceName'] !== eventSourceName) return error;
+  return { ...error, extensions: { ...error.extensions, serviceName: subgraph } };
+}
+
 /**
  * Clients identical in operation, variables and credentials share one hydration: each event is completed
  * with the other subgraphs' fields once, in order, and the result goes to all of them.
@@ -307,7 +313,7 @@ export class SubscriptionService {
           context,
           logger,
         });
-        const errors = result.errors?.map((error) => formatError(error.toJSON()));
+        const errors = result.errors?.map((error) => formatError(ownedBy(error.toJSON(), plan.primary.serviceName)));
         return errors?.length ? { data: result.data ?? null, errors } : { data: result.data ?? null };
       } catch (error) {
         logger.error({ err: error, requestId: request.requestId }, 'subscription event failed');
