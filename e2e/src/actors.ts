@@ -27,7 +27,11 @@ export async function registerAdmin(stack: TestStack, name: string): Promise<Acc
  * Creates a vendor through the gateway and waits until the location subgraph's copy of it has arrived
  * through the event queue (before that, location mutations answer NOT_FOUND for it).
  */
-export async function createVendorSeenByLocation(stack: TestStack, name: string, token: string): Promise<string> {
+export async function createVendorSeenByLocation(
+  stack: Pick<TestStack, 'gatewayUrl' | 'databases'>,
+  name: string,
+  token: string,
+): Promise<string> {
   const id: string = dataOf(
     await graphql(
       stack.gatewayUrl,

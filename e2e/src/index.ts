@@ -22,3 +22,5 @@ export {
   subscribe,
   type Live,
 } from './live-client.ts';
+export { startProcess, stopProcess, type ServiceProcess } from './processes.ts';
+export { startProcessStack, type ProcessStack } from './process-stack.ts';

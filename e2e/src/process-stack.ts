@@ -1,0 +1,84 @@
+/**
+ * The whole stack as real processes, as deployed: the five subgraphs and N gateways, each its own Node
+ * process started from its entry file, on this run's own databases and Redis prefix.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { databaseUrl } from '@curbside/subgraph-kit';
+import { startProcess, stopProcess, type ServiceProcess } from './processes.ts';
+import { postgresUrl, redisUrl, subgraphNames, testDatabasePrefix, type SubgraphName } from './stack.ts';
+
+export interface ProcessStack {
+  /** The first gateway's URL, for setup requests. */
+  gatewayUrl: string;
+  gateways: ServiceProcess[];
+  subgraphs: Record<SubgraphName, ServiceProcess>;
+  databases: Record<SubgraphName, string>;
+  redisKeyPrefix: string;
+  stop(): Promise<void>;
+}
+
+export async function startProcessStack(options: { gateways: number }): Promise<ProcessStack> {
+  const id = randomBytes(3).toString('hex');
+  const redisKeyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`;
+  const mediaDir = await mkdtemp(join(tmpdir(), `curbside-media-${id}-`));
+  const databaseNames = Object.fromEntries(
+    subgraphNames.map((name) => [name, `${testDatabasePrefix()}${id}_${name}`]),
+  ) as Record<SubgraphName, string>;
+  const shared = { POSTGRES_URL: postgresUrl, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisKeyPrefix };
+  const started: ServiceProcess[] = [];
+  const start = async (entry: string, env: Record<string, string>) => {
+    const service = await startProcess(entry, { ...shared, ...env });
+    started.push(service);
+    return service;
+  };
+  const databaseEnv = (name: SubgraphName) => ({ [`${name.toUpperCase()}_DATABASE`]: databaseNames[name] });
+  try {
+    const user = await start('subgraphs/user/src/main.ts', databaseEnv('user'));
+    const jwksUrl = new URL('/.well-known/jwks.json', user.url).toString();
+    const others = await Promise.all(
+      subgraphNames
+        .filter((name) => name !== 'user')
+        .map(async (name) => {
+          const extra: Record<string, string> =
+            name === 'media' ? { MEDIA_DIR: mediaDir, MEDIA_PUBLIC_URL: 'http://127.0.0.1:1/media' } : {};
+          const service = await start(`subgraphs/${name}/src/main.ts`, {
+            ...databaseEnv(name),
+            JWKS_URL: jwksUrl,
+            ...extra,
+          });
+          return [name, service] as const;
+        }),
+    );
+    const subgraphs = { user, ...Object.fromEntries(others) } as Record<SubgraphName, ServiceProcess>;
+    const subgraphUrlEnv = Object.fromEntries(
+      subgraphNames.map((name) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphs[name].url]),
+    );
+    const gateways = await Promise.all(
+      Array.from({ length: options.gateways }, () =>
+        start('gateway/src/main.ts', { ...subgraphUrlEnv, JWKS_URL: jwksUrl }),
+      ),
+    );
+    return {
+      gatewayUrl: gateways[0]!.url,
+      gateways,
+      subgraphs,
+      databases: Object.fromEntries(
+        subgraphNames.map((name) => [name, databaseUrl(postgresUrl, databaseNames[name])]),
+      ) as Record<SubgraphName, string>,
+      redisKeyPrefix,
+      async stop() {
+        // Gateways first, so no client request reaches a subgraph that is already gone.
+        for (const gateway of gateways) await stopProcess(gateway);
+        await Promise.all(Object.values(subgraphs).map((subgraph) => stopProcess(subgraph)));
+        await rm(mediaDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all(started.map((service) => stopProcess(service, 'SIGKILL')));
+    await rm(mediaDir, { recursive: true, force: true });
+    throw error;
+  }
+}
