@@ -288,6 +288,39 @@ describe('supergraph reload', () => {
 });
 
 describe('the socket', () => {
+  const rawSocket = async () => {
+    const socket = new WebSocket(stack.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    return { socket, closed };
+  };
+
+  it('closes a socket that sends no connection_init within 3 s (4408)', async () => {
+    const { closed } = await rawSocket();
+    const started = Date.now();
+    expect(await closed).toBe(4408);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it('closes a socket that sends a message over the size limit (1009), not reading it whole', async () => {
+    const { socket, closed } = await rawSocket();
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(300 * 1024) } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('refuses subscriptions past the per-connection cap with SUBSCRIPTION_LIMIT_REACHED; the others stay', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Capped Kebab', owner.accessToken);
+    const on = gatewayClient(owner.accessToken);
+    const open = Array.from({ length: 100 }, () => subscribe(on, VENDOR_STATUS, { vendorId }));
+    await waitFor('100 subscriptions', async () => stack.gateway.subscriptionStats().subscriptions === 100);
+    const refused = subscribe(on, VENDOR_STATUS, { vendorId });
+    expect(endCode(await refused.end('the refusal'))).toBe('SUBSCRIPTION_LIMIT_REACHED');
+    expect(stack.gateway.subscriptionStats()).toMatchObject({ subscriptions: 100, upstreams: 1, hydrations: 1 });
+
+    dataOf(await renameVendor(vendorId, 'Capped Kebab II'));
+    for (const live of open) expect((await live.next('each'))['data'].vendorStatusChanged.name).toBe('Capped Kebab II');
+  });
+
   it('runs queries and mutations like HTTP does', async () => {
     const on = gatewayClient(owner.accessToken);
     const result = await new Promise<Record<string, any>>((resolve, reject) => {
