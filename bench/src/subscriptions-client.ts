@@ -7,6 +7,7 @@
  * graphql-transport-ws protocol on raw `ws` sockets: graphql-ws's `createClient` keeps timers, retry state and
  * a sink per subscription, which at thousands of sockets would cost the client more than it measures.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
 /** A vendor as the subscribers expect to see it in every event. */
@@ -28,6 +29,8 @@ export type ClientRequest =
       connectConcurrency: number;
     }
   | { type: 'status' }
+  /** The publishing window starts: the event loop's delay is measured from now on. */
+  | { type: 'measure' }
   | {
       type: 'expect';
       /** The updates the parent measures: `[vendor index, updatedAt]`, as the mutation answered them. */
@@ -69,6 +72,9 @@ export interface ClientReport {
   malformed: number;
   /** Events whose `updatedAt` was not newer than the subscriber's previous one (repeated or out of order). */
   stale: number;
+  /** How late this process's event loop ran since `measure`: a late receipt adds to the latencies above. */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
   /** Sockets closed or subscriptions ended (`error`, `complete`) by the gateway. */
   endedByServer: number;
   /** A few of the problems above, for a diagnosis without flooding the output. */
@@ -116,6 +122,8 @@ let stale = 0;
 let endedByServer = 0;
 let closing = false;
 const examples: string[] = [];
+/** 10 ms resolution: finer sampling would itself load the loop it watches. */
+const eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
 
 const note = (problem: string) => {
   if (examples.length < keptExamples) examples.push(problem.slice(0, 400));
@@ -283,6 +291,8 @@ function report(): ClientReport {
     latenciesMs,
     firstDeliveryMs,
     fanOutMs,
+    eventLoopDelayP99Ms: eventLoopDelay.percentile(99) / 1e6,
+    eventLoopDelayMaxMs: eventLoopDelay.max / 1e6,
     malformed,
     stale,
     endedByServer,
@@ -320,6 +330,11 @@ process.on('message', (request: ClientRequest) => {
       void connect(request).then(reply);
       return;
     case 'status':
+      reply(status());
+      return;
+    case 'measure':
+      eventLoopDelay.reset();
+      eventLoopDelay.enable();
       reply(status());
       return;
     case 'expect':

@@ -55,6 +55,7 @@ type Stack = Awaited<ReturnType<typeof startStack>>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const percent = (value: number) => `${value.toFixed(0)}%`;
 const thousands = (value: number) => value.toLocaleString('en-US');
 
 /** The soft limit on open files of this process (its children inherit it), from /proc. */
@@ -81,6 +82,15 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+}
+
+/** CPU time all CPUs of the machine spent busy (everything but idle and I/O wait), in seconds, from /proc/stat. */
+function machineBusySeconds(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+  return (
+    [user, nice, system, irq, softirq, steal].reduce((sum: number, value = 0) => sum + value, 0) / clockTicksPerSecond
+  );
 }
 
 const openDescriptors = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
@@ -395,10 +405,12 @@ async function main(): Promise<boolean> {
     // Each vendor's first update comes a full period after its probe update, as the rate limit asks.
     const windowStart = Math.max(performance.now(), lastRoundStart + roundPeriodMs);
     await sleep(windowStart - performance.now());
+    await client.ask<StatusReply>({ type: 'measure' });
     const cpuBefore = {
       gateway: cpuSeconds(gateway.pid),
       client: cpuSeconds(client.pid),
       bench: cpuSeconds(process.pid),
+      machine: machineBusySeconds(),
     };
     const publishing = await publish(locationUrl, owner.accessToken, vendorIds, publishSeconds, windowStart);
     const { accepted, rateLimitedRetries } = publishing;
@@ -417,13 +429,15 @@ async function main(): Promise<boolean> {
       },
     );
     const busyMs = performance.now() - windowStart;
-    const cpuShare = (before: number, pid: number) =>
-      `${(((cpuSeconds(pid) - before) / (busyMs / 1000)) * 100).toFixed(0)}%`;
+    const coreShare = (seconds: number) => (seconds / (busyMs / 1000)) * 100;
     const cpu = {
-      gateway: cpuShare(cpuBefore.gateway, gateway.pid),
-      client: cpuShare(cpuBefore.client, client.pid),
-      bench: cpuShare(cpuBefore.bench, process.pid),
+      gateway: coreShare(cpuSeconds(gateway.pid) - cpuBefore.gateway),
+      client: coreShare(cpuSeconds(client.pid) - cpuBefore.client),
+      bench: coreShare(cpuSeconds(process.pid) - cpuBefore.bench),
+      machine: coreShare(machineBusySeconds() - cpuBefore.machine),
     };
+    // Whatever else ran meanwhile (another test run, PostgreSQL, Redis) took CPU from the measured processes.
+    const otherCpu = cpu.machine - cpu.gateway - cpu.client - cpu.bench;
     const publishedRss = residentBytes(gateway.pid);
     const report = await client.ask<ClientReport>({ type: 'report' }, 60_000);
     const openSockets = (await client.ask<StatusReply>({ type: 'status' })).open;
@@ -515,7 +529,14 @@ async function main(): Promise<boolean> {
       ],
       [
         'CPU while publishing',
-        `gateway ${cpu.gateway}, load client ${cpu.client}, subgraphs + publisher ${cpu.bench} (100% = one core)`,
+        `gateway ${percent(cpu.gateway)}, load client ${percent(cpu.client)}, subgraphs + publisher ` +
+          `${percent(cpu.bench)}, everything else ${percent(otherCpu)} (PostgreSQL, Redis, other programs), ` +
+          `of ${availableParallelism() * 100}% (100% = one core)`,
+      ],
+      [
+        'load client event loop',
+        `delay p99 ${report.eventLoopDelayP99Ms.toFixed(0)} ms, max ${report.eventLoopDelayMaxMs.toFixed(0)} ms ` +
+          '(counted in the latencies above)',
       ],
     ]);
     for (const example of [...report.examples, ...publishFailures.slice(0, 3)]) console.error(`  ${example}`);
