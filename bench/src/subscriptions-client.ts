@@ -51,7 +51,7 @@ export interface ConnectReply {
 export interface StatusReply {
   type: 'status';
   open: number;
-  /** Subscribers that received at least one event: their subscription reached the upstream. */
+  /** Subscribers that received at least one event, well-formed or not: the gateway holds their subscription. */
   receiving: number;
   /** Deliveries of the expected updates so far (0 before `expect`). */
   received: number;
@@ -92,6 +92,8 @@ const keptExamples = 5;
 interface Subscriber {
   socket: WebSocket;
   vendorIndex: number;
+  /** An event of any kind arrived: the gateway holds this subscription. */
+  heard: boolean;
   /** The newest `updatedAt` received (ISO-8601 strings of one format order like their instants). */
   lastUpdatedAt: string;
 }
@@ -101,6 +103,12 @@ interface Update {
   publishedAtMs: number;
   latenciesMs: number[];
   expected: boolean;
+}
+
+/** The payload of a graphql-ws `next` message, as far as it is trusted before checking. */
+interface EventPayload {
+  data?: { vendorLocationUpdated?: LocationEvent } | null;
+  errors?: unknown;
 }
 
 interface LocationEvent {
@@ -132,10 +140,7 @@ const note = (problem: string) => {
 const updateKey = (vendorIndex: number, updatedAt: string) => `${vendorIndex} ${updatedAt}`;
 
 /** Why an event is not the one this subscriber asked for; null when it is. */
-function problemOf(
-  payload: { data?: { vendorLocationUpdated?: LocationEvent } | null; errors?: unknown },
-  vendor: BenchVendor,
-) {
+function problemOf(payload: EventPayload, vendor: BenchVendor): string | null {
   if (payload.errors) return `errors: ${JSON.stringify(payload.errors)}`;
   const event = payload.data?.vendorLocationUpdated;
   if (!event) return 'no data';
@@ -152,8 +157,12 @@ function problemOf(
   return null;
 }
 
-function onEvent(subscriber: Subscriber, payload: Parameters<typeof problemOf>[0], receivedAtMs: number): void {
+function onEvent(subscriber: Subscriber, payload: EventPayload, receivedAtMs: number): void {
   const vendor = vendors[subscriber.vendorIndex]!;
+  if (!subscriber.heard) {
+    subscriber.heard = true;
+    receiving++;
+  }
   const problem = problemOf(payload, vendor);
   if (problem) {
     malformed++;
@@ -161,7 +170,6 @@ function onEvent(subscriber: Subscriber, payload: Parameters<typeof problemOf>[0
     return;
   }
   const updatedAt = payload.data!.vendorLocationUpdated!.updatedAt as string;
-  if (subscriber.lastUpdatedAt === '') receiving++;
   if (updatedAt <= subscriber.lastUpdatedAt) {
     stale++;
     note(`${vendor.id}: updatedAt ${updatedAt} after ${subscriber.lastUpdatedAt}`);
@@ -182,7 +190,7 @@ function onEvent(subscriber: Subscriber, payload: Parameters<typeof problemOf>[0
 function openSubscriber(url: string, index: number): Promise<void> {
   const vendorIndex = index % vendors.length;
   const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000 });
-  const subscriber: Subscriber = { socket, vendorIndex, lastUpdatedAt: '' };
+  const subscriber: Subscriber = { socket, vendorIndex, heard: false, lastUpdatedAt: '' };
   subscribers.push(subscriber);
   return new Promise((resolve, reject) => {
     let acknowledged = false;
@@ -190,10 +198,10 @@ function openSubscriber(url: string, index: number): Promise<void> {
     socket.on('message', (raw) => {
       // Taken before parsing, so the client's own work on the message is not counted as delivery time.
       const receivedAtMs = Date.now();
-      const message = JSON.parse(raw.toString()) as { type: string; payload?: any };
+      const message = JSON.parse(raw.toString()) as { type: string; payload?: unknown };
       switch (message.type) {
         case 'next':
-          onEvent(subscriber, message.payload, receivedAtMs);
+          onEvent(subscriber, (message.payload ?? {}) as EventPayload, receivedAtMs);
           return;
         case 'connection_ack':
           acknowledged = true;

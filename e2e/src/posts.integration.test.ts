@@ -159,7 +159,7 @@ describe('post authorization matrix', () => {
     const post = dataOf(await createPost(tokenOf(actor), { body: '  Hello  ' })).createPost;
     expect(post).toMatchObject({ body: 'Hello', author: { id: accountOf(actor)!.id }, vendor: null, editedAt: null });
     expect(await eventsOf('post.created', 'postId', post.id)).toEqual([
-      { postId: post.id, authorId: accountOf(actor)!.id, vendorId: null, mediaIds: [] },
+      { postId: post.id, authorId: accountOf(actor)!.id, vendorId: null, mediaIds: [], body: 'Hello' },
     ]);
   });
 
@@ -177,7 +177,7 @@ describe('post authorization matrix', () => {
     const post = dataOf(await createPost(tokenOf(actor), { body: 'Open now', vendorId })).createPost;
     expect(post).toMatchObject({ vendor: { id: vendorId }, author: { id: author.id } });
     expect(await eventsOf('post.created', 'postId', post.id)).toEqual([
-      { postId: post.id, authorId: author.id, vendorId, mediaIds: [] },
+      { postId: post.id, authorId: author.id, vendorId, mediaIds: [], body: 'Open now' },
     ]);
   });
 
@@ -202,7 +202,7 @@ describe('post authorization matrix', () => {
     const post = dataOf(await update()).updatePost;
     expect(post).toMatchObject({ id, body: 'Edited' });
     expect(Date.parse(post.editedAt)).toBeGreaterThanOrEqual(Date.parse(post.createdAt));
-    expect(await eventsOf('post.updated', 'postId', id)).toEqual([{ postId: id, authorId: author.id }]);
+    expect(await eventsOf('post.updated', 'postId', id)).toEqual([{ postId: id, authorId: author.id, body: 'Edited' }]);
   });
 
   it.each<[Actor, Outcome]>([
@@ -294,7 +294,7 @@ describe('post authorization matrix', () => {
       post: { id: postId, commentCount: 1 },
     });
     expect(await eventsOf('comment.added', 'commentId', comment.id)).toEqual([
-      { commentId: comment.id, postId, authorId: accountOf(actor)!.id, postAuthorId: author.id },
+      { commentId: comment.id, postId, authorId: accountOf(actor)!.id, postAuthorId: author.id, participantIds: [] },
     ]);
   });
 

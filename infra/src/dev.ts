@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fromRoot } from './paths.ts';
 import { backingServiceProblems, howToStart } from './local-services.ts';
-import { gatewayService, subgraphServices } from './services.ts';
+import { gatewayService, subgraphServices, workersService } from './services.ts';
 
 /** How long a service may take to become ready: 60 seconds. */
 const readyTimeoutMs = 60_000;
@@ -109,6 +109,7 @@ try {
     subgraphServices.map((service) => waitReady(service.name, `http://127.0.0.1:${service.port}/ready`)),
   );
   start(gatewayService.name, gatewayService.entry, '\x1b[1m');
+  start(workersService.name, workersService.entry, '\x1b[2m');
   await waitReady('gateway', `http://127.0.0.1:${gatewayService.port}/ready`);
 } catch (error) {
   console.error((error as Error).message);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { fromRoot } from './paths.ts';
-import { gatewayService, subgraphServices } from './services.ts';
+import { gatewayService, subgraphServices, workersService } from './services.ts';
 
 interface ComposeService {
   command?: string[];
@@ -32,6 +32,13 @@ describe('docker-compose.yml is in step with the services', () => {
       expect(definition?.environment?.['APOLLO_TELEMETRY_DISABLED']).toBe('1');
     },
   );
+
+  it('runs the workers from their entry file, with the media files the media subgraph writes', () => {
+    const workers = compose.services[workersService.name];
+    expect(workers?.command).toContain(workersService.entry);
+    expect(workers?.environment?.['MEDIA_DIR']).toBe(compose.services['media']?.environment?.['MEDIA_DIR']);
+    expect(workers?.depends_on?.['user']?.condition).toBe('service_healthy');
+  });
 
   it('points the gateway at every subgraph by name', () => {
     const environment = compose.services['gateway']?.environment ?? {};

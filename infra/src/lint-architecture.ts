@@ -22,7 +22,7 @@ const rootManifest = readJson(fromRoot('package.json'));
 const rootDevDependencies = new Set(Object.keys(rootManifest['devDependencies'] ?? {}));
 
 function workspacePackages(): WorkspacePackage[] {
-  const dirs = ['gateway', 'infra', 'bench', 'e2e'];
+  const dirs = ['gateway', 'workers', 'infra', 'bench', 'e2e'];
   for (const parent of ['subgraphs', 'packages']) {
     for (const entry of readdirSync(fromRoot(parent))) dirs.push(join(parent, entry));
   }

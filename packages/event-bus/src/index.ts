@@ -1,3 +1,15 @@
 export { bullConnection, bullPrefix } from './connection.ts';
-export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.ts';
-export { startEventConsumer, type EventConsumer, type EventConsumerOptions } from './consumer.ts';
+export { eventJobOptions, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.ts';
+export {
+  deadLetterId,
+  deadLetterQueueName,
+  defineEventHandler,
+  listDeadLetters,
+  retryDeadLetter,
+  startEventConsumer,
+  startEventHandlers,
+  type DeadLetter,
+  type EventConsumer,
+  type EventConsumerOptions,
+  type EventHandler,
+} from './consumer.ts';

@@ -26,7 +26,7 @@ export interface OutboxRelay {
 }
 
 /** Retries with exponential backoff; completed jobs are kept a day so a re-relayed id is recognised. */
-const jobOptions: JobsOptions = {
+export const eventJobOptions: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 500 },
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
@@ -76,7 +76,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         } as EventEnvelope;
         for (const queue of queuesFor(row.name)) {
           const jobs = jobsByQueue.get(queue) ?? [];
-          jobs.push({ name: row.name, data: envelope, opts: { ...jobOptions, jobId: row.id } });
+          jobs.push({ name: row.name, data: envelope, opts: { ...eventJobOptions, jobId: row.id } });
           jobsByQueue.set(queue, jobs);
         }
       }

@@ -66,12 +66,21 @@ export const domainEvents = {
     authorId: z.uuid(),
     vendorId: z.uuid().nullable(),
     mediaIds: z.array(z.uuid()),
+    /** The text, for the search index (absent from events recorded before it was added). */
+    body: z.string().default(''),
   }),
-  'post.updated': z.object({ postId: z.uuid(), authorId: z.uuid() }),
+  'post.updated': z.object({ postId: z.uuid(), authorId: z.uuid(), body: z.string().default('') }),
   'post.deleted': z.object({ postId: z.uuid(), authorId: z.uuid() }),
   'post.liked': z.object({ postId: z.uuid(), userId: z.uuid(), authorId: z.uuid() }),
   'post.unliked': z.object({ postId: z.uuid(), userId: z.uuid(), authorId: z.uuid() }),
-  'comment.added': z.object({ commentId: z.uuid(), postId: z.uuid(), authorId: z.uuid(), postAuthorId: z.uuid() }),
+  'comment.added': z.object({
+    commentId: z.uuid(),
+    postId: z.uuid(),
+    authorId: z.uuid(),
+    postAuthorId: z.uuid(),
+    /** Earlier commenters on the post (not the author of this comment), at most 100: they are notified. */
+    participantIds: z.array(z.uuid()).max(100).default([]),
+  }),
   'comment.deleted': z.object({ commentId: z.uuid(), postId: z.uuid(), authorId: z.uuid() }),
 } as const;
 
@@ -107,7 +116,43 @@ export const eventQueues = {
   'post.media-copy': ['media.uploaded', 'media.deleted'],
   /** The post subgraph's copy of each vendor's owner (only the owner may post as the vendor). */
   'post.vendor-copy': ['vendor.created', 'vendor.updated', 'vendor.deleted'],
+
+  // Handled by the workers deployable (workers/), each with the owning subgraph's code and database.
+  /** The search subgraph's full-text index of users, vendors and posts. */
+  'search.index': [
+    'user.registered',
+    'user.profile_updated',
+    'user.deleted',
+    'vendor.created',
+    'vendor.updated',
+    'vendor.deleted',
+    'post.created',
+    'post.updated',
+    'post.deleted',
+  ],
+  /** The post subgraph's copy of who follows whom (users and vendors), for the feed. */
+  'post.follow-copy': ['user.followed', 'user.unfollowed', 'vendor.followed', 'vendor.unfollowed'],
+  /** Notifications, stored by the user subgraph (which keeps a copy of vendor followers for them). */
+  'user.notifications': [
+    'user.followed',
+    'post.liked',
+    'comment.added',
+    'post.created',
+    'vendor.opened',
+    'vendor.followed',
+    'vendor.unfollowed',
+  ],
+  /** Thumbnail and metadata stripping of each uploaded image. */
+  'media.process': ['media.uploaded'],
+  /** A closed account's data, removed or anonymised by each subgraph that owns some of it. */
+  'user.account-cleanup': ['user.deleted'],
+  'vendor.account-cleanup': ['user.deleted'],
+  'post.account-cleanup': ['user.deleted'],
+  'media.account-cleanup': ['user.deleted'],
 } as const satisfies Record<string, readonly DomainEventName[]>;
+
+/** The events a queue receives. */
+export type EventOfQueue<Queue extends EventQueueName> = EventEnvelope<(typeof eventQueues)[Queue][number]>;
 
 export type EventQueueName = keyof typeof eventQueues;
 

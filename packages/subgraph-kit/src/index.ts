@@ -33,3 +33,4 @@ export { checkId, isUuid, requireOwnerOrAdmin, requireViewer } from './guards.ts
 export { selectsPath } from './lookahead.ts';
 export { runSubgraph, type SubgraphProcessDeps, type SubgraphProcessEnv } from './process.ts';
 export { withOrderedShutdown } from './lifecycle.ts';
+export type { ScheduledJob, SubgraphWorkerModule, WorkerDeps } from './worker-module.ts';

@@ -16,6 +16,14 @@ export interface OpenOrmOptions {
   onQuery?: (sql: string) => void;
   /** Largest number of pooled connections. Default 10. */
   poolSize?: number;
+  /**
+   * 'apply' (default): apply pending migrations, as the subgraph owning the database does. 'await': wait until
+   * the owner has applied them all (up to `migrationWaitMs`), as a worker using the same database does: two
+   * processes never migrate one database at once.
+   */
+  migrationMode?: 'apply' | 'await';
+  /** How long 'await' waits. Default 60 seconds. */
+  migrationWaitMs?: number;
 }
 
 /** Opens the ORM on a subgraph's database and applies pending migrations. */
@@ -31,8 +39,30 @@ export async function openOrm(options: OpenOrmOptions): Promise<MikroORM> {
     allowGlobalContext: false,
     ...(onQuery ? { onQuery: (sql: string) => (onQuery(sql), sql) } : {}),
   });
-  await orm.migrator.up();
+  if (options.migrationMode === 'await') await awaitMigrations(orm, options);
+  else await orm.migrator.up();
   return orm;
+}
+
+async function awaitMigrations(orm: MikroORM, options: OpenOrmOptions): Promise<void> {
+  const expected = options.migrations.map((migration) => migration.name);
+  const deadline = Date.now() + (options.migrationWaitMs ?? 60_000);
+  for (;;) {
+    try {
+      const rows = await orm.em.fork().execute<{ name: string }[]>('select name from mikro_orm_migrations');
+      const applied = new Set(rows.map((row) => row.name));
+      if (expected.every((name) => applied.has(name))) return;
+    } catch {
+      // The table does not exist yet: the owner has not started.
+    }
+    if (Date.now() > deadline) {
+      await orm.close();
+      throw new Error(
+        `the database's migrations were not applied by its subgraph within the wait (${expected.at(-1)})`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** Applies pending migrations and closes, for `pnpm migrate`. Returns the names applied. */

@@ -133,7 +133,13 @@ export async function createPost(em: EntityManager, viewer: Viewer | null, input
     editedAt: null,
   });
   mediaIds!.forEach((mediaId, position) => em.create(PostMedia, { post, position, mediaId }));
-  recordEvent(em, 'post.created', { postId: post.id, authorId: post.authorId, vendorId, mediaIds: mediaIds! });
+  recordEvent(em, 'post.created', {
+    postId: post.id,
+    authorId: post.authorId,
+    vendorId,
+    mediaIds: mediaIds!,
+    body: post.body,
+  });
   await em.flush();
   return toRow(post);
 }
@@ -168,7 +174,7 @@ export async function updatePost(
     if (body !== undefined) post.body = body;
     if (mediaIds) await setPostMedia(tx, post.id, mediaIds);
     post.editedAt = new Date();
-    recordEvent(tx, 'post.updated', { postId: post.id, authorId: post.authorId });
+    recordEvent(tx, 'post.updated', { postId: post.id, authorId: post.authorId, body: post.body });
     return toRow(post);
   });
 }
@@ -236,6 +242,11 @@ export async function addComment(
   const text = checkText(body, 'body', maxCommentLength, problems);
   if (Object.keys(problems).length > 0) throw badUserInput(problems);
   const post = await findPost(em, postId, { argument: 'postId' });
+  // Earlier commenters are told about this comment; read now, before it exists.
+  const participants = await em.execute<{ author_id: string }[]>(
+    'select distinct author_id from comment where post_id = ? and author_id <> ? limit 100',
+    [post.id, author.userId],
+  );
   const comment = em.create(Comment, {
     id: randomUUID(),
     postId: post.id,
@@ -248,6 +259,7 @@ export async function addComment(
     postId: post.id,
     authorId: author.userId,
     postAuthorId: post.authorId,
+    participantIds: participants.map((row) => row.author_id),
   });
   try {
     await em.flush();

@@ -1,0 +1,38 @@
+/**
+ * `pnpm jobs:dead`: lists the dead-letter queue (jobs that failed for good), oldest first.
+ * `pnpm jobs:retry <id>`: puts one back in its own queue (the same job: same event id, same data).
+ * Reads REDIS_URL and REDIS_KEY_PREFIX like the services (and the repository's .env if there is one).
+ */
+import { existsSync } from 'node:fs';
+import { bullConnection, bullPrefix, listDeadLetters, retryDeadLetter } from '@curbside/event-bus';
+import { fromRoot } from './paths.ts';
+import { redisUrl } from './local-services.ts';
+
+if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));
+const bus = {
+  connection: bullConnection(process.env['REDIS_URL'] ?? redisUrl),
+  prefix: bullPrefix(process.env['REDIS_KEY_PREFIX'] ?? 'curbside:'),
+};
+const [command, id] = process.argv.slice(2);
+
+if (command === 'dead') {
+  const letters = await listDeadLetters(bus);
+  if (letters.length === 0) console.log('The dead-letter queue is empty.');
+  for (const letter of letters) {
+    console.log(
+      `${letter.queue}/${letter.jobId}  ${letter.name}  failed ${letter.failedAt} after ${letter.attemptsMade} attempt(s): ${letter.failedReason}`,
+    );
+  }
+  if (letters.length > 0)
+    console.log(`\n${letters.length} dead letter(s). Retry one with: pnpm jobs:retry <queue>/<id>`);
+} else if (command === 'retry' && id) {
+  if (await retryDeadLetter(id, bus)) console.log(`${id} is back in its queue.`);
+  else {
+    console.error(`No dead letter '${id}' (see pnpm jobs:dead).`);
+    process.exitCode = 1;
+  }
+} else {
+  console.error('Usage: pnpm jobs:dead | pnpm jobs:retry <queue>/<id>');
+  process.exitCode = 2;
+}
+// BullMQ's connections are closed by the helpers; nothing else keeps the process alive.

@@ -1,0 +1,40 @@
+import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { closeRedis, createRedis } from '@curbside/redis';
+import { createLogger, runService } from '@curbside/service';
+import { databaseUrl, makeLivePubSub } from '@curbside/subgraph-kit';
+import { loadEnv } from './env.ts';
+import { workerModules } from './modules.ts';
+import { createWorkers } from './workers.ts';
+
+await runService('workers', async () => {
+  const env = loadEnv(process.env);
+  const logger = createLogger('workers', env.LOG_LEVEL);
+  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, connectionName: 'workers' });
+  const pubsub = makeLivePubSub({
+    url: env.REDIS_URL,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    connectionName: 'workers:live',
+    logger,
+  });
+  const closeRedisClients = () => pubsub.close().finally(() => closeRedis(redis));
+  try {
+    const workers = await createWorkers({
+      databaseUrls: Object.fromEntries(
+        workerModules.map((module) => [
+          module.subgraph,
+          databaseUrl(env.POSTGRES_URL, env.databaseOf(module.subgraph)),
+        ]),
+      ),
+      eventBus: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+      redis,
+      pubsub,
+      logger,
+      mediaDir: env.MEDIA_DIR,
+    });
+    logger.info({ queues: workers.queues }, 'workers ready');
+    return { logger, stop: () => workers.close().finally(closeRedisClients) };
+  } catch (error) {
+    await closeRedisClients();
+    throw error;
+  }
+});

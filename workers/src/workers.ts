@@ -1,0 +1,104 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { startEventHandlers, type EventConsumer, type EventHandler } from '@curbside/event-bus';
+import type { Redis } from '@curbside/redis';
+import type { Logger } from '@curbside/service';
+import {
+  openOrm,
+  type LivePubSub,
+  type Orm,
+  type ScheduledJob,
+  type SubgraphWorkerModule,
+} from '@curbside/subgraph-kit';
+import { workerModules } from './modules.ts';
+
+/** The queue of scheduled jobs (one job scheduler per ScheduledJob, named after it). */
+export const scheduledQueueName = 'scheduled';
+
+export interface WorkersDeps {
+  /** Database URL of each subgraph whose module runs here, by subgraph name. */
+  databaseUrls: Record<string, string>;
+  eventBus: { connection: ConnectionOptions; prefix: string };
+  redis: Redis;
+  pubsub: LivePubSub;
+  logger: Logger;
+  mediaDir: string;
+  /** The modules to run. Default: every subgraph's (`workerModules`). */
+  modules?: SubgraphWorkerModule[];
+  /** Extra handlers (tests). */
+  extraHandlers?: EventHandler[];
+}
+
+export interface Workers {
+  /** The queues being consumed. */
+  queues: string[];
+  /** Stops taking jobs, lets running ones finish, closes databases; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The workers deployable: for each subgraph module, an ORM on that subgraph's database (waiting for the
+ * subgraph to have migrated it), a consumer per queue it handles, and its scheduled jobs.
+ */
+export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
+  const { logger } = deps;
+  const modules = deps.modules ?? workerModules;
+  const orms: Orm[] = [];
+  const handlers: EventHandler[] = [...(deps.extraHandlers ?? [])];
+  const scheduled: ScheduledJob[] = [];
+  try {
+    for (const module of modules) {
+      const databaseUrl = deps.databaseUrls[module.subgraph];
+      if (!databaseUrl) throw new Error(`no database URL for the ${module.subgraph} subgraph's workers`);
+      const orm = await openOrm({
+        databaseUrl,
+        entities: module.entities,
+        migrations: module.migrations,
+        migrationMode: 'await',
+      });
+      orms.push(orm);
+      const moduleDeps = {
+        orm,
+        logger: logger.child({ subgraph: module.subgraph }),
+        redis: deps.redis,
+        pubsub: deps.pubsub,
+        mediaDir: deps.mediaDir,
+      };
+      handlers.push(...module.handlers(moduleDeps));
+      scheduled.push(...(module.schedules?.(moduleDeps) ?? []));
+    }
+  } catch (error) {
+    await Promise.all(orms.map((orm) => orm.close()));
+    throw error;
+  }
+  const consumers: EventConsumer = startEventHandlers(handlers, { ...deps.eventBus, logger });
+
+  const schedulerQueue = new Queue(scheduledQueueName, deps.eventBus);
+  for (const job of scheduled) {
+    await schedulerQueue.upsertJobScheduler(job.name, { every: job.everyMs }, { name: job.name });
+  }
+  const byName = new Map(scheduled.map((job) => [job.name, job]));
+  const scheduler = new Worker(
+    scheduledQueueName,
+    async (job) => {
+      const scheduledJob = byName.get(job.name);
+      if (!scheduledJob) return; // a schedule from another version of the workers; its own will run it
+      await scheduledJob.run();
+    },
+    { ...deps.eventBus, concurrency: 1 },
+  );
+  scheduler.on('failed', (job, error) => logger.warn({ err: error, job: job?.name }, 'scheduled job failed'));
+  scheduler.on('error', (error) => logger.warn({ err: error }, 'scheduler connection error'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    queues: handlers.map((handler) => handler.queue),
+    close() {
+      closing ??= (async () => {
+        await Promise.all([consumers.close(), scheduler.close()]);
+        await schedulerQueue.close();
+        await Promise.all(orms.map((orm) => orm.close()));
+      })();
+      return closing;
+    },
+  };
+}
