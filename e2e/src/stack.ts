@@ -36,6 +36,7 @@ import { createLocationSubgraph } from '@curbside/location-subgraph';
 import { createMediaSubgraph } from '@curbside/media-subgraph';
 import { createPostSubgraph } from '@curbside/post-subgraph';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { createWorkers, type Workers } from '@curbside/workers';
 import { SqlRecorder } from './sql-recorder.ts';
 
 export const subgraphNames = ['user', 'vendor', 'location', 'post', 'media'] as const;
@@ -247,6 +248,16 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     const mediaUrl = await media.listen(0);
 
     const subgraphUrls = { user: userUrl, vendor: vendorUrl, location: locationUrl, post: postUrl, media: mediaUrl };
+    // The workers deployable, in-process like the subgraphs (tests that kill it start it as a process).
+    const workers: Workers = await createWorkers({
+      databaseUrls: databases,
+      eventBus,
+      redis,
+      pubsub,
+      logger: logger.child({ service: 'workers' }),
+      mediaDir,
+    });
+    stoppables.unshift(workers);
     const proxied: Record<string, string> = { ...subgraphUrls };
     const failingSubgraphs = new Set<SubgraphName>();
     for (const name of options.countSubgraphRequests === false ? [] : subgraphNames) {
