@@ -131,7 +131,7 @@ export const eventQueues = {
     'post.deleted',
   ],
   /** The post subgraph's copy of who follows whom (users and vendors), for the feed. */
-  'post.follow-copy': ['user.followed', 'user.unfollowed', 'vendor.followed', 'vendor.unfollowed'],
+  'post.follow-copy': ['user.followed', 'user.unfollowed', 'vendor.followed', 'vendor.unfollowed', 'user.deleted'],
   /** Notifications, stored by the user subgraph (which keeps a copy of vendor followers for them). */
   'user.notifications': [
     'user.followed',
