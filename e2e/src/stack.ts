@@ -276,6 +276,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       verifyAccessToken,
       logger: logger.child({ service: 'gateway' }),
       production: false,
+      queues: eventBus,
     });
     stoppables.unshift(gateway);
     const gatewayUrl = await gateway.listen(gatewayPort);

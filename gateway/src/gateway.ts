@@ -9,6 +9,7 @@ import {
 import { request as httpsRequest } from 'node:https';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import type { ConnectionOptions } from 'bullmq';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createRequire } from 'node:module';
@@ -31,6 +32,7 @@ import {
 } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import { makeCorsPolicy } from './cors.ts';
+import { createQueueDashboard, queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
 import {
   SubscriptionService,
@@ -63,6 +65,8 @@ export interface GatewayOptions {
   corsOrigins?: string[];
   /** Timeout of the readiness probe sent to each subgraph. Default 2 seconds. */
   readinessTimeoutMs?: number;
+  /** The workers' queues (BullMQ connection and key prefix): served as a dashboard to admins at /admin/queues. */
+  queues?: { connection: ConnectionOptions; prefix: string };
   /** Limits of subscriptions (queues, sockets, caps); defaults in subscriptions/. */
   subscriptionLimits?: Partial<SubscriptionLimits & WebSocketLimits>;
 }
@@ -331,6 +335,41 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return { variables: result.coerced, coerced: [] };
   }
 
+  const queueDashboard: QueueDashboard | null = options.queues ? createQueueDashboard(options.queues) : null;
+
+  /**
+   * The admin pages: the caller's access token (header, or the cookie `POST /admin/session` sets for a
+   * browser) must be an admin's. 401 without a valid token, 403 for anyone else.
+   */
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string) {
+    const headers = { 'x-request-id': requestId };
+    const cookieToken = /(?:^|;\s*)curbside_admin=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const authorization = req.headers.authorization ?? (cookieToken ? `Bearer ${cookieToken}` : undefined);
+    let viewer: Viewer | null = null;
+    try {
+      viewer = await viewerFromHeader(authorization, options.verifyAccessToken);
+    } catch {
+      viewer = null;
+    }
+    if (!viewer) return sendJson(res, 401, { error: 'Sign in as an admin.', code: 'UNAUTHENTICATED' }, headers);
+    if (viewer.role !== 'ADMIN') return sendJson(res, 403, { error: 'Admins only.', code: 'FORBIDDEN' }, headers);
+    if (path === '/admin/session' && req.method === 'POST') {
+      // For a browser: the dashboard's own requests carry no Authorization header, so the token rides in a
+      // cookie that scripts cannot read and other sites cannot send.
+      const maxAge = Math.max(0, viewer.expiresAt - Math.floor(Date.now() / 1000));
+      const secure = options.production ? '; Secure' : '';
+      res.setHeader(
+        'set-cookie',
+        `curbside_admin=${authorization!.slice('Bearer '.length)}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age=${maxAge}${secure}`,
+      );
+      return sendJson(res, 200, { dashboard: queueDashboardPath }, headers);
+    }
+    if (queueDashboard && (path === queueDashboardPath || path.startsWith(`${queueDashboardPath}/`))) {
+      return queueDashboard.handle(req, res);
+    }
+    sendJson(res, 404, { error: 'not found' }, headers);
+  }
+
   const cors = makeCorsPolicy({ extraOrigins: options.corsOrigins ?? [], allowLocalhost: !options.production });
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
 
@@ -418,6 +457,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const { search } = new URL(req.url ?? '/', 'http://localhost');
         return proxyRequest(req, res, { origin: new URL(target), pathAndQuery: path + search, requestId, logger });
       }
+      if (path.startsWith('/admin/')) return await handleAdmin(req, res, path, requestId);
       if (path === '/health') return sendJson(res, 200, { status: 'ok' });
       if (path === '/ready') {
         const subgraphs = await probeSubgraphs();
@@ -469,6 +509,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await sockets.close();
         subscriptions.endAll(subscriptionEnded('SERVICE_UNAVAILABLE', 'The gateway is stopping; subscribe again.'));
         await drained;
+        await queueDashboard?.close();
         await apollo.stop();
       })();
       return closing;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { makeAccessTokenVerifier, redisAccountBlocklist, remoteKeySet, withAccountBlocklist } from '@curbside/auth';
+import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { loadEnv } from './env.ts';
@@ -22,6 +23,7 @@ await runService('gateway', async () => {
     logger,
     production: env.NODE_ENV === 'production',
     corsOrigins: env.CORS_ORIGINS,
+    queues: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
   });
   const url = await gateway.listen(env.PORT, env.HOST);
   logger.info({ url, sandbox: env.NODE_ENV === 'production' ? null : url }, 'gateway ready');
