@@ -11,7 +11,12 @@ process.env['APOLLO_TELEMETRY_DISABLED'] ??= '1'; // since 2.14 the gateway othe
 await runService('gateway', async () => {
   const env = loadEnv(process.env);
   const logger = createLogger('gateway', env.LOG_LEVEL);
-  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, connectionName: 'gateway' });
+  const redis = createRedis({
+    url: env.REDIS_URL,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    connectionName: 'gateway',
+    onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
+  });
   const gateway = await createGateway({
     supergraphSdl: readFileSync(env.SUPERGRAPH_PATH, 'utf8'),
     subgraphUrls: env.subgraphUrls,
