@@ -155,6 +155,8 @@ export interface StackOptions {
   countSubgraphRequests?: boolean;
   /** Another Redis than the machine's (a private one a test may kill). */
   redisUrl?: string;
+  /** Run the workers in-process. Default true; a test that starts them as a process (to kill it) says false. */
+  workers?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
@@ -257,15 +259,17 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
 
     const subgraphUrls = { user: userUrl, vendor: vendorUrl, location: locationUrl, post: postUrl, media: mediaUrl };
     // The workers deployable, in-process like the subgraphs (tests that kill it start it as a process).
-    const workers: Workers = await createWorkers({
-      databaseUrls: databases,
-      eventBus,
-      redis,
-      pubsub,
-      logger: logger.child({ service: 'workers' }),
-      mediaDir,
-    });
-    stoppables.unshift(workers);
+    if (options.workers !== false) {
+      const workers: Workers = await createWorkers({
+        databaseUrls: databases,
+        eventBus,
+        redis,
+        pubsub,
+        logger: logger.child({ service: 'workers' }),
+        mediaDir,
+      });
+      stoppables.unshift(workers);
+    }
     const proxied: Record<string, string> = { ...subgraphUrls };
     const failingSubgraphs = new Set<SubgraphName>();
     for (const name of options.countSubgraphRequests === false ? [] : subgraphNames) {
