@@ -32,6 +32,12 @@ import {
 } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import { makeCorsPolicy } from './cors.ts';
+import {
+  defaultOperationLimits,
+  measureOperation,
+  operationLimitErrors,
+  type OperationLimits,
+} from './operation-limits.ts';
 import { createQueueDashboard, queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
 import {
@@ -65,6 +71,8 @@ export interface GatewayOptions {
   corsOrigins?: string[];
   /** Timeout of the readiness probe sent to each subgraph. Default 2 seconds. */
   readinessTimeoutMs?: number;
+  /** What one operation may ask for (depth, aliases, cost...), over HTTP and WebSocket alike. */
+  operationLimits?: Partial<OperationLimits>;
   /** The workers' queues (BullMQ connection and key prefix): served as a dashboard to admins at /admin/queues. */
   queues?: { connection: ConnectionOptions; prefix: string };
   /** Limits of subscriptions (queues, sockets, caps); defaults in subscriptions/. */
@@ -216,9 +224,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return maskedError(formatted);
   };
 
+  const operationLimits: OperationLimits = { ...defaultOperationLimits, ...options.operationLimits };
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     csrfPrevention: true,
+    parseOptions: { maxTokens: operationLimits.maxTokens },
+    // "Did you mean ...?" suggestions map the schema for whoever probes it; only developers need them.
+    hideSchemaDetailsFromClientErrors: options.production,
     // Signals belong to the entry file (runService), which stops everything in order; Apollo's own
     // handler would race it and leave our stop() waiting.
     stopOnTerminationSignals: false,
@@ -230,6 +243,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       requestIdPlugin<GatewayContext>(),
+      {
+        // After validation, before planning: an operation over the limits reaches no subgraph.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, operation, schema, request }) {
+              if (!operation) return;
+              const measure = measureOperation(document, operation, schema, request.variables ?? {});
+              const [exceeded] = operationLimitErrors(measure, operationLimits);
+              if (exceeded) throw exceeded;
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
@@ -272,9 +298,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (typeof query !== 'string' || !query.includes('subscription')) return null;
     let document;
     try {
-      document = graphqlCjs.parse(query);
+      document = graphqlCjs.parse(query, { maxTokens: operationLimits.maxTokens });
     } catch {
-      return null; // Apollo reports the syntax error
+      return null; // Apollo reports the syntax error (or the token limit) itself
     }
     const name = typeof operationName === 'string' ? operationName : undefined;
     const operation = graphqlCjs.getOperationAST(document, name);
@@ -314,6 +340,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const { variables, coerced } = coerceVariables(operation);
     if (coerced.length > 0) return sendErrors(400, coerced);
+    const definition = graphqlCjs.getOperationAST(operation.document, operation.operationName)!;
+    const exceeded = operationLimitErrors(
+      measureOperation(operation.document, definition, subscriptions.schema, variables),
+      operationLimits,
+    );
+    if (exceeded.length > 0)
+      return sendErrors(
+        400,
+        exceeded.map((error) => formatError(error.toJSON())),
+      );
     const stream = subscriptions.subscribe({ ...operation, variables, ...caller });
     await streamMultipart(res, stream, { headers: responseHeaders, formatError });
   }
@@ -444,8 +480,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await writeGraphQLResponse(res, response, responseHeaders);
   }
 
+  /** Headers on every response: no MIME sniffing, no framing, no referrer leaks; HTTPS only in production. */
+  const securityHeaders: Record<string, string> = {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    ...(options.production ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+
   const server = createServer(async (req, res) => {
     const requestId = requestIdOf(req);
+    for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
       if (cors.handle(req, res)) return;
@@ -467,8 +512,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        sendGraphQLError(res, 'BAD_USER_INPUT', error.message, {}, { 'x-request-id': requestId });
-        res.statusCode = 413;
+        // 413, and the connection closes: the rest of the body is not read.
+        sendJson(
+          res,
+          413,
+          { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] },
+          { 'x-request-id': requestId, connection: 'close' },
+        );
         return;
       }
       logger.error({ err: error, requestId }, 'request failed');
@@ -486,6 +536,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     formatError,
     logger,
     limits: options.subscriptionLimits ?? {},
+    operationLimits,
   });
 
   let closing: Promise<void> | undefined;

@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import { requestIdOf } from '@curbside/http';
 import type { Logger } from '@curbside/service';
+import { measureOperation, operationLimitErrors, type OperationLimits } from '../operation-limits.ts';
 import { SubscriptionEndedError, type SubscriptionService } from './service.ts';
 
 /**
@@ -70,6 +71,8 @@ export interface SubscriptionSocketsOptions {
   formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
   logger: Logger;
   limits?: Partial<WebSocketLimits>;
+  /** The same limits as over HTTP. */
+  operationLimits: OperationLimits;
 }
 
 export interface SubscriptionSockets {
@@ -129,7 +132,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         const schema = service.schema;
         let document;
         try {
-          document = graphqlCjs.parse(payload.query);
+          document = graphqlCjs.parse(payload.query, { maxTokens: options.operationLimits.maxTokens });
         } catch (error) {
           return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
         }
@@ -139,6 +142,11 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         const operation = graphqlCjs.getOperationAST(document, operationName);
         if (!operation) return [codedError('Name the operation to run.', 'GRAPHQL_VALIDATION_FAILED')];
         const variables = payload.variables ?? {};
+        const exceeded = operationLimitErrors(
+          measureOperation(document, operation, schema, variables),
+          options.operationLimits,
+        );
+        if (exceeded.length > 0) return exceeded;
         if (operation.operation === 'subscription') {
           if (service.stats().subscriptions >= limits.maxSubscriptionsPerProcess) {
             return [limitReached('This gateway holds as many subscriptions as it may; retry shortly.')];
