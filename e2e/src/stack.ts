@@ -19,7 +19,7 @@ import {
   type AccountBlocklist,
 } from '@curbside/auth';
 import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
-import { createGateway, type Gateway } from '@curbside/gateway';
+import { createGateway, type Gateway, type GatewayOptions } from '@curbside/gateway';
 import { closeServer, listen } from '@curbside/http';
 import { createLogger } from '@curbside/service';
 import {
@@ -155,6 +155,8 @@ export interface StackOptions {
   countSubgraphRequests?: boolean;
   /** Another Redis than the machine's (a private one a test may kill). */
   redisUrl?: string;
+  /** Extra gateway options (limits) for a test. */
+  gateway?: Partial<GatewayOptions>;
   /** Run the workers in-process. Default true; a test that starts them as a process (to kill it) says false. */
   workers?: boolean;
 }
@@ -289,6 +291,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       logger: logger.child({ service: 'gateway' }),
       production: false,
       queues: eventBus,
+      redis,
+      ...options.gateway,
     });
     stoppables.unshift(gateway);
     const gatewayUrl = await gateway.listen(gatewayPort);

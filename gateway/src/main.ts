@@ -29,6 +29,8 @@ await runService('gateway', async () => {
     production: env.NODE_ENV === 'production',
     corsOrigins: env.CORS_ORIGINS,
     queues: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+    redis,
+    trustProxy: env.TRUST_PROXY,
   });
   const url = await gateway.listen(env.PORT, env.HOST);
   logger.info({ url, sandbox: env.NODE_ENV === 'production' ? null : url }, 'gateway ready');

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type {
   ExecutionArgs,
@@ -6,6 +6,7 @@ import type {
   FormattedExecutionResult,
   GraphQLError,
   GraphQLFormattedError,
+  OperationDefinitionNode,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -47,12 +48,22 @@ export type OperationExecutor = (operation: {
   authorization: string | null;
   viewer: Viewer | null;
   requestId: string;
+  clientIp: string;
 }) => Promise<FormattedExecutionResult>;
+
+/** Charges an operation to the caller's rate limits; the error to refuse it with, or null. */
+export type OperationCharger = (
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  cost: number,
+  caller: { viewer: Viewer | null; clientIp: string },
+) => Promise<GraphQLError | null>;
 
 interface SocketState {
   authorization: string | null;
   viewer: Viewer | null;
   requestId: string;
+  clientIp: string;
 }
 
 /** What each operation on a socket carries to `subscribe` and `execute`. */
@@ -73,6 +84,8 @@ export interface SubscriptionSocketsOptions {
   limits?: Partial<WebSocketLimits>;
   /** The same limits as over HTTP. */
   operationLimits: OperationLimits;
+  chargeOperation: OperationCharger;
+  clientIpOf: (request: IncomingMessage) => string;
 }
 
 export interface SubscriptionSockets {
@@ -109,6 +122,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         const authorization = ctx.connectionParams?.['authorization'] ?? null;
         if (authorization !== null && typeof authorization !== 'string') return false;
         ctx.extra.requestId = requestIdOf(ctx.extra.request);
+        ctx.extra.clientIp = options.clientIpOf(ctx.extra.request);
         try {
           ctx.extra.viewer = await viewerFromHeader(authorization ?? undefined, options.verifyAccessToken);
         } catch (error) {
@@ -120,7 +134,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
       },
       // Parsed and validated here rather than by graphql-ws, so every refusal carries a code (and a syntax
       // error answers that operation instead of closing the whole socket).
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const viewer = ctx.extra.viewer ?? null;
         if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
           return [codedError('The access token has expired; sign in again and reconnect.', 'UNAUTHENTICATED')];
@@ -142,11 +156,15 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         const operation = graphqlCjs.getOperationAST(document, operationName);
         if (!operation) return [codedError('Name the operation to run.', 'GRAPHQL_VALIDATION_FAILED')];
         const variables = payload.variables ?? {};
-        const exceeded = operationLimitErrors(
-          measureOperation(document, operation, schema, variables),
-          options.operationLimits,
-        );
+        const measure = measureOperation(document, operation, schema, variables);
+        const exceeded = operationLimitErrors(measure, options.operationLimits);
         if (exceeded.length > 0) return exceeded;
+        const clientIp = ctx.extra.clientIp ?? 'unknown';
+        // Queries and mutations are charged by Apollo's pipeline when they run; subscriptions here.
+        if (operation.operation === 'subscription') {
+          const limited = await options.chargeOperation(operation, variables, measure.cost, { viewer, clientIp });
+          if (limited) return [limited];
+        }
         if (operation.operation === 'subscription') {
           if (service.stats().subscriptions >= limits.maxSubscriptionsPerProcess) {
             return [limitReached('This gateway holds as many subscriptions as it may; retry shortly.')];
@@ -158,6 +176,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           authorization: ctx.extra.authorization ?? null,
           viewer,
           requestId: `${ctx.extra.requestId}:${id}`,
+          clientIp,
           query: payload.query,
           operationName,
           variables,
@@ -171,7 +190,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         return stream as unknown as AsyncGenerator<ExecutionResult>;
       },
       execute: async (args: ExecutionArgs) => {
-        const { query, operationName, variables, authorization, viewer, requestId } =
+        const { query, operationName, variables, authorization, viewer, requestId, clientIp } =
           args.contextValue as OperationContext;
         const result = await options.executeOperation({
           query,
@@ -180,6 +199,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           authorization,
           viewer,
           requestId,
+          clientIp,
         });
         return result as ExecutionResult;
       },
