@@ -25,3 +25,10 @@ export {
 export { startProcess, stopProcess, type ServiceProcess } from './processes.ts';
 export { startProcessStack, type ProcessStack } from './process-stack.ts';
 export { startPrivateRedis, type PrivateRedis } from './private-redis.ts';
+export {
+  createPost,
+  createVendorSeenByPost,
+  setFollowingUser,
+  setFollowingVendor,
+  waitForFollowCopy,
+} from './social.ts';

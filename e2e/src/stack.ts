@@ -197,6 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       logger: logger.child({ service: 'user' }),
       accountBlocklist,
       eventBus,
+      pubsub,
       onQuery: (text) => sql.user.record(text),
     });
     stoppables.unshift(user);
