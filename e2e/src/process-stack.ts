@@ -17,10 +17,17 @@ export interface ProcessStack {
   subgraphs: Record<SubgraphName, ServiceProcess>;
   databases: Record<SubgraphName, string>;
   redisKeyPrefix: string;
+  /** kill -9 a subgraph, or start it again on the same port (resolves once it is ready). */
+  killSubgraph(name: SubgraphName): Promise<void>;
+  restartSubgraph(name: SubgraphName): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startProcessStack(options: { gateways: number }): Promise<ProcessStack> {
+export async function startProcessStack(options: {
+  gateways: number;
+  /** Extra environment of the gateways (timeouts, limits). */
+  gatewayEnv?: Record<string, string>;
+}): Promise<ProcessStack> {
   const id = randomBytes(3).toString('hex');
   const redisKeyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`;
   const mediaDir = await mkdtemp(join(tmpdir(), `curbside-media-${id}-`));
@@ -38,19 +45,15 @@ export async function startProcessStack(options: { gateways: number }): Promise<
   try {
     const user = await start('subgraphs/user/src/main.ts', databaseEnv('user'));
     const jwksUrl = new URL('/.well-known/jwks.json', user.url).toString();
+    const subgraphEnv = (name: SubgraphName): Record<string, string> => ({
+      ...databaseEnv(name),
+      JWKS_URL: jwksUrl,
+      ...(name === 'media' ? { MEDIA_DIR: mediaDir, MEDIA_PUBLIC_URL: 'http://127.0.0.1:1/media' } : {}),
+    });
     const others = await Promise.all(
       subgraphNames
         .filter((name) => name !== 'user')
-        .map(async (name) => {
-          const extra: Record<string, string> =
-            name === 'media' ? { MEDIA_DIR: mediaDir, MEDIA_PUBLIC_URL: 'http://127.0.0.1:1/media' } : {};
-          const service = await start(`subgraphs/${name}/src/main.ts`, {
-            ...databaseEnv(name),
-            JWKS_URL: jwksUrl,
-            ...extra,
-          });
-          return [name, service] as const;
-        }),
+        .map(async (name) => [name, await start(`subgraphs/${name}/src/main.ts`, subgraphEnv(name))] as const),
     );
     const subgraphs = { user, ...Object.fromEntries(others) } as Record<SubgraphName, ServiceProcess>;
     const subgraphUrlEnv = Object.fromEntries(
@@ -58,7 +61,15 @@ export async function startProcessStack(options: { gateways: number }): Promise<
     );
     const gateways = await Promise.all(
       Array.from({ length: options.gateways }, () =>
-        start('gateway/src/main.ts', { ...subgraphUrlEnv, JWKS_URL: jwksUrl }),
+        start('gateway/src/main.ts', {
+          ...subgraphUrlEnv,
+          JWKS_URL: jwksUrl,
+          // Tests call far more often than people do: budgets only where a test sets them.
+          RATE_LIMIT_USER_COST: String(Number.MAX_SAFE_INTEGER),
+          RATE_LIMIT_ANONYMOUS_COST: String(Number.MAX_SAFE_INTEGER),
+          RATE_LIMIT_AUTH_ATTEMPTS: String(Number.MAX_SAFE_INTEGER),
+          ...options.gatewayEnv,
+        }),
       ),
     );
     return {
@@ -69,6 +80,13 @@ export async function startProcessStack(options: { gateways: number }): Promise<
         subgraphNames.map((name) => [name, databaseUrl(postgresUrl, databaseNames[name])]),
       ) as Record<SubgraphName, string>,
       redisKeyPrefix,
+      async killSubgraph(name) {
+        await stopProcess(subgraphs[name], 'SIGKILL');
+      },
+      async restartSubgraph(name) {
+        const port = new URL(subgraphs[name].url).port;
+        subgraphs[name] = await start(`subgraphs/${name}/src/main.ts`, { ...subgraphEnv(name), PORT: port });
+      },
       async stop() {
         // Gateways first, so no client request reaches a subgraph that is already gone.
         for (const gateway of gateways) await stopProcess(gateway);

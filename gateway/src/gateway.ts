@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import type { ConnectionOptions } from 'bullmq';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -32,6 +32,7 @@ import {
   writeGraphQLResponse,
 } from '@curbside/http';
 import type { Logger } from '@curbside/service';
+import type { GatewayContext } from './context.ts';
 import { makeCorsPolicy } from './cors.ts';
 import {
   defaultOperationLimits,
@@ -40,6 +41,7 @@ import {
   type OperationLimits,
 } from './operation-limits.ts';
 import { createGatewayMetrics } from './metrics.ts';
+import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
 import { createRateLimiter, defaultRateLimits, type Charge, type RateLimits } from './rate-limit.ts';
 import { createQueueDashboard, queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
@@ -54,15 +56,7 @@ import { serveSubscriptionSockets, type WebSocketLimits } from './subscriptions/
 /** graphql's CommonJS build, the one Apollo's schemas are made with (see subscriptions/websocket.ts). */
 const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
-/** Per-request state the gateway hands to its subgraph fetches. */
-export interface GatewayContext {
-  requestId: string;
-  /** The caller's verified `Authorization` header, forwarded as is. */
-  authorization: string | null;
-  viewer: Viewer | null;
-  /** The caller's address, for per-IP rate limits. */
-  clientIp: string;
-}
+export type { GatewayContext } from './context.ts';
 
 export interface GatewayOptions {
   /** The supergraph SDL (any valid one, not only Curbside's). */
@@ -78,6 +72,8 @@ export interface GatewayOptions {
   readinessTimeoutMs?: number;
   /** What one operation may ask for (depth, aliases, cost...), over HTTP and WebSocket alike. */
   operationLimits?: Partial<OperationLimits>;
+  /** Timeout and circuit breaking of subgraph fetches. */
+  subgraphFetchPolicy?: Partial<SubgraphFetchPolicy>;
   /** Redis for rate limits shared by every gateway; without it, no rate limits. */
   redis?: Redis;
   rateLimits?: Partial<RateLimits>;
@@ -101,16 +97,6 @@ export interface Gateway {
   subscriptionStats(): SubscriptionStats & { connections: number };
   /** Stops accepting, closes WebSockets (1001), ends multipart subscriptions, drains, stops Apollo; idempotent. */
   close(): Promise<void>;
-}
-
-/** Forwards the caller's credentials and request id to every subgraph fetch. */
-class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers = request.http?.headers;
-    if (!headers || !('requestId' in context)) return;
-    if (context.authorization) headers.set('authorization', context.authorization);
-    headers.set('x-request-id', context.requestId);
-  }
 }
 
 function subgraphProbeUrl(url: string): string {
@@ -249,7 +235,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const subgraphUrls = options.subgraphUrls ?? {};
   const resolvedSubgraphUrls = new Map<string, string>();
-  const dataSources = new Map<string, ForwardingDataSource>();
+  const dataSources = new Map<string, SubgraphSource>();
+  const metrics = createGatewayMetrics();
+  const fetchPolicy: SubgraphFetchPolicy = { ...defaultSubgraphFetchPolicy, ...options.subgraphFetchPolicy };
   let updateSupergraph: ((supergraphSdl: string) => void) | undefined;
   const gateway = new ApolloGateway({
     // The function form hands us `update`, the way to switch supergraphs without a restart.
@@ -261,7 +249,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const target = subgraphUrls[name] ?? url;
       if (!target) throw new Error(`Subgraph '${name}' has no URL: set SUBGRAPH_URL_${name.toUpperCase()}`);
       resolvedSubgraphUrls.set(name, target);
-      const dataSource = new ForwardingDataSource({ url: target });
+      const dataSource = new SubgraphSource({ name, url: target, policy: fetchPolicy, metrics });
       dataSources.set(name, dataSource);
       return dataSource;
     },
@@ -275,7 +263,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const operationLimits: OperationLimits = { ...defaultOperationLimits, ...options.operationLimits };
-  const metrics = createGatewayMetrics();
   /** The caller's address: the socket's, or the first X-Forwarded-For hop when a trusted proxy sets it. */
   const clientIpOf = (req: IncomingMessage): string => {
     const forwarded = options.trustProxy

@@ -31,6 +31,13 @@ await runService('gateway', async () => {
     queues: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
     redis,
     trustProxy: env.TRUST_PROXY,
+    subgraphFetchPolicy: { timeoutMs: env.SUBGRAPH_TIMEOUT_MS },
+    rateLimits: {
+      userCostPerMinute: env.RATE_LIMIT_USER_COST,
+      anonymousCostPerMinute: env.RATE_LIMIT_ANONYMOUS_COST,
+      authAttemptsPerIpPerMinute: env.RATE_LIMIT_AUTH_ATTEMPTS,
+      authAttemptsPerAccountPerMinute: env.RATE_LIMIT_AUTH_ATTEMPTS,
+    },
   });
   const url = await gateway.listen(env.PORT, env.HOST);
   logger.info({ url, sandbox: env.NODE_ENV === 'production' ? null : url }, 'gateway ready');

@@ -23,6 +23,10 @@ export const errorCodes = {
     httpStatus: 503,
     description: 'A dependency needed to answer (such as the key set that verifies tokens) is unreachable; retry.',
   },
+  GATEWAY_TIMEOUT: {
+    httpStatus: 504,
+    description: 'A subgraph did not answer in time: its fields are null, the rest of the response is there.',
+  },
   SUBSCRIPTION_SCHEMA_RELOAD: {
     httpStatus: 503,
     description: 'The gateway switched to a new schema and ended the subscription: subscribe again.',
