@@ -1,7 +1,8 @@
+import { searchWorkerModule } from '@curbside/search-subgraph';
 import type { SubgraphWorkerModule } from '@curbside/subgraph-kit';
 
 /**
  * The subgraphs whose background work this deployable runs, each with its own handlers and database. A
  * subgraph's module lives in its own package (its code, its entities); this list only assembles them.
  */
-export const workerModules: SubgraphWorkerModule[] = [];
+export const workerModules: SubgraphWorkerModule[] = [searchWorkerModule];

@@ -1,0 +1,5 @@
+export { createSearchSubgraph, typeDefs, type SearchSubgraphDeps } from './subgraph.ts';
+export { entities } from './entities.ts';
+export { migrations } from './migrations/index.ts';
+export { searchWorkerModule } from './worker-module.ts';
+export { applySearchEvent, type SearchEvent } from './indexing.ts';
