@@ -1,9 +1,11 @@
 /**
  * Search, end to end: mutations at the gateway, their events relayed to the workers' `search.index` handler,
  * the index queried through the gateway with each node resolved by its owner. Also the handler called
- * directly (duplicates, events out of order).
+ * directly (duplicates, events out of order) and `pnpm search:reindex` as a process.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEventName, DomainEventPayload } from '@curbside/events';
 import { applySearchEvent, entities, migrations, type SearchEvent } from '@curbside/search-subgraph';
@@ -18,6 +20,7 @@ import {
   type Account,
   type TestStack,
 } from './index.ts';
+import { repoFile } from './processes.ts';
 
 let stack: TestStack;
 let searchOrm: Orm;
@@ -425,5 +428,68 @@ describe('the search.index handler', () => {
     );
     expect(await rowsOf(vendorId)).toEqual([]);
     expect(await rowsOf(postId)).toEqual([]);
+  });
+});
+
+describe('pnpm search:reindex', () => {
+  it('rebuilds the same index from the owners’ events', async () => {
+    const author = await registerUser(stack.gatewayUrl, 'reindex_author');
+    const postId = await createPost(author, 'Grilled sardines for the reindex');
+    await mutate(
+      author,
+      'mutation ($id: ID!, $input: UpdatePostInput!) { updatePost(id: $id, input: $input) { id } }',
+      {
+        id: postId,
+        input: { body: 'Grilled sardines, rebuilt from events' },
+      },
+    );
+    const gone = await createPost(author, 'Sardines that will be deleted');
+    await mutate(author, 'mutation ($id: ID!) { deletePost(id: $id) }', { id: gone });
+    await waitForSearch('rebuilt sardines', postId);
+    await waitForSearch('sardines', gone, false);
+
+    // Only documents of real accounts: the handler tests above wrote some from events of their own.
+    const accounts = (await queryRows(stack.databases.user, 'select id from app_user')).map((row) => row['id']);
+    const indexRows = () =>
+      queryRows(
+        stack.databases.search,
+        `select type, id, owner_id, handle, name, body, version, deleted_at from search_document
+         where owner_id = any($1) order by type, id`,
+        [accounts],
+      );
+    const closedAccounts = () =>
+      queryRows(
+        stack.databases.search,
+        'select * from search_closed_account where user_id = any($1) order by user_id',
+        [accounts],
+      );
+    const queries = ['sardines', 'tacso', 'paella', 'churros', 'marisol', 'pimenta', 'gelato'];
+    const results = async () => Promise.all(queries.map((query) => search(query, { first: 50 })));
+    const before = await results();
+    const rowsBefore = await indexRows();
+    const closedBefore = await closedAccounts();
+    expect(closedBefore.length).toBeGreaterThan(0); // leaving_owner, above
+
+    await queryRows(stack.databases.search, 'delete from search_document; delete from search_closed_account');
+    expect((await search('sardines')).hits).toEqual([]);
+
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', repoFile('infra/src/search-reindex.ts')],
+      {
+        env: {
+          ...process.env,
+          POSTGRES_URL: new URL('/postgres', stack.databases.user).toString(),
+          USER_DATABASE: new URL(stack.databases.user).pathname.slice(1),
+          VENDOR_DATABASE: new URL(stack.databases.vendor).pathname.slice(1),
+          POST_DATABASE: new URL(stack.databases.post).pathname.slice(1),
+          SEARCH_DATABASE: new URL(stack.databases.search).pathname.slice(1),
+        },
+      },
+    );
+    expect(stdout).toMatch(/Search index rebuilt from \d+ events/);
+    expect(await results()).toEqual(before);
+    expect(await indexRows()).toEqual(rowsBefore);
+    expect(await closedAccounts()).toEqual(closedBefore);
   });
 });

@@ -2,4 +2,5 @@ export { createSearchSubgraph, typeDefs, type SearchSubgraphDeps } from './subgr
 export { entities } from './entities.ts';
 export { migrations } from './migrations/index.ts';
 export { searchWorkerModule } from './worker-module.ts';
-export { applySearchEvent, type SearchEvent } from './indexing.ts';
+export { applySearchEvent, rebuildSearchIndex, type SearchEvent } from './indexing.ts';
+export { readOwnerEvents } from './owner-events.ts';

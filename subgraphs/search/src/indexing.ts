@@ -132,3 +132,21 @@ export async function applySearchEvent(em: EntityManager, event: SearchEvent): P
     await writeChange(tx, change, new Date(event.occurredAt));
   });
 }
+
+/**
+ * Replaces the whole index by the one built from the events `readEvents` returns (oldest first), in one
+ * transaction: searches go on reading the old index until it commits. Other writers (the workers) wait from the start, and `readEvents`
+ * runs after that, so an event it does not return was recorded after it read: the handler applies that one on
+ * top of the new index, once this commits. Returns how many events were applied.
+ */
+export async function rebuildSearchIndex(em: EntityManager, readEvents: () => Promise<SearchEvent[]>): Promise<number> {
+  return em.transactional(async (tx) => {
+    await tx.execute('lock table search_document, search_closed_account in exclusive mode');
+    const events = await readEvents();
+    await tx.execute('delete from search_document');
+    await tx.execute('delete from search_closed_account');
+    // No advisory locks here: the table lock already excludes every other writer.
+    for (const event of events) await writeChange(tx, changeOf(event), new Date(event.occurredAt));
+    return events.length;
+  });
+}
