@@ -25,12 +25,15 @@ export async function readOwnerEvents(ownerDatabaseUrls: string[]): Promise<Sear
         [[...eventQueues['search.index']]],
       );
       for (const row of rows) {
-        events.push({
-          id: row.id,
-          name: row.name,
-          payload: parseDomainEvent(row.name, row.payload),
-          occurredAt: row.occurred_at.toISOString(),
-        } as SearchEvent);
+        let payload: unknown;
+        try {
+          payload = parseDomainEvent(row.name, row.payload);
+        } catch (error) {
+          throw new Error(`${row.name} event ${row.id} in ${client.database} does not match its declaration`, {
+            cause: error,
+          });
+        }
+        events.push({ id: row.id, name: row.name, payload, occurredAt: row.occurred_at.toISOString() } as SearchEvent);
       }
     } finally {
       await client.end();

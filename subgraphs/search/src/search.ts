@@ -9,7 +9,8 @@ export const maxQueryLength = 200;
 export const maxSearchPageSize = 50;
 /**
  * Least trigram word similarity (0 to 1) for a document to match without a full-text match: 0.5. pg_trgm's
- * default (0.6) misses a swapped pair of letters in a short word ("tacso" is 0.5 from "tacos").
+ * default (0.6) misses a swapped pair of letters in a short word ("tacso" is 0.5 from "tacos"); 0.4 would
+ * also catch one inside a longer word ("sardnies", 0.44) but lets in loose matches ("cake" for "cafe").
  */
 export const typoSimilarityThreshold = 0.5;
 
