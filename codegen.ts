@@ -6,7 +6,14 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * `pnpm codegen` writes them; `pnpm codegen:check` fails when a committed file is stale.
  */
 const subgraphs: Record<string, { mappers: Record<string, string> }> = {
-  user: { mappers: { User: '../entities.ts#UserEntity' } },
+  user: {
+    mappers: {
+      User: '../entities.ts#UserEntity',
+      Notification: '../entities.ts#NotificationEntity',
+      Post: '../entities.ts#EntityReference',
+      Vendor: '../entities.ts#EntityReference',
+    },
+  },
   vendor: { mappers: { Vendor: '../entities.ts#VendorEntity', User: '../entities.ts#UserReference' } },
   location: {
     mappers: {

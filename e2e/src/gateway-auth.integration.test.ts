@@ -22,9 +22,15 @@ afterAll(async () => {
 });
 
 /** A token with the real claims shape, signed with `key` (the real one unless a test says otherwise). */
-async function token(overrides: { exp?: number; iss?: string; aud?: string; key?: SigningKey; kid?: string } = {}) {
+async function token(
+  overrides: { exp?: number; nbf?: number; iss?: string; aud?: string; key?: SigningKey; kid?: string } = {},
+) {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ role: 'USER', sid: '00000000-0000-4000-8000-000000000000' })
+  return new SignJWT({
+    role: 'USER',
+    sid: '00000000-0000-4000-8000-000000000000',
+    ...(overrides.nbf ? { nbf: overrides.nbf } : {}),
+  })
     .setProtectedHeader({ alg: 'EdDSA', kid: overrides.kid ?? signingJwk.kid! })
     .setSubject(user.id)
     .setIssuer(overrides.iss ?? 'curbside')
@@ -47,6 +53,8 @@ describe('the gateway verifies access tokens before planning', () => {
     ['expired', () => token({ exp: Math.floor(Date.now() / 1000) - 60 })],
     ['wrongly signed', async () => token({ key: (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey })],
     ['from another issuer', () => token({ iss: 'someone-else' })],
+    ['not valid before a future time (nbf)', () => token({ nbf: Math.floor(Date.now() / 1000) + 600 })],
+    ['signed with an unknown key id', () => token({ kid: 'no-such-key' })],
     ['for another audience', () => token({ aud: 'another-api' })],
     [
       'alg none',

@@ -24,3 +24,11 @@ export {
 } from './live-client.ts';
 export { startProcess, stopProcess, type ServiceProcess } from './processes.ts';
 export { startProcessStack, type ProcessStack } from './process-stack.ts';
+export { startPrivateRedis, type PrivateRedis } from './private-redis.ts';
+export {
+  createPost,
+  createVendorSeenByPost,
+  setFollowingUser,
+  setFollowingVendor,
+  waitForFollowCopy,
+} from './social.ts';

@@ -19,7 +19,7 @@ import {
   type AccountBlocklist,
 } from '@curbside/auth';
 import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
-import { createGateway, type Gateway } from '@curbside/gateway';
+import { createGateway, type Gateway, type GatewayOptions } from '@curbside/gateway';
 import { closeServer, listen } from '@curbside/http';
 import { createLogger } from '@curbside/service';
 import {
@@ -45,6 +45,7 @@ export type SubgraphName = (typeof subgraphNames)[number];
 
 export const postgresUrl = process.env['POSTGRES_URL'] ?? defaultPostgresUrl;
 export const redisUrl = process.env['REDIS_URL'] ?? defaultRedisUrl;
+const machineRedisUrl = redisUrl;
 
 /** Prefix of every database a test run creates; the run's global teardown drops them. */
 export function testDatabasePrefix(): string {
@@ -70,6 +71,8 @@ export interface TestStack {
   mediaSigningSecret: string;
   /** This stack's own Redis namespace (`curbside:t:<run>:<stack>:`) and a client using it. */
   redisKeyPrefix: string;
+  /** The Redis this stack uses (the machine's, or the private one it was given). */
+  redisUrl: string;
   redis: Redis;
   /** The live pub/sub every subgraph of this stack shares (channels under `redisKeyPrefix`). */
   pubsub: LivePubSub;
@@ -151,10 +154,17 @@ export interface StackOptions {
   logLevel?: string;
   /** Put a counting proxy in front of each subgraph. Default true; benchmarks turn it off to skip the hop. */
   countSubgraphRequests?: boolean;
+  /** Another Redis than the machine's (a private one a test may kill). */
+  redisUrl?: string;
+  /** Extra gateway options (limits) for a test. */
+  gateway?: Partial<GatewayOptions>;
+  /** Run the workers in-process. Default true; a test that starts them as a process (to kill it) says false. */
+  workers?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const id = randomBytes(3).toString('hex');
+  const redisUrl = options.redisUrl ?? machineRedisUrl;
   const logger = createLogger('test-stack', options.logLevel ?? 'silent');
   const databases = {} as Record<SubgraphName, string>;
   for (const name of subgraphNames) {
@@ -188,6 +198,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       logger: logger.child({ service: 'user' }),
       accountBlocklist,
       eventBus,
+      pubsub,
       onQuery: (text) => sql.user.record(text),
     });
     stoppables.unshift(user);
@@ -197,7 +208,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       makeAccessTokenVerifier(remoteKeySet(jwksUrl)),
       accountBlocklist,
       () => {
-        throw new Error('Redis unreachable in a test stack');
+        // As in production (the token alone decides) when the test kills its own Redis on purpose; on the
+        // machine's Redis an unreadable blocklist is a bug the test should see.
+        if (!options.redisUrl) throw new Error('Redis unreachable in a test stack');
       },
     );
     const vendor: SubgraphServer = await createVendorSubgraph({
@@ -266,15 +279,17 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     };
     // The workers deployable, in-process like the subgraphs (tests that kill it start it as a process); after
     // the subgraphs, which migrate the databases the workers use.
-    const workers: Workers = await createWorkers({
-      databaseUrls: databases,
-      eventBus,
-      redis,
-      pubsub,
-      logger: logger.child({ service: 'workers' }),
-      mediaDir,
-    });
-    stoppables.unshift(workers);
+    if (options.workers !== false) {
+      const workers: Workers = await createWorkers({
+        databaseUrls: databases,
+        eventBus,
+        redis,
+        pubsub,
+        logger: logger.child({ service: 'workers' }),
+        mediaDir,
+      });
+      stoppables.unshift(workers);
+    }
     const proxied: Record<string, string> = { ...subgraphUrls };
     const failingSubgraphs = new Set<SubgraphName>();
     for (const name of options.countSubgraphRequests === false ? [] : subgraphNames) {
@@ -293,6 +308,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       verifyAccessToken,
       logger: logger.child({ service: 'gateway' }),
       production: false,
+      queues: eventBus,
+      redis,
+      ...options.gateway,
     });
     stoppables.unshift(gateway);
     const gatewayUrl = await gateway.listen(gatewayPort);
@@ -306,6 +324,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       mediaDir,
       mediaSigningSecret,
       redisKeyPrefix,
+      redisUrl,
       redis,
       pubsub,
       accountBlocklist,

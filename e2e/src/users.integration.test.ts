@@ -15,6 +15,7 @@ import {
   startStack,
   registerAdmin as registerAdminIn,
   type Account,
+  waitFor,
   type GraphQLResponse,
   type SqlRecorder,
   type TestStack,
@@ -81,6 +82,11 @@ async function userSnapshot() {
     users: await queryRows(db, 'select * from app_user order by id'),
     follows: await queryRows(db, 'select * from user_follow order by follower_id, followee_id'),
     tokens: await queryRows(db, 'select id, used_at, revoked_at from refresh_token order by id'),
+    // Notifications arrive from the workers in the background; only marking one read is a request's doing.
+    readNotifications: await queryRows(
+      db,
+      'select id, read_at from notification where read_at is not null order by id',
+    ),
     // The relay sets sent_at in the background; only the number of events says what a request recorded.
     events: (await queryRows(db, 'select count(*)::int as n from outbox_event'))[0]!['n'],
   };
@@ -94,6 +100,11 @@ async function eventsOf(name: string, key: string, value: string): Promise<Recor
     [name, key, value],
   );
   return rows.map((row) => row['payload']);
+}
+
+/** A user's notifications (stored by the workers), with their read time. */
+function notificationsOf(userId: string) {
+  return queryRows(stack.databases.user, 'select id, read_at from notification where recipient_id = $1', [userId]);
 }
 
 /** Statements per table sent while answering; the outbox relay's background sweeps are left out. */
@@ -224,6 +235,28 @@ describe('authorization matrix over every user-subgraph mutation', () => {
         expect(row).toEqual({ suspended_at: null, suspended_reason: null });
         expect(await eventsOf('user.unsuspended', 'userId', target.id)).toEqual([{ userId: target.id }]);
         expect(dataOf(await graphql(stack.gatewayUrl, ME, {}, { token: target.accessToken })).me.id).toBe(target.id);
+      },
+    },
+    // Marks only the caller's own notifications: anyone else's ids change nothing and are left out of the answer.
+    markNotificationsRead: {
+      async prepare({ target, other }) {
+        dataOf(await follow(other.accessToken, target.id));
+        await waitFor('the new follower notification', async () => (await notificationsOf(target.id)).length > 0);
+      },
+      call: async ({ target }, token) =>
+        mutate(token, 'mutation ($ids: [ID!]!) { result: markNotificationsRead(ids: $ids) { id readAt } }', {
+          ids: (await notificationsOf(target.id)).map((row) => row['id']),
+        }),
+      expected: { anonymous: 'UNAUTHENTICATED', 'another user': 'ok', owner: 'ok', admin: 'ok' },
+      async verify({ target }, caller, response) {
+        const [notification] = await notificationsOf(target.id);
+        if (caller.id === target.id) {
+          expect(dataOf(response).result).toEqual([{ id: notification!['id'], readAt: expect.any(String) }]);
+          expect(notification!['read_at']).toBeInstanceOf(Date);
+        } else {
+          expect(dataOf(response).result).toEqual([]);
+          expect(notification!['read_at']).toBeNull();
+        }
       },
     },
     // Closes only the caller's own account, and only with the caller's own password.

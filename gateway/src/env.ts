@@ -22,6 +22,11 @@ const schema = z.object({
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
+  /** Behind a proxy that sets X-Forwarded-For: per-IP limits use its first hop. */
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   REDIS_URL: redisUrlSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,

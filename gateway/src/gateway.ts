@@ -8,11 +8,13 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import type { ConnectionOptions } from 'bullmq';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createRequire } from 'node:module';
-import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { FormattedExecutionResult, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import type { Redis } from '@curbside/redis';
 import { KeySetUnavailableError, viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import { isClientError } from '@curbside/errors';
 import {
@@ -31,6 +33,15 @@ import {
 } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import { makeCorsPolicy } from './cors.ts';
+import {
+  defaultOperationLimits,
+  measureOperation,
+  operationLimitErrors,
+  type OperationLimits,
+} from './operation-limits.ts';
+import { createGatewayMetrics } from './metrics.ts';
+import { createRateLimiter, defaultRateLimits, type Charge, type RateLimits } from './rate-limit.ts';
+import { createQueueDashboard, queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
 import {
   SubscriptionService,
@@ -49,6 +60,8 @@ export interface GatewayContext {
   /** The caller's verified `Authorization` header, forwarded as is. */
   authorization: string | null;
   viewer: Viewer | null;
+  /** The caller's address, for per-IP rate limits. */
+  clientIp: string;
 }
 
 export interface GatewayOptions {
@@ -63,6 +76,15 @@ export interface GatewayOptions {
   corsOrigins?: string[];
   /** Timeout of the readiness probe sent to each subgraph. Default 2 seconds. */
   readinessTimeoutMs?: number;
+  /** What one operation may ask for (depth, aliases, cost...), over HTTP and WebSocket alike. */
+  operationLimits?: Partial<OperationLimits>;
+  /** Redis for rate limits shared by every gateway; without it, no rate limits. */
+  redis?: Redis;
+  rateLimits?: Partial<RateLimits>;
+  /** Take the client address from `X-Forwarded-For` (behind a proxy that sets it); default false. */
+  trustProxy?: boolean;
+  /** The workers' queues (BullMQ connection and key prefix): served as a dashboard to admins at /admin/queues. */
+  queues?: { connection: ConnectionOptions; prefix: string };
   /** Limits of subscriptions (queues, sockets, caps); defaults in subscriptions/. */
   subscriptionLimits?: Partial<SubscriptionLimits & WebSocketLimits>;
 }
@@ -182,6 +204,46 @@ function proxyRequest(
   req.pipe(upstream);
 }
 
+/**
+ * The login and refreshSession fields of a mutation (aliases each count), and the accounts the login fields
+ * name (lower-cased), each with its number of attempts.
+ */
+function authAttemptsIn(operation: OperationDefinitionNode, variables: Record<string, unknown>) {
+  let count = 0;
+  const accounts = new Map<string, number>();
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== 'Field') continue;
+    const field = selection.name.value;
+    if (field !== 'login' && field !== 'refreshSession') continue;
+    count++;
+    if (field !== 'login') continue;
+    const input = selection.arguments?.find((argument) => argument.name.value === 'input')?.value;
+    let account: unknown;
+    if (input?.kind === 'Variable') account = (variables[input.name.value] as { login?: unknown } | undefined)?.login;
+    if (input?.kind === 'ObjectValue') {
+      const value = input.fields.find((entry) => entry.name.value === 'login')?.value;
+      if (value?.kind === 'StringValue') account = value.value;
+      if (value?.kind === 'Variable') account = variables[value.name.value];
+    }
+    if (typeof account === 'string') {
+      const key = account.trim().toLowerCase();
+      accounts.set(key, (accounts.get(key) ?? 0) + 1);
+    }
+  }
+  return { count, accounts };
+}
+
+/** Errors that refuse a request before it runs (as opposed to errors while running it). */
+const refusalCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_LIMIT_EXCEEDED',
+  'RATE_LIMITED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_ALLOWED',
+]);
+
 /** The gateway process: Apollo Gateway on Apollo Server, behind a small HTTP layer that verifies tokens first. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
@@ -212,9 +274,83 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return maskedError(formatted);
   };
 
+  const operationLimits: OperationLimits = { ...defaultOperationLimits, ...options.operationLimits };
+  const metrics = createGatewayMetrics();
+  /** The caller's address: the socket's, or the first X-Forwarded-For hop when a trusted proxy sets it. */
+  const clientIpOf = (req: IncomingMessage): string => {
+    const forwarded = options.trustProxy
+      ? String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]
+          ?.trim()
+      : '';
+    return forwarded || req.socket.remoteAddress || 'unknown';
+  };
+  const rateLimits: RateLimits = { ...defaultRateLimits, ...options.rateLimits };
+  const rateLimiter = options.redis ? createRateLimiter(options.redis) : null;
+  let lastUnavailableLog = 0;
+
+  /**
+   * Charges an operation to its caller's budgets: its cost to the user (or to the IP when anonymous), and each
+   * login / refreshSession field (aliases included) to the IP and to the account it names. Returns the error
+   * to refuse it with, or null. Without Redis the limits fail open: logged (once a minute) and counted.
+   */
+  async function chargeOperation(
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown>,
+    cost: number,
+    caller: { viewer: Viewer | null; clientIp: string },
+  ): Promise<GraphQLError | null> {
+    if (!rateLimiter) return null;
+    const charges: Charge[] = caller.viewer
+      ? [{ limit: 'user', key: `user:${caller.viewer.userId}`, amount: cost, max: rateLimits.userCostPerMinute }]
+      : [{ limit: 'anonymous', key: `ip:${caller.clientIp}`, amount: cost, max: rateLimits.anonymousCostPerMinute }];
+    if (operation.operation === 'mutation') {
+      const attempts = authAttemptsIn(operation, variables);
+      if (attempts.count > 0) {
+        charges.push({
+          limit: 'auth-ip',
+          key: `auth:ip:${caller.clientIp}`,
+          amount: attempts.count,
+          max: rateLimits.authAttemptsPerIpPerMinute,
+        });
+        for (const [account, count] of attempts.accounts) {
+          charges.push({
+            limit: 'auth-account',
+            key: `auth:account:${account}`,
+            amount: count,
+            max: rateLimits.authAttemptsPerAccountPerMinute,
+          });
+        }
+      }
+    }
+    const decision = await rateLimiter.charge(charges);
+    if ('unavailable' in decision) {
+      metrics.rateLimitUnavailable.inc();
+      if (Date.now() - lastUnavailableLog > 60_000) {
+        lastUnavailableLog = Date.now();
+        logger.warn('rate limits unavailable (Redis unreachable): requests pass unchecked');
+      }
+      return null;
+    }
+    if (decision.allowed) return null;
+    metrics.rateLimited.inc({ limit: decision.limit });
+    const retryAfterSeconds = Math.ceil(decision.retryAfterMs / 1000);
+    return new graphqlCjs.GraphQLError(`Too many requests; retry in ${retryAfterSeconds} s.`, {
+      extensions: {
+        code: 'RATE_LIMITED',
+        limit: decision.limit,
+        retryAfterMs: decision.retryAfterMs,
+        http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+      },
+    });
+  }
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     csrfPrevention: true,
+    parseOptions: { maxTokens: operationLimits.maxTokens },
+    // "Did you mean ...?" suggestions map the schema for whoever probes it; only developers need them.
+    hideSchemaDetailsFromClientErrors: options.production,
     // Signals belong to the entry file (runService), which stops everything in order; Apollo's own
     // handler would race it and leave our stop() waiting.
     stopOnTerminationSignals: false,
@@ -226,6 +362,43 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       requestIdPlugin<GatewayContext>(),
+      {
+        // Requests by operation and outcome, and their latency.
+        async requestDidStart({ request }) {
+          const started = process.hrtime.bigint();
+          return {
+            async willSendResponse({ response, errors }) {
+              const operation = (request.operationName ?? 'anonymous').slice(0, 64);
+              const body = response.body.kind === 'single' ? response.body.singleResult : null;
+              const codes = (body?.errors ?? errors ?? []).map((error) => error.extensions?.['code']);
+              const outcome =
+                codes.length === 0
+                  ? 'ok'
+                  : body?.data === undefined || codes.some((code) => refusalCodes.has(String(code)))
+                    ? 'refused'
+                    : 'error';
+              metrics.requests.inc({ operation, outcome });
+              metrics.requestSeconds.observe({ operation }, Number(process.hrtime.bigint() - started) / 1e9);
+            },
+          };
+        },
+      },
+      {
+        // After validation, before planning: an operation over the limits reaches no subgraph.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, operation, schema, request, contextValue }) {
+              if (!operation) return;
+              const variables = request.variables ?? {};
+              const measure = measureOperation(document, operation, schema, variables);
+              const [exceeded] = operationLimitErrors(measure, operationLimits);
+              if (exceeded) throw exceeded;
+              const limited = await chargeOperation(operation, variables, measure.cost, contextValue);
+              if (limited) throw limited;
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();
@@ -247,11 +420,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     authorization: string | null;
     viewer: Viewer | null;
     requestId: string;
+    clientIp: string;
   }): Promise<FormattedExecutionResult> {
-    const { query, operationName, variables, authorization, viewer, requestId } = operation;
+    const { query, operationName, variables, authorization, viewer, requestId, clientIp } = operation;
     const response = await apollo.executeOperation(
       { query, variables, ...(operationName ? { operationName } : {}) },
-      { contextValue: { requestId, authorization, viewer } },
+      { contextValue: { requestId, authorization, viewer, clientIp } },
     );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not served over sockets');
     return response.body.singleResult;
@@ -268,9 +442,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (typeof query !== 'string' || !query.includes('subscription')) return null;
     let document;
     try {
-      document = graphqlCjs.parse(query);
+      document = graphqlCjs.parse(query, { maxTokens: operationLimits.maxTokens });
     } catch {
-      return null; // Apollo reports the syntax error
+      return null; // Apollo reports the syntax error (or the token limit) itself
     }
     const name = typeof operationName === 'string' ? operationName : undefined;
     const operation = graphqlCjs.getOperationAST(document, name);
@@ -310,6 +484,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const { variables, coerced } = coerceVariables(operation);
     if (coerced.length > 0) return sendErrors(400, coerced);
+    const definition = graphqlCjs.getOperationAST(operation.document, operation.operationName)!;
+    const exceeded = operationLimitErrors(
+      measureOperation(operation.document, definition, subscriptions.schema, variables),
+      operationLimits,
+    );
+    if (exceeded.length > 0)
+      return sendErrors(
+        400,
+        exceeded.map((error) => formatError(error.toJSON())),
+      );
     const stream = subscriptions.subscribe({ ...operation, variables, ...caller });
     await streamMultipart(res, stream, { headers: responseHeaders, formatError });
   }
@@ -329,6 +513,41 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       };
     }
     return { variables: result.coerced, coerced: [] };
+  }
+
+  const queueDashboard: QueueDashboard | null = options.queues ? createQueueDashboard(options.queues) : null;
+
+  /**
+   * The admin pages: the caller's access token (header, or the cookie `POST /admin/session` sets for a
+   * browser) must be an admin's. 401 without a valid token, 403 for anyone else.
+   */
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string) {
+    const headers = { 'x-request-id': requestId };
+    const cookieToken = /(?:^|;\s*)curbside_admin=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const authorization = req.headers.authorization ?? (cookieToken ? `Bearer ${cookieToken}` : undefined);
+    let viewer: Viewer | null = null;
+    try {
+      viewer = await viewerFromHeader(authorization, options.verifyAccessToken);
+    } catch {
+      viewer = null;
+    }
+    if (!viewer) return sendJson(res, 401, { error: 'Sign in as an admin.', code: 'UNAUTHENTICATED' }, headers);
+    if (viewer.role !== 'ADMIN') return sendJson(res, 403, { error: 'Admins only.', code: 'FORBIDDEN' }, headers);
+    if (path === '/admin/session' && req.method === 'POST') {
+      // For a browser: the dashboard's own requests carry no Authorization header, so the token rides in a
+      // cookie that scripts cannot read and other sites cannot send.
+      const maxAge = Math.max(0, viewer.expiresAt - Math.floor(Date.now() / 1000));
+      const secure = options.production ? '; Secure' : '';
+      res.setHeader(
+        'set-cookie',
+        `curbside_admin=${authorization!.slice('Bearer '.length)}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age=${maxAge}${secure}`,
+      );
+      return sendJson(res, 200, { dashboard: queueDashboardPath }, headers);
+    }
+    if (queueDashboard && (path === queueDashboardPath || path.startsWith(`${queueDashboardPath}/`))) {
+      return queueDashboard.handle(req, res);
+    }
+    sendJson(res, 404, { error: 'not found' }, headers);
   }
 
   const cors = makeCorsPolicy({ extraOrigins: options.corsOrigins ?? [], allowLocalhost: !options.production });
@@ -400,13 +619,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
-      context: async () => ({ requestId, authorization: viewer ? authorization : null, viewer }),
+      context: async () => ({
+        requestId,
+        authorization: viewer ? authorization : null,
+        viewer,
+        clientIp: clientIpOf(req),
+      }),
     });
     await writeGraphQLResponse(res, response, responseHeaders);
   }
 
+  /** Headers on every response: no MIME sniffing, no framing, no referrer leaks; HTTPS only in production. */
+  const securityHeaders: Record<string, string> = {
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    ...(options.production ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+
   const server = createServer(async (req, res) => {
     const requestId = requestIdOf(req);
+    for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
       if (cors.handle(req, res)) return;
@@ -418,7 +651,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const { search } = new URL(req.url ?? '/', 'http://localhost');
         return proxyRequest(req, res, { origin: new URL(target), pathAndQuery: path + search, requestId, logger });
       }
+      if (path.startsWith('/admin/')) return await handleAdmin(req, res, path, requestId);
       if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/metrics') {
+        const stats = subscriptions.stats();
+        metrics.webSocketConnections.set(sockets.connections());
+        metrics.subscriptions.set(stats.subscriptions);
+        metrics.droppedSubscriptionEvents.set(stats.droppedEvents);
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+        return;
+      }
       if (path === '/ready') {
         const subgraphs = await probeSubgraphs();
         const ready = Object.values(subgraphs).every(Boolean);
@@ -427,8 +670,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        sendGraphQLError(res, 'BAD_USER_INPUT', error.message, {}, { 'x-request-id': requestId });
-        res.statusCode = 413;
+        // 413, and the connection closes: the rest of the body is not read.
+        sendJson(
+          res,
+          413,
+          { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] },
+          { 'x-request-id': requestId, connection: 'close' },
+        );
         return;
       }
       logger.error({ err: error, requestId }, 'request failed');
@@ -446,6 +694,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     formatError,
     logger,
     limits: options.subscriptionLimits ?? {},
+    operationLimits,
+    chargeOperation,
+    clientIpOf,
   });
 
   let closing: Promise<void> | undefined;
@@ -469,6 +720,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await sockets.close();
         subscriptions.endAll(subscriptionEnded('SERVICE_UNAVAILABLE', 'The gateway is stopping; subscribe again.'));
         await drained;
+        await queueDashboard?.close();
         await apollo.stop();
       })();
       return closing;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { makeAccessTokenVerifier, redisAccountBlocklist, remoteKeySet, withAccountBlocklist } from '@curbside/auth';
+import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { loadEnv } from './env.ts';
@@ -10,7 +11,12 @@ process.env['APOLLO_TELEMETRY_DISABLED'] ??= '1'; // since 2.14 the gateway othe
 await runService('gateway', async () => {
   const env = loadEnv(process.env);
   const logger = createLogger('gateway', env.LOG_LEVEL);
-  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, connectionName: 'gateway' });
+  const redis = createRedis({
+    url: env.REDIS_URL,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    connectionName: 'gateway',
+    onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
+  });
   const gateway = await createGateway({
     supergraphSdl: readFileSync(env.SUPERGRAPH_PATH, 'utf8'),
     subgraphUrls: env.subgraphUrls,
@@ -22,6 +28,9 @@ await runService('gateway', async () => {
     logger,
     production: env.NODE_ENV === 'production',
     corsOrigins: env.CORS_ORIGINS,
+    queues: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+    redis,
+    trustProxy: env.TRUST_PROXY,
   });
   const url = await gateway.listen(env.PORT, env.HOST);
   logger.info({ url, sandbox: env.NODE_ENV === 'production' ? null : url }, 'gateway ready');

@@ -1,2 +1,2 @@
-export { createWorkers, scheduledQueueName, type Workers, type WorkersDeps } from './workers.ts';
+export { createWorkers, type Workers, type WorkersDeps } from './workers.ts';
 export { workerModules } from './modules.ts';

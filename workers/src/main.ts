@@ -9,7 +9,12 @@ import { createWorkers } from './workers.ts';
 await runService('workers', async () => {
   const env = loadEnv(process.env);
   const logger = createLogger('workers', env.LOG_LEVEL);
-  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, connectionName: 'workers' });
+  const redis = createRedis({
+    url: env.REDIS_URL,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    connectionName: 'workers',
+    onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
+  });
   const pubsub = makeLivePubSub({
     url: env.REDIS_URL,
     keyPrefix: env.REDIS_KEY_PREFIX,

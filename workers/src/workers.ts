@@ -1,5 +1,5 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { startEventHandlers, type EventConsumer, type EventHandler } from '@curbside/event-bus';
+import { scheduledQueueName, startEventHandlers, type EventConsumer, type EventHandler } from '@curbside/event-bus';
 import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import {
@@ -10,9 +10,6 @@ import {
   type SubgraphWorkerModule,
 } from '@curbside/subgraph-kit';
 import { workerModules } from './modules.ts';
-
-/** The queue of scheduled jobs (one job scheduler per ScheduledJob, named after it). */
-export const scheduledQueueName = 'scheduled';
 
 export interface WorkersDeps {
   /** Database URL of each subgraph whose module runs here, by subgraph name. */

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type {
   ExecutionArgs,
@@ -6,12 +6,14 @@ import type {
   FormattedExecutionResult,
   GraphQLError,
   GraphQLFormattedError,
+  OperationDefinitionNode,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import { requestIdOf } from '@curbside/http';
 import type { Logger } from '@curbside/service';
+import { measureOperation, operationLimitErrors, type OperationLimits } from '../operation-limits.ts';
 import { SubscriptionEndedError, type SubscriptionService } from './service.ts';
 
 /**
@@ -46,12 +48,22 @@ export type OperationExecutor = (operation: {
   authorization: string | null;
   viewer: Viewer | null;
   requestId: string;
+  clientIp: string;
 }) => Promise<FormattedExecutionResult>;
+
+/** Charges an operation to the caller's rate limits; the error to refuse it with, or null. */
+export type OperationCharger = (
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  cost: number,
+  caller: { viewer: Viewer | null; clientIp: string },
+) => Promise<GraphQLError | null>;
 
 interface SocketState {
   authorization: string | null;
   viewer: Viewer | null;
   requestId: string;
+  clientIp: string;
 }
 
 /** What each operation on a socket carries to `subscribe` and `execute`. */
@@ -70,6 +82,10 @@ export interface SubscriptionSocketsOptions {
   formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
   logger: Logger;
   limits?: Partial<WebSocketLimits>;
+  /** The same limits as over HTTP. */
+  operationLimits: OperationLimits;
+  chargeOperation: OperationCharger;
+  clientIpOf: (request: IncomingMessage) => string;
 }
 
 export interface SubscriptionSockets {
@@ -106,6 +122,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         const authorization = ctx.connectionParams?.['authorization'] ?? null;
         if (authorization !== null && typeof authorization !== 'string') return false;
         ctx.extra.requestId = requestIdOf(ctx.extra.request);
+        ctx.extra.clientIp = options.clientIpOf(ctx.extra.request);
         try {
           ctx.extra.viewer = await viewerFromHeader(authorization ?? undefined, options.verifyAccessToken);
         } catch (error) {
@@ -117,7 +134,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
       },
       // Parsed and validated here rather than by graphql-ws, so every refusal carries a code (and a syntax
       // error answers that operation instead of closing the whole socket).
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const viewer = ctx.extra.viewer ?? null;
         if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
           return [codedError('The access token has expired; sign in again and reconnect.', 'UNAUTHENTICATED')];
@@ -129,7 +146,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         const schema = service.schema;
         let document;
         try {
-          document = graphqlCjs.parse(payload.query);
+          document = graphqlCjs.parse(payload.query, { maxTokens: options.operationLimits.maxTokens });
         } catch (error) {
           return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
         }
@@ -139,6 +156,15 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         const operation = graphqlCjs.getOperationAST(document, operationName);
         if (!operation) return [codedError('Name the operation to run.', 'GRAPHQL_VALIDATION_FAILED')];
         const variables = payload.variables ?? {};
+        const measure = measureOperation(document, operation, schema, variables);
+        const exceeded = operationLimitErrors(measure, options.operationLimits);
+        if (exceeded.length > 0) return exceeded;
+        const clientIp = ctx.extra.clientIp ?? 'unknown';
+        // Queries and mutations are charged by Apollo's pipeline when they run; subscriptions here.
+        if (operation.operation === 'subscription') {
+          const limited = await options.chargeOperation(operation, variables, measure.cost, { viewer, clientIp });
+          if (limited) return [limited];
+        }
         if (operation.operation === 'subscription') {
           if (service.stats().subscriptions >= limits.maxSubscriptionsPerProcess) {
             return [limitReached('This gateway holds as many subscriptions as it may; retry shortly.')];
@@ -150,6 +176,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           authorization: ctx.extra.authorization ?? null,
           viewer,
           requestId: `${ctx.extra.requestId}:${id}`,
+          clientIp,
           query: payload.query,
           operationName,
           variables,
@@ -163,7 +190,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         return stream as unknown as AsyncGenerator<ExecutionResult>;
       },
       execute: async (args: ExecutionArgs) => {
-        const { query, operationName, variables, authorization, viewer, requestId } =
+        const { query, operationName, variables, authorization, viewer, requestId, clientIp } =
           args.contextValue as OperationContext;
         const result = await options.executeOperation({
           query,
@@ -172,6 +199,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           authorization,
           viewer,
           requestId,
+          clientIp,
         });
         return result as ExecutionResult;
       },

@@ -12,6 +12,11 @@ export const errorCodes = {
     httpStatus: 400,
     description: 'An argument is invalid; `extensions.fields` maps each bad field to what was expected.',
   },
+  OPERATION_LIMIT_EXCEEDED: {
+    httpStatus: 400,
+    description:
+      'The operation is too deep, too costly or too large (`extensions.limit`, `max`, `actual` say which); nothing ran.',
+  },
   CONFLICT: { httpStatus: 409, description: 'The change clashes with existing data (a taken email or username).' },
   RATE_LIMITED: { httpStatus: 429, description: 'Too many requests; `extensions.retryAfterMs` says when to retry.' },
   SERVICE_UNAVAILABLE: {

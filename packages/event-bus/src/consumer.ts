@@ -4,6 +4,9 @@ import { parseDomainEvent, type EventEnvelope, type EventOfQueue, type EventQueu
 import type { Logger } from '@curbside/service';
 import { eventJobOptions } from './relay.ts';
 
+/** The queue of scheduled jobs (one BullMQ job scheduler per scheduled job, named after it). */
+export const scheduledQueueName = 'scheduled';
+
 /** Where jobs that can never succeed, or exhausted their retries, are kept for an admin to see and retry. */
 export const deadLetterQueueName = 'dead-letter';
 
@@ -105,6 +108,11 @@ export function startEventConsumer(options: EventConsumerOptions): EventConsumer
       .catch((deadLetterError) =>
         options.logger.error({ err: deadLetterError, jobId: job.id }, 'cannot record a dead letter'),
       );
+  });
+  // A job retried from the dashboard that now succeeded is no longer a dead letter.
+  worker.on('completed', (job) => {
+    if (!job.id || !job.failedReason) return;
+    void deadLetters.remove(deadLetterId(options.queue, job.id)).catch(() => undefined);
   });
   worker.on('error', (error) => options.logger.warn({ err: error }, 'event consumer connection error'));
   let closing: Promise<void> | undefined;

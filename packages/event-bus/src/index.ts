@@ -6,6 +6,7 @@ export {
   defineEventHandler,
   listDeadLetters,
   retryDeadLetter,
+  scheduledQueueName,
   startEventConsumer,
   startEventHandlers,
   type DeadLetter,

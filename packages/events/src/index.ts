@@ -165,8 +165,9 @@ export function queuesFor(name: string): EventQueueName[] {
 
 /**
  * Live topics, declared once: name → payload schema. Unlike domain events they are not stored: a subgraph
- * publishes one on Redis pub/sub after its transaction commits, keyed by the entity it is about (the
- * vendor, post or media id), and subscription resolvers read the entity fresh when it arrives.
+ * (or a worker, for notifications) publishes one on Redis pub/sub after its transaction commits, keyed by the
+ * entity it is about (the vendor, post or media id) or by the user it is for, and subscription resolvers read
+ * the entity fresh when it arrives.
  */
 export const liveTopics = {
   /** A vendor's new position, keyed by vendorId. */
@@ -185,6 +186,8 @@ export const liveTopics = {
   'post.updated': z.object({ postId: z.uuid() }),
   /** A media's upload finished or it was deleted, keyed by mediaId. */
   'media.status': z.object({ mediaId: z.uuid(), ownerId: z.uuid() }),
+  /** A notification was stored for a user, keyed by the recipient's user id (their subscription reads it fresh). */
+  'notification.received': z.object({ notificationId: z.uuid(), recipientId: z.uuid() }),
 } as const;
 
 export type LiveTopics = typeof liveTopics;

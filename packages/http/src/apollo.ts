@@ -25,7 +25,8 @@ export function clientFacingError(formatted: GraphQLFormattedError): GraphQLForm
   const code = formatted.extensions?.['code'];
   if (typeof code !== 'string' || code === 'INTERNAL_SERVER_ERROR') return null;
   if (!(code in errorCodes) && !apolloRequestErrorCodes.has(code)) return null;
-  const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+  // `http` is Apollo's instruction for the response status, not something for the client.
+  const { stacktrace: _stacktrace, exception: _exception, http: _http, ...extensions } = formatted.extensions ?? {};
   return { message: formatted.message, ...whereOf(formatted), extensions };
 }
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { closeRedis } from '@curbside/redis';
+import { closeRedis, watchConnection } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import { BufferedSubscription, type Subscription } from './subscription.ts';
 
@@ -99,6 +99,9 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
     connectionName: `${options.connectionName}:sub`,
     maxRetriesPerRequest: null,
   });
+  for (const client of [publisher, subscriber]) {
+    watchConnection(client, (error) => logger.warn({ err: error }, 'live pub/sub lost Redis; reconnecting'));
+  }
   const channels = new Map<string, Feed>();
   const patterns = new Map<string, Feed>();
   let dropped = 0;

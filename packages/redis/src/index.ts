@@ -18,11 +18,29 @@ export interface RedisOptions {
    * decide what an unreachable Redis means for them. Default 1 second.
    */
   commandTimeoutMs?: number;
+  /**
+   * Told once when the connection is lost (and again only after it came back), so an outage is one log line,
+   * not one per reconnect attempt. Commands meanwhile fail (or wait, per the options) on their own.
+   */
+  onConnectionLost?: (error: Error) => void;
+}
+
+/** Reports a lost connection once per outage; without a listener ioredis prints every failed attempt. */
+export function watchConnection(client: Redis, onLost: (error: Error) => void = () => undefined): void {
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    onLost(error);
+  });
+  client.on('ready', () => {
+    down = false;
+  });
 }
 
 /** A client for request-path commands. Creating one is the caller's job (no shared singleton). */
 export function createRedis(options: RedisOptions): Redis {
-  return new Redis(options.url, {
+  const client = new Redis(options.url, {
     keyPrefix: options.keyPrefix,
     connectionName: options.connectionName,
     commandTimeout: options.commandTimeoutMs ?? 1_000,
@@ -30,6 +48,8 @@ export function createRedis(options: RedisOptions): Redis {
     enableOfflineQueue: true,
     lazyConnect: false,
   });
+  watchConnection(client, options.onConnectionLost);
+  return client;
 }
 
 /** Closes a client, waiting for pending replies; idempotent. */

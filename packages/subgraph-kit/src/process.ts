@@ -58,7 +58,12 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
     const env = options.loadEnv(process.env);
     const logger = createLogger(service, env.LOG_LEVEL);
     await ensureDatabase(env.POSTGRES_URL, options.database(env));
-    const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, connectionName: service });
+    const redis = createRedis({
+      url: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      connectionName: service,
+      onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
+    });
     const accountBlocklist = redisAccountBlocklist(redis);
     const pubsub = makeLivePubSub({
       url: env.REDIS_URL,

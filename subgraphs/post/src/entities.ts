@@ -32,6 +32,50 @@ export const VendorCopy = defineEntity({
 });
 export type VendorCopyEntity = InferEntity<typeof VendorCopy>;
 
+/**
+ * This subgraph's copy of users following users, fed by `user.followed` and `user.unfollowed`, for the feed.
+ * An unfollow stays as a row with `following` false, and `version` is the time of the last event applied, so a
+ * `user.followed` delivered late cannot undo a newer `user.unfollowed`.
+ */
+export const UserFollowCopy = defineEntity({
+  name: 'UserFollowCopy',
+  tableName: 'user_follow_copy',
+  properties: {
+    followerId: p.uuid().primary(),
+    followeeId: p.uuid().primary(),
+    following: p.boolean(),
+    version: p.datetime(),
+  },
+});
+export type UserFollowCopyEntity = InferEntity<typeof UserFollowCopy>;
+
+/** This subgraph's copy of users following vendors (`vendor.followed`, `vendor.unfollowed`); same rules. */
+export const VendorFollowCopy = defineEntity({
+  name: 'VendorFollowCopy',
+  tableName: 'vendor_follow_copy',
+  properties: {
+    userId: p.uuid().primary(),
+    vendorId: p.uuid().primary(),
+    following: p.boolean(),
+    version: p.datetime(),
+  },
+});
+export type VendorFollowCopyEntity = InferEntity<typeof VendorFollowCopy>;
+
+/**
+ * Accounts closed (`user.deleted`): their follows, both ways, are removed from the copies, and any follow
+ * event about them arriving later is ignored (a closed account can neither follow nor be followed again).
+ */
+export const ClosedAccountCopy = defineEntity({
+  name: 'ClosedAccountCopy',
+  tableName: 'closed_account_copy',
+  properties: {
+    userId: p.uuid().primary(),
+    closedAt: p.datetime(),
+  },
+});
+export type ClosedAccountCopyEntity = InferEntity<typeof ClosedAccountCopy>;
+
 export const Post = defineEntity({
   name: 'Post',
   tableName: 'post',
@@ -103,4 +147,15 @@ export interface EntityReference {
   id: string;
 }
 
-export const entities = [MediaCopy, VendorCopy, Post, PostMedia, PostLike, Comment, OutboxEvent];
+export const entities = [
+  MediaCopy,
+  VendorCopy,
+  UserFollowCopy,
+  VendorFollowCopy,
+  ClosedAccountCopy,
+  Post,
+  PostMedia,
+  PostLike,
+  Comment,
+  OutboxEvent,
+];

@@ -128,3 +128,57 @@ export async function loadCommentPages(
     rows.map(({ key_index: keyIndex, ...row }) => ({ keyIndex: Number(keyIndex), node: em.map(Comment, row) })),
   );
 }
+
+/** One page of a viewer's feed: arguments checked, cursor decoded. */
+export interface FeedKey {
+  viewerId: string;
+  first: number;
+  after: Cursor | null;
+}
+
+/**
+ * A page of the viewer's feed, newest first: the viewer's own posts, those of the users they follow and those
+ * made as the vendors they follow (a deleted vendor's posts only through their author), from the follow copies.
+ * Each source's newest posts after the cursor are read by a lateral subquery from that source's own index
+ * (post_author_newest_idx, post_vendor_newest_idx), at most `first + 1` each; the candidates are merged (a post
+ * reached through its author and its vendor counts once), sorted and cut. So a page costs one statement and
+ * reads at most (sources × page size) index entries, however many posts the sources wrote before.
+ */
+export async function loadFeedPage(em: EntityManager, key: FeedKey): Promise<Connection<PostRow>> {
+  const afterAt = key.after?.createdAt.toISOString() ?? newestEnd.createdAt;
+  const afterId = key.after?.id ?? newestEnd.id;
+  const perSource = key.first + 1;
+  const rows = await em.execute<PostColumns[]>(
+    `with authors as (
+       select ?::uuid as author_id
+       union
+       select followee_id from user_follow_copy where follower_id = ? and following
+     ),
+     vendors as (
+       select f.vendor_id from vendor_follow_copy f
+       join vendor_copy vc on vc.vendor_id = f.vendor_id and not vc.deleted
+       where f.user_id = ? and f.following
+     ),
+     candidates as (
+       select page.id, page.created_at from authors cross join lateral (
+         select p.id, p.created_at from post p
+         where p.author_id = authors.author_id and (p.created_at, p.id) < (?::timestamptz, ?::uuid)
+         order by p.created_at desc, p.id desc
+         limit ?
+       ) page
+       union
+       select page.id, page.created_at from vendors cross join lateral (
+         select p.id, p.created_at from post p
+         where p.vendor_id = vendors.vendor_id and (p.created_at, p.id) < (?::timestamptz, ?::uuid)
+         order by p.created_at desc, p.id desc
+         limit ?
+       ) page
+     ),
+     feed as (select id, created_at from candidates order by created_at desc, id desc limit ?)
+     select ${postColumns}
+     from feed join post p on p.id = feed.id left join vendor_copy v on v.vendor_id = p.vendor_id
+     order by p.created_at desc, p.id desc`,
+    [key.viewerId, key.viewerId, key.viewerId, afterAt, afterId, perSource, afterAt, afterId, perSource, perSource],
+  );
+  return toConnection(rows.map(toPostRow), key.first);
+}

@@ -1,17 +1,20 @@
 import { notFound } from '@curbside/errors';
 import {
   checkId,
+  checkPageSize,
   confirmed,
   dateTimeScalar,
+  decodeCursor,
   isUuid,
   publishCommitted,
+  requireViewer,
   subscribedEntityGone,
   type LivePubSub,
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { CommentEntity, PostRow } from './entities.ts';
-import { pageKey } from './pages.ts';
+import { loadFeedPage, pageKey } from './pages.ts';
 import { addComment, createPost, deleteComment, deletePost, likePost, unlikePost, updatePost } from './posts.ts';
 
 const emptyConnection = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
@@ -57,6 +60,15 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
     DateTime: dateTimeScalar,
     Query: {
       post: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.postById.load(id.toLowerCase()) : null),
+      feed: async (_root, args, { em, viewer, loaders }) => {
+        const { userId } = requireViewer(viewer);
+        const first = checkPageSize(args.first);
+        const after = args.after ? decodeCursor(args.after) : null;
+        const connection = await loadFeedPage(em, { viewerId: userId, first, after });
+        // Entity fetches of these posts later in this request (from other subgraphs' fields) then cost no query.
+        for (const { node } of connection.edges) loaders.postById.prime(node.id, node);
+        return connection;
+      },
     },
     Mutation: {
       createPost: async (_root, { input }, context) =>

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { encodeCursor, type BaseRequestContext, type Connection } from '@curbside/subgraph-kit';
-import { User, type UserEntity } from './entities.ts';
+import { Notification, User, type NotificationEntity, type UserEntity } from './entities.ts';
 import { countFollows, followsEach, loadFollowPages, type FollowDirection, type FollowPageKey } from './follows.ts';
 
 export interface RequestContext extends BaseRequestContext {
@@ -32,6 +32,12 @@ export function createLoaders(base: BaseRequestContext) {
     followingPage: followPageLoader(base, 'following'),
     followerCountByUserId: new DataLoader<string, number>((ids) => countFollows(base.em, 'followers', ids)),
     followingCountByUserId: new DataLoader<string, number>((ids) => countFollows(base.em, 'following', ids)),
+    /** Notifications by id, whoever they are for: callers check the recipient. */
+    notificationById: new DataLoader<string, NotificationEntity | null>(async (ids) => {
+      const rows = await base.em.find(Notification, { id: { $in: [...ids] } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
     /** Whether the viewer follows each user; anonymous viewers follow nobody and cost no query. */
     viewerFollowsByUserId: new DataLoader<string, boolean>(async (ids) =>
       base.viewer ? followsEach(base.em, base.viewer.userId, ids) : ids.map(() => false),

@@ -74,4 +74,68 @@ export const SigningKey = defineEntity({
 });
 export type SigningKeyEntity = InferEntity<typeof SigningKey>;
 
-export const entities = [User, UserFollow, RefreshToken, SigningKey, OutboxEvent];
+/** What a notification tells its recipient. */
+export const notificationKinds = [
+  /** The actor started following the recipient. */
+  'NEW_FOLLOWER',
+  /** The actor liked the recipient's post. */
+  'POST_LIKED',
+  /** The actor commented on the recipient's post. */
+  'POST_COMMENTED',
+  /** The actor commented on a post the recipient commented on earlier. */
+  'ALSO_COMMENTED',
+  /** A user (the actor) or vendor the recipient follows posted. */
+  'NEW_POST',
+  /** A vendor the recipient follows opened; the actor is its owner. */
+  'VENDOR_OPENED',
+] as const;
+export type NotificationKind = (typeof notificationKinds)[number];
+
+/**
+ * Something that happened to or around a user, made by a worker from another subgraph's domain event. At most
+ * one per event and recipient (`sourceEventId`), so an event delivered twice notifies once.
+ */
+export const Notification = defineEntity({
+  name: 'Notification',
+  tableName: 'notification',
+  properties: {
+    id: p.uuid().primary(),
+    recipientId: p.uuid(),
+    kind: p.enum(notificationKinds),
+    /** The user who acted; never the recipient. */
+    actorId: p.uuid().nullable(),
+    /** The post it is about (owned by the post subgraph), if any. */
+    postId: p.uuid().nullable(),
+    /** The vendor it is about (owned by the vendor subgraph), if any. */
+    vendorId: p.uuid().nullable(),
+    sourceEventId: p.uuid(),
+    /** When the action happened (the event's time), not when the notification was stored. */
+    createdAt: p.datetime(),
+    readAt: p.datetime().nullable(),
+  },
+});
+export type NotificationEntity = InferEntity<typeof Notification>;
+
+/**
+ * This subgraph's copy of who follows each vendor, fed by `vendor.followed` and `vendor.unfollowed`: whom to
+ * tell about a vendor's post or opening. An unfollow stays as a row with `following` false, and `version` is
+ * the time of the last event applied, so a `vendor.followed` delivered late cannot undo a newer unfollow.
+ */
+export const VendorFollowerCopy = defineEntity({
+  name: 'VendorFollowerCopy',
+  tableName: 'vendor_follower_copy',
+  properties: {
+    vendorId: p.uuid().primary(),
+    userId: p.uuid().primary(),
+    following: p.boolean(),
+    version: p.datetime(),
+  },
+});
+export type VendorFollowerCopyEntity = InferEntity<typeof VendorFollowerCopy>;
+
+/** An entity of another subgraph as this subgraph knows it: only the key. */
+export interface EntityReference {
+  id: string;
+}
+
+export const entities = [User, UserFollow, RefreshToken, SigningKey, Notification, VendorFollowerCopy, OutboxEvent];

@@ -2,3 +2,4 @@ export { createUserSubgraph, typeDefs, type UserSubgraph, type UserSubgraphDeps 
 export { entities } from './entities.ts';
 export { migrations } from './migrations/index.ts';
 export { accountBlocklistEntries, grantAdmin, restoreAccountBlocklist } from './admin.ts';
+export { userWorkerModule } from './worker.ts';

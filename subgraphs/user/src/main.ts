@@ -6,6 +6,6 @@ await runSubgraph({
   name: 'user',
   loadEnv,
   database: (env) => env.USER_DATABASE,
-  create: ({ databaseUrl, logger, accountBlocklist, eventBus }, env) =>
-    createUserSubgraph({ databaseUrl, logger, accountBlocklist, eventBus, signingKey: env.AUTH_SIGNING_KEY }),
+  create: ({ databaseUrl, logger, accountBlocklist, eventBus, pubsub }, env) =>
+    createUserSubgraph({ databaseUrl, logger, accountBlocklist, eventBus, pubsub, signingKey: env.AUTH_SIGNING_KEY }),
 });

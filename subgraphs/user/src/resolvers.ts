@@ -1,11 +1,13 @@
 import type { AccountBlocklist } from '@curbside/auth';
-import { dateTimeScalar, isUuid } from '@curbside/subgraph-kit';
+import { notFound } from '@curbside/errors';
+import { confirmed, dateTimeScalar, isUuid, requireViewer, type LivePubSub } from '@curbside/subgraph-kit';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { Accounts, AuthPayload } from './accounts.ts';
 import { setUserRole, suspendUser, unsuspendUser } from './admin.ts';
 import type { RequestContext } from './context.ts';
 import { User } from './entities.ts';
 import { followPageKey, followUser, unfollowUser } from './follows.ts';
+import { countUnreadNotifications, listNotifications, markNotificationsRead } from './notifications.ts';
 import { updateProfile } from './profile.ts';
 import { usernamePattern } from './accounts.ts';
 
@@ -14,7 +16,11 @@ function startedSession(context: RequestContext, payload: AuthPayload): AuthPayl
   return payload;
 }
 
-export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlocklist): Resolvers {
+/**
+ * `pubsub`: where the workers publish `notification.received` (keyed by the recipient), for
+ * notificationReceived.
+ */
+export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlocklist, pubsub: LivePubSub): Resolvers {
   return {
     DateTime: dateTimeScalar,
     Query: {
@@ -24,6 +30,8 @@ export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlock
         const normalized = username.trim().toLowerCase();
         return usernamePattern.test(normalized) ? em.findOne(User, { username: normalized, deletedAt: null }) : null;
       },
+      notifications: (_root, args, { em, viewer }) => listNotifications(em, viewer, args),
+      unreadNotificationCount: (_root, _args, { em, viewer }) => countUnreadNotifications(em, viewer),
     },
     Mutation: {
       register: async (_root, { input }, context) =>
@@ -42,6 +50,30 @@ export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlock
       suspendUser: (_root, { userId, reason }, { em, viewer }) =>
         suspendUser(em, accountBlocklist, viewer, userId, reason),
       unsuspendUser: (_root, { userId }, { em, viewer }) => unsuspendUser(em, accountBlocklist, viewer, userId),
+      markNotificationsRead: (_root, { ids }, { em, viewer }) => markNotificationsRead(em, viewer, ids),
+    },
+    Subscription: {
+      notificationReceived: {
+        // The channel is the viewer's own (keyed by their id), so no other user's notification reaches it.
+        subscribe: (_root, _args, { viewer }) =>
+          confirmed(pubsub.subscribe('notification.received', requireViewer(viewer).userId)),
+        resolve: async (event: { notificationId: string }, _args: unknown, context: RequestContext) => {
+          const notification = await context.loaders.notificationById.load(event.notificationId);
+          // Gone when removed since (its actor closed their account): this event fails, the stream goes on. The
+          // recipient is checked again although the channel is the viewer's own.
+          if (!notification || notification.recipientId !== context.viewer?.userId) {
+            throw notFound(`Notification ${event.notificationId}`);
+          }
+          return notification;
+        },
+      },
+    },
+    Notification: {
+      actor: (notification, _args, { loaders }) =>
+        notification.actorId ? loaders.userById.load(notification.actorId) : null,
+      post: (notification) => (notification.postId ? { id: notification.postId } : null),
+      vendor: (notification) => (notification.vendorId ? { id: notification.vendorId } : null),
+      readAt: (notification) => notification.readAt ?? null,
     },
     User: {
       // A reference to a user that does not exist (or closed their account) resolves to null, never to

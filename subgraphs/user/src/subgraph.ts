@@ -7,7 +7,13 @@ import type { JWK } from 'jose';
 import { withAccountBlocklist, type AccountBlocklist } from '@curbside/auth';
 import { sendJwks } from '@curbside/http';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type SubgraphServer, withOrderedShutdown } from '@curbside/subgraph-kit';
+import {
+  createSubgraphServer,
+  openOrm,
+  type LivePubSub,
+  type SubgraphServer,
+  withOrderedShutdown,
+} from '@curbside/subgraph-kit';
 import { makeAccounts } from './accounts.ts';
 import { restoreAccountBlocklist } from './admin.ts';
 import { createContext } from './context.ts';
@@ -29,6 +35,11 @@ export interface UserSubgraphDeps {
   accountBlocklist: AccountBlocklist;
   /** Where this subgraph's outbox is relayed to (the consumers' queues). */
   eventBus: { connection: ConnectionOptions; prefix: string };
+  /**
+   * Live events: serves notificationReceived from `notification.received`, which the workers publish once a
+   * notification is stored. Owned by the caller.
+   */
+  pubsub: LivePubSub;
   onQuery?: ((sql: string) => void) | undefined;
 }
 
@@ -61,7 +72,11 @@ export async function createUserSubgraph(deps: UserSubgraphDeps): Promise<UserSu
       schema: buildSubgraphSchema([
         {
           typeDefs,
-          resolvers: makeResolvers(makeAccounts(issuer, deps.accountBlocklist), deps.accountBlocklist) as never,
+          resolvers: makeResolvers(
+            makeAccounts(issuer, deps.accountBlocklist),
+            deps.accountBlocklist,
+            deps.pubsub,
+          ) as never,
         },
       ]),
       orm,

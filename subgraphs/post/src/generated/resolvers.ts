@@ -159,8 +159,20 @@ export type PostEdge = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Signed in. Posts by the users and vendors the viewer follows, and the viewer's own, newest first. 'first' is
+   * 1 to 100. A cursor stays valid while new posts arrive: they appear at the top, never inside the pages after it.
+   * Follows made or undone a moment ago show once their events reach this subgraph, usually within a second.
+   */
+  feed: PostConnection;
   /** Null when no such post exists. */
   post?: Maybe<Post>;
+};
+
+
+export type QueryFeedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
 };
 
 
@@ -441,6 +453,7 @@ export type PostEdgeResolvers<ContextType = RequestContext, ParentType extends R
 }>;
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  feed?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<QueryFeedArgs, 'first'>>;
   post?: Resolver<Maybe<ResolversTypes['Post']>, ParentType, ContextType, RequireFields<QueryPostArgs, 'id'>>;
 }>;
 

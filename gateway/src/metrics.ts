@@ -1,0 +1,87 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, served at /metrics. One registry per gateway instance (tests run several
+ * in one process), with the process's own metrics (memory, event loop lag).
+ */
+export function createGatewayMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'curbside_gateway_' });
+  const metric = <T>(make: (registers: Registry[]) => T) => make([registry]);
+  return {
+    registry,
+    requests: metric(
+      (registers) =>
+        new Counter({
+          name: 'curbside_gateway_requests_total',
+          help: 'GraphQL requests by operation name and outcome (ok, error, refused).',
+          labelNames: ['operation', 'outcome'] as const,
+          registers,
+        }),
+    ),
+    requestSeconds: metric(
+      (registers) =>
+        new Histogram({
+          name: 'curbside_gateway_request_duration_seconds',
+          help: 'GraphQL request latency by operation name.',
+          labelNames: ['operation'] as const,
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+          registers,
+        }),
+    ),
+    subgraphFetchSeconds: metric(
+      (registers) =>
+        new Histogram({
+          name: 'curbside_gateway_subgraph_fetch_duration_seconds',
+          help: 'Fetches from the gateway to each subgraph, by outcome.',
+          labelNames: ['subgraph', 'outcome'] as const,
+          buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+          registers,
+        }),
+    ),
+    circuitState: metric(
+      (registers) =>
+        new Gauge({
+          name: 'curbside_gateway_circuit_open',
+          help: '1 while the circuit to a subgraph is open (fetches refused at once), else 0.',
+          labelNames: ['subgraph'] as const,
+          registers,
+        }),
+    ),
+    rateLimited: metric(
+      (registers) =>
+        new Counter({
+          name: 'curbside_gateway_rate_limited_total',
+          help: 'Requests refused by a rate limit, by limit.',
+          labelNames: ['limit'] as const,
+          registers,
+        }),
+    ),
+    rateLimitUnavailable: metric(
+      (registers) =>
+        new Counter({
+          name: 'curbside_gateway_rate_limit_unavailable_total',
+          help: 'Requests let through unchecked because Redis could not be reached (the limits fail open).',
+          registers,
+        }),
+    ),
+    webSocketConnections: metric(
+      (registers) =>
+        new Gauge({ name: 'curbside_gateway_websocket_connections', help: 'Open client WebSockets.', registers }),
+    ),
+    subscriptions: metric(
+      (registers) =>
+        new Gauge({ name: 'curbside_gateway_subscriptions', help: 'Open client subscriptions.', registers }),
+    ),
+    droppedSubscriptionEvents: metric(
+      (registers) =>
+        new Gauge({
+          name: 'curbside_gateway_subscription_events_dropped',
+          help: 'Events dropped for slow subscribers since start.',
+          registers,
+        }),
+    ),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

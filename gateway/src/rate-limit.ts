@@ -1,0 +1,76 @@
+import type { Redis } from '@curbside/redis';
+
+/** Budgets per minute, shared by every gateway through Redis. */
+export interface RateLimits {
+  /** Cost points a signed-in user may spend per minute (an operation costs its estimated cost). */
+  userCostPerMinute: number;
+  /** Cost points per minute for anonymous callers, per IP address. */
+  anonymousCostPerMinute: number;
+  /** login / refreshSession attempts per minute per IP address, each aliased field counted. */
+  authAttemptsPerIpPerMinute: number;
+  /** login attempts per minute per account named. */
+  authAttemptsPerAccountPerMinute: number;
+}
+
+export const defaultRateLimits: RateLimits = {
+  userCostPerMinute: 1_000,
+  anonymousCostPerMinute: 300,
+  authAttemptsPerIpPerMinute: 10,
+  authAttemptsPerAccountPerMinute: 10,
+};
+
+/** One budget to charge: a key (its window is added here), an amount and the most it may reach. */
+export interface Charge {
+  /** Which limit, for the error and the metrics. */
+  limit: string;
+  key: string;
+  amount: number;
+  max: number;
+}
+
+export type RateDecision =
+  { allowed: true } | { allowed: false; limit: string; retryAfterMs: number } | { unavailable: true };
+
+/**
+ * Adds to a fixed one-minute window and reads the total and the time left in the window, atomically. The
+ * window's key expires with it, so nothing is left behind.
+ */
+const chargeScript = `
+local total = redis.call('INCRBY', KEYS[1], ARGV[1])
+if total == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {total, redis.call('PTTL', KEYS[1])}`;
+
+const windowMs = 60_000;
+
+/**
+ * Rate limits kept in Redis, so every gateway replica spends from the same budgets. All charges of one request
+ * are applied together; the request is refused when any budget is exceeded. When Redis cannot be reached the
+ * answer is `unavailable` and the caller lets the request through (reads must keep working without Redis).
+ */
+export function createRateLimiter(redis: Redis) {
+  return {
+    async charge(charges: Charge[]): Promise<RateDecision> {
+      if (charges.length === 0) return { allowed: true };
+      const window = Math.floor(Date.now() / windowMs);
+      try {
+        const pipeline = redis.pipeline();
+        for (const charge of charges) {
+          pipeline.eval(chargeScript, 1, `ratelimit:${charge.key}:${window}`, charge.amount, windowMs);
+        }
+        const results = (await pipeline.exec()) ?? [];
+        let refused: { limit: string; retryAfterMs: number } | null = null;
+        for (const [index, [error, reply]] of results.entries()) {
+          if (error) throw error;
+          const [total, ttl] = reply as [number, number];
+          const charge = charges[index]!;
+          if (total > charge.max && !refused) refused = { limit: charge.limit, retryAfterMs: Math.max(ttl, 1) };
+        }
+        return refused ? { allowed: false, ...refused } : { allowed: true };
+      } catch {
+        return { unavailable: true };
+      }
+    },
+  };
+}
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;
