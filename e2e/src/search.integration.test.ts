@@ -26,8 +26,7 @@ let stack: TestStack;
 let searchOrm: Orm;
 
 beforeAll(async () => {
-  // These tests poll search anonymously, hundreds of times a minute: far over the anonymous budget.
-  stack = await startStack({ gateway: { rateLimits: { anonymousCostPerMinute: 1_000_000 } } });
+  stack = await startStack();
   searchOrm = await openOrm({ databaseUrl: stack.databases.search, entities, migrations, migrationMode: 'await' });
 });
 afterAll(async () => {

@@ -51,6 +51,8 @@ export function createRateLimiter(redis: Redis) {
   return {
     async charge(charges: Charge[]): Promise<RateDecision> {
       if (charges.length === 0) return { allowed: true };
+      // Known to be down (reconnecting): fail open at once rather than wait out the command timeout.
+      if (redis.status !== 'ready') return { unavailable: true };
       const window = Math.floor(Date.now() / windowMs);
       try {
         const pipeline = redis.pipeline();

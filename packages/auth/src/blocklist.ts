@@ -24,6 +24,8 @@ const setKey = 'auth:blocked';
 export function redisAccountBlocklist(redis: Redis): AccountBlocklist {
   return {
     async statusOf(userId) {
+      // Known to be down (reconnecting): fail at once rather than wait out the command timeout per request.
+      if (redis.status !== 'ready') throw new Error(`Redis is ${redis.status}`);
       const value = await redis.get(keyOf(userId));
       return value === 'suspended' || value === 'deleted' ? value : null;
     },
