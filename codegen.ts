@@ -32,6 +32,14 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
     },
   },
   media: { mappers: { Media: '../entities.ts#MediaEntity', User: '../entities.ts#UserReference' } },
+  search: {
+    mappers: {
+      SearchHit: '../entities.ts#SearchHitRow',
+      User: '../entities.ts#ResultReference',
+      Vendor: '../entities.ts#ResultReference',
+      Post: '../entities.ts#ResultReference',
+    },
+  },
 };
 
 const config: CodegenConfig = {

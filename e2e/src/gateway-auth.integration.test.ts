@@ -93,14 +93,14 @@ describe('the gateway verifies access tokens before planning', () => {
     expect(response.status).toBe(401);
     expect(response.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     expect(response.data).toBeUndefined();
-    expect(stack.subgraphRequests).toEqual({ user: 0, vendor: 0, location: 0, post: 0, media: 0 });
+    expect(stack.subgraphRequests).toEqual({ user: 0, vendor: 0, location: 0, post: 0, media: 0, search: 0 });
   });
 
   it('refuses a malformed Authorization header the same way', async () => {
     stack.resetCounters();
     const response = await graphql(stack.gatewayUrl, ME, {}, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
     expect(response.status).toBe(401);
-    expect(stack.subgraphRequests).toEqual({ user: 0, vendor: 0, location: 0, post: 0, media: 0 });
+    expect(stack.subgraphRequests).toEqual({ user: 0, vendor: 0, location: 0, post: 0, media: 0, search: 0 });
   });
 
   it('says the token expired when it did', async () => {

@@ -42,7 +42,7 @@ const idsIn = async (database: string, sql: string) =>
   new Set((await queryRows(database, sql, [owner.id])).map((row) => String(row['id'])));
 
 describe('Redis crash during a burst of mutations', () => {
-  it('loses no committed event: every vendor reaches the location and post copies after Redis returns', async () => {
+  it('loses no committed event: every vendor reaches the location and post copies and the search index after Redis returns', async () => {
     const burst: Promise<unknown>[] = [];
     for (let index = 0; index < 60; index++) {
       burst.push(createVendor(`Crash Cart ${index}`));
@@ -68,9 +68,20 @@ describe('Redis crash during a burst of mutations', () => {
         committed.size,
       30_000,
     );
+    const searchedVendors = () =>
+      idsIn(
+        stack.databases.search,
+        "select id from search_document where type = 'VENDOR' and owner_id = $1 and deleted_at is null",
+      );
+    await waitFor(
+      'every committed vendor in the search index',
+      async () => (await searchedVendors()).size === committed.size,
+      30_000,
+    );
     expect(
       await idsIn(stack.databases.location, 'select vendor_id as id from vendor_copy where owner_id = $1'),
     ).toEqual(committed);
+    expect(await searchedVendors()).toEqual(committed);
     const unsent = await queryRows(
       stack.databases.vendor,
       'select count(*)::int as n from outbox_event where sent_at is null',

@@ -35,11 +35,12 @@ import { createVendorSubgraph } from '@curbside/vendor-subgraph';
 import { createLocationSubgraph } from '@curbside/location-subgraph';
 import { createMediaSubgraph } from '@curbside/media-subgraph';
 import { createPostSubgraph } from '@curbside/post-subgraph';
+import { createSearchSubgraph } from '@curbside/search-subgraph';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { createWorkers, type Workers } from '@curbside/workers';
 import { SqlRecorder } from './sql-recorder.ts';
 
-export const subgraphNames = ['user', 'vendor', 'location', 'post', 'media'] as const;
+export const subgraphNames = ['user', 'vendor', 'location', 'post', 'media', 'search'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
 
 export const postgresUrl = process.env['POSTGRES_URL'] ?? defaultPostgresUrl;
@@ -266,9 +267,25 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     });
     stoppables.unshift(media);
     const mediaUrl = await media.listen(0);
+    const search = await createSearchSubgraph({
+      databaseUrl: databases.search,
+      logger: logger.child({ service: 'search' }),
+      verifyAccessToken,
+      onQuery: (text) => sql.search.record(text),
+    });
+    stoppables.unshift(search);
+    const searchUrl = await search.listen(0);
 
-    const subgraphUrls = { user: userUrl, vendor: vendorUrl, location: locationUrl, post: postUrl, media: mediaUrl };
-    // The workers deployable, in-process like the subgraphs (tests that kill it start it as a process).
+    const subgraphUrls = {
+      user: userUrl,
+      vendor: vendorUrl,
+      location: locationUrl,
+      post: postUrl,
+      media: mediaUrl,
+      search: searchUrl,
+    };
+    // The workers deployable, in-process like the subgraphs (tests that kill it start it as a process); after
+    // the subgraphs, which migrate the databases the workers use.
     if (options.workers !== false) {
       const workers: Workers = await createWorkers({
         databaseUrls: databases,

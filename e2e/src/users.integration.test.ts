@@ -507,7 +507,7 @@ describe('following users', () => {
         followingCount: 1,
         viewerIsFollowing: false,
       });
-      expect(stack.subgraphRequests).toEqual({ user: 1, vendor: 0, location: 0, post: 0, media: 0 });
+      expect(stack.subgraphRequests).toEqual({ user: 1, vendor: 0, location: 0, post: 0, media: 0, search: 0 });
       return requestStatements(stack.sql.user);
     };
     // user(id), then one statement each for the page, follower counts, follow counts and the viewer's follows.
@@ -631,7 +631,7 @@ describe('suspension', () => {
       message: expect.stringMatching(/suspended/),
       extensions: { code: 'FORBIDDEN' },
     });
-    expect(stack.subgraphRequests).toEqual({ user: 0, vendor: 0, location: 0, post: 0, media: 0 });
+    expect(stack.subgraphRequests).toEqual({ user: 0, vendor: 0, location: 0, post: 0, media: 0, search: 0 });
     for (const url of [stack.subgraphUrls.vendor, stack.subgraphUrls.user]) {
       const direct = await graphql(url, '{ __typename }', {}, { token: user.accessToken });
       expect(direct.status).toBe(403);

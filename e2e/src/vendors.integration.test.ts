@@ -592,7 +592,7 @@ describe('vendors connection', () => {
       }
       // The vendor subgraph resolves vendors and owner { vendors } in one fetch, the user subgraph the usernames;
       // follower counts take one batched statement, and the viewer's follows another (none when anonymous).
-      expect(stack.subgraphRequests).toEqual({ user: 1, vendor: 1, location: 0, post: 0, media: 0 });
+      expect(stack.subgraphRequests).toEqual({ user: 1, vendor: 1, location: 0, post: 0, media: 0, search: 0 });
       expect(requestStatements(stack.sql.user)).toEqual({ app_user: 1 });
       expect(requestStatements(stack.sql.vendor)).toEqual({ vendor: 1, vendor_follow: token ? 2 : 1 });
     }

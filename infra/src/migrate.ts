@@ -7,6 +7,7 @@ import * as vendorSubgraph from '@curbside/vendor-subgraph';
 import * as locationSubgraph from '@curbside/location-subgraph';
 import * as mediaSubgraph from '@curbside/media-subgraph';
 import * as postSubgraph from '@curbside/post-subgraph';
+import * as searchSubgraph from '@curbside/search-subgraph';
 import { backingServiceProblems, howToStart, postgresUrl } from './local-services.ts';
 import { subgraphServices } from './services.ts';
 
@@ -16,6 +17,7 @@ const schemas: Record<string, Omit<MigrateDatabaseOptions, 'databaseUrl'>> = {
   location: locationSubgraph,
   media: mediaSubgraph,
   post: postSubgraph,
+  search: searchSubgraph,
 };
 
 const problems = await backingServiceProblems();

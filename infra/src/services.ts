@@ -55,6 +55,14 @@ export const subgraphServices: SubgraphService[] = [
     databaseVariable: 'MEDIA_DATABASE',
     database: 'curbside_media',
   },
+  {
+    name: 'search',
+    schemaPath: 'subgraphs/search/src/schema.graphql',
+    entry: 'subgraphs/search/src/main.ts',
+    port: 4006,
+    databaseVariable: 'SEARCH_DATABASE',
+    database: 'curbside_search',
+  },
 ];
 
 export const gatewayService = { name: 'gateway', entry: 'gateway/src/main.ts', port: 4000 };

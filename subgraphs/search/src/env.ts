@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import { defaultPostgresUrl } from '@curbside/subgraph-kit';
+
+const schema = z.object({
+  PORT: portSchema.default(4006),
+  HOST: z.string().default('127.0.0.1'),
+  /** Any database on the server; the subgraph uses its own database `SEARCH_DATABASE` on it. */
+  POSTGRES_URL: z.url().default(defaultPostgresUrl),
+  SEARCH_DATABASE: z.string().default('curbside_search'),
+  /** Where the user subgraph publishes the access-token keys. */
+  JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  /** The account blocklist. */
+  REDIS_URL: redisUrlSchema,
+  REDIS_KEY_PREFIX: redisKeyPrefixSchema,
+  LOG_LEVEL: logLevelSchema,
+});
+
+export type SearchSubgraphEnv = z.infer<typeof schema>;
+export const loadEnv = (source: NodeJS.ProcessEnv): SearchSubgraphEnv => parseEnv(schema, source);

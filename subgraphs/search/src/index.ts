@@ -1,0 +1,6 @@
+export { createSearchSubgraph, typeDefs, type SearchSubgraphDeps } from './subgraph.ts';
+export { entities } from './entities.ts';
+export { migrations } from './migrations/index.ts';
+export { searchWorkerModule } from './worker-module.ts';
+export { applySearchEvent, rebuildSearchIndex, type SearchEvent } from './indexing.ts';
+export { readOwnerEvents } from './owner-events.ts';

@@ -1,0 +1,152 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventEnvelope, eventQueues } from '@curbside/events';
+import type { DocumentType } from './entities.ts';
+
+type SearchEventName = (typeof eventQueues)['search.index'][number];
+
+/** An event of the `search.index` queue, its payload typed by its name. */
+export type SearchEvent = { [Name in SearchEventName]: EventEnvelope<Name> }[SearchEventName];
+
+/** What one event does to the index. */
+type IndexChange =
+  | {
+      kind: 'write';
+      type: DocumentType;
+      id: string;
+      ownerId: string;
+      /** Null when the event does not carry it (a profile update has no username): the stored one stays. */
+      handle: string | null;
+      name: string | null;
+      body: string;
+    }
+  | { kind: 'delete'; type: DocumentType; id: string; ownerId: string }
+  | { kind: 'closeAccount'; ownerId: string };
+
+function changeOf(event: SearchEvent): IndexChange {
+  switch (event.name) {
+    case 'user.registered': {
+      const { userId, username, displayName } = event.payload;
+      return {
+        kind: 'write',
+        type: 'USER',
+        id: userId,
+        ownerId: userId,
+        handle: username,
+        name: displayName,
+        body: '',
+      };
+    }
+    case 'user.profile_updated': {
+      const { userId, displayName, bio } = event.payload;
+      return {
+        kind: 'write',
+        type: 'USER',
+        id: userId,
+        ownerId: userId,
+        handle: null,
+        name: displayName,
+        body: bio ?? '',
+      };
+    }
+    case 'user.deleted':
+      return { kind: 'closeAccount', ownerId: event.payload.userId };
+    case 'vendor.created':
+    case 'vendor.updated': {
+      const { vendorId, ownerId, name, description } = event.payload;
+      return { kind: 'write', type: 'VENDOR', id: vendorId, ownerId, handle: null, name, body: description };
+    }
+    case 'vendor.deleted':
+      return { kind: 'delete', type: 'VENDOR', id: event.payload.vendorId, ownerId: event.payload.ownerId };
+    case 'post.created':
+    case 'post.updated': {
+      const { postId, authorId, body } = event.payload;
+      return { kind: 'write', type: 'POST', id: postId, ownerId: authorId, handle: null, name: null, body };
+    }
+    case 'post.deleted':
+      return { kind: 'delete', type: 'POST', id: event.payload.postId, ownerId: event.payload.authorId };
+  }
+}
+
+/**
+ * Writes one change, on `em`'s transaction. Idempotent and order-safe on its own: a write applies only when
+ * its event is newer than the stored `version`; a tombstone is never written over; nothing of a closed
+ * account is written.
+ */
+async function writeChange(em: EntityManager, change: IndexChange, occurredAt: Date): Promise<void> {
+  switch (change.kind) {
+    case 'write': {
+      await em.execute(
+        `insert into search_document (type, id, owner_id, handle, name, body, version)
+         select ?, ?, ?, ?, ?, ?, ?
+         where not exists (select 1 from search_closed_account where user_id = ?)
+         on conflict (type, id) do update set owner_id = excluded.owner_id,
+           handle = coalesce(excluded.handle, search_document.handle), name = excluded.name,
+           body = excluded.body, version = excluded.version
+         where search_document.deleted_at is null and search_document.version < excluded.version`,
+        [change.type, change.id, change.ownerId, change.handle, change.name, change.body, occurredAt, change.ownerId],
+      );
+      // A username never changes, so the registration brings it even when a newer profile update arrived
+      // first (and, being older, changed nothing above).
+      if (change.handle !== null) {
+        await em.execute(
+          `update search_document set handle = ?
+           where type = ? and id = ? and handle is null and deleted_at is null`,
+          [change.handle, change.type, change.id],
+        );
+      }
+      return;
+    }
+    case 'delete':
+      // A tombstone keeps the id with its text cleared, so that a late create or update finds it deleted.
+      await em.execute(
+        `insert into search_document (type, id, owner_id, body, version, deleted_at)
+         select ?, ?, ?, '', ?, ?
+         where not exists (select 1 from search_closed_account where user_id = ?)
+         on conflict (type, id) do update set handle = null, name = null, body = '', deleted_at = excluded.deleted_at
+         where search_document.deleted_at is null`,
+        [change.type, change.id, change.ownerId, occurredAt, occurredAt, change.ownerId],
+      );
+      return;
+    case 'closeAccount':
+      // The closed account itself is the tombstone of everything it owned.
+      await em.execute(
+        'insert into search_closed_account (user_id, closed_at) values (?, ?) on conflict (user_id) do nothing',
+        [change.ownerId, occurredAt],
+      );
+      await em.execute('delete from search_document where owner_id = ?', [change.ownerId]);
+      return;
+  }
+}
+
+/**
+ * Applies one event to the index: the `search.index` handler. Idempotent (the same event twice changes
+ * nothing) and order-safe (an older event after a newer one changes nothing; nothing deleted comes back).
+ */
+export async function applySearchEvent(em: EntityManager, event: SearchEvent): Promise<void> {
+  const change = changeOf(event);
+  await em.transactional(async (tx) => {
+    // Per owner, closing the account excludes every other change: a write that checked for a closure before
+    // the closure committed would otherwise land after the closure's delete, and stay. Writes share the lock.
+    const lock = change.kind === 'closeAccount' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+    await tx.execute(`select ${lock}(hashtextextended(?, 0))`, [change.ownerId]);
+    await writeChange(tx, change, new Date(event.occurredAt));
+  });
+}
+
+/**
+ * Replaces the whole index by the one built from the events `readEvents` returns (oldest first), in one
+ * transaction: searches go on reading the old index until it commits. Other writers (the workers) wait from the start, and `readEvents`
+ * runs after that, so an event it does not return was recorded after it read: the handler applies that one on
+ * top of the new index, once this commits. Returns how many events were applied.
+ */
+export async function rebuildSearchIndex(em: EntityManager, readEvents: () => Promise<SearchEvent[]>): Promise<number> {
+  return em.transactional(async (tx) => {
+    await tx.execute('lock table search_document, search_closed_account in exclusive mode');
+    const events = await readEvents();
+    await tx.execute('delete from search_document');
+    await tx.execute('delete from search_closed_account');
+    // No advisory locks here: the table lock already excludes every other writer.
+    for (const event of events) await writeChange(tx, changeOf(event), new Date(event.occurredAt));
+    return events.length;
+  });
+}
