@@ -1,4 +1,5 @@
 import type { SubgraphWorkerModule } from '@curbside/subgraph-kit';
+import { mediaWorkerModule } from '@curbside/media-subgraph';
 import { postWorkerModule } from '@curbside/post-subgraph';
 import { userWorkerModule } from '@curbside/user-subgraph';
 
@@ -6,4 +7,4 @@ import { userWorkerModule } from '@curbside/user-subgraph';
  * The subgraphs whose background work this deployable runs, each with its own handlers and database. A
  * subgraph's module lives in its own package (its code, its entities); this list only assembles them.
  */
-export const workerModules: SubgraphWorkerModule[] = [postWorkerModule, userWorkerModule];
+export const workerModules: SubgraphWorkerModule[] = [postWorkerModule, userWorkerModule, mediaWorkerModule];
