@@ -175,3 +175,24 @@ export async function removeUnfinishedUploads(deps: MediaBackgroundDeps, now = n
   }
   return removed;
 }
+
+/**
+ * The `media.account-cleanup` job: a closed account's media, every status, removed with `media.deleted` each
+ * (the post subgraph's copy then forgets them), then their files, and the owner's subscriptions end. Rows
+ * first, then files, as deleteMedia does; a processing job finishing meanwhile finds its row gone and removes
+ * what it wrote, and an upload still arriving is refused. Idempotent: run again, it finds nothing and records
+ * nothing. Returns how many media it removed.
+ */
+export async function removeAccountMedia(deps: MediaBackgroundDeps, userId: string): Promise<number> {
+  const removed = await deps.orm.em.fork().transactional(async (tx) => {
+    const rows = await tx.execute<{ id: string }[]>('delete from media where owner_id = ? returning id', [userId]);
+    for (const { id } of rows) recordEvent(tx, 'media.deleted', { mediaId: id, ownerId: userId });
+    return rows.map((row) => row.id);
+  });
+  for (const mediaId of removed) {
+    await deleteMediaFiles(deps.storage, mediaId);
+    await announce(deps, { id: mediaId, ownerId: userId });
+  }
+  if (removed.length > 0) deps.logger.info({ userId, media: removed.length }, 'account media removed');
+  return removed.length;
+}

@@ -1,6 +1,11 @@
 import { defineEventHandler } from '@curbside/event-bus';
-import type { SubgraphWorkerModule } from '@curbside/subgraph-kit';
-import { processReceivedMedia, removeUnfinishedUploads, type MediaBackgroundDeps } from './background.ts';
+import type { SubgraphWorkerModule, WorkerDeps } from '@curbside/subgraph-kit';
+import {
+  processReceivedMedia,
+  removeAccountMedia,
+  removeUnfinishedUploads,
+  type MediaBackgroundDeps,
+} from './background.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
 import { localFileStorage } from './storage.ts';
@@ -8,14 +13,17 @@ import { localFileStorage } from './storage.ts';
 /** The scheduler id of the sweep of unfinished uploads, run every hour. */
 export const unfinishedUploadsSchedule = 'media.remove-unfinished-uploads';
 
-const backgroundDeps = (deps: Parameters<SubgraphWorkerModule['handlers']>[0]): MediaBackgroundDeps => ({
+const backgroundDeps = (deps: WorkerDeps): MediaBackgroundDeps => ({
   orm: deps.orm,
   storage: localFileStorage(deps.mediaDir),
   logger: deps.logger,
   pubsub: deps.pubsub,
 });
 
-/** The media subgraph's background work: image processing and the sweep of uploads never completed. */
+/**
+ * The media subgraph's background work: image processing, a closed account's media, and the sweep of uploads
+ * never completed.
+ */
 export const mediaWorkerModule: SubgraphWorkerModule = {
   subgraph: 'media',
   entities,
@@ -28,6 +36,10 @@ export const mediaWorkerModule: SubgraphWorkerModule = {
         // Decoding is CPU- and memory-heavy (libvips also uses a thread per core): two images at a time.
         concurrency: 2,
         handle: (event) => processReceivedMedia(background, event.payload.mediaId),
+      }),
+      defineEventHandler({
+        queue: 'media.account-cleanup',
+        handle: (event) => removeAccountMedia(background, event.payload.userId).then(() => undefined),
       }),
     ];
   },
