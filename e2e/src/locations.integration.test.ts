@@ -283,7 +283,7 @@ describe('vendorsNearby', () => {
     ]);
   });
 
-  it('drops a deleted vendor from the search once its deletion event arrived', async () => {
+  it('drops a deleted vendor, its position and its history once its deletion event arrived', async () => {
     const doomed = await createVendor('Doomed', nearbyOwner.accessToken);
     dataOf(await update(doomed, offset(50_000 + 50, 0), nearbyOwner.accessToken));
     expect(ids(dataOf(await graphql(stack.gatewayUrl, NEARBY, { ...search, radius: 2000 })).vendorsNearby)).toContain(
@@ -301,6 +301,13 @@ describe('vendorsNearby', () => {
       'the deletion to reach the location subgraph',
       async () => (await copyOf(doomed))?.['deleted'] === true,
     );
+    // Its position and where it has been go with it.
+    for (const table of ['vendor_location', 'vendor_location_history']) {
+      expect(
+        await queryRows(stack.databases.location, `select 1 from ${table} where vendor_id = $1`, [doomed]),
+        table,
+      ).toEqual([]);
+    }
     expect(
       ids(dataOf(await graphql(stack.gatewayUrl, NEARBY, { ...search, radius: 2000 })).vendorsNearby),
     ).not.toContain(doomed);

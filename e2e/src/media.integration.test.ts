@@ -1,18 +1,30 @@
 import { createHmac } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bullConnection, bullPrefix, scheduledQueueName, type EventHandler } from '@curbside/event-bus';
 import { createGateway } from '@curbside/gateway';
+import {
+  entities as mediaEntities,
+  mediaWorkerModule,
+  migrations as mediaMigrations,
+  unfinishedUploadsSchedule,
+} from '@curbside/media-subgraph';
 import { createLogger } from '@curbside/service';
+import { databaseUrl, ensureDatabase, openOrm } from '@curbside/subgraph-kit';
 import {
   dataOf,
   graphql,
+  postgresUrl,
   queryRows,
+  redisUrl,
   registerAdmin,
   registerUser,
   startStack,
+  testDatabasePrefix,
   waitFor,
   type Account,
   type TestStack,
@@ -116,25 +128,44 @@ async function interruptedPut(url: string, bytes: Buffer): Promise<void> {
   await waitFor('the claim to be released', async () => (await mediaRow(id))?.['status'] === 'PENDING_UPLOAD');
 }
 
-/** Creates a media and uploads `bytes` to it; returns its id once READY. */
+/** Waits until the processing job has made the media READY (or FAILED), and returns its row. */
+async function processed(id: string, status: 'READY' | 'FAILED' = 'READY') {
+  return waitFor(`media ${id} to be ${status}`, async () => {
+    const row = await mediaRow(id);
+    return row?.['status'] === status ? row : null;
+  });
+}
+
+/** Creates a media and uploads `bytes` to it; returns its id once processed (READY). */
 async function uploaded(bytes: Buffer, token = owner.accessToken): Promise<string> {
   const ticket = await ticketFor(bytes, { token });
   const result = await put(ticket.uploadUrl, bytes, ticket.uploadHeaders);
-  expect(result.status).toBe(200);
+  expect(result).toMatchObject({ status: 202, body: { status: 'PROCESSING' } });
+  await processed(ticket.media.id);
   return ticket.media.id;
 }
 
-/** Every entry of the media folder, temporary files included. */
-const storedFiles = async () => (await readdir(stack.mediaDir)).sort();
+/** Every entry of the media folder, temporary files (in `.tmp/`) included. */
+const storedFiles = async () =>
+  [
+    ...(await readdir(stack.mediaDir)).filter((name) => name !== '.tmp'),
+    ...(await readdir(join(stack.mediaDir, '.tmp'))).map((name) => `.tmp/${name}`),
+  ].sort();
+
+/** The files of one media. */
+const filesOf = async (id: string) => (await storedFiles()).filter((name) => name.includes(id));
 
 async function mediaRow(id: string) {
   const [row] = await queryRows(
     stack.databases.media,
-    'select status, width, height, content_hash, updated_at from media where id = $1',
+    'select status, width, height, content_hash, failure_reason, updated_at from media where id = $1',
     [id],
   );
   return row;
 }
+
+/** The pixels of an image, to compare a re-encoded image with its original. */
+const pixelsOf = (bytes: Buffer) => sharp(bytes).raw().toBuffer();
 
 async function eventsOf(name: string, mediaId: string): Promise<Record<string, any>[]> {
   const rows = await queryRows(
@@ -156,8 +187,9 @@ async function mediaSnapshot() {
 
 /** The refused upload left no file (not even a temporary one) and the media waiting for its bytes. */
 async function expectNothingStored(id: string) {
-  expect((await storedFiles()).filter((name) => name.includes(id))).toEqual([]);
+  expect(await filesOf(id)).toEqual([]);
   expect(await mediaRow(id)).toMatchObject({ status: 'PENDING_UPLOAD', width: null, height: null, content_hash: null });
+  expect(await eventsOf('media.received', id)).toEqual([]);
   expect(await eventsOf('media.uploaded', id)).toEqual([]);
 }
 
@@ -173,12 +205,13 @@ function signedUploadUrl(id: string, grant: { expires: number; byteSize: number;
 const errorCode = (response: { errors?: { extensions?: Record<string, any> }[] }) =>
   response.errors?.[0]?.extensions?.['code'];
 
-const MEDIA = '{ media(id: $id) { id status url width height contentType byteSize owner { id } } }';
+const MEDIA =
+  '{ media(id: $id) { id status url thumbnailUrl failureReason width height contentType byteSize owner { id } } }';
 const mediaQuery = (id: string, token?: string) =>
   graphql(stack.gatewayUrl, `query ($id: ID!) ${MEDIA}`, { id }, { token });
 
 describe('uploading through the gateway', () => {
-  it('createUpload → PUT the bytes → READY with its dimensions → GET serves them, cacheable', async () => {
+  it('createUpload → PUT the bytes (202, PROCESSING) → READY with its dimensions → GET serves the image, cacheable', async () => {
     const bytes = await png(37, 23);
     stack.resetCounters();
     const ticket = await ticketFor(bytes);
@@ -196,15 +229,24 @@ describe('uploading through the gateway', () => {
     ]);
 
     const uploadedAnswer = await put(ticket.uploadUrl, bytes, ticket.uploadHeaders);
-    expect(uploadedAnswer).toMatchObject({ status: 200, body: { id, status: 'READY', width: 37, height: 23 } });
+    expect(uploadedAnswer).toEqual({
+      status: 202,
+      body: { id, status: 'PROCESSING', contentType: 'image/png', byteSize: bytes.length, width: 37, height: 23 },
+    });
     // The PUT went through the gateway's proxy to the media subgraph.
     expect(stack.subgraphRequests.media).toBeGreaterThanOrEqual(2);
+    expect(await eventsOf('media.received', id)).toEqual([
+      { mediaId: id, ownerId: owner.id, contentType: 'image/png', byteSize: bytes.length },
+    ]);
 
+    await processed(id);
     const media = dataOf(await mediaQuery(id)).media;
     expect(media).toEqual({
       id,
       status: 'READY',
       url: `${gatewayOrigin}/media/files/${id}`,
+      thumbnailUrl: `${gatewayOrigin}/media/thumbnails/${id}`,
+      failureReason: null,
       width: 37,
       height: 23,
       contentType: 'image/png',
@@ -214,7 +256,8 @@ describe('uploading through the gateway', () => {
     expect(await eventsOf('media.uploaded', id)).toEqual([
       { mediaId: id, ownerId: owner.id, contentType: 'image/png', byteSize: bytes.length, width: 37, height: 23 },
     ]);
-    expect(await readFile(join(stack.mediaDir, id))).toEqual(bytes);
+    // The private upload is gone once processed: the image served, and its thumbnail, are all that is kept.
+    expect(await filesOf(id)).toEqual([id, `${id}-thumbnail`]);
 
     const file = await fetch(media.url, { headers: { 'x-request-id': 'media-get-1' } });
     expect(file.status).toBe(200);
@@ -223,7 +266,10 @@ describe('uploading through the gateway', () => {
     expect(file.headers.get('x-request-id')).toBe('media-get-1');
     const etag = file.headers.get('etag');
     expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
-    expect(Buffer.from(await file.arrayBuffer())).toEqual(bytes);
+    // Re-encoded (which is what leaves any metadata behind), with the same pixels: PNG is lossless.
+    const served = Buffer.from(await file.arrayBuffer());
+    expect(served).toEqual(await readFile(join(stack.mediaDir, id)));
+    expect(await pixelsOf(served)).toEqual(await pixelsOf(bytes));
 
     const revalidated = await fetch(media.url, { headers: { 'if-none-match': etag! } });
     expect(revalidated.status).toBe(304);
@@ -235,34 +281,54 @@ describe('uploading through the gateway', () => {
 
     const head = await fetch(media.url, { method: 'HEAD' });
     expect(head.status).toBe(200);
-    expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    expect(head.headers.get('content-length')).toBe(String(served.length));
   });
 
   it('serves nothing for a media that is not READY, or that does not exist', async () => {
     const ticket = await ticketFor(await png(4, 4));
     for (const id of [ticket.media.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
-      const response = await fetch(`${gatewayOrigin}/media/files/${id}`);
-      expect(response.status).toBe(404);
-      expect(await response.json()).toMatchObject({ code: 'NOT_FOUND' });
+      for (const route of ['files', 'thumbnails']) {
+        const response = await fetch(`${gatewayOrigin}/media/${route}/${id}`);
+        expect(response.status).toBe(404);
+        expect(await response.json()).toMatchObject({ code: 'NOT_FOUND' });
+      }
     }
-    expect(dataOf(await mediaQuery(ticket.media.id)).media).toMatchObject({ status: 'PENDING_UPLOAD', url: null });
+    expect(dataOf(await mediaQuery(ticket.media.id)).media).toMatchObject({
+      status: 'PENDING_UPLOAD',
+      url: null,
+      thumbnailUrl: null,
+    });
   });
 
-  it('uploads a JPEG, a GIF and a WebP too, reading their dimensions', async () => {
+  it('serves nothing while the media is PROCESSING, and never the private upload', async () => {
+    const id = await uploaded(await png(4, 5));
+    // As it was before the job ran: the processing job is fast, so the row is put back by hand.
+    await queryRows(stack.databases.media, "update media set status = 'PROCESSING' where id = $1", [id]);
+    expect(dataOf(await mediaQuery(id)).media).toMatchObject({ status: 'PROCESSING', url: null, thumbnailUrl: null });
+    for (const path of [`files/${id}`, `thumbnails/${id}`, `files/${id}-original`, `files/.tmp`]) {
+      const response = await fetch(`${gatewayOrigin}/media/${path}`);
+      expect(response.status, path).toBe(404);
+      await response.arrayBuffer();
+    }
+  });
+
+  it('uploads a JPEG, a GIF and a WebP too, reading their dimensions, and serves each in its own format', async () => {
     const base = sharp({ create: { width: 19, height: 11, channels: 3, background: '#3366cc' } });
-    for (const [type, bytes] of [
-      ['image/jpeg', await base.clone().jpeg().toBuffer()],
-      ['image/gif', await base.clone().gif().toBuffer()],
-      ['image/webp', await base.clone().webp().toBuffer()],
+    for (const [type, format, bytes] of [
+      ['image/jpeg', 'jpeg', await base.clone().jpeg().toBuffer()],
+      ['image/gif', 'gif', await base.clone().gif().toBuffer()],
+      ['image/webp', 'webp', await base.clone().webp().toBuffer()],
     ] as const) {
       const ticket = await ticketFor(bytes, { contentType: type });
       expect(await put(ticket.uploadUrl, bytes, ticket.uploadHeaders)).toMatchObject({
-        status: 200,
+        status: 202,
         body: { width: 19, height: 11 },
       });
+      await processed(ticket.media.id);
       const file = await fetch(`${gatewayOrigin}/media/files/${ticket.media.id}`);
       expect(file.headers.get('content-type')).toBe(type);
-      expect(Buffer.from(await file.arrayBuffer())).toEqual(bytes);
+      const metadata = await sharp(Buffer.from(await file.arrayBuffer())).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual([format, 19, 11]);
     }
   });
 });
@@ -287,8 +353,8 @@ describe('refused uploads store nothing', () => {
     await interruptedPut(ticket.uploadUrl.replace(gatewayOrigin, new URL(stack.subgraphUrls.media).origin), bytes);
     await expectNothingStored(ticket.media.id);
 
-    expect(await put(ticket.uploadUrl, bytes, ticket.uploadHeaders)).toMatchObject({ status: 200 });
-    expect(await mediaRow(ticket.media.id)).toMatchObject({ status: 'READY', width: 30, height: 30 });
+    expect(await put(ticket.uploadUrl, bytes, ticket.uploadHeaders)).toMatchObject({ status: 202 });
+    expect(await processed(ticket.media.id)).toMatchObject({ width: 30, height: 30 });
   });
 
   it('forged signature: a changed signature, or one made for another media, is refused', async () => {
@@ -311,18 +377,20 @@ describe('refused uploads store nothing', () => {
     }
     await expectNothingStored(ticket.media.id);
     // The refusals used nothing up: the genuine URL still works.
-    expect(await put(ticket.uploadUrl, bytes, ticket.uploadHeaders)).toMatchObject({ status: 200 });
+    expect(await put(ticket.uploadUrl, bytes, ticket.uploadHeaders)).toMatchObject({ status: 202 });
   });
 
   it('reused URL: a second PUT after success is refused and changes nothing', async () => {
     const bytes = await png(10, 10);
     const ticket = await ticketFor(bytes);
-    expect(await put(ticket.uploadUrl, bytes, ticket.uploadHeaders)).toMatchObject({ status: 200 });
+    expect(await put(ticket.uploadUrl, bytes, ticket.uploadHeaders)).toMatchObject({ status: 202 });
+    await processed(ticket.media.id);
     const before = await mediaSnapshot();
     const again = await put(ticket.uploadUrl, await png(10, 10, 10), ticket.uploadHeaders);
     expect(again).toMatchObject({ status: 409, body: { code: 'ALREADY_UPLOADED' } });
     expect(await mediaSnapshot()).toEqual(before);
-    expect(await readFile(join(stack.mediaDir, ticket.media.id))).toEqual(bytes);
+    expect(await pixelsOf(await readFile(join(stack.mediaDir, ticket.media.id)))).toEqual(await pixelsOf(bytes));
+    expect(await eventsOf('media.received', ticket.media.id)).toHaveLength(1);
     expect(await eventsOf('media.uploaded', ticket.media.id)).toHaveLength(1);
   });
 
@@ -330,9 +398,11 @@ describe('refused uploads store nothing', () => {
     const bytes = await png(64, 64);
     const ticket = await ticketFor(bytes);
     const results = await Promise.all([1, 2, 3].map(() => put(ticket.uploadUrl, bytes, ticket.uploadHeaders)));
-    expect(results.map((result) => result.status).sort()).toEqual([200, 409, 409]);
+    expect(results.map((result) => result.status).sort()).toEqual([202, 409, 409]);
+    await processed(ticket.media.id);
+    expect(await eventsOf('media.received', ticket.media.id)).toHaveLength(1);
     expect(await eventsOf('media.uploaded', ticket.media.id)).toHaveLength(1);
-    expect((await storedFiles()).filter((name) => name.includes(ticket.media.id))).toEqual([ticket.media.id]);
+    expect(await filesOf(ticket.media.id)).toEqual([ticket.media.id, `${ticket.media.id}-thumbnail`]);
   });
 
   it('expired URL: correctly signed but past its expiry is refused', async () => {
@@ -345,7 +415,7 @@ describe('refused uploads store nothing', () => {
     await expectNothingStored(ticket.media.id);
     // The same recipe with a future expiry is accepted: the refusal above was the expiry, not the signature.
     const fresh = signedUploadUrl(ticket.media.id, { ...grant, expires: Date.now() + 60_000 });
-    expect(await put(fresh, bytes, ticket.uploadHeaders)).toMatchObject({ status: 200 });
+    expect(await put(fresh, bytes, ticket.uploadHeaders)).toMatchObject({ status: 202 });
   });
 
   it.each([
@@ -414,6 +484,265 @@ describe('refused uploads store nothing', () => {
   });
 });
 
+/** EXIF as a phone writes it: the camera, and where the photo was taken. */
+const phoneExif = {
+  IFD0: { Make: 'Curbside Phone', Model: 'X1' },
+  IFD3: {
+    GPSLatitudeRef: 'N',
+    GPSLatitude: '38/1 43/1 2016/100',
+    GPSLongitudeRef: 'W',
+    GPSLongitude: '9/1 8/1 2150/100',
+  },
+};
+
+type EventEnvelope = Parameters<EventHandler['handle']>[0];
+
+/** The media subgraph's background work, run directly (as the workers deployable runs it) on this stack. */
+async function mediaWorker() {
+  const orm = await openOrm({
+    databaseUrl: stack.databases.media,
+    entities: mediaEntities,
+    migrations: mediaMigrations,
+    migrationMode: 'await',
+  });
+  const deps = {
+    orm,
+    logger: createLogger('media-worker-test', 'silent'),
+    redis: stack.redis,
+    pubsub: stack.pubsub,
+    mediaDir: stack.mediaDir,
+  };
+  const handler = mediaWorkerModule.handlers(deps).find((candidate) => candidate.queue === 'media.process')!;
+  const sweep = mediaWorkerModule.schedules!(deps).find((job) => job.name === unfinishedUploadsSchedule)!;
+  return { orm, process: handler.handle as (event: EventEnvelope) => Promise<void>, sweep };
+}
+
+describe('processing after upload', () => {
+  it('serves a photo without its EXIF (GPS included), and a 256-pixel-wide WebP thumbnail', async () => {
+    const photo = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#d08040' } })
+      .jpeg()
+      .withExif(phoneExif)
+      .toBuffer();
+    const exifBefore = (await sharp(photo).metadata()).exif;
+    expect(exifBefore?.includes(Buffer.from('Curbside Phone'))).toBe(true);
+
+    const ticket = await ticketFor(photo, { contentType: 'image/jpeg' });
+    const { id } = ticket.media;
+    expect(await put(ticket.uploadUrl, photo, ticket.uploadHeaders)).toMatchObject({
+      status: 202,
+      body: { id, status: 'PROCESSING', width: 640, height: 400 },
+    });
+    await processed(id);
+    const media = dataOf(await mediaQuery(id)).media;
+    expect(media).toMatchObject({ status: 'READY', width: 640, height: 400, failureReason: null });
+
+    const file = await fetch(media.url);
+    expect(file.headers.get('content-type')).toBe('image/jpeg');
+    const served = Buffer.from(await file.arrayBuffer());
+    const metadata = await sharp(served).metadata();
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', 640, 400]);
+    expect([metadata.exif, metadata.xmp, metadata.iptc, metadata.icc]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(served.includes(Buffer.from('Curbside Phone'))).toBe(false);
+    expect(served.includes(Buffer.from('Exif\0\0'))).toBe(false);
+
+    const thumbnail = await fetch(media.thumbnailUrl);
+    expect(thumbnail.status).toBe(200);
+    expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+    expect(thumbnail.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const thumbnailEtag = thumbnail.headers.get('etag');
+    expect(thumbnailEtag).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(thumbnailEtag).not.toBe(file.headers.get('etag'));
+    const thumbnailMetadata = await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata();
+    expect([thumbnailMetadata.format, thumbnailMetadata.width, thumbnailMetadata.height]).toEqual(['webp', 256, 160]);
+    expect(thumbnailMetadata.exif).toBeUndefined();
+    expect((await fetch(media.thumbnailUrl, { headers: { 'if-none-match': thumbnailEtag! } })).status).toBe(304);
+
+    // Nothing with the GPS position is kept: the upload itself is removed once processed.
+    expect(await filesOf(id)).toEqual([id, `${id}-thumbnail`]);
+  });
+
+  it('leaves an image that does not decode FAILED with a reason, and keeps none of its files', async () => {
+    // The header is intact (the upload's checks pass), the pixel data is cut short.
+    const complete = await png(64, 64);
+    const corrupt = complete.subarray(0, complete.length - 24);
+    const ticket = await ticketFor(corrupt);
+    const { id } = ticket.media;
+    expect(await put(ticket.uploadUrl, corrupt, ticket.uploadHeaders)).toMatchObject({
+      status: 202,
+      body: { status: 'PROCESSING' },
+    });
+    await processed(id, 'FAILED');
+    const media = dataOf(await mediaQuery(id)).media;
+    expect(media).toMatchObject({ status: 'FAILED', url: null, thumbnailUrl: null });
+    expect(media.failureReason).toMatch(/^The image could not be processed: .+/);
+    const [failed] = await eventsOf('media.failed', id);
+    expect(failed).toEqual({ mediaId: id, ownerId: owner.id, reason: media.failureReason });
+    expect(await eventsOf('media.uploaded', id)).toEqual([]);
+    await waitFor('the failed upload to be removed', async () => (await filesOf(id)).length === 0);
+    expect((await fetch(`${gatewayOrigin}/media/files/${id}`)).status).toBe(404);
+  });
+
+  it('is idempotent: the same event processed again changes nothing and records nothing', async () => {
+    const id = await uploaded(await png(12, 8));
+    const worker = await mediaWorker();
+    try {
+      const before = await mediaSnapshot();
+      const [received] = await queryRows(
+        stack.databases.media,
+        "select id, name, payload, occurred_at from outbox_event where name = 'media.received' and payload->>'mediaId' = $1",
+        [id],
+      );
+      const event = {
+        id: received!['id'],
+        name: 'media.received',
+        payload: received!['payload'],
+        occurredAt: received!['occurred_at'].toISOString(),
+      } as EventEnvelope;
+      await worker.process(event);
+      await worker.process(event);
+      expect(await mediaSnapshot()).toEqual(before);
+    } finally {
+      await worker.orm.close();
+    }
+  });
+});
+
+describe('media uploaded before processing existed', () => {
+  it('are taken off the web by the migration, then processed like a new upload', async () => {
+    const databaseName = `${testDatabasePrefix()}media_backfill_${Date.now().toString(36)}`;
+    await ensureDatabase(postgresUrl, databaseName);
+    const url = databaseUrl(postgresUrl, databaseName);
+    const before = await openOrm({
+      databaseUrl: url,
+      entities: mediaEntities,
+      migrations: mediaMigrations.filter((migration) => !migration.name.endsWith('_media_processing')),
+    });
+    await before.close();
+    // A READY media as the upload route used to leave it: the uploaded bytes, GPS and all, served as they came.
+    const id = '6f1c1c9e-8f0e-4c55-9d1a-2b8e8c3f0a11';
+    const photo = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#406080' } })
+      .jpeg()
+      .withExif(phoneExif)
+      .toBuffer();
+    await writeFile(join(stack.mediaDir, id), photo);
+    await queryRows(
+      url,
+      `insert into media (id, owner_id, filename, content_type, byte_size, width, height, status, content_hash, created_at, updated_at)
+       values ($1, $2, 'old.jpg', 'image/jpeg', $3, 30, 20, 'READY', $4, now(), now())`,
+      [id, owner.id, photo.length, 'a'.repeat(64)],
+    );
+
+    const orm = await openOrm({ databaseUrl: url, entities: mediaEntities, migrations: mediaMigrations });
+    try {
+      const [row] = await queryRows(url, 'select status, content_hash from media where id = $1', [id]);
+      expect(row).toEqual({ status: 'PROCESSING', content_hash: null });
+      const events = await queryRows(
+        url,
+        "select id, payload, occurred_at from outbox_event where name = 'media.received'",
+      );
+      expect(events.map((event) => event['payload'])).toEqual([
+        { mediaId: id, ownerId: owner.id, contentType: 'image/jpeg', byteSize: photo.length },
+      ]);
+
+      const deps = {
+        orm,
+        logger: createLogger('backfill-test', 'silent'),
+        redis: stack.redis,
+        pubsub: stack.pubsub,
+        mediaDir: stack.mediaDir,
+      };
+      const handler = mediaWorkerModule.handlers(deps).find((candidate) => candidate.queue === 'media.process')!;
+      await handler.handle({
+        id: events[0]!['id'],
+        name: 'media.received',
+        payload: events[0]!['payload'],
+        occurredAt: events[0]!['occurred_at'].toISOString(),
+      } as EventEnvelope);
+
+      const [processedRow] = await queryRows(url, 'select status, thumbnail_hash from media where id = $1', [id]);
+      expect(processedRow).toMatchObject({ status: 'READY', thumbnail_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      const served = await readFile(join(stack.mediaDir, id));
+      expect((await sharp(served).metadata()).exif).toBeUndefined();
+      expect(
+        await sharp(await readFile(join(stack.mediaDir, `${id}-thumbnail`)))
+          .metadata()
+          .then((m) => m.width),
+      ).toBe(256);
+    } finally {
+      await orm.close();
+      await rm(join(stack.mediaDir, id), { force: true });
+      await rm(join(stack.mediaDir, `${id}-thumbnail`), { force: true });
+    }
+  });
+});
+
+describe('uploads never completed', () => {
+  const dayAndAHourAgo = new Date(Date.now() - 25 * 3600_000);
+  const makeOld = (id: string) =>
+    queryRows(stack.databases.media, 'update media set created_at = $2 where id = $1', [id, dayAndAHourAgo]);
+
+  it('are removed after 24 hours by the hourly job, with their partial files, and nothing else is', async () => {
+    const worker = await mediaWorker();
+    try {
+      // Never uploaded.
+      const pending = (await ticketFor(await png(3, 3))).media.id;
+      // A PUT whose process died after claiming the upload and storing the bytes, before committing: what
+      // it leaves is a claim never released, the private upload, and a temporary file of another write.
+      const claimed = (await ticketFor(await png(3, 3))).media.id;
+      await queryRows(stack.databases.media, "update media set status = 'UPLOADING' where id = $1", [claimed]);
+      await writeFile(join(stack.mediaDir, `${claimed}-original`), 'half an image');
+      const abandonedWrite = join(stack.mediaDir, '.tmp', `${claimed}-original.abandoned`);
+      await writeFile(abandonedWrite, 'half');
+      await utimes(abandonedWrite, dayAndAHourAgo, dayAndAHourAgo);
+      // Recent ones, and old finished ones, stay.
+      const recentPending = (await ticketFor(await png(3, 3))).media.id;
+      const recentWrite = join(stack.mediaDir, '.tmp', `${recentPending}-original.in-progress`);
+      await writeFile(recentWrite, 'half');
+      const oldReady = await uploaded(await png(3, 3));
+      for (const id of [pending, claimed, oldReady]) await makeOld(id);
+
+      await worker.sweep.run();
+
+      for (const id of [pending, claimed]) {
+        expect(await mediaRow(id), id).toBeUndefined();
+        expect(await filesOf(id), id).toEqual([]);
+        expect(await eventsOf('media.deleted', id)).toEqual([{ mediaId: id, ownerId: owner.id }]);
+      }
+      expect(await mediaRow(recentPending)).toMatchObject({ status: 'PENDING_UPLOAD' });
+      expect(await filesOf(recentPending)).toEqual([`.tmp/${recentPending}-original.in-progress`]);
+      expect(await mediaRow(oldReady)).toMatchObject({ status: 'READY' });
+      expect(await filesOf(oldReady)).toEqual([oldReady, `${oldReady}-thumbnail`]);
+      expect(await eventsOf('media.deleted', oldReady)).toEqual([]);
+
+      // Run again: nothing left to do, nothing recorded twice.
+      const before = await mediaSnapshot();
+      await worker.sweep.run();
+      expect(await mediaSnapshot()).toEqual(before);
+      await rm(recentWrite);
+    } finally {
+      await worker.orm.close();
+    }
+  });
+
+  it('the job is scheduled every hour in the workers', async () => {
+    const scheduled = new Queue(scheduledQueueName, {
+      connection: bullConnection(redisUrl),
+      prefix: bullPrefix(stack.redisKeyPrefix),
+    });
+    try {
+      const scheduler = await scheduled.getJobScheduler(unfinishedUploadsSchedule);
+      expect(scheduler).toMatchObject({ key: unfinishedUploadsSchedule, every: 3_600_000 });
+    } finally {
+      await scheduled.close();
+    }
+  });
+});
+
 type Actor = 'anonymous' | 'another user' | 'owner' | 'admin';
 const tokenOf = (actor: Actor) =>
   ({
@@ -456,7 +785,7 @@ describe('media authorization matrix', () => {
     const id = await uploaded(await png(5, 7));
     const url = `${gatewayOrigin}/media/files/${id}`;
     const before = await mediaSnapshot();
-    expect(before.files).toContain(id);
+    expect(await filesOf(id)).toEqual([id, `${id}-thumbnail`]);
     const response = await graphql(
       stack.gatewayUrl,
       'mutation ($id: ID!) { deleteMedia(id: $id) }',
@@ -468,7 +797,7 @@ describe('media authorization matrix', () => {
     if (expected === 'ok') {
       expect(dataOf(response).deleteMedia).toBe(id);
       expect(await mediaRow(id)).toBeUndefined();
-      expect(await storedFiles()).not.toContain(id);
+      expect(await filesOf(id)).toEqual([]);
       expect(await eventsOf('media.deleted', id)).toEqual([{ mediaId: id, ownerId: owner.id }]);
       expect(dataOf(await mediaQuery(id)).media).toBeNull();
       expect((await fetch(url)).status).toBe(404);
@@ -513,7 +842,7 @@ describe('media authorization matrix', () => {
       status: 404,
       body: { code: 'NOT_FOUND' },
     });
-    expect((await storedFiles()).filter((name) => name.includes(ticket.media.id))).toEqual([]);
+    expect(await filesOf(ticket.media.id)).toEqual([]);
   });
 });
 
@@ -614,7 +943,7 @@ describe("the gateway's /media/ proxy", () => {
       await interruptedPut(ticket.uploadUrl.replace(gatewayOrigin, origin), bytes);
       await expectNothingStored(ticket.media.id);
       expect(await put(ticket.uploadUrl.replace(gatewayOrigin, origin), bytes, ticket.uploadHeaders)).toMatchObject({
-        status: 200,
+        status: 202,
         body: { width: 40, height: 20 },
       });
     } finally {
@@ -649,10 +978,11 @@ describe("the gateway's /media/ proxy", () => {
     expect(bytes.length).toBeGreaterThan(2 * 1024 * 1024);
     const ticket = await ticketFor(bytes);
     expect(await put(ticket.uploadUrl, bytes, ticket.uploadHeaders)).toMatchObject({
-      status: 200,
+      status: 202,
       body: { width: side, height: side },
     });
+    await processed(ticket.media.id);
     const file = await fetch(`${gatewayOrigin}/media/files/${ticket.media.id}`);
-    expect(Buffer.from(await file.arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await pixelsOf(Buffer.from(await file.arrayBuffer()))).equals(noise)).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe('a post with an uploaded photo, end to end through the gateway', () => {
-  it('uploads a PNG with the signed URL, posts it, and serves the same image back', async () => {
+  it('uploads a PNG with the signed URL, posts it, and serves the same image back, with a thumbnail', async () => {
     const author = await registerUser(stack.gatewayUrl, 'photographer');
     const png = makePng(96, 64, (x, y) => [x * 2, y * 3, 200]);
     const ticket = dataOf(
@@ -26,9 +26,9 @@ describe('a post with an uploaded photo, end to end through the gateway', () => 
     // The signed URL is on the gateway's own origin: the client never talks to the media subgraph.
     expect(new URL(ticket.uploadUrl).origin).toBe(new URL(stack.gatewayUrl).origin);
     const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.uploadHeaders, body: png });
-    expect(put.status).toBe(200);
+    expect(put.status).toBe(202);
 
-    // The post subgraph learns that the media is READY from the media subgraph's event.
+    // The post subgraph learns that the media is READY (processed by the workers) from the media subgraph's event.
     const post = await waitFor('createPost to accept the new media', async () => {
       const response = await graphql(
         stack.gatewayUrl,
@@ -42,7 +42,7 @@ describe('a post with an uploaded photo, end to end through the gateway', () => 
     const read = dataOf(
       await graphql(
         stack.gatewayUrl,
-        'query ($id: ID!) { post(id: $id) { body media { id url width height } author { username } } }',
+        'query ($id: ID!) { post(id: $id) { body media { id url thumbnailUrl width height } author { username } } }',
         {
           id: post.id,
         },
@@ -58,8 +58,14 @@ describe('a post with an uploaded photo, end to end through the gateway', () => 
     expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/png');
     const bytes = Buffer.from(await image.arrayBuffer());
-    expect(bytes.equals(png)).toBe(true);
+    // Re-encoded without metadata; the same pixels (PNG is lossless).
+    expect((await sharp(bytes).raw().toBuffer()).equals(await sharp(png).raw().toBuffer())).toBe(true);
     const metadata = await sharp(bytes).metadata();
     expect([metadata.format, metadata.width, metadata.height]).toEqual(['png', 96, 64]);
+
+    const thumbnail = await fetch(read.media[0].thumbnailUrl);
+    expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+    const thumbnailMetadata = await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata();
+    expect([thumbnailMetadata.format, thumbnailMetadata.width, thumbnailMetadata.height]).toEqual(['webp', 256, 171]);
   });
 });

@@ -268,7 +268,9 @@ describe('commentAdded and postUpdated (post subgraph)', () => {
 });
 
 describe('mediaStatusChanged (media subgraph)', () => {
-  const MEDIA = `subscription ($mediaId: ID!) { mediaStatusChanged(mediaId: $mediaId) { id status width height } }`;
+  const MEDIA = `subscription ($mediaId: ID!) {
+    mediaStatusChanged(mediaId: $mediaId) { id status width height failureReason }
+  }`;
 
   async function createUpload(bytes: Buffer) {
     return dataOf(
@@ -291,7 +293,7 @@ describe('mediaStatusChanged (media subgraph)', () => {
     ).createUpload as { media: { id: string }; uploadUrl: string; uploadHeaders: Record<string, string> };
   }
 
-  it('tells the owner when the upload finished and when the media is deleted', async () => {
+  it('tells the owner when the processed media is READY and when it is deleted', async () => {
     const bytes = await sharp({ create: { width: 3, height: 2, channels: 3, background: '#c05028' } })
       .png()
       .toBuffer();
@@ -301,12 +303,13 @@ describe('mediaStatusChanged (media subgraph)', () => {
     await subscribed('media.status', mediaId);
 
     const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.uploadHeaders, body: bytes });
-    expect(put.status).toBe(200);
+    expect(put.status).toBe(202); // accepted: PROCESSING until the workers' job finishes
     expect((await live.next('ready'))['data'].mediaStatusChanged).toEqual({
       id: mediaId,
       status: 'READY',
       width: 3,
       height: 2,
+      failureReason: null,
     });
 
     const refused = await graphql(
@@ -329,6 +332,23 @@ describe('mediaStatusChanged (media subgraph)', () => {
     expect((await live.next('deleted'))['errors']?.[0]?.extensions?.code).toBe('NOT_FOUND');
     await waitFor('the stream to end', async () => live.ended);
     await subscribed('media.status', mediaId, 0);
+  });
+
+  it('tells the owner when processing failed, with the reason', async () => {
+    const complete = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#c05028' } })
+      .png()
+      .toBuffer();
+    const corrupt = complete.subarray(0, complete.length - 24); // the header reads, the pixels do not
+    const ticket = await createUpload(corrupt);
+    const mediaId = ticket.media.id;
+    const live = subscribe(client('media', owner.accessToken), MEDIA, { mediaId });
+    await subscribed('media.status', mediaId);
+    const put = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.uploadHeaders, body: corrupt });
+    expect(put.status).toBe(202);
+    const failed = (await live.next('failed'))['data'].mediaStatusChanged;
+    expect(failed).toMatchObject({ id: mediaId, status: 'FAILED', width: 40, height: 40 });
+    expect(failed.failureReason).toMatch(/^The image could not be processed: /);
+    await live.expectQuiet();
   });
 
   it('is owner only: FORBIDDEN for another user, UNAUTHENTICATED when anonymous; NOT_FOUND, BAD_USER_INPUT', async () => {

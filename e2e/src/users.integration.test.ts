@@ -766,6 +766,18 @@ describe('closing an account', () => {
 
     expect(dataOf(await deleteAccount(leaver!.accessToken, leaver!.password)).result).toBe(true);
     expect(await eventsOf('user.deleted', 'userId', leaver!.id)).toEqual([{ userId: leaver!.id }]);
+    // Its follows, both ways, are removed in the same transaction, each recorded like an unfollow.
+    expect(
+      await queryRows(stack.databases.user, 'select * from user_follow where $1 in (follower_id, followee_id)', [
+        leaver!.id,
+      ]),
+    ).toEqual([]);
+    expect(await eventsOf('user.unfollowed', 'followerId', leaver!.id)).toEqual([
+      { followerId: leaver!.id, followeeId: followed!.id },
+    ]);
+    expect(await eventsOf('user.unfollowed', 'followeeId', leaver!.id)).toEqual([
+      { followerId: fan!.id, followeeId: leaver!.id },
+    ]);
 
     // The old access token is refused (401) at the gateway and at a subgraph; no new session can start.
     const atGateway = await graphql(stack.gatewayUrl, ME, {}, { token: leaver!.accessToken });

@@ -304,7 +304,8 @@ for (const [index, post] of demoPosts.entries()) {
   for (const [imageIndex, colour] of post.colours.entries())
     mediaIds.push(await uploadImage(token, colour, index * 10 + imageIndex));
   const input = { body: post.body, mediaIds, vendorId: post.vendor ? vendorIds.get(post.vendor) : null };
-  // The post subgraph learns of new media and vendors through their events: retry while it catches up.
+  // The post subgraph learns of new media (once the workers processed them) and vendors through their events:
+  // retry while it catches up.
   for (let attempt = 0; ; attempt++) {
     const result = await call<{ createPost: { id: string } }>(
       'mutation ($input: CreatePostInput!) { createPost(input: $input) { id } }',

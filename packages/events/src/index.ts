@@ -51,7 +51,17 @@ export const domainEvents = {
     contentType: z.string(),
     byteSize: z.number().int().positive(),
   }),
-  /** The bytes arrived and were checked: the media is READY. */
+  /**
+   * The bytes arrived and passed the upload checks (type, size, readable header); they are kept privately
+   * until processed (metadata stripped, thumbnail made): the media is PROCESSING.
+   */
+  'media.received': z.object({
+    mediaId: z.uuid(),
+    ownerId: z.uuid(),
+    contentType: z.string(),
+    byteSize: z.number().int().positive(),
+  }),
+  /** Processed: the image is served without its metadata, with a thumbnail; the media is READY. */
   'media.uploaded': z.object({
     mediaId: z.uuid(),
     ownerId: z.uuid(),
@@ -60,6 +70,8 @@ export const domainEvents = {
     width: z.number().int().positive(),
     height: z.number().int().positive(),
   }),
+  /** Processing failed for good (an image that cannot be decoded, or too many pixels): the media is FAILED. */
+  'media.failed': z.object({ mediaId: z.uuid(), ownerId: z.uuid(), reason: z.string() }),
   'media.deleted': z.object({ mediaId: z.uuid(), ownerId: z.uuid() }),
   'post.created': z.object({
     postId: z.uuid(),
@@ -142,8 +154,8 @@ export const eventQueues = {
     'vendor.followed',
     'vendor.unfollowed',
   ],
-  /** Thumbnail and metadata stripping of each uploaded image. */
-  'media.process': ['media.uploaded'],
+  /** Thumbnail and metadata stripping of each received image, which then becomes READY (or FAILED). */
+  'media.process': ['media.received'],
   /** A closed account's data, removed or anonymised by each subgraph that owns some of it. */
   'user.account-cleanup': ['user.deleted'],
   'vendor.account-cleanup': ['user.deleted'],
@@ -184,7 +196,7 @@ export const liveTopics = {
   'post.comment': z.object({ commentId: z.uuid(), postId: z.uuid() }),
   /** A post's body, likes or comments changed, keyed by postId. */
   'post.updated': z.object({ postId: z.uuid() }),
-  /** A media's upload finished or it was deleted, keyed by mediaId. */
+  /** A media became READY or FAILED, or was deleted, keyed by mediaId. */
   'media.status': z.object({ mediaId: z.uuid(), ownerId: z.uuid() }),
   /** A notification was stored for a user, keyed by the recipient's user id (their subscription reads it fresh). */
   'notification.received': z.object({ notificationId: z.uuid(), recipientId: z.uuid() }),

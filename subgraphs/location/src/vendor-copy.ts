@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventEnvelope } from '@curbside/events';
 import type { GeoIndex } from './geo-index.ts';
-import { VendorPosition } from './entities.ts';
+import { VendorPosition, VendorPositionHistory } from './entities.ts';
 
 interface CopyChange {
   vendorId: string;
@@ -56,7 +56,9 @@ export async function applyVendorEvent(em: EntityManager, geo: GeoIndex, event: 
   const row = applied[0];
   if (!row) return; // an older event than what the copy already reflects
   if (row.deleted) {
+    // Nothing can read a deleted vendor's positions any more, and where it has been is its owner's data.
     await em.nativeDelete(VendorPosition, { vendorId: change.vendorId });
+    await em.nativeDelete(VendorPositionHistory, { vendorId: change.vendorId });
     await geo.remove(change.vendorId);
     return;
   }

@@ -7,8 +7,10 @@ export type AllowedContentType = (typeof allowedContentTypes)[number];
 /**
  * Stored states. `UPLOADING` is internal: the one PUT that claimed the upload URL holds it while the
  * bytes arrive; the schema shows it as PENDING_UPLOAD, and a failed upload puts it back to PENDING_UPLOAD.
+ * A successful upload makes it PROCESSING (the bytes are kept privately, never served); the processing
+ * job then makes it READY (served without metadata, with a thumbnail) or FAILED (`failureReason`).
  */
-export const mediaStatuses = ['PENDING_UPLOAD', 'UPLOADING', 'READY', 'FAILED'] as const;
+export const mediaStatuses = ['PENDING_UPLOAD', 'UPLOADING', 'PROCESSING', 'READY', 'FAILED'] as const;
 export type StoredMediaStatus = (typeof mediaStatuses)[number];
 
 export const Media = defineEntity({
@@ -23,11 +25,16 @@ export const Media = defineEntity({
     contentType: p.enum(allowedContentTypes),
     /** Declared at createUpload; the upload must be exactly this long. */
     byteSize: p.integer(),
+    /** Pixels as displayed (EXIF orientation applied); null until the bytes arrived. */
     width: p.integer().nullable(),
     height: p.integer().nullable(),
     status: p.enum(mediaStatuses),
-    /** SHA-256 of the stored bytes (hex), the ETag; null until READY. */
+    /** SHA-256 of the served bytes (hex), the ETag; null until READY. */
     contentHash: p.string().nullable(),
+    /** SHA-256 of the thumbnail (hex), its ETag; null until READY. */
+    thumbnailHash: p.string().nullable(),
+    /** Why processing failed, for the owner; set exactly when FAILED. */
+    failureReason: p.string().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },

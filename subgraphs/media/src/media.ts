@@ -14,7 +14,7 @@ import {
 } from '@curbside/subgraph-kit';
 import { allowedContentTypes, Media, type AllowedContentType, type MediaEntity } from './entities.ts';
 import type { UploadSigner } from './signing.ts';
-import type { MediaStorage } from './storage.ts';
+import { deleteMediaFiles, type MediaStorage } from './storage.ts';
 
 /** Largest upload: 10 MiB. */
 export const maxUploadBytes = 10 * 1024 * 1024;
@@ -23,6 +23,7 @@ export const uploadUrlLifetimeMs = 15 * 60_000;
 /** Paths the media subgraph serves; the public base URL (the gateway's `/media`) maps onto `/media`. */
 export const uploadPathPrefix = '/media/uploads/';
 export const filePathPrefix = '/media/files/';
+export const thumbnailPathPrefix = '/media/thumbnails/';
 
 /** How this subgraph names its files to clients. */
 export interface MediaLinks {
@@ -31,13 +32,18 @@ export interface MediaLinks {
   signer: UploadSigner;
 }
 
-/** The URL serving a media's bytes; null unless READY. */
+/** The URL serving a media's image (without its metadata); null unless READY. */
 export function urlOf(links: MediaLinks, media: MediaEntity): string | null {
   return media.status === 'READY' ? `${links.publicBaseUrl}/files/${media.id}` : null;
 }
 
+/** The URL serving a media's WebP thumbnail; null unless READY. */
+export function thumbnailUrlOf(links: MediaLinks, media: MediaEntity): string | null {
+  return media.status === 'READY' ? `${links.publicBaseUrl}/thumbnails/${media.id}` : null;
+}
+
 /** The status a client sees: a claimed upload in progress is still PENDING_UPLOAD to everyone else. */
-export function publicStatus(media: MediaEntity): 'PENDING_UPLOAD' | 'READY' | 'FAILED' {
+export function publicStatus(media: MediaEntity): 'PENDING_UPLOAD' | 'PROCESSING' | 'READY' | 'FAILED' {
   return media.status === 'UPLOADING' ? 'PENDING_UPLOAD' : media.status;
 }
 
@@ -98,6 +104,8 @@ export async function createUpload(
     height: null,
     status: 'PENDING_UPLOAD',
     contentHash: null,
+    thumbnailHash: null,
+    failureReason: null,
     createdAt: now,
     updatedAt: now,
   });
@@ -125,7 +133,7 @@ export async function createUpload(
 }
 
 /**
- * Owner or admin: removes the row (recording `media.deleted` in the same transaction), then the file.
+ * Owner or admin: removes the row (recording `media.deleted` in the same transaction), then the files.
  * In that order because a file without a row is never served and only wastes space, while a row
  * without its file would be a READY media whose URL fails.
  */
@@ -147,8 +155,8 @@ export async function deleteMedia(
     if (deleted === 0) throw notFound(`Media ${mediaId}`);
     recordEvent(tx, 'media.deleted', { mediaId, ownerId: media.ownerId });
   });
-  await storage.delete(mediaId).catch((error: unknown) => {
-    logger.error({ err: error, mediaId }, 'media row deleted but its file could not be removed');
+  await deleteMediaFiles(storage, mediaId).catch((error: unknown) => {
+    logger.error({ err: error, mediaId }, 'media row deleted but its files could not be removed');
   });
   return { mediaId, ownerId: media.ownerId };
 }

@@ -16,7 +16,7 @@ import type { RequestContext } from './context.ts';
 import type { MediaEntity } from './entities.ts';
 import type { Logger } from '@curbside/service';
 import type { Resolvers } from './generated/resolvers.ts';
-import { createUpload, deleteMedia, publicStatus, urlOf, type MediaLinks } from './media.ts';
+import { createUpload, deleteMedia, publicStatus, thumbnailUrlOf, urlOf, type MediaLinks } from './media.ts';
 import type { MediaStorage } from './storage.ts';
 
 /** Any JSON value, passed through as it is (uploadHeaders is an object of header names to values). */
@@ -81,6 +81,8 @@ export function makeResolvers(deps: ResolverDeps): Resolvers {
       owner: (media) => ({ id: media.ownerId }),
       status: (media) => publicStatus(media),
       url: (media) => urlOf(links, media),
+      thumbnailUrl: (media) => thumbnailUrlOf(links, media),
+      failureReason: (media) => media.failureReason ?? null,
       width: (media) => media.width ?? null,
       height: (media) => media.height ?? null,
     },

@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import sharp, { type Metadata } from 'sharp';
 import { requestIdOf, sendJson } from '@curbside/http';
 import type { Logger } from '@curbside/service';
-import { isUuid, publishCommitted, recordEvent, type LivePubSub, type Orm, type Route } from '@curbside/subgraph-kit';
+import { isUuid, recordEvent, type Orm, type Route } from '@curbside/subgraph-kit';
 import { Media, type AllowedContentType, type MediaEntity } from './entities.ts';
 import { sniffImageType, sniffLength } from './image-type.ts';
-import { filePathPrefix, uploadPathPrefix, urlOf, type MediaLinks } from './media.ts';
-import type { MediaStorage } from './storage.ts';
+import { filePathPrefix, thumbnailPathPrefix, uploadPathPrefix, type MediaLinks } from './media.ts';
+import { maxInputPixels } from './processing.ts';
+import { mediaKeys, type MediaStorage } from './storage.ts';
 
 /**
  * What the upload and file endpoints answer besides success, as `{ error, code }` with the HTTP status.
@@ -113,6 +113,9 @@ async function dimensionsOf(body: Buffer, declared: AllowedContentType): Promise
   if (sharpFormats[metadata.format] !== declared || !(width > 0) || !(height > 0)) {
     throw new Refusal('INVALID_IMAGE', `The bytes are not a readable ${declared} image.`);
   }
+  if (width * height > maxInputPixels) {
+    throw new Refusal('INVALID_IMAGE', `The image is ${width}×${height} pixels; at most 100 megapixels are accepted.`);
+  }
   return { width, height };
 }
 
@@ -130,8 +133,6 @@ export interface MediaRouteDeps {
   storage: MediaStorage;
   links: MediaLinks;
   logger: Logger;
-  /** Where a finished upload is announced (`media.status`), once committed. */
-  pubsub: LivePubSub;
 }
 
 /**
@@ -142,9 +143,10 @@ export interface MediaRouteDeps {
  * with the same URL exactly one proceeds. Any failure after the claim (size, type, unreadable image,
  * a dropped connection, a storage or database error) removes whatever was written and puts the row
  * back to PENDING_UPLOAD: the URL stays usable until it expires, for a corrected retry. Only success
- * uses it up (READY, with `media.uploaded` recorded in the same transaction).
+ * uses it up: the bytes are stored privately and the media is PROCESSING, with `media.received` recorded
+ * in the same transaction; the processing job (media.process, in the workers) takes it from there.
  */
-function uploadRoute({ orm, storage, links, logger, pubsub }: MediaRouteDeps): Route {
+function uploadRoute({ orm, storage, links, logger }: MediaRouteDeps): Route {
   return async (req, res) => {
     const requestId = requestIdOf(req);
     const headers = { 'x-request-id': requestId };
@@ -219,37 +221,37 @@ function uploadRoute({ orm, storage, links, logger, pubsub }: MediaRouteDeps): R
         headers,
       );
 
+    const originalKey = mediaKeys(media.id).original;
     let stored = false;
     let dimensions: { width: number; height: number };
     try {
       const body = await receiveBody(req, media.byteSize, media.contentType);
       dimensions = await dimensionsOf(body, media.contentType);
-      const { width, height } = dimensions;
-      const contentHash = createHash('sha256').update(body).digest('hex');
-      await storage.put(media.id, body);
+      // Kept under a key no route serves: the bytes may carry metadata (GPS) until processed.
+      await storage.put(originalKey, body);
       stored = true;
-      const ready = await em.transactional(async (tx) => {
+      const received = await em.transactional(async (tx) => {
         const updated = await tx.nativeUpdate(
           Media,
           { id: media.id, status: 'UPLOADING' },
-          { status: 'READY', width, height, contentHash, updatedAt: new Date() },
+          { status: 'PROCESSING', ...dimensions, updatedAt: new Date() },
         );
         if (updated === 0) return false; // deleted while the bytes were arriving
-        recordEvent(tx, 'media.uploaded', {
+        recordEvent(tx, 'media.received', {
           mediaId: media.id,
           ownerId: media.ownerId,
           contentType: media.contentType,
           byteSize: media.byteSize,
-          width,
-          height,
         });
         return true;
       });
-      if (!ready) throw new Refusal('NOT_FOUND', 'The media was deleted during the upload.');
+      if (!received) throw new Refusal('NOT_FOUND', 'The media was deleted during the upload.');
     } catch (error) {
-      // Nothing was committed: the file goes (no READY row points at it), then the claim is released.
+      // Nothing was committed: the file goes (no row points at it), then the claim is released.
       if (stored)
-        await storage.delete(media.id).catch((err: unknown) => logger.error({ err, requestId }, 'orphan upload file'));
+        await storage
+          .delete(originalKey)
+          .catch((err: unknown) => logger.error({ err, requestId }, 'orphan upload file'));
       await orm.em
         .fork()
         .nativeUpdate(Media, { id: media.id, status: 'UPLOADING' }, { status: 'PENDING_UPLOAD', updatedAt: new Date() })
@@ -263,43 +265,57 @@ function uploadRoute({ orm, storage, links, logger, pubsub }: MediaRouteDeps): R
       refuse(res, 'INTERNAL_SERVER_ERROR', `Internal server error (request ${requestId}).`, headers);
       return;
     }
-    await publishCommitted(pubsub, logger.child({ requestId }), 'media.status', media.id, {
-      mediaId: media.id,
-      ownerId: media.ownerId,
-    });
-    const done: MediaEntity = { ...media, status: 'READY', ...dimensions };
+    // Accepted, not finished: the processing job makes it READY (or FAILED) and mediaStatusChanged says so.
     sendJson(
       res,
-      200,
-      {
-        id: media.id,
-        status: 'READY',
-        contentType: media.contentType,
-        byteSize: media.byteSize,
-        ...dimensions,
-        url: urlOf(links, done),
-      },
+      202,
+      { id: media.id, status: 'PROCESSING', contentType: media.contentType, byteSize: media.byteSize, ...dimensions },
       headers,
     );
   };
 }
 
-/** `GET|HEAD /media/files/<id>`: the bytes of a READY media, cacheable for ever (they never change). */
-function fileRoute({ orm, storage, logger }: MediaRouteDeps): Route {
+/** What a file route serves of a READY media: the image (its key, type and hash), or its thumbnail. */
+interface Variant {
+  pathPrefix: string;
+  key(media: MediaEntity): string;
+  contentType(media: MediaEntity): string;
+  hash(media: MediaEntity): string | null | undefined;
+}
+
+const servedImage: Variant = {
+  pathPrefix: filePathPrefix,
+  key: (media) => mediaKeys(media.id).served,
+  contentType: (media) => media.contentType,
+  hash: (media) => media.contentHash,
+};
+
+const thumbnail: Variant = {
+  pathPrefix: thumbnailPathPrefix,
+  key: (media) => mediaKeys(media.id).thumbnail,
+  contentType: () => 'image/webp',
+  hash: (media) => media.thumbnailHash,
+};
+
+/**
+ * `GET|HEAD /media/files/<id>` and `/media/thumbnails/<id>`: the processed image or its thumbnail of a READY
+ * media, cacheable for ever (they never change). Nothing is served before processing finished, so the
+ * uploaded bytes, metadata and all, never are.
+ */
+function fileRoute({ orm, storage, logger }: MediaRouteDeps, variant: Variant): Route {
   return async (req, res) => {
     const requestId = requestIdOf(req);
     const headers = { 'x-request-id': requestId };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return refuse(res, 'METHOD_NOT_ALLOWED', 'Files take GET and HEAD only.', { ...headers, allow: 'GET, HEAD' });
     }
-    const id = new URL(req.url ?? '/', 'http://localhost').pathname.slice(filePathPrefix.length);
+    const id = new URL(req.url ?? '/', 'http://localhost').pathname.slice(variant.pathPrefix.length);
     const media = isUuid(id) ? await orm.em.fork().findOne(Media, { id: id.toLowerCase() }) : null;
-    if (!media || media.status !== 'READY' || !media.contentHash) {
-      return refuse(res, 'NOT_FOUND', 'No such file.', headers);
-    }
+    const hash = media?.status === 'READY' ? variant.hash(media) : null;
+    if (!media || !hash) return refuse(res, 'NOT_FOUND', 'No such file.', headers);
     const cacheHeaders = {
       ...headers,
-      etag: `"${media.contentHash}"`,
+      etag: `"${hash}"`,
       'cache-control': 'public, max-age=31536000, immutable',
     };
     if (ifNoneMatchHits(req.headers['if-none-match'], cacheHeaders.etag)) {
@@ -307,14 +323,15 @@ function fileRoute({ orm, storage, logger }: MediaRouteDeps): Route {
       res.end();
       return;
     }
-    const stat = await storage.stat(media.id);
+    const key = variant.key(media);
+    const stat = await storage.stat(key);
     if (!stat) {
-      logger.error({ requestId, mediaId: media.id }, 'READY media without its file');
+      logger.error({ requestId, mediaId: media.id, key }, 'READY media without its file');
       return refuse(res, 'NOT_FOUND', 'No such file.', headers);
     }
     res.writeHead(200, {
       ...cacheHeaders,
-      'content-type': media.contentType,
+      'content-type': variant.contentType(media),
       'content-length': String(stat.byteSize),
       // The type was checked at upload; browsers must not guess another one.
       'x-content-type-options': 'nosniff',
@@ -324,7 +341,7 @@ function fileRoute({ orm, storage, logger }: MediaRouteDeps): Route {
       return;
     }
     try {
-      await pipeline(storage.openRead(media.id), res);
+      await pipeline(storage.openRead(key), res);
     } catch (error) {
       if (!res.destroyed) logger.error({ err: error, requestId, mediaId: media.id }, 'file read failed');
       res.destroy();
@@ -336,6 +353,7 @@ function fileRoute({ orm, storage, logger }: MediaRouteDeps): Route {
 export function mediaRoutes(deps: MediaRouteDeps): Record<string, Route> {
   return {
     [`${uploadPathPrefix}*`]: uploadRoute(deps),
-    [`${filePathPrefix}*`]: fileRoute(deps),
+    [`${filePathPrefix}*`]: fileRoute(deps, servedImage),
+    [`${thumbnailPathPrefix}*`]: fileRoute(deps, thumbnail),
   };
 }

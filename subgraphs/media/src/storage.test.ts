@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -48,7 +48,8 @@ describe('localFileStorage', () => {
       },
     });
     await expect(storage.put(key, failing)).rejects.toThrow('connection lost');
-    expect(await readdir(join(dir, 'media'))).toEqual([]);
+    expect(await readdir(join(dir, 'media'))).toEqual(['.tmp']);
+    expect(await readdir(join(dir, 'media', '.tmp'))).toEqual([]);
 
     await storage.put(key, Buffer.from('kept'));
     const failingAgain = new Readable({
@@ -57,14 +58,29 @@ describe('localFileStorage', () => {
       },
     });
     await expect(storage.put(key, failingAgain)).rejects.toThrow();
-    expect(await readdir(join(dir, 'media'))).toEqual([key]);
+    expect((await readdir(join(dir, 'media'))).sort()).toEqual(['.tmp', key]);
     expect(await readFile(join(dir, 'media', key), 'utf8')).toBe('kept');
+  });
+
+  it('removes the temporary files of interrupted puts older than a given time, and only those', async () => {
+    const temporary = join(dir, 'media', '.tmp');
+    // What a process killed mid-put leaves: a temporary file that is never renamed.
+    await writeFile(join(temporary, `${key}.abandoned`), 'half');
+    const dayAgo = new Date(Date.now() - 25 * 3600_000);
+    await utimes(join(temporary, `${key}.abandoned`), dayAgo, dayAgo);
+    await writeFile(join(temporary, `${key}.in-progress`), 'half');
+    await storage.put(key, Buffer.from('done'));
+
+    expect(await storage.removeAbandonedWrites(new Date(Date.now() - 24 * 3600_000))).toBe(1);
+    expect(await readdir(temporary)).toEqual([`${key}.in-progress`]);
+    expect(await storage.stat(key)).toMatchObject({ byteSize: 4 });
+    expect(await storage.removeAbandonedWrites(new Date(Date.now() - 24 * 3600_000))).toBe(0);
   });
 
   it('refuses keys that could leave the folder', async () => {
     for (const bad of ['../escape', 'a/b', '.hidden', '', 'UPPER']) {
       await expect(storage.put(bad, Buffer.from('x'))).rejects.toThrow(/invalid media storage key/);
     }
-    expect(await readdir(join(dir, 'media'))).toEqual([]);
+    expect(await readdir(join(dir, 'media'))).toEqual(['.tmp']);
   });
 });

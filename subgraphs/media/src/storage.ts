@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +18,22 @@ export interface MediaStorage {
   stat(key: string): Promise<{ byteSize: number; modifiedAt: Date } | null>;
   /** Removes the bytes; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes what interrupted puts left behind (a process killed mid-write), last written to before `before`,
+   * and returns how many; a put still writing is left alone. (On an object store: aborting the incomplete
+   * multipart uploads initiated before that time.)
+   */
+  removeAbandonedWrites(before: Date): Promise<number>;
+}
+
+/** The keys of one media's files: the served image, its thumbnail, and the upload kept until processed. */
+export function mediaKeys(mediaId: string) {
+  return { served: mediaId, thumbnail: `${mediaId}-thumbnail`, original: `${mediaId}-original` };
+}
+
+/** Removes every file of a media; missing ones are not an error. */
+export async function deleteMediaFiles(storage: MediaStorage, mediaId: string): Promise<void> {
+  await Promise.all(Object.values(mediaKeys(mediaId)).map((key) => storage.delete(key)));
 }
 
 const keyPattern = /^[0-9a-z-]{1,64}$/;
@@ -28,23 +44,30 @@ function checkKey(key: string): string {
   return key;
 }
 
+/** The folder of writes in progress, inside the storage folder (a rename from it stays on one file system). */
+const temporaryFolder = '.tmp';
+
 /**
- * Files in one folder, named by key. A put writes a temporary file in the same folder and renames it
- * into place: the rename is atomic within a file system, so a reader never sees half a file and a
- * failed write leaves only its temporary file, which is removed.
+ * Files in one folder, named by key. A put writes a temporary file in `.tmp/` and renames it into place:
+ * the rename is atomic within a file system, so a reader never sees half a file and a failed write leaves
+ * only its temporary file, which is removed. A process killed mid-write leaves its temporary file behind
+ * (removeAbandonedWrites); keeping them in their own folder makes them cheap to list.
  */
 export function localFileStorage(dir: string): MediaStorage & { ready(): Promise<void> } {
   const pathOf = (key: string) => join(dir, checkKey(key));
+  const temporaryDir = join(dir, temporaryFolder);
   return {
-    /** Creates the folder if missing. */
+    /** Creates the folders if missing. */
     async ready() {
-      await mkdir(dir, { recursive: true });
+      await mkdir(temporaryDir, { recursive: true });
     },
 
     async put(key, source) {
       const target = pathOf(key);
-      // Dot-prefixed: never a valid key, so a leftover temporary file can never be served.
-      const temporary = join(dir, `.${key}.${randomBytes(6).toString('hex')}.tmp`);
+      // Dot-prefixed folder: never a valid key, so a leftover temporary file can never be served.
+      // Created here too: the workers write into the same folder, and may start before the subgraph did.
+      await mkdir(temporaryDir, { recursive: true });
+      const temporary = join(temporaryDir, `${key}.${randomBytes(6).toString('hex')}`);
       let byteSize = 0;
       try {
         await pipeline(
@@ -81,6 +104,18 @@ export function localFileStorage(dir: string): MediaStorage & { ready(): Promise
 
     async delete(key) {
       await rm(pathOf(key), { force: true });
+    },
+
+    async removeAbandonedWrites(before) {
+      let removed = 0;
+      for (const name of await readdir(temporaryDir).catch(() => [] as string[])) {
+        const path = join(temporaryDir, name);
+        const stats = await stat(path).catch(() => null); // finished (renamed) since the listing
+        if (!stats || stats.mtime >= before) continue;
+        await rm(path, { force: true });
+        removed++;
+      }
+      return removed;
     },
   };
 }

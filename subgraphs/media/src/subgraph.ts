@@ -40,7 +40,7 @@ export interface MediaSubgraphDeps {
   publicBaseUrl: string;
   /** HMAC-SHA256 key of upload URLs, hex (at least 16 bytes). */
   uploadSigningSecret: string;
-  /** Live events: publishes `media.status`, serves mediaStatusChanged. Owned by the caller. */
+  /** Live events: publishes `media.status` (deletions; the workers publish READY and FAILED), serves mediaStatusChanged. Owned by the caller. */
   pubsub: LivePubSub;
   onQuery?: ((sql: string) => void) | undefined;
 }
@@ -72,7 +72,7 @@ export async function createMediaSubgraph(deps: MediaSubgraphDeps): Promise<Subg
       logger: deps.logger,
       verifyAccessToken: deps.verifyAccessToken,
       createContext,
-      routes: mediaRoutes({ orm, storage, links, logger: deps.logger, pubsub: deps.pubsub }),
+      routes: mediaRoutes({ orm, storage, links, logger: deps.logger }),
     });
     const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger: deps.logger });
     return withOrderedShutdown({ server, background: [() => relay.stop()], orm });

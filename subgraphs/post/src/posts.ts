@@ -290,3 +290,40 @@ export async function deleteComment(
     return { commentId: comment.id, postId: comment.postId };
   });
 }
+
+/**
+ * A closed account's posts, likes and comments, removed in one transaction, each with the event its own
+ * mutation records: `post.deleted` for its posts (their likes, comments and media list go with them, as with
+ * deletePost), `post.unliked` for its likes and `comment.deleted` for its comments on other users' posts.
+ * Counts are counted from the rows, so they are right as soon as this commits. Comments are deleted, not
+ * anonymised: their text is the user's own words, and nothing hangs from a comment. Idempotent: run again, it
+ * finds nothing and records nothing. Returns the posts deleted, and the other posts whose counts changed.
+ */
+export async function removeAccountContent(
+  em: EntityManager,
+  userId: string,
+): Promise<{ deletedPostIds: string[]; changedPostIds: string[] }> {
+  return em.transactional(async (tx) => {
+    const posts = await tx.execute<{ id: string }[]>('delete from post where author_id = ? returning id', [userId]);
+    for (const { id } of posts) recordEvent(tx, 'post.deleted', { postId: id, authorId: userId });
+    const likes = await tx.execute<{ post_id: string; author_id: string }[]>(
+      `delete from post_like using post where post_like.user_id = ? and post.id = post_like.post_id
+       returning post_like.post_id, post.author_id`,
+      [userId],
+    );
+    for (const like of likes) {
+      recordEvent(tx, 'post.unliked', { postId: like.post_id, userId, authorId: like.author_id });
+    }
+    const comments = await tx.execute<{ id: string; post_id: string }[]>(
+      'delete from comment where author_id = ? returning id, post_id',
+      [userId],
+    );
+    for (const comment of comments) {
+      recordEvent(tx, 'comment.deleted', { commentId: comment.id, postId: comment.post_id, authorId: userId });
+    }
+    return {
+      deletedPostIds: posts.map((post) => post.id),
+      changedPostIds: [...new Set([...likes, ...comments].map((row) => row.post_id))],
+    };
+  });
+}

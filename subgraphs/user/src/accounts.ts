@@ -6,6 +6,7 @@ import type { AccountBlocklist, Viewer } from '@curbside/auth';
 import { badUserInput, conflict, forbidden, unauthenticated, type FieldProblems } from '@curbside/errors';
 import { recordEvent, requireViewer } from '@curbside/subgraph-kit';
 import { RefreshToken, User, type UserEntity } from './entities.ts';
+import { removeAllFollows } from './follows.ts';
 import type { TokenIssuer } from './signing-keys.ts';
 
 /** OWASP's argon2id baseline: 19 MiB memory, 2 passes, 1 lane. */
@@ -256,8 +257,9 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
 
     /**
      * Closes the viewer's account at once, after checking their password: marks it deleted (the row stays,
-     * so its email and username stay taken), revokes every refresh token, and once committed blocks the
-     * account so that its access tokens are refused everywhere.
+     * so its email and username stay taken), revokes every refresh token, removes its follows (both ways),
+     * and once committed blocks the account so that its access tokens are refused everywhere. `user.deleted`
+     * then has every subgraph owning some of the user's data remove it (the `*.account-cleanup` queues).
      */
     async deleteAccount(em: EntityManager, viewer: Viewer | null, password: string): Promise<boolean> {
       const user = await viewerAccount(em, viewer);
@@ -272,6 +274,7 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
         );
         if (closed === 0) throw unauthenticated('This account has been closed.');
         await revokeAllSessions(tx, user.id);
+        await removeAllFollows(tx, user.id);
         recordEvent(tx, 'user.deleted', { userId: user.id });
       });
       await blocklist.block(user.id, 'deleted');

@@ -60,6 +60,21 @@ export async function unfollowUser(em: EntityManager, viewer: Viewer | null, use
   return followee;
 }
 
+/**
+ * Removes every follow from and of `userId` (a closing account), recording `user.unfollowed` for each in
+ * `em`'s transaction, so that copies of the follows (the feed's) drop them like any unfollow. Returns how many.
+ */
+export async function removeAllFollows(em: EntityManager, userId: string): Promise<number> {
+  const removed = await em.execute<{ follower_id: string; followee_id: string }[]>(
+    'delete from user_follow where follower_id = ? or followee_id = ? returning follower_id, followee_id',
+    [userId, userId],
+  );
+  for (const row of removed) {
+    recordEvent(em, 'user.unfollowed', { followerId: row.follower_id, followeeId: row.followee_id });
+  }
+  return removed.length;
+}
+
 /** Which side of the follows a list or count is about. */
 export type FollowDirection = 'followers' | 'following';
 

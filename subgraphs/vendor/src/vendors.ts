@@ -140,6 +140,28 @@ export async function deleteVendor(em: EntityManager, viewer: Viewer | null, id:
 }
 
 /**
+ * A closed account's vendors and vendor follows, removed in one transaction: every follow it made and every
+ * follow of its vendors with `vendor.unfollowed` (so the copies of who follows what, fed by follow events,
+ * drop them), then each vendor it owned with `vendor.deleted` (as deleteVendor). Idempotent: run again, it
+ * finds nothing and records nothing. Returns the ids of the vendors deleted.
+ */
+export async function removeAccountVendors(em: EntityManager, userId: string): Promise<string[]> {
+  return em.transactional(async (tx) => {
+    const follows = await tx.execute<{ vendor_id: string; user_id: string }[]>(
+      `delete from vendor_follow where user_id = ? or vendor_id in (select id from vendor where owner_id = ?)
+       returning vendor_id, user_id`,
+      [userId, userId],
+    );
+    for (const follow of follows) {
+      recordEvent(tx, 'vendor.unfollowed', { vendorId: follow.vendor_id, userId: follow.user_id });
+    }
+    const vendors = await tx.execute<{ id: string }[]>('delete from vendor where owner_id = ? returning id', [userId]);
+    for (const { id } of vendors) recordEvent(tx, 'vendor.deleted', { vendorId: id, ownerId: userId });
+    return vendors.map((vendor) => vendor.id);
+  });
+}
+
+/**
  * Opens or closes a vendor (owner or admin). Setting the state it already has changes nothing and records
  * no event. The row is locked for the check, so of two concurrent opens only one records `vendor.opened`.
  */

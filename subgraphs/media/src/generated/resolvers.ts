@@ -31,19 +31,32 @@ export type CreateUploadInput = {
 /** An image uploaded by a user. */
 export type Media = {
   __typename?: 'Media';
-  /** Size in bytes, as declared at createUpload and verified at upload. */
+  /**
+   * Size in bytes of the upload, as declared at createUpload and verified at upload. The served image is
+   * re-encoded without its metadata, so its own size (its Content-Length) differs.
+   */
   byteSize: Scalars['Int']['output'];
   /** The declared and verified type: image/jpeg, image/png, image/webp or image/gif. */
   contentType: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
-  /** Pixels; null until READY. */
+  /** Why processing failed; null unless FAILED. */
+  failureReason?: Maybe<Scalars['String']['output']>;
+  /** Pixels, as displayed (EXIF orientation applied); null until the bytes arrived. */
   height?: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   owner: User;
   status: MediaStatus;
-  /** Where the bytes are served; null unless READY. */
+  /**
+   * A WebP thumbnail 256 pixels wide (height in proportion, at most 1,024: a taller image's thumbnail is its
+   * middle; a narrower image is enlarged); null unless READY.
+   */
+  thumbnailUrl?: Maybe<Scalars['String']['output']>;
+  /**
+   * Where the image is served, in its uploaded format, without any metadata (EXIF, GPS, XMP, IPTC, ICC,
+   * comments); null unless READY.
+   */
   url?: Maybe<Scalars['String']['output']>;
-  /** Pixels; null until READY. */
+  /** Pixels, as displayed (EXIF orientation applied); null until the bytes arrived. */
   width?: Maybe<Scalars['Int']['output']>;
 };
 
@@ -60,18 +73,23 @@ export type MediaEdge = {
 };
 
 export type MediaStatus =
-  /** Reserved for processing that can fail after the upload; no media is FAILED today. */
+  /** Processing failed for good (the image does not decode, or has too many pixels): see failureReason. */
   | 'FAILED'
   /** Created by createUpload; the bytes have not arrived, or were refused (a corrected PUT may follow). */
   | 'PENDING_UPLOAD'
-  /** The bytes arrived and were checked; url serves them. */
+  /**
+   * The bytes arrived and were checked; they are being processed (metadata such as GPS removed, thumbnail
+   * made) and are not served yet. Usually under a second; mediaStatusChanged tells when it is over.
+   */
+  | 'PROCESSING'
+  /** Processed: url serves the image without its metadata, thumbnailUrl a WebP thumbnail. */
   | 'READY';
 
 export type Mutation = {
   __typename?: 'Mutation';
   /** Signed in. Creates a PENDING_UPLOAD media and a signed upload URL valid for 15 minutes. */
   createUpload: UploadTicket;
-  /** Owner or admin. Removes the file and the media; returns its id. */
+  /** Owner or admin. Removes the files and the media; returns its id. */
   deleteMedia: Scalars['ID']['output'];
 };
 
@@ -104,8 +122,8 @@ export type QueryMediaArgs = {
 export type Subscription = {
   __typename?: 'Subscription';
   /**
-   * The media, as it is now, when its upload finishes; NOT_FOUND (ending the stream) once it is deleted.
-   * Owner only: UNAUTHENTICATED when anonymous, FORBIDDEN for anyone else.
+   * The media, as it is now, when its processing finishes (READY or FAILED); NOT_FOUND (ending the stream) once
+   * it is deleted. Owner only: UNAUTHENTICATED when anonymous, FORBIDDEN for anyone else.
    */
   mediaStatusChanged: Media;
 };
@@ -117,7 +135,8 @@ export type SubscriptionMediaStatusChangedArgs = {
 
 /**
  * Where and how to send the bytes of a new media: PUT exactly byteSize bytes of the declared type to uploadUrl,
- * with uploadHeaders. Success answers 200 and the media is READY. A refusal answers a JSON { error, code }:
+ * with uploadHeaders. Success answers 202 and the media is PROCESSING, then READY (or FAILED) once processed:
+ * follow it with mediaStatusChanged, or read media(id). A refusal answers a JSON { error, code }:
  * 403 SIGNATURE_INVALID or URL_EXPIRED, 409 ALREADY_UPLOADED, 411 LENGTH_REQUIRED, 400 SIZE_MISMATCH,
  * 415 TYPE_MISMATCH (header or real type), 422 INVALID_IMAGE. A refused PUT stores nothing and leaves the
  * media PENDING_UPLOAD, so the same URL can be retried with the right bytes until it expires.
@@ -128,7 +147,7 @@ export type UploadTicket = {
   media: Media;
   /** Headers the PUT must carry, such as Content-Type. */
   uploadHeaders: Scalars['JSON']['output'];
-  /** Signed; used up by the first successful PUT; valid until expiresAt (15 minutes). */
+  /** Signed; used up by the first successful PUT; valid until expiresAt (15 minutes). Media never uploaded are removed after 24 hours. */
   uploadUrl: Scalars['String']['output'];
 };
 
@@ -299,10 +318,12 @@ export type MediaResolvers<ContextType = RequestContext, ParentType extends Reso
   byteSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  failureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   height?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MediaStatus'], ParentType, ContextType>;
+  thumbnailUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   width?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
