@@ -16,7 +16,12 @@ export interface ServiceProcess {
 }
 
 /** Starts an entry file as a real process; resolves once it logged that it is ready, with the URL it logged. */
-export async function startProcess(entry: string, env: Record<string, string>): Promise<ServiceProcess> {
+export async function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  /** A service without a URL (the workers) says it is ready with a log line matching this. */
+  readyLine?: RegExp,
+): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', repoFile(entry)], {
     env: {
       ...process.env,
@@ -40,6 +45,11 @@ export async function startProcess(entry: string, env: Record<string, string>): 
     void exited.then((code) => reject(new Error(`${entry} exited early with ${code}:\n${output.join('\n')}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       output.push(line);
+      if (readyLine?.test(line)) {
+        clearTimeout(timer);
+        resolve('');
+        return;
+      }
       const match = /ready/.test(line) ? /"url":"([^"]+)"/.exec(line) : null;
       if (match?.[1]) {
         clearTimeout(timer);

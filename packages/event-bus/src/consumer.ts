@@ -86,7 +86,16 @@ export function startEventConsumer(options: EventConsumerOptions): EventConsumer
       }
       await options.handle(event);
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 4 },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 4,
+      // A worker that dies (kill -9) leaves its jobs active with a lock: they are taken up again once the lock
+      // expires, so a short lock (renewed every 5 s while a job runs) gets them done again within seconds.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 2,
+    },
   );
   worker.on('failed', (job, error) => {
     options.logger.warn(
