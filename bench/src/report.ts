@@ -57,14 +57,8 @@ export function reportFailures(label: string, run: ConcurrentRun): void {
     console.error(`  ${(error instanceof Error ? error.message : String(error)).slice(0, 400)}`);
 }
 
-export function printTable(results: readonly OperationResult[]): void {
-  const header = ['operation', 'requests', 'concurrency', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
-  const rows = results.map((r) => [
-    r.operation,
-    String(r.requests),
-    String(r.concurrency),
-    ...[r.requestsPerSecond, r.p50Ms, r.p90Ms, r.p99Ms, r.maxMs].map((figure) => figure.toFixed(1)),
-  ]);
+/** Prints rows under a header, the first column left-aligned and the others right-aligned. */
+function printAligned(header: readonly string[], rows: readonly (readonly string[])[]): void {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -73,6 +67,56 @@ export function printTable(results: readonly OperationResult[]): void {
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of rows) console.log(line(row));
+}
+
+export function printTable(results: readonly OperationResult[]): void {
+  const header = ['operation', 'requests', 'concurrency', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
+  const rows = results.map((r) => [
+    r.operation,
+    String(r.requests),
+    String(r.concurrency),
+    ...[r.requestsPerSecond, r.p50Ms, r.p90Ms, r.p99Ms, r.maxMs].map((figure) => figure.toFixed(1)),
+  ]);
+  printAligned(header, rows);
+}
+
+/** A latency that is not a request's: from one moment of an event's life to a later one. */
+export interface LatencyResult {
+  measure: string;
+  samples: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  /** What p95 should stay under, when there is a target; `null` otherwise. */
+  targetP95Ms: number | null;
+}
+
+export function latencyResult(
+  measure: string,
+  samplesMs: readonly number[],
+  targetP95Ms: number | null = null,
+): LatencyResult {
+  const summary = summarize(samplesMs);
+  return {
+    measure,
+    samples: summary.count,
+    p50Ms: round(summary.p50),
+    p95Ms: round(summary.p95),
+    maxMs: round(summary.max),
+    targetP95Ms,
+  };
+}
+
+/** Prints latency rows with their sample counts, and whether p95 met its target where there is one. */
+export function printLatencyTable(results: readonly LatencyResult[]): void {
+  const header = ['measure', 'samples', 'p50 ms', 'p95 ms', 'max ms', 'p95 target'];
+  const rows = results.map((r) => [
+    r.measure,
+    String(r.samples),
+    ...[r.p50Ms, r.p95Ms, r.maxMs].map((figure) => figure.toFixed(1)),
+    r.targetP95Ms === null ? '' : `< ${r.targetP95Ms} ms ${r.p95Ms < r.targetP95Ms ? 'met' : 'MISSED'}`,
+  ]);
+  printAligned(header, rows);
 }
 
 /** Prints `label  value` lines with the values aligned, for figures that are not latency rows. */

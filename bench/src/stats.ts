@@ -4,6 +4,7 @@ export interface Summary {
   count: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   mean: number;
@@ -27,6 +28,7 @@ export function summarize(samplesMs: readonly number[]): Summary {
     count: sorted.length,
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? Number.NaN,
     mean: total / sorted.length,
