@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createVendorSeenByLocation,
   graphql,
   registerUser,
   startPrivateRedis,
@@ -127,7 +128,7 @@ describe('without Redis', () => {
     await redis?.stop();
   });
 
-  it('keeps answering queries, unchecked, and says so in /metrics', async () => {
+  it('keeps answering queries, unchecked, says so in /metrics, and recovers when Redis is back', async () => {
     await redis.kill();
     for (let round = 0; round < 3; round++) {
       const response = await graphql(lonely.gatewayUrl, PAGE);
@@ -138,6 +139,10 @@ describe('without Redis', () => {
     const unavailable = /^curbside_gateway_rate_limit_unavailable_total (\d+)/m.exec(metrics);
     expect(Number(unavailable?.[1])).toBeGreaterThanOrEqual(3);
     expect(metrics).toMatch(/curbside_gateway_requests_total\{operation="anonymous",outcome="ok"\} \d+/);
+
+    // Redis back: events flow again end to end (which also lets the stack stop cleanly).
     await redis.start();
+    const owner = await registerUser(lonely.gatewayUrl, 'back_online');
+    await createVendorSeenByLocation(lonely, 'Back Online Bagels', owner.accessToken);
   });
 });

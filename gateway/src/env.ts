@@ -27,6 +27,8 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
+  /** On SIGTERM, how long /ready answers 503 while requests are still served (for the load balancer to notice). */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** How long a subgraph fetch may take before its fields are given up with GATEWAY_TIMEOUT. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Rate limits per minute, shared by every gateway through Redis: cost points per user / per anonymous IP. */

@@ -43,6 +43,7 @@ import {
 import { createGatewayMetrics } from './metrics.ts';
 import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
 import { createRateLimiter, defaultRateLimits, type Charge, type RateLimits } from './rate-limit.ts';
+import { supergraphId } from './supergraph-file.ts';
 import { createQueueDashboard, queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
 import {
@@ -72,6 +73,13 @@ export interface GatewayOptions {
   readinessTimeoutMs?: number;
   /** What one operation may ask for (depth, aliases, cost...), over HTTP and WebSocket alike. */
   operationLimits?: Partial<OperationLimits>;
+  /**
+   * On close, how long /ready answers 503 while requests are still served, before the gateway stops accepting
+   * (the time a load balancer needs to notice). Default 0.
+   */
+  shutdownDelayMs?: number;
+  /** On close, how long in-flight requests may take to finish before their connections are cut. Default 10 s. */
+  drainTimeoutMs?: number;
   /** Timeout and circuit breaking of subgraph fetches. */
   subgraphFetchPolicy?: Partial<SubgraphFetchPolicy>;
   /** Redis for rate limits shared by every gateway; without it, no rate limits. */
@@ -239,6 +247,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = createGatewayMetrics();
   const fetchPolicy: SubgraphFetchPolicy = { ...defaultSubgraphFetchPolicy, ...options.subgraphFetchPolicy };
   let updateSupergraph: ((supergraphSdl: string) => void) | undefined;
+  let currentSupergraphId = supergraphId(options.supergraphSdl);
   const gateway = new ApolloGateway({
     // The function form hands us `update`, the way to switch supergraphs without a restart.
     supergraphSdl: async ({ update }) => {
@@ -650,9 +659,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
       if (path === '/ready') {
+        if (draining) return sendJson(res, 503, { ready: false, draining: true });
         const subgraphs = await probeSubgraphs();
         const ready = Object.values(subgraphs).every(Boolean);
-        return sendJson(res, ready ? 200 : 503, { ready, supergraphLoaded: true, subgraphs });
+        return sendJson(res, ready ? 200 : 503, {
+          ready,
+          supergraphLoaded: true,
+          supergraph: currentSupergraphId,
+          subgraphs,
+        });
       }
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {
@@ -687,12 +702,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   let closing: Promise<void> | undefined;
+  let draining = false;
+  const shutdownDelayMs = options.shutdownDelayMs ?? 0;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   return {
     reloadSupergraph(supergraphSdl) {
       if (!updateSupergraph) throw new Error('the gateway has not loaded its first supergraph yet');
       // Apollo first: it refuses an invalid supergraph and keeps the current one, and then so do we.
       updateSupergraph(supergraphSdl);
       subscriptions.reload(supergraphSdl);
+      currentSupergraphId = supergraphId(supergraphSdl);
       logger.info('supergraph reloaded');
     },
     subscriptionStats: () => ({ ...subscriptions.stats(), connections: sockets.connections() }),
@@ -702,11 +721,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     close() {
       closing ??= (async () => {
-        // Stop accepting first; upgraded sockets and multipart streams keep the server open until they end.
+        // Not ready first, still serving: a load balancer polling /ready stops sending new work here.
+        draining = true;
+        if (shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
+        // Then stop accepting; upgraded sockets and multipart streams keep the server open until they end.
         const drained = closeServer(server);
         await sockets.close();
         subscriptions.endAll(subscriptionEnded('SERVICE_UNAVAILABLE', 'The gateway is stopping; subscribe again.'));
+        // In-flight requests get up to drainTimeoutMs to finish; whatever is left then is cut.
+        const cut = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
         await drained;
+        clearTimeout(cut);
         await queueDashboard?.close();
         await apollo.stop();
       })();

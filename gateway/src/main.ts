@@ -5,6 +5,7 @@ import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { loadEnv } from './env.ts';
 import { createGateway } from './gateway.ts';
+import { watchSupergraphFile } from './supergraph-file.ts';
 
 process.env['APOLLO_TELEMETRY_DISABLED'] ??= '1'; // since 2.14 the gateway otherwise reports usage to Apollo hourly
 
@@ -17,8 +18,9 @@ await runService('gateway', async () => {
     connectionName: 'gateway',
     onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
   });
+  const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
   const gateway = await createGateway({
-    supergraphSdl: readFileSync(env.SUPERGRAPH_PATH, 'utf8'),
+    supergraphSdl,
     subgraphUrls: env.subgraphUrls,
     verifyAccessToken: withAccountBlocklist(
       makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL)),
@@ -32,6 +34,7 @@ await runService('gateway', async () => {
     redis,
     trustProxy: env.TRUST_PROXY,
     subgraphFetchPolicy: { timeoutMs: env.SUBGRAPH_TIMEOUT_MS },
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     rateLimits: {
       userCostPerMinute: env.RATE_LIMIT_USER_COST,
       anonymousCostPerMinute: env.RATE_LIMIT_ANONYMOUS_COST,
@@ -40,6 +43,18 @@ await runService('gateway', async () => {
     },
   });
   const url = await gateway.listen(env.PORT, env.HOST);
+  const watcher = watchSupergraphFile({
+    path: env.SUPERGRAPH_PATH,
+    current: supergraphSdl,
+    apply: (sdl) => gateway.reloadSupergraph(sdl),
+    logger,
+  });
   logger.info({ url, sandbox: env.NODE_ENV === 'production' ? null : url }, 'gateway ready');
-  return { logger, stop: () => gateway.close().finally(() => closeRedis(redis)) };
+  return {
+    logger,
+    stop: () => {
+      watcher.stop();
+      return gateway.close().finally(() => closeRedis(redis));
+    },
+  };
 });
