@@ -95,6 +95,56 @@ describe('supergraph hot reload', () => {
   }, 60_000);
 });
 
+describe('request logs', () => {
+  it('log one JSON line per request with its id, operation, client and duration, never variables or tokens', async () => {
+    const gateway = await startGateway(committedSupergraph);
+    try {
+      const secret = 'a-secret-search-term';
+      await graphql(
+        gateway.url,
+        'query FindThings($q: String!) { search(query: $q) { edges { cursor } } }',
+        { q: secret },
+        {
+          headers: {
+            'apollographql-client-name': 'web-app',
+            'apollographql-client-version': '1.2.3',
+            'x-request-id': 'log-check-1',
+            authorization: 'Bearer not.a.valid-token',
+          },
+        },
+      );
+      await graphql(
+        gateway.url,
+        'query FindThings($q: String!) { search(query: $q) { edges { cursor } } }',
+        { q: secret },
+        {
+          headers: {
+            'apollographql-client-name': 'web-app',
+            'apollographql-client-version': '1.2.3',
+            'x-request-id': 'log-check-2',
+          },
+        },
+      );
+      const line = await waitFor('the request log line', async () =>
+        gateway.output.find((entry) => entry.includes('"log-check-2"') && entry.includes('graphql request')),
+      );
+      expect(JSON.parse(line)).toMatchObject({
+        requestId: 'log-check-2',
+        operation: 'FindThings',
+        clientName: 'web-app',
+        clientVersion: '1.2.3',
+        outcome: 'ok',
+        durationMs: expect.any(Number),
+      });
+      const everything = gateway.output.join('\n');
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toContain('not.a.valid-token');
+    } finally {
+      await stopProcess(gateway);
+    }
+  }, 30_000);
+});
+
 describe('SIGTERM', () => {
   it('turns readiness false first while still serving, then drains and exits 0', async () => {
     const gateway = await startGateway(committedSupergraph, { SHUTDOWN_DELAY_MS: '1500' });

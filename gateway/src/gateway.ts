@@ -360,11 +360,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       requestIdPlugin<GatewayContext>(),
       {
         // Requests by operation and outcome, and their latency.
-        async requestDidStart({ request }) {
+        async requestDidStart({ request, contextValue }) {
           const started = process.hrtime.bigint();
           return {
-            async willSendResponse({ response, errors }) {
-              const operation = (request.operationName ?? 'anonymous').slice(0, 64);
+            async willSendResponse({ response, errors, operationName }) {
+              // The name the document gives its operation, known once parsed; else what the request said.
+              const operation = (operationName ?? request.operationName ?? 'anonymous').slice(0, 64);
               const body = response.body.kind === 'single' ? response.body.singleResult : null;
               const codes = (body?.errors ?? errors ?? []).map((error) => error.extensions?.['code']);
               const outcome =
@@ -373,8 +374,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
                   : body?.data === undefined || codes.some((code) => refusalCodes.has(String(code)))
                     ? 'refused'
                     : 'error';
+              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
               metrics.requests.inc({ operation, outcome });
-              metrics.requestSeconds.observe({ operation }, Number(process.hrtime.bigint() - started) / 1e9);
+              metrics.requestSeconds.observe({ operation }, seconds);
+              // One line per request; never the variables, the document or the token.
+              logger.info(
+                {
+                  requestId: contextValue.requestId,
+                  operation,
+                  clientName: request.http?.headers.get('apollographql-client-name') ?? null,
+                  clientVersion: request.http?.headers.get('apollographql-client-version') ?? null,
+                  userId: contextValue.viewer?.userId ?? null,
+                  outcome,
+                  errorCodes: codes.length > 0 ? [...new Set(codes)] : undefined,
+                  durationMs: Math.round(seconds * 1000 * 10) / 10,
+                },
+                'graphql request',
+              );
             },
           };
         },
