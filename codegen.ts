@@ -42,27 +42,52 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
   },
 };
 
+/**
+ * A frontend's side, as an example (`examples/web-client`): typed operations from the API schema, and the
+ * trusted-documents manifest (`persisted-documents.json`, sha256 ids) a gateway in safelist mode loads.
+ */
+const webClientExample: CodegenConfig['generates'] = {
+  'examples/web-client/src/gql/': {
+    schema: 'schema/schema.graphql',
+    documents: ['examples/web-client/src/**/*.ts', '!examples/web-client/src/gql/**'],
+    preset: 'client',
+    presetConfig: {
+      persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+      fragmentMasking: false,
+    },
+    config: {
+      enumsAsTypes: true,
+      useTypeImports: true,
+      scalars: { DateTime: 'string' },
+      emitLegacyCommonJSImports: false,
+    },
+  },
+};
+
 const config: CodegenConfig = {
   overwrite: true,
-  generates: Object.fromEntries(
-    Object.entries(subgraphs).map(([name, { mappers }]) => [
-      `subgraphs/${name}/src/generated/resolvers.ts`,
-      {
-        schema: `subgraphs/${name}/src/schema.graphql`,
-        plugins: ['typescript', 'typescript-resolvers'],
-        config: {
-          federation: true,
-          useIndexSignature: true,
-          useTypeImports: true,
-          enumsAsTypes: true,
-          contextType: '../context.ts#RequestContext',
-          mappers,
-          scalars: { DateTime: 'Date' },
-          mapperTypeSuffix: '',
+  generates: {
+    ...webClientExample,
+    ...Object.fromEntries(
+      Object.entries(subgraphs).map(([name, { mappers }]) => [
+        `subgraphs/${name}/src/generated/resolvers.ts`,
+        {
+          schema: `subgraphs/${name}/src/schema.graphql`,
+          plugins: ['typescript', 'typescript-resolvers'],
+          config: {
+            federation: true,
+            useIndexSignature: true,
+            useTypeImports: true,
+            enumsAsTypes: true,
+            contextType: '../context.ts#RequestContext',
+            mappers,
+            scalars: { DateTime: 'Date' },
+            mapperTypeSuffix: '',
+          },
         },
-      },
-    ]),
-  ),
+      ]),
+    ),
+  },
 };
 
 export default config;

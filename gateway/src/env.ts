@@ -29,6 +29,10 @@ const schema = z.object({
     .transform((value) => value === 'true'),
   /** On SIGTERM, how long /ready answers 503 while requests are still served (for the load balancer to notice). */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Trusted documents: off, allow (ids from the manifest also accepted) or safelist (only the manifest runs). */
+  PERSISTED_DOCUMENTS: z.enum(['off', 'allow', 'safelist']).default('off'),
+  /** The manifest (`persisted-documents.json` from @graphql-codegen/client-preset); required unless off. */
+  PERSISTED_DOCUMENTS_MANIFEST: z.string().optional(),
   /** How long a subgraph fetch may take before its fields are given up with GATEWAY_TIMEOUT. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Rate limits per minute, shared by every gateway through Redis: cost points per user / per anonymous IP. */

@@ -44,6 +44,12 @@ import { createGatewayMetrics } from './metrics.ts';
 import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
 import { createRateLimiter, defaultRateLimits, type Charge, type RateLimits } from './rate-limit.ts';
 import { supergraphId } from './supergraph-file.ts';
+import {
+  redisDocumentCache,
+  resolveDocument,
+  type DocumentManifest,
+  type PersistedDocumentsMode,
+} from './persisted-documents.ts';
 import { createQueueDashboard, queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
 import {
@@ -87,6 +93,8 @@ export interface GatewayOptions {
   rateLimits?: Partial<RateLimits>;
   /** Take the client address from `X-Forwarded-For` (behind a proxy that sets it); default false. */
   trustProxy?: boolean;
+  /** Trusted documents: off (default), allow (ids also accepted) or safelist (only they run). */
+  persistedDocuments?: { mode: PersistedDocumentsMode; manifest: DocumentManifest | null };
   /** The workers' queues (BullMQ connection and key prefix): served as a dashboard to admins at /admin/queues. */
   queues?: { connection: ConnectionOptions; prefix: string };
   /** Limits of subscriptions (queues, sockets, caps); defaults in subscriptions/. */
@@ -345,6 +353,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     gateway,
     csrfPrevention: true,
     parseOptions: { maxTokens: operationLimits.maxTokens },
+    // Automatic persisted queries, in Redis when there is one: every replica knows a hash another has seen.
+    persistedQueries: options.redis ? { cache: redisDocumentCache(options.redis) } : {},
     // "Did you mean ...?" suggestions map the schema for whoever probes it; only developers need them.
     hideSchemaDetailsFromClientErrors: options.production,
     // Signals belong to the entry file (runService), which stops everything in order; Apollo's own
@@ -423,6 +433,45 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     limits: options.subscriptionLimits ?? {},
   });
+
+  const documentsMode = options.persistedDocuments?.mode ?? 'off';
+  const manifest = options.persistedDocuments?.manifest ?? null;
+
+  /**
+   * Puts the trusted document a request names in its body (POST), or refuses the request: in safelist mode,
+   * anything that is not one of the manifest's documents. Returns the refusal, or null to go on.
+   */
+  function applyPersistedDocuments(request: { method: string; body: unknown; search: string }) {
+    if (documentsMode === 'off') return null;
+    let fields: { query?: unknown; documentId?: unknown; extensions?: unknown };
+    if (request.method === 'GET') {
+      const params = new URLSearchParams(request.search);
+      let extensions: unknown;
+      try {
+        extensions = params.has('extensions') ? JSON.parse(params.get('extensions')!) : undefined;
+      } catch {
+        extensions = undefined;
+      }
+      fields = {
+        ...(params.has('query') ? { query: params.get('query') } : {}),
+        ...(params.has('documentId') ? { documentId: params.get('documentId') } : {}),
+        extensions,
+      };
+    } else {
+      if (typeof request.body !== 'object' || request.body === null) return null;
+      fields = request.body as typeof fields;
+    }
+    const resolution = resolveDocument(fields, documentsMode, manifest);
+    if (!resolution) return null;
+    if ('refused' in resolution) return resolution.refused;
+    if (request.method === 'GET') {
+      return { code: 'BAD_REQUEST', message: 'Send trusted documents by id with POST.' };
+    }
+    const body = request.body as Record<string, unknown>;
+    body['query'] = resolution.query;
+    delete body['documentId'];
+    return null;
+  }
 
   /** A query or mutation sent over a socket: run by Apollo exactly as one sent over HTTP. */
   async function executeOperation(operation: {
@@ -624,6 +673,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       );
       return;
     }
+    const documentRefusal = applyPersistedDocuments(httpGraphQLRequest);
+    if (documentRefusal) {
+      return sendJson(
+        res,
+        400,
+        { errors: [{ message: documentRefusal.message, extensions: { code: documentRefusal.code } }] },
+        responseHeaders,
+      );
+    }
     const subscription = httpGraphQLRequest.method === 'POST' ? subscriptionIn(httpGraphQLRequest.body) : null;
     if (subscription) {
       const caller = { authorization: viewer ? authorization : null, viewer, requestId };
@@ -715,6 +773,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     operationLimits,
     chargeOperation,
     clientIpOf,
+    resolveDocument: (payload) => resolveDocument(payload, documentsMode, manifest),
   });
 
   let closing: Promise<void> | undefined;

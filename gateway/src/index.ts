@@ -1,1 +1,2 @@
 export { createGateway, type Gateway, type GatewayOptions, type GatewayContext } from './gateway.ts';
+export { DocumentManifest, sha256, type PersistedDocumentsMode } from './persisted-documents.ts';

@@ -5,6 +5,7 @@ import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { loadEnv } from './env.ts';
 import { createGateway } from './gateway.ts';
+import { DocumentManifest } from './persisted-documents.ts';
 import { watchSupergraphFile } from './supergraph-file.ts';
 
 process.env['APOLLO_TELEMETRY_DISABLED'] ??= '1'; // since 2.14 the gateway otherwise reports usage to Apollo hourly
@@ -19,6 +20,11 @@ await runService('gateway', async () => {
     onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
   });
   const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
+  if (env.PERSISTED_DOCUMENTS !== 'off' && !env.PERSISTED_DOCUMENTS_MANIFEST) {
+    throw new Error(
+      `PERSISTED_DOCUMENTS=${env.PERSISTED_DOCUMENTS} needs PERSISTED_DOCUMENTS_MANIFEST (a manifest path)`,
+    );
+  }
   const gateway = await createGateway({
     supergraphSdl,
     subgraphUrls: env.subgraphUrls,
@@ -35,6 +41,10 @@ await runService('gateway', async () => {
     trustProxy: env.TRUST_PROXY,
     subgraphFetchPolicy: { timeoutMs: env.SUBGRAPH_TIMEOUT_MS },
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+    persistedDocuments: {
+      mode: env.PERSISTED_DOCUMENTS,
+      manifest: env.PERSISTED_DOCUMENTS_MANIFEST ? DocumentManifest.load(env.PERSISTED_DOCUMENTS_MANIFEST) : null,
+    },
     rateLimits: {
       userCostPerMinute: env.RATE_LIMIT_USER_COST,
       anonymousCostPerMinute: env.RATE_LIMIT_ANONYMOUS_COST,

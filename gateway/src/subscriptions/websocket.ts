@@ -86,6 +86,11 @@ export interface SubscriptionSocketsOptions {
   operationLimits: OperationLimits;
   chargeOperation: OperationCharger;
   clientIpOf: (request: IncomingMessage) => string;
+  /** Trusted documents: the document a subscribe message names, or why it may not run (null: as sent). */
+  resolveDocument: (payload: {
+    query: string;
+    extensions?: Record<string, unknown> | null;
+  }) => { query: string } | { refused: { code: string; message: string } } | null;
 }
 
 export interface SubscriptionSockets {
@@ -144,9 +149,14 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           return [limitReached(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`)];
         }
         const schema = service.schema;
+        const resolution = options.resolveDocument(payload);
+        if (resolution && 'refused' in resolution) {
+          return [codedError(resolution.refused.message, resolution.refused.code)];
+        }
+        const query = resolution?.query ?? payload.query;
         let document;
         try {
-          document = graphqlCjs.parse(payload.query, { maxTokens: options.operationLimits.maxTokens });
+          document = graphqlCjs.parse(query, { maxTokens: options.operationLimits.maxTokens });
         } catch (error) {
           return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
         }
@@ -177,7 +187,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           viewer,
           requestId: `${ctx.extra.requestId}:${id}`,
           clientIp,
-          query: payload.query,
+          query,
           operationName,
           variables,
         };

@@ -17,6 +17,10 @@ export const errorCodes = {
     description:
       'The operation is too deep, too costly or too large (`extensions.limit`, `max`, `actual` say which); nothing ran.',
   },
+  PERSISTED_QUERY_NOT_ALLOWED: {
+    httpStatus: 400,
+    description: 'This gateway runs only its trusted documents (safelist): send one of them, by id.',
+  },
   CONFLICT: { httpStatus: 409, description: 'The change clashes with existing data (a taken email or username).' },
   RATE_LIMITED: { httpStatus: 429, description: 'Too many requests; `extensions.retryAfterMs` says when to retry.' },
   SERVICE_UNAVAILABLE: {
