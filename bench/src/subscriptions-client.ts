@@ -21,6 +21,11 @@ export type ClientRequest =
       type: 'connect';
       /** The gateway's graphql-ws URL (ws://…/graphql). */
       url: string;
+      /**
+       * The location subgraph's own graphql-ws URL: one more socket subscribes there to every vendor directly,
+       * as the gateway does upstream, to tell the time before the gateway from the time in it.
+       */
+      upstreamUrl: string;
       subscribers: number;
       /** Subscriber `i` follows `vendors[i % vendors.length]`. */
       vendors: BenchVendor[];
@@ -56,6 +61,9 @@ export interface StatusReply {
   /** Deliveries of the expected updates so far (0 before `expect`). */
   received: number;
   expected: number;
+  /** Sockets closed or subscriptions ended (`error`, `complete`) by the gateway, and the first problems seen. */
+  endedByServer: number;
+  examples: string[];
 }
 
 export interface ClientReport {
@@ -66,6 +74,10 @@ export interface ClientReport {
   latenciesMs: number[];
   /** Per expected update: latency of its first delivery (the path to the gateway and its hydration). */
   firstDeliveryMs: number[];
+  /** Per expected update seen on the direct upstream socket: its arrival there, minus `updatedAt`. */
+  upstreamMs: number[];
+  /** Per expected update: its first delivery minus its arrival on the direct upstream socket (the gateway's share). */
+  gatewayMs: number[];
   /** Per expected update: its last delivery minus its first (the gateway's fan-out to the subscribers). */
   fanOutMs: number[];
   /** Events without data, with errors, or with a vendor or owner other than the subscribed one. */
@@ -86,6 +98,8 @@ export type ClientReply = ConnectReply | StatusReply | ClientReport | { type: 'c
 const SUBSCRIPTION = `subscription ($vendorId: ID!) {
   vendorLocationUpdated(vendorId: $vendorId) { lat lng updatedAt vendor { name isOpen owner { username } } }
 }`;
+/** What the gateway's primary fetch asks the location subgraph for, reduced to the field that names the update. */
+const UPSTREAM_SUBSCRIPTION = `subscription ($vendorId: ID!) { vendorLocationUpdated(vendorId: $vendorId) { updatedAt } }`;
 
 const keptExamples = 5;
 
@@ -94,7 +108,7 @@ interface Subscriber {
   vendorIndex: number;
   /** An event of any kind arrived: the gateway holds this subscription. */
   heard: boolean;
-  /** The newest `updatedAt` received (ISO-8601 strings of one format order like their instants). */
+  /** The newest `updatedAt` received (ISO-8601 in one format: string order is time order). */
   lastUpdatedAt: string;
 }
 
@@ -102,6 +116,8 @@ interface Subscriber {
 interface Update {
   publishedAtMs: number;
   latenciesMs: number[];
+  /** When the update arrived on the direct upstream socket, in epoch ms. */
+  upstreamAtMs: number | null;
   expected: boolean;
 }
 
@@ -119,6 +135,7 @@ interface LocationEvent {
 }
 
 const subscribers: Subscriber[] = [];
+let upstreamProbe: WebSocket | undefined;
 const updates = new Map<string, Update>();
 let vendors: BenchVendor[] = [];
 let ownerUsername = '';
@@ -137,7 +154,15 @@ const note = (problem: string) => {
   if (examples.length < keptExamples) examples.push(problem.slice(0, 400));
 };
 
-const updateKey = (vendorIndex: number, updatedAt: string) => `${vendorIndex} ${updatedAt}`;
+function updateOf(vendorIndex: number, updatedAt: string): Update {
+  const key = `${vendorIndex} ${updatedAt}`;
+  let update = updates.get(key);
+  if (!update) {
+    update = { publishedAtMs: Date.parse(updatedAt), latenciesMs: [], upstreamAtMs: null, expected: false };
+    updates.set(key, update);
+  }
+  return update;
+}
 
 /** Why an event is not the one this subscriber asked for; null when it is. */
 function problemOf(payload: EventPayload, vendor: BenchVendor): string | null {
@@ -176,12 +201,7 @@ function onEvent(subscriber: Subscriber, payload: EventPayload, receivedAtMs: nu
     return;
   }
   subscriber.lastUpdatedAt = updatedAt;
-  const key = updateKey(subscriber.vendorIndex, updatedAt);
-  let update = updates.get(key);
-  if (!update) {
-    update = { publishedAtMs: Date.parse(updatedAt), latenciesMs: [], expected: false };
-    updates.set(key, update);
-  }
+  const update = updateOf(subscriber.vendorIndex, updatedAt);
   update.latenciesMs.push(receivedAtMs - update.publishedAtMs);
   if (update.expected) received++;
 }
@@ -189,7 +209,14 @@ function onEvent(subscriber: Subscriber, payload: EventPayload, receivedAtMs: nu
 /** Opens subscriber `index`'s socket; resolves once the gateway acknowledged it and the subscription is sent. */
 function openSubscriber(url: string, index: number): Promise<void> {
   const vendorIndex = index % vendors.length;
-  const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000 });
+  // Each subscriber from an address of its own, as 5,000 users behind a proxy would be: the gateway (started with
+  // TRUST_PROXY) charges anonymous subscriptions to their address's budget, which one address would exhaust.
+  const forwardedFor = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`;
+  const socket = new WebSocket(url, 'graphql-transport-ws', {
+    perMessageDeflate: false,
+    handshakeTimeout: 30_000,
+    headers: { 'x-forwarded-for': forwardedFor },
+  });
   const subscriber: Subscriber = { socket, vendorIndex, heard: false, lastUpdatedAt: '' };
   subscribers.push(subscriber);
   return new Promise((resolve, reject) => {
@@ -238,10 +265,51 @@ function openSubscriber(url: string, index: number): Promise<void> {
   });
 }
 
+/**
+ * One socket straight to the location subgraph carrying a subscription per vendor (id = vendor index), as the
+ * gateway's shared upstream does; notes when each update arrives there. Resolves once all are sent.
+ */
+function openUpstreamProbe(url: string): Promise<void> {
+  const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: 30_000 });
+  upstreamProbe = socket;
+  return new Promise((resolve, reject) => {
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+    socket.on('message', (raw) => {
+      const receivedAtMs = Date.now();
+      const message = JSON.parse(raw.toString()) as { type: string; id?: string; payload?: unknown };
+      if (message.type === 'connection_ack') {
+        vendors.forEach((vendor, vendorIndex) =>
+          socket.send(
+            JSON.stringify({
+              id: String(vendorIndex),
+              type: 'subscribe',
+              payload: { query: UPSTREAM_SUBSCRIPTION, variables: { vendorId: vendor.id } },
+            }),
+          ),
+        );
+        resolve();
+      } else if (message.type === 'next') {
+        const updatedAt = (message.payload as EventPayload).data?.vendorLocationUpdated?.updatedAt;
+        if (typeof updatedAt === 'string') updateOf(Number(message.id), updatedAt).upstreamAtMs ??= receivedAtMs;
+      } else if (message.type === 'ping') {
+        socket.send(JSON.stringify({ type: 'pong' }));
+      } else if (message.type === 'error' || message.type === 'complete') {
+        note(`upstream probe ended by the location subgraph: ${JSON.stringify(message)}`);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', (code) => {
+      reject(new Error(`upstream probe closed: ${code}`));
+      if (!closing) note(`upstream probe closed by the location subgraph: ${code}`);
+    });
+  });
+}
+
 async function connect(request: Extract<ClientRequest, { type: 'connect' }>): Promise<ConnectReply> {
   vendors = request.vendors;
   ownerUsername = request.ownerUsername;
   const started = performance.now();
+  await openUpstreamProbe(request.upstreamUrl);
   const errors: string[] = [];
   let subscribed = 0;
   let failed = 0;
@@ -268,12 +336,7 @@ function expect(accepted: [number, string][]): void {
   const perVendor = new Array<number>(vendors.length).fill(0);
   for (const subscriber of subscribers) perVendor[subscriber.vendorIndex]!++;
   for (const [vendorIndex, updatedAt] of accepted) {
-    const key = updateKey(vendorIndex, updatedAt);
-    let update = updates.get(key);
-    if (!update) {
-      update = { publishedAtMs: Date.parse(updatedAt), latenciesMs: [], expected: false };
-      updates.set(key, update);
-    }
+    const update = updateOf(vendorIndex, updatedAt);
     if (update.expected) continue;
     update.expected = true;
     expected += perVendor[vendorIndex] ?? 0;
@@ -284,13 +347,24 @@ function expect(accepted: [number, string][]): void {
 function report(): ClientReport {
   const latenciesMs: number[] = [];
   const firstDeliveryMs: number[] = [];
+  const upstreamMs: number[] = [];
+  const gatewayMs: number[] = [];
   const fanOutMs: number[] = [];
   for (const update of updates.values()) {
     if (!update.expected || update.latenciesMs.length === 0) continue;
-    latenciesMs.push(...update.latenciesMs);
-    const first = Math.min(...update.latenciesMs);
+    // Loops, not spreads: a vendor with many subscribers would pass more arguments than a call takes.
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const latencyMs of update.latenciesMs) {
+      latenciesMs.push(latencyMs);
+      first = Math.min(first, latencyMs);
+      last = Math.max(last, latencyMs);
+    }
     firstDeliveryMs.push(first);
-    fanOutMs.push(Math.max(...update.latenciesMs) - first);
+    fanOutMs.push(last - first);
+    if (update.upstreamAtMs === null) continue;
+    upstreamMs.push(update.upstreamAtMs - update.publishedAtMs);
+    gatewayMs.push(update.publishedAtMs + first - update.upstreamAtMs);
   }
   return {
     type: 'report',
@@ -298,6 +372,8 @@ function report(): ClientReport {
     received,
     latenciesMs,
     firstDeliveryMs,
+    upstreamMs,
+    gatewayMs,
     fanOutMs,
     eventLoopDelayP99Ms: eventLoopDelay.percentile(99) / 1e6,
     eventLoopDelayMaxMs: eventLoopDelay.max / 1e6,
@@ -311,7 +387,9 @@ function report(): ClientReport {
 /** Closes every socket (1000); gives up waiting after 5 s, when the process exit drops the rest. */
 async function closeAll(): Promise<void> {
   closing = true;
-  const open = subscribers.filter(({ socket }) => socket.readyState !== WebSocket.CLOSED);
+  const open = [...subscribers, ...(upstreamProbe ? [{ socket: upstreamProbe }] : [])].filter(
+    ({ socket }) => socket.readyState !== WebSocket.CLOSED,
+  );
   const closed = Promise.all(open.map(({ socket }) => new Promise((resolve) => socket.once('close', resolve))));
   for (const { socket } of open) socket.close(1000);
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
@@ -325,6 +403,8 @@ const status = (): StatusReply => ({
   receiving,
   received,
   expected,
+  endedByServer,
+  examples,
 });
 
 if (!process.send) throw new Error('subscriptions-client.ts is started by subscriptions.ts, with an IPC channel');
