@@ -4,7 +4,7 @@ import type { Viewer } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
 import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
-import { UpstreamHub, type UpstreamListener } from './upstreams.ts';
+import { canonicalJson, UpstreamHub, type UpstreamListener } from './upstreams.ts';
 
 /** A validated subscription operation from a client (over graphql-ws or multipart HTTP). */
 export interface SubscriptionRequest {
@@ -233,7 +233,7 @@ export class SubscriptionService {
     if (!subgraphUrl) throw new Error(`no URL for subgraph '${primary.serviceName}'`);
     const hydrationKey = [
       operationKey,
-      JSON.stringify(request.variables),
+      canonicalJson(request.variables),
       request.authorization ?? '',
       primary.serviceName,
     ].join('\n');

@@ -57,7 +57,7 @@ function isGraphQLErrorList(error: unknown): error is GraphQLFormattedError[] {
 }
 
 /** JSON with object keys sorted, so equal variables give equal keys whatever their order. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
     item && typeof item === 'object' && !Array.isArray(item)
       ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

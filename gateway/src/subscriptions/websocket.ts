@@ -1,6 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type {
+  DocumentNode,
+  GraphQLSchema,
   ExecutionArgs,
   ExecutionResult,
   FormattedExecutionResult,
@@ -119,6 +121,15 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
   });
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON()));
 
+  const validDocuments = new WeakMap<GraphQLSchema, Map<string, DocumentNode>>();
+  const rememberDocument = (schema: GraphQLSchema, query: string, document: DocumentNode) => {
+    let documents = validDocuments.get(schema);
+    if (!documents) validDocuments.set(schema, (documents = new Map()));
+    // A bounded cache: a client sending ever-new documents cannot grow it past this.
+    if (documents.size >= 1_000) documents.delete(documents.keys().next().value!);
+    documents.set(query, document);
+  };
+
   const graphqlWs = useServer<Record<string, unknown> | undefined, Partial<SocketState>>(
     {
       schema: () => service.schema,
@@ -154,14 +165,19 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           return [codedError(resolution.refused.message, resolution.refused.code)];
         }
         const query = resolution?.query ?? payload.query;
-        let document;
-        try {
-          document = graphqlCjs.parse(query, { maxTokens: options.operationLimits.maxTokens });
-        } catch (error) {
-          return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
+        // Clients subscribe with the same few documents over and over: each is parsed and validated once per
+        // schema, and its AST is shared by every subscription that sends it.
+        let document = validDocuments.get(schema)?.get(query);
+        if (!document) {
+          try {
+            document = graphqlCjs.parse(query, { maxTokens: options.operationLimits.maxTokens });
+          } catch (error) {
+            return [codedError((error as Error).message, 'GRAPHQL_PARSE_FAILED')];
+          }
+          const invalid = graphqlCjs.validate(schema, document);
+          if (invalid.length > 0) return invalid.map((error) => codedError(error.message, 'GRAPHQL_VALIDATION_FAILED'));
+          rememberDocument(schema, query, document);
         }
-        const invalid = graphqlCjs.validate(schema, document);
-        if (invalid.length > 0) return invalid.map((error) => codedError(error.message, 'GRAPHQL_VALIDATION_FAILED'));
         const operationName = payload.operationName ?? undefined;
         const operation = graphqlCjs.getOperationAST(document, operationName);
         if (!operation) return [codedError('Name the operation to run.', 'GRAPHQL_VALIDATION_FAILED')];
