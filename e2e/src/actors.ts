@@ -24,10 +24,11 @@ export async function registerAdmin(stack: TestStack, name: string): Promise<Acc
 }
 
 /**
- * Creates a vendor through the gateway and waits until the location subgraph's copy of it has arrived
- * through the event queue (before that, location mutations answer NOT_FOUND for it).
+ * Creates a vendor through the gateway and waits until a subgraph's copy of it (location's or post's) has
+ * arrived through the event queue (before that, that subgraph answers NOT_FOUND for it).
  */
-export async function createVendorSeenByLocation(
+export async function createVendorSeenBy(
+  copyIn: 'location' | 'post',
   stack: Pick<TestStack, 'gatewayUrl' | 'databases'>,
   name: string,
   token: string,
@@ -41,12 +42,19 @@ export async function createVendorSeenByLocation(
     ),
   ).createVendor.id;
   await waitFor(
-    `the location copy of ${name}`,
+    `the ${copyIn} copy of ${name}`,
     async () =>
-      (await queryRows(stack.databases.location, 'select 1 from vendor_copy where vendor_id = $1', [id])).length > 0,
+      (await queryRows(stack.databases[copyIn], 'select 1 from vendor_copy where vendor_id = $1', [id])).length > 0,
   );
   return id;
 }
+
+/** A vendor the location subgraph knows (location mutations may use it). */
+export const createVendorSeenByLocation = (
+  stack: Pick<TestStack, 'gatewayUrl' | 'databases'>,
+  name: string,
+  token: string,
+): Promise<string> => createVendorSeenBy('location', stack, name, token);
 
 /**
  * An access token for `userId` with the real claims, signed with the user subgraph's current key, expiring

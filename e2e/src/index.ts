@@ -12,7 +12,13 @@ export { graphql, dataOf, registerUser, type GraphQLResponse } from './client.ts
 export { SqlRecorder } from './sql-recorder.ts';
 export { queryRows } from './database.ts';
 export { waitFor } from './wait.ts';
-export { createVendorSeenByLocation, registerAdmin, signAccessToken, type Account } from './actors.ts';
+export {
+  createVendorSeenBy,
+  createVendorSeenByLocation,
+  registerAdmin,
+  signAccessToken,
+  type Account,
+} from './actors.ts';
 export {
   disposeLiveClients,
   endCode,

@@ -2,6 +2,7 @@
 import { dataOf, graphql } from './client.ts';
 import { queryRows } from './database.ts';
 import { waitFor } from './wait.ts';
+import { createVendorSeenBy } from './actors.ts';
 import type { TestStack } from './stack.ts';
 
 type Stack = Pick<TestStack, 'gatewayUrl' | 'databases'>;
@@ -53,21 +54,8 @@ export async function waitForFollowCopy(
 }
 
 /** Creates a vendor through the gateway and waits until the post subgraph knows it (so its owner may post as it). */
-export async function createVendorSeenByPost(stack: Stack, token: string, name: string): Promise<string> {
-  const id: string = dataOf(
-    await graphql(
-      stack.gatewayUrl,
-      'mutation ($input: CreateVendorInput!) { createVendor(input: $input) { id } }',
-      { input: { name, category: 'FOOD_TRUCK' } },
-      { token },
-    ),
-  ).createVendor.id;
-  await waitFor(
-    `the post copy of ${name}`,
-    async () => (await queryRows(stack.databases.post, 'select 1 from vendor_copy where vendor_id = $1', [id])).length,
-  );
-  return id;
-}
+export const createVendorSeenByPost = (stack: Stack, token: string, name: string): Promise<string> =>
+  createVendorSeenBy('post', stack, name, token);
 
 /** Creates a post through the gateway (as `vendorId` when given) and returns its id. */
 export async function createPost(stack: Stack, token: string, body: string, vendorId?: string): Promise<string> {

@@ -58,7 +58,7 @@ import {
   type SubscriptionLimits,
   type SubscriptionStats,
 } from './subscriptions/service.ts';
-import { serveSubscriptionSockets, type WebSocketLimits } from './subscriptions/websocket.ts';
+import { serveSubscriptionSockets, type OperationExecutor, type WebSocketLimits } from './subscriptions/websocket.ts';
 
 /** graphql's CommonJS build, the one Apollo's schemas are made with (see subscriptions/websocket.ts). */
 const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -474,15 +474,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   /** A query or mutation sent over a socket: run by Apollo exactly as one sent over HTTP. */
-  async function executeOperation(operation: {
-    query: string;
-    operationName: string | undefined;
-    variables: Record<string, unknown>;
-    authorization: string | null;
-    viewer: Viewer | null;
-    requestId: string;
-    clientIp: string;
-  }): Promise<FormattedExecutionResult> {
+  const executeOperation: OperationExecutor = async (operation) => {
     const { query, operationName, variables, authorization, viewer, requestId, clientIp } = operation;
     const response = await apollo.executeOperation(
       { query, variables, ...(operationName ? { operationName } : {}) },
@@ -490,7 +482,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not served over sockets');
     return response.body.singleResult;
-  }
+  };
 
   /**
    * The operation of a POST body when it is a subscription (these are not Apollo Server's to run: it would
