@@ -27,6 +27,8 @@ export async function startProcessStack(options: {
   gateways: number;
   /** Extra environment of the gateways (timeouts, limits). */
   gatewayEnv?: Record<string, string>;
+  /** Extra environment of every process (tracing). */
+  env?: Record<string, string>;
 }): Promise<ProcessStack> {
   const id = randomBytes(3).toString('hex');
   const redisKeyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`;
@@ -34,7 +36,7 @@ export async function startProcessStack(options: {
   const databaseNames = Object.fromEntries(
     subgraphNames.map((name) => [name, `${testDatabasePrefix()}${id}_${name}`]),
   ) as Record<SubgraphName, string>;
-  const shared = { POSTGRES_URL: postgresUrl, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisKeyPrefix };
+  const shared = { POSTGRES_URL: postgresUrl, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisKeyPrefix, ...options.env };
   const started: ServiceProcess[] = [];
   const start = async (entry: string, env: Record<string, string>) => {
     const service = await startProcess(entry, { ...shared, ...env });

@@ -17,6 +17,7 @@ import type { FormattedExecutionResult, GraphQLError, GraphQLFormattedError, Ope
 import type { Redis } from '@curbside/redis';
 import { KeySetUnavailableError, viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import { isClientError } from '@curbside/errors';
+import { withServerSpan } from '@curbside/tracing';
 import {
   clientFacingError,
   maskedError,
@@ -705,7 +706,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
       if (cors.handle(req, res)) return;
-      if (path === '/graphql' || path === '/') return await handleGraphQL(req, res, requestId);
+      if (path === '/graphql' || path === '/') {
+        return await withServerSpan(`${req.method} /graphql`, req.headers, () => handleGraphQL(req, res, requestId));
+      }
       if (path.startsWith(mediaPathPrefix)) {
         // Resolved when the supergraph was loaded: a supergraph without a `media` subgraph has no media.
         const target = resolvedSubgraphUrls.get('media');

@@ -3,6 +3,7 @@ import { makeAccessTokenVerifier, redisAccountBlocklist, remoteKeySet, withAccou
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
+import { startTracing } from '@curbside/tracing';
 import { loadEnv } from './env.ts';
 import { createGateway } from './gateway.ts';
 import { DocumentManifest } from './persisted-documents.ts';
@@ -13,6 +14,7 @@ process.env['APOLLO_TELEMETRY_DISABLED'] ??= '1'; // since 2.14 the gateway othe
 await runService('gateway', async () => {
   const env = loadEnv(process.env);
   const logger = createLogger('gateway', env.LOG_LEVEL);
+  const tracing = startTracing('gateway');
   const redis = createRedis({
     url: env.REDIS_URL,
     keyPrefix: env.REDIS_KEY_PREFIX,
@@ -64,7 +66,10 @@ await runService('gateway', async () => {
     logger,
     stop: () => {
       watcher.stop();
-      return gateway.close().finally(() => closeRedis(redis));
+      return gateway
+        .close()
+        .finally(() => closeRedis(redis))
+        .finally(() => tracing.shutdown());
     },
   };
 });

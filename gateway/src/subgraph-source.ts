@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { DefinitionNode, GraphQLFormattedError, SelectionNode } from 'graphql';
+import { injectTraceHeaders } from '@curbside/tracing';
 import type { GatewayContext } from './context.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -128,6 +129,8 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (!headers || !('requestId' in context)) return;
     if (context.authorization) headers.set('authorization', context.authorization);
     headers.set('x-request-id', context.requestId);
+    // The subgraph continues this request's trace (when tracing is on).
+    injectTraceHeaders((name, value) => headers.set(name, value));
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {

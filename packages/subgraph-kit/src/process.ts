@@ -9,6 +9,7 @@ import {
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { closeRedis, createRedis, type Redis } from '@curbside/redis';
 import { createLogger, runService, type Logger } from '@curbside/service';
+import { startTracing } from '@curbside/tracing';
 import type { ConnectionOptions } from 'bullmq';
 import { databaseUrl, ensureDatabase } from './database.ts';
 import { makeLivePubSub, type LivePubSub } from './live.ts';
@@ -57,6 +58,7 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
   return runService(service, async () => {
     const env = options.loadEnv(process.env);
     const logger = createLogger(service, env.LOG_LEVEL);
+    const tracing = startTracing(service);
     await ensureDatabase(env.POSTGRES_URL, options.database(env));
     const redis = createRedis({
       url: env.REDIS_URL,
@@ -91,7 +93,14 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
       );
       const url = await subgraph.listen(env.PORT, env.HOST);
       logger.info({ url }, `${options.name} subgraph ready`);
-      return { logger, stop: () => subgraph.close().finally(closeRedisClients) };
+      return {
+        logger,
+        stop: () =>
+          subgraph
+            .close()
+            .finally(closeRedisClients)
+            .finally(() => tracing.shutdown()),
+      };
     } catch (error) {
       await closeRedisClients();
       throw error;

@@ -31,6 +31,7 @@ import {
   writeGraphQLResponse,
 } from '@curbside/http';
 import { isClientError, unauthenticated } from '@curbside/errors';
+import { withServerSpan } from '@curbside/tracing';
 import { makeErrorFormatter } from './errors.ts';
 import { LiveResults } from './live-results.ts';
 
@@ -175,7 +176,11 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     const requestId = requestIdOf(req);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
-      if (path === '/graphql') return await handleGraphQL(req, res, requestId);
+      if (path === '/graphql') {
+        return await withServerSpan(`${options.name} ${req.method} /graphql`, req.headers, () =>
+          handleGraphQL(req, res, requestId),
+        );
+      }
       const route = matchRoute(routes, path);
       if (route) return await route(req, res);
       sendJson(res, 404, { error: 'not found' });
