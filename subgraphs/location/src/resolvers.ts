@@ -1,13 +1,9 @@
 import { dateTimeScalar, isUuid, publishCommitted } from '@curbside/subgraph-kit';
-import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { fixOf, subscribeVendorLocation, subscribeVendorsNearby, type LocationEvent } from './live.ts';
 import { locationHistory, updateVendorLocation, vendorsNearby, type LocationDeps } from './locations.ts';
 
 /** The vendor's position as stored now (one batched query per event); the event's own if the row is gone. */
-async function currentFix(event: LocationEvent, { loaders }: RequestContext) {
-  return (await loaders.positionByVendorId.load(event.vendorId)) ?? fixOf(event);
-}
 
 export function makeResolvers(deps: LocationDeps): Resolvers {
   return {
@@ -28,11 +24,13 @@ export function makeResolvers(deps: LocationDeps): Resolvers {
     Subscription: {
       vendorLocationUpdated: {
         subscribe: (_root, { vendorId }, { em }) => subscribeVendorLocation(em, deps, vendorId),
-        resolve: (event: LocationEvent, _args: unknown, context: RequestContext) => currentFix(event, context),
+        // Each event is the position of that update, as committed: delivered as it is, so two quick updates
+        // arrive as two positions (reading the current row would deliver the newer one twice).
+        resolve: (event: LocationEvent) => fixOf(event),
       },
       vendorsNearbyUpdated: {
         subscribe: (_root, circle) => subscribeVendorsNearby(deps, circle),
-        resolve: (event: LocationEvent, _args: unknown, context: RequestContext) => currentFix(event, context),
+        resolve: (event: LocationEvent) => fixOf(event),
       },
     },
     Vendor: {
