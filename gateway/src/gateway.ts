@@ -37,6 +37,7 @@ import type { GatewayContext } from './context.ts';
 import { makeCorsPolicy } from './cors.ts';
 import {
   defaultOperationLimits,
+  makeOperationMeasurer,
   measureOperation,
   operationLimitErrors,
   type OperationLimits,
@@ -290,6 +291,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       : '';
     return forwarded || req.socket.remoteAddress || 'unknown';
   };
+  const measureCached = makeOperationMeasurer();
   const rateLimits: RateLimits = { ...defaultRateLimits, ...options.rateLimits };
   const rateLimiter = options.redis ? createRateLimiter(options.redis) : null;
   let lastUnavailableLog = 0;
@@ -413,7 +415,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             async didResolveOperation({ document, operation, schema, request, contextValue }) {
               if (!operation) return;
               const variables = request.variables ?? {};
-              const measure = measureOperation(document, operation, schema, variables);
+              const measure = measureCached(document, operation, schema, variables);
               const [exceeded] = operationLimitErrors(measure, operationLimits);
               if (exceeded) throw exceeded;
               const limited = await chargeOperation(operation, variables, measure.cost, contextValue);
@@ -804,6 +806,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         clearTimeout(cut);
         await queueDashboard?.close();
         await apollo.stop();
+        for (const dataSource of dataSources.values()) dataSource.close();
       })();
       return closing;
     },

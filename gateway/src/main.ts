@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { makeAccessTokenVerifier, redisAccountBlocklist, remoteKeySet, withAccountBlocklist } from '@curbside/auth';
+import {
+  makeAccessTokenVerifier,
+  redisAccountBlocklist,
+  remoteKeySet,
+  withAccountBlocklist,
+  withVerifiedTokenCache,
+} from '@curbside/auth';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
@@ -31,7 +37,7 @@ await runService('gateway', async () => {
     supergraphSdl,
     subgraphUrls: env.subgraphUrls,
     verifyAccessToken: withAccountBlocklist(
-      makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL)),
+      withVerifiedTokenCache(makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL))),
       redisAccountBlocklist(redis),
       (error) => logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
     ),

@@ -69,6 +69,32 @@ export function measureOperation(
   schema: GraphQLSchema,
   variables: Record<string, unknown>,
 ): OperationMeasure {
+  return measureAndTell(document, operation, schema, variables).measure;
+}
+
+/**
+ * `measureOperation` with a memory: an operation whose measure does not depend on its variables (no page size
+ * given by a variable) is measured once per schema. Apollo Server reuses the document it parsed and validated
+ * for a query text it has seen, so a client's repeated operations are measured once.
+ */
+export function makeOperationMeasurer(): typeof measureOperation {
+  const measured = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; measure: OperationMeasure }>();
+  return (document, operation, schema, variables) => {
+    const known = measured.get(operation);
+    if (known?.schema === schema) return known.measure;
+    const { measure, dependsOnVariables } = measureAndTell(document, operation, schema, variables);
+    if (!dependsOnVariables) measured.set(operation, { schema, measure });
+    return measure;
+  };
+}
+
+function measureAndTell(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  schema: GraphQLSchema,
+  variables: Record<string, unknown>,
+): { measure: OperationMeasure; dependsOnVariables: boolean } {
+  let dependsOnVariables = false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
@@ -99,6 +125,7 @@ export function measureOperation(
             : undefined;
         let childMultiplier = multiplier;
         const first = selection.arguments?.find((argument) => argument.name.value === 'first');
+        if (first?.value.kind === 'Variable') dependsOnVariables = true;
         const pageSize = first
           ? argumentValue(first.value, variables)
           : fieldDef?.args.find((argument) => argument.name === 'first')?.defaultValue;
@@ -130,7 +157,7 @@ export function measureOperation(
   const rootType = schema.getRootType(operation.operation);
   const { cost, depth } = walk(operation.selectionSet, rootType, 1);
   const rootFields = operation.selectionSet.selections.length;
-  return { depth, aliases, rootFields, directives, cost };
+  return { measure: { depth, aliases, rootFields, directives, cost }, dependsOnVariables };
 }
 
 /** The limits an operation exceeds, as client errors naming each (empty when it is within them). */

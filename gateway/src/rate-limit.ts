@@ -42,12 +42,19 @@ return {total, redis.call('PTTL', KEYS[1])}`;
 
 const windowMs = 60_000;
 
+/** The charge script as a command of the client: sent by its SHA1 (EVALSHA), the body only once per connection. */
+interface ChargeCommand {
+  curbsideRateCharge(key: string, amount: number, windowMs: number): Promise<[total: number, ttlMs: number]>;
+}
+
 /**
  * Rate limits kept in Redis, so every gateway replica spends from the same budgets. All charges of one request
  * are applied together; the request is refused when any budget is exceeded. When Redis cannot be reached the
  * answer is `unavailable` and the caller lets the request through (reads must keep working without Redis).
  */
 export function createRateLimiter(redis: Redis) {
+  redis.defineCommand('curbsideRateCharge', { numberOfKeys: 1, lua: chargeScript });
+  const commands = redis as unknown as ChargeCommand;
   return {
     async charge(charges: Charge[]): Promise<RateDecision> {
       if (charges.length === 0) return { allowed: true };
@@ -55,15 +62,14 @@ export function createRateLimiter(redis: Redis) {
       if (redis.status !== 'ready') return { unavailable: true };
       const window = Math.floor(Date.now() / windowMs);
       try {
-        const pipeline = redis.pipeline();
-        for (const charge of charges) {
-          pipeline.eval(chargeScript, 1, `ratelimit:${charge.key}:${window}`, charge.amount, windowMs);
-        }
-        const results = (await pipeline.exec()) ?? [];
+        // Sent together on the one connection; a request usually makes a single charge.
+        const replies = await Promise.all(
+          charges.map((charge) =>
+            commands.curbsideRateCharge(`ratelimit:${charge.key}:${window}`, charge.amount, windowMs),
+          ),
+        );
         let refused: { limit: string; retryAfterMs: number } | null = null;
-        for (const [index, [error, reply]] of results.entries()) {
-          if (error) throw error;
-          const [total, ttl] = reply as [number, number];
+        for (const [index, [total, ttl]] of replies.entries()) {
           const charge = charges[index]!;
           if (total > charge.max && !refused) refused = { limit: charge.limit, retryAfterMs: Math.max(ttl, 1) };
         }

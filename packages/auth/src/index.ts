@@ -6,6 +6,7 @@ export {
   makeAccessTokenVerifier,
   remoteKeySet,
   viewerFromHeader,
+  withVerifiedTokenCache,
   type AccessTokenVerifier,
   type Role,
   type Viewer,

@@ -68,6 +68,35 @@ export function makeAccessTokenVerifier(keys: JWTVerifyGetKey): AccessTokenVerif
   };
 }
 
+/**
+ * Remembers the viewer of each token `verify` accepted, for `maxAgeMs` and never past the token's expiry, so
+ * that a client's next requests skip the signature check (an Ed25519 verification, the largest cost of a
+ * signed-in request at the gateway after the query itself). Refusals are not remembered. A signing key
+ * withdrawn from the JWKS keeps the tokens it signed accepted for up to `maxAgeMs` longer (the key set itself
+ * is cached for 10 minutes). Wrap it in `withAccountBlocklist`, never the other way round, so that a
+ * suspension still takes effect on the next request.
+ */
+export function withVerifiedTokenCache(
+  verify: AccessTokenVerifier,
+  {
+    maxEntries = 10_000,
+    maxAgeMs = 60_000, // 1 minute
+  }: { maxEntries?: number; maxAgeMs?: number } = {},
+): AccessTokenVerifier {
+  const verified = new Map<string, { viewer: Viewer; until: number }>();
+  return async (token) => {
+    const now = Date.now();
+    const hit = verified.get(token);
+    if (hit && hit.until > now) return hit.viewer;
+    if (hit) verified.delete(token);
+    const viewer = await verify(token);
+    // Maps iterate in insertion order: the first key is the oldest entry.
+    if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+    verified.set(token, { viewer, until: Math.min(now + maxAgeMs, viewer.expiresAt * 1000) });
+    return viewer;
+  };
+}
+
 /** Key set fetched from the issuer's JWKS endpoint, cached, refetched when an unknown `kid` appears. */
 export function remoteKeySet(jwksUrl: string): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUrl), {
