@@ -1,7 +1,7 @@
 /**
- * The load generator of `bench:subscriptions`, in a process of its own so that neither the gateway nor the
- * in-process subgraphs share its event loop: opens one graphql-ws socket per subscriber, subscribes each to
- * one vendor's `vendorLocationUpdated`, checks every event and records its publish-to-receive latency.
+ * The load generator of `bench:subscriptions`, in a process of its own so that none of the gateway, the subgraphs
+ * and the publisher shares its event loop: opens one graphql-ws socket per subscriber, subscribes each to one
+ * vendor's `vendorLocationUpdated`, checks every event and records its publish-to-receive latency.
  *
  * Driven by its parent over the IPC channel, one reply per request (see `ClientRequest`). It speaks the
  * graphql-transport-ws protocol on raw `ws` sockets: graphql-ws's `createClient` keeps timers, retry state and
