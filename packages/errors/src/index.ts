@@ -35,6 +35,11 @@ export const errorCodes = {
     httpStatus: 503,
     description: 'The gateway switched to a new schema and ended the subscription: subscribe again.',
   },
+  SUBSCRIPTION_CANNOT_RESUME: {
+    httpStatus: 410,
+    description:
+      'The events since `lastEventId` are no longer kept, or this subscription cannot resume: refetch, then subscribe again without it.',
+  },
   SUBSCRIPTION_LIMIT_REACHED: {
     httpStatus: 429,
     description: 'Too many subscriptions open on this connection or gateway; close some, or retry shortly.',

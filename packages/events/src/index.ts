@@ -203,4 +203,17 @@ export const liveTopics = {
 } as const;
 
 export type LiveTopics = typeof liveTopics;
+
+/**
+ * Events kept per key of each topic for subscribers that reconnect (they get what they missed, up to this
+ * many). A position supersedes the last one, so few are kept; comments and notifications each matter.
+ */
+export const liveTopicHistory: Record<keyof LiveTopics, number> = {
+  'vendor.location': 20,
+  'vendor.status': 20,
+  'post.comment': 100,
+  'post.updated': 20,
+  'media.status': 10,
+  'notification.received': 100,
+};
 export type LiveTopicName = keyof LiveTopics;

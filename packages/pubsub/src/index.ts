@@ -1,7 +1,11 @@
 export {
   makeRedisPubSub,
   type PubSub,
+  HistoryUnavailableError,
+  historyIdPattern,
+  type HistoryOptions,
   type PubSubStats,
+  type ReplayRange,
   type RedisPubSubOptions,
   type SubscribeOptions,
   type TopicName,

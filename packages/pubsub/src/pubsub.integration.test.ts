@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { makeRedisPubSub, type PubSub } from './index.ts';
+import { HistoryUnavailableError, makeRedisPubSub, type HistoryOptions, type PubSub } from './index.ts';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const topics = {
@@ -15,7 +15,7 @@ const logger = { warn: (object: unknown) => void warnings.push(object) };
 let admin: Redis;
 const opened: PubSub<typeof topics>[] = [];
 
-function pubsub(keyPrefix: string, bufferSize?: number): PubSub<typeof topics> {
+function pubsub(keyPrefix: string, bufferSize?: number, history?: Partial<HistoryOptions>): PubSub<typeof topics> {
   const created = makeRedisPubSub({
     url: redisUrl,
     keyPrefix,
@@ -23,6 +23,7 @@ function pubsub(keyPrefix: string, bufferSize?: number): PubSub<typeof topics> {
     connectionName: 'pubsub-test',
     logger,
     ...(bufferSize ? { bufferSize } : {}),
+    ...(history ? { history } : {}),
   });
   opened.push(created);
   return created;
@@ -131,10 +132,11 @@ describe('Redis PubSub', () => {
     // A message no publisher of this package would send: published raw, around the validation.
     await admin.publish(live.channelOf('thing.changed', 'x'), JSON.stringify({ thingId: 'x' }));
     await admin.publish(live.channelOf('thing.changed', 'x'), 'not json');
+    await admin.publish(live.channelOf('thing.changed', 'x'), `1-0 ${JSON.stringify({ thingId: 'x' })}`);
     await live.publish('thing.changed', 'x', { thingId: 'x', version: 3 });
     expect((await subscription.next()).value).toEqual({ thingId: 'x', version: 3 });
-    expect(live.stats().invalid).toBe(2);
-    expect(warnings).toHaveLength(2);
+    expect(live.stats().invalid).toBe(3);
+    expect(warnings).toHaveLength(3);
     await subscription.return();
   });
 
@@ -190,5 +192,86 @@ describe('Redis PubSub', () => {
     expect(await subscription.next()).toEqual({ value: undefined, done: true });
     expect(() => live.subscribe('thing.changed', 'closing')).toThrow('closed');
     await expect(live.publish('thing.changed', 'k', { thingId: 'k', version: 1 })).rejects.toThrow();
+  });
+
+  describe('history, for subscribers that reconnect', () => {
+    async function publishVersions(live: PubSub<typeof topics>, key: string, count: number): Promise<string[]> {
+      const subscription = live.subscribe('thing.changed', key);
+      await subscription.ready;
+      const ids: string[] = [];
+      for (let version = 1; version <= count; version++) {
+        await live.publish('thing.changed', key, { thingId: key, version });
+        expect((await subscription.next()).value).toMatchObject({ version });
+        ids.push(subscription.lastEventId!);
+      }
+      await subscription.return();
+      return ids;
+    }
+
+    async function versionsOf(replayed: AsyncIterable<{ version: number }>): Promise<number[]> {
+      const versions: number[] = [];
+      for await (const event of replayed) versions.push(event.version);
+      return versions;
+    }
+
+    it('gives every delivered event its history id, and replays the events between two ids, in order', async () => {
+      const live = pubsub(freshPrefix());
+      const ids = await publishVersions(live, 'h', 5);
+      expect(new Set(ids).size).toBe(5);
+      for (const id of ids) expect(id).toMatch(/^\d+-\d+$/);
+
+      const rest = await live.replay('thing.changed', 'h', { after: ids[1]!, before: null });
+      expect(await versionsOf(rest)).toEqual([3, 4, 5]);
+      expect(rest.lastEventId).toBe(ids[4]);
+      const between = await live.replay('thing.changed', 'h', { after: ids[0]!, before: ids[3]! });
+      expect(await versionsOf(between)).toEqual([2, 3]);
+      expect(await versionsOf(await live.replay('thing.changed', 'h', { after: ids[4]!, before: null }))).toEqual([]);
+      const odd = await live.replay(
+        'thing.changed',
+        'h',
+        { after: ids[0]!, before: null },
+        {
+          filter: (event) => event.version % 2 === 1,
+        },
+      );
+      expect(await versionsOf(odd)).toEqual([3, 5]);
+    });
+
+    it('refuses a replay once an event after its id was trimmed, and replays from a kept one', async () => {
+      const live = pubsub(freshPrefix(), undefined, { eventsPerKey: () => 3 });
+      const ids = await publishVersions(live, 'trimmed', 5);
+      await expect(live.replay('thing.changed', 'trimmed', { after: ids[0]!, before: null })).rejects.toThrow(
+        HistoryUnavailableError,
+      );
+      const kept = await live.replay('thing.changed', 'trimmed', { after: ids[1]!, before: null });
+      expect(await versionsOf(kept)).toEqual([3, 4, 5]);
+    });
+
+    it('refuses a replay after an id older than the retention, and a history Redis does not hold', async () => {
+      const live = pubsub(freshPrefix(), undefined, { retentionMs: 300 });
+      const [id] = await publishVersions(live, 'old', 1);
+      expect(await versionsOf(await live.replay('thing.changed', 'old', { after: id!, before: null }))).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await expect(live.replay('thing.changed', 'old', { after: id!, before: null })).rejects.toThrow(
+        HistoryUnavailableError,
+      );
+      const recent = `${Date.now()}-0`;
+      await expect(live.replay('thing.changed', 'never', { after: recent, before: null })).rejects.toThrow(
+        HistoryUnavailableError,
+      );
+      await expect(live.replay('thing.changed', 'old', { after: 'yesterday', before: null })).rejects.toThrow(
+        /history id/,
+      );
+    });
+
+    it('gives no history id to events received through a pattern', async () => {
+      const live = pubsub(freshPrefix());
+      const all = live.subscribeAll('thing.changed');
+      await all.ready;
+      await live.publish('thing.changed', 'p', { thingId: 'p', version: 1 });
+      expect((await all.next()).value).toMatchObject({ version: 1 });
+      expect(all.lastEventId).toBeNull();
+      await all.return();
+    });
   });
 });

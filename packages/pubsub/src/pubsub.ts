@@ -15,6 +15,28 @@ export interface SubscribeOptions<T> {
   filter?: ((payload: T) => boolean) | undefined;
 }
 
+/** Where a replay starts and stops: history ids, both exclusive. */
+export interface ReplayRange {
+  /** The id of the last event the subscriber received. */
+  after: string;
+  /** Stop before this id (the first event the subscriber already has live); null: up to the newest. */
+  before: string | null;
+}
+
+/** A replay asked for events this process no longer keeps (or never had): the subscriber must refetch. */
+export class HistoryUnavailableError extends Error {}
+
+/** A history id as Redis streams write them: `<milliseconds>-<sequence>`. */
+export const historyIdPattern = /^\d{1,15}-\d{1,15}$/;
+
+/** How much of each topic's history is kept for subscribers that reconnect. */
+export interface HistoryOptions {
+  /** Events kept per topic and key; older ones are trimmed. */
+  eventsPerKey: (topic: string) => number;
+  /** A history is kept this long after its newest event; a replay after an event older than this is refused. */
+  retentionMs: number;
+}
+
 export interface PubSubStats {
   /** Redis channels and patterns this process is subscribed to (one per channel, however many local subscribers). */
   channels: number;
@@ -40,6 +62,19 @@ export interface PubSub<Topics extends TopicSchemas> {
     key: string,
     options?: SubscribeOptions<TopicPayload<Topics, Topic>>,
   ): Subscription<TopicPayload<Topics, Topic>>;
+  /**
+   * The events of `topic` for `key` published in `range` (both ends exclusive), oldest first, then the end:
+   * what a subscriber that reconnects missed. Every event published on a key is also appended to that key's
+   * history (a Redis stream, trimmed to `history.eventsPerKey`), and each delivered event carries its id as
+   * the subscription's `lastEventId`. Rejects with `HistoryUnavailableError` when some event after
+   * `range.after` is no longer kept (trimmed, or older than `history.retentionMs`).
+   */
+  replay<Topic extends TopicName<Topics>>(
+    topic: Topic,
+    key: string,
+    range: ReplayRange,
+    options?: SubscribeOptions<TopicPayload<Topics, Topic>>,
+  ): Promise<Subscription<TopicPayload<Topics, Topic>>>;
   /** Every event of `topic`, whatever its key (one pattern subscription per process). */
   subscribeAll<Topic extends TopicName<Topics>>(
     topic: Topic,
@@ -63,6 +98,72 @@ export interface RedisPubSubOptions<Topics extends TopicSchemas> {
   logger: Pick<Logger, 'warn'>;
   /** Events buffered per subscriber before the oldest is dropped. Default 100 events. */
   bufferSize?: number;
+  /** Default: 100 events per key, kept 10 minutes. */
+  history?: Partial<HistoryOptions>;
+}
+
+/**
+ * Appends the event to its key's history and publishes `<id> <payload>` in one step, so the history and the
+ * channel see events in the same order. The oldest entries beyond the kept count are removed with XDEL rather
+ * than trimmed (XADD MAXLEN): only XDEL records `max-deleted-entry-id`, which tells a replay that an event after
+ * its id is gone. KEYS[1] history; ARGV: payload, events kept, retention ms, channel.
+ */
+const publishScript = `
+local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[1])
+local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[2])
+if excess > 0 then
+  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)
+  local ids = {}
+  for i, entry in ipairs(oldest) do ids[i] = entry[1] end
+  redis.call('XDEL', KEYS[1], unpack(ids))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return redis.call('PUBLISH', ARGV[4], id .. ' ' .. ARGV[1])
+`;
+
+/**
+ * The history entries in (after, before), or 'gone' when an event after \`after\` may be missing: \`after\` is
+ * older than the retention (the history may have expired and started again), the history is missing (Redis
+ * lost it), or an entry after it was removed. KEYS[1] history; ARGV: after, before ('' for the newest),
+ * retention ms, most entries.
+ */
+const replayScript = `
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local afterMs, afterSeq = parse(ARGV[1])
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+if afterMs < nowMs - tonumber(ARGV[3]) or redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+for i = 1, #info, 2 do
+  if info[i] == 'max-deleted-entry-id' then
+    local deletedMs, deletedSeq = parse(info[i + 1])
+    if deletedMs > afterMs or (deletedMs == afterMs and deletedSeq > afterSeq) then return {'gone'} end
+  end
+end
+local last = ARGV[2] == '' and '+' or '(' .. ARGV[2]
+return {'ok', redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], last, 'COUNT', ARGV[4])}
+`;
+
+type HistoryEntry = [id: string, fields: string[]];
+
+interface HistoryCommands {
+  curbsidePublishLive(
+    history: string,
+    payload: string,
+    eventsKept: number,
+    retentionMs: number,
+    channel: string,
+  ): Promise<number>;
+  curbsideReplayLive(
+    history: string,
+    after: string,
+    before: string,
+    retentionMs: number,
+    most: number,
+  ): Promise<['gone'] | ['ok', HistoryEntry[]]>;
 }
 
 /** Escapes Redis glob characters, so a prefix is matched literally in a PSUBSCRIBE pattern. */
@@ -73,7 +174,7 @@ function escapeGlob(text: string): string {
 /** A Redis channel or pattern and the local subscribers sharing it. */
 interface Feed {
   topic: string;
-  sinks: Set<{ deliver(payload: unknown): void; fail(error: unknown): void }>;
+  sinks: Set<{ deliver(payload: unknown, id: string | null): void; fail(error: unknown): void }>;
   ready: Promise<void>;
 }
 
@@ -88,12 +189,15 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
   if (!Number.isInteger(bufferSize) || bufferSize < 1) {
     throw new Error(`expects bufferSize to be a positive integer, but got ${bufferSize}`);
   }
+  const history: HistoryOptions = { eventsPerKey: () => 100, retentionMs: 600_000, ...options.history };
   const publisher = new Redis(options.url, {
     connectionName: `${options.connectionName}:pub`,
     // Publishing happens after a commit, on a request path: fail fast rather than hold the response.
     commandTimeout: 1_000,
     maxRetriesPerRequest: 1,
-  });
+  }) as Redis & HistoryCommands;
+  publisher.defineCommand('curbsidePublishLive', { numberOfKeys: 1, lua: publishScript });
+  publisher.defineCommand('curbsideReplayLive', { numberOfKeys: 1, lua: replayScript });
   // ioredis resubscribes every channel and pattern by itself after a reconnect.
   const subscriber = new Redis(options.url, {
     connectionName: `${options.connectionName}:sub`,
@@ -109,6 +213,7 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
   let closing: Promise<void> | undefined;
 
   const channelOf = (topic: string, key: string) => `${keyPrefix}live:${topic}:${key}`;
+  const historyOf = (topic: string, key: string) => `${keyPrefix}live-history:${topic}:${key}`;
   const patternOf = (topic: string) => `${escapeGlob(keyPrefix)}live:${escapeGlob(topic)}:*`;
 
   function schemaOf(topic: string): z.ZodType {
@@ -118,23 +223,40 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
     return topics[topic]!;
   }
 
-  function dispatch(feed: Feed | undefined, channel: string, message: string): void {
-    if (!feed) return; // unsubscribed while the message was in flight
-    let payload: unknown;
+  /** The payload of a message or history entry, validated against its topic; undefined (counted) if invalid. */
+  function payloadOf(topic: string, text: string, where: string): unknown {
     try {
-      const parsed = schemaOf(feed.topic).safeParse(JSON.parse(message));
+      const parsed = schemaOf(topic).safeParse(JSON.parse(text));
       if (!parsed.success) throw parsed.error;
-      payload = parsed.data;
+      return parsed.data;
     } catch (error) {
       invalid++;
-      logger.warn({ err: error, channel }, 'live event refused: not valid for its topic');
+      logger.warn({ err: error, where }, 'live event refused: not valid for its topic');
+      return undefined;
+    }
+  }
+
+  /** A message is `<history id> <payload JSON>`. */
+  function dispatch(feed: Feed | undefined, channel: string, message: string, kind: 'channel' | 'pattern'): void {
+    if (!feed) return; // unsubscribed while the message was in flight
+    const space = message.indexOf(' ');
+    const id = space > 0 ? message.slice(0, space) : '';
+    if (!historyIdPattern.test(id)) {
+      invalid++;
+      logger.warn({ channel }, 'live event refused: it carries no history id');
       return;
     }
-    for (const sink of feed.sinks) sink.deliver(payload);
+    const payload = payloadOf(feed.topic, message.slice(space + 1), channel);
+    if (payload === undefined) return;
+    // A pattern's events come from many keys' histories: no single id to resume after.
+    const eventId = kind === 'channel' ? id : null;
+    for (const sink of feed.sinks) sink.deliver(payload, eventId);
   }
-  subscriber.on('message', (channel: string, message: string) => dispatch(channels.get(channel), channel, message));
+  subscriber.on('message', (channel: string, message: string) =>
+    dispatch(channels.get(channel), channel, message, 'channel'),
+  );
   subscriber.on('pmessage', (pattern: string, channel: string, message: string) =>
-    dispatch(patterns.get(pattern), channel, message),
+    dispatch(patterns.get(pattern), channel, message, 'pattern'),
   );
 
   function join<T>(
@@ -178,8 +300,8 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
     );
     const { filter } = subscribeOptions;
     const sink = {
-      deliver: (payload: unknown) => {
-        if (!filter || filter(payload as T)) subscription.push(payload as T);
+      deliver: (payload: unknown, id: string | null) => {
+        if (!filter || filter(payload as T)) subscription.push(payload as T, id);
       },
       fail: (error: unknown) => subscription.fail(error),
     };
@@ -190,7 +312,43 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
   return {
     async publish(topic, key, payload) {
       const checked = schemaOf(topic).parse(payload);
-      return publisher.publish(channelOf(topic, key), JSON.stringify(checked));
+      return publisher.curbsidePublishLive(
+        historyOf(topic, key),
+        JSON.stringify(checked),
+        history.eventsPerKey(topic),
+        history.retentionMs,
+        channelOf(topic, key),
+      );
+    },
+    async replay(topic, key, range, replayOptions = {}) {
+      schemaOf(topic);
+      for (const id of [range.after, range.before]) {
+        if (id !== null && !historyIdPattern.test(id)) throw new Error(`expects a history id, but got ${id}`);
+      }
+      const most = history.eventsPerKey(topic);
+      const reply = await publisher.curbsideReplayLive(
+        historyOf(topic, key),
+        range.after,
+        range.before ?? '',
+        history.retentionMs,
+        most,
+      );
+      if (reply[0] === 'gone')
+        throw new HistoryUnavailableError(`The ${topic} history of ${key} no longer holds ${range.after}.`);
+      const replayed = new BufferedSubscription<TopicPayload<Topics, typeof topic>>(
+        most,
+        () => undefined,
+        Promise.resolve(),
+      );
+      for (const [id, fields] of reply[1]) {
+        const payload = payloadOf(topic, fields[1] ?? '', historyOf(topic, key));
+        if (payload === undefined) continue;
+        if (!replayOptions.filter || replayOptions.filter(payload as TopicPayload<Topics, typeof topic>)) {
+          replayed.push(payload as TopicPayload<Topics, typeof topic>, id);
+        }
+      }
+      replayed.end();
+      return replayed;
     },
     subscribe(topic, key, subscribeOptions) {
       return join(channels, channelOf(topic, key), topic, 'subscribe', subscribeOptions);

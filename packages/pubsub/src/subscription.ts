@@ -4,6 +4,11 @@ export interface Subscription<T> extends AsyncIterableIterator<T> {
   readonly dropped: number;
   /** Resolves once Redis confirmed the subscription: events published from then on are delivered. */
   readonly ready: Promise<void>;
+  /**
+   * The history id of the event the last `next()` returned (see `PubSub.replay`): what a client that reconnects
+   * resumes after. Null before the first event, and for pattern subscriptions, which cannot be replayed.
+   */
+  readonly lastEventId: string | null;
   next(): Promise<IteratorResult<T, undefined>>;
   /** Releases the subscription at once, even while a `next()` is pending (which then resolves done). */
   return(): Promise<IteratorResult<T, undefined>>;
@@ -17,7 +22,8 @@ export interface Subscription<T> extends AsyncIterableIterator<T> {
  * client leaving would keep the Redis subscription until the next event arrived.
  */
 export class BufferedSubscription<T> implements Subscription<T> {
-  #buffer: T[] = [];
+  #buffer: { value: T; id: string | null }[] = [];
+  #lastEventId: string | null = null;
   #waiting: { resolve: (result: IteratorResult<T, undefined>) => void; reject: (error: unknown) => void } | null = null;
   #finished = false;
   #failure: { error: unknown } | null = null;
@@ -44,20 +50,36 @@ export class BufferedSubscription<T> implements Subscription<T> {
     return this.#dropped;
   }
 
+  get lastEventId(): string | null {
+    return this.#lastEventId;
+  }
+
   /** Delivers one event: to a pending `next()`, or into the buffer (dropping the oldest when full). */
-  push(value: T): void {
+  push(value: T, id: string | null = null): void {
     if (this.#finished) return;
     if (this.#waiting) {
       const { resolve } = this.#waiting;
       this.#waiting = null;
+      this.#lastEventId = id;
       resolve({ value, done: false });
       return;
     }
-    this.#buffer.push(value);
+    this.#buffer.push({ value, id });
     if (this.#buffer.length > this.#capacity) {
       this.#buffer.shift();
       this.#dropped++;
       this.#onDrop();
+    }
+  }
+
+  /** Ends the subscription once the buffered events are read (a finite stream, such as a replay). */
+  end(): void {
+    if (this.#finished) return;
+    this.#finish();
+    if (this.#waiting && this.#buffer.length === 0) {
+      const { resolve } = this.#waiting;
+      this.#waiting = null;
+      resolve({ value: undefined, done: true });
     }
   }
 
@@ -75,7 +97,11 @@ export class BufferedSubscription<T> implements Subscription<T> {
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
-    if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift()!, done: false });
+    const buffered = this.#buffer.shift();
+    if (buffered) {
+      this.#lastEventId = buffered.id;
+      return Promise.resolve({ value: buffered.value, done: false });
+    }
     if (this.#failure) {
       const { error } = this.#failure;
       this.#failure = null;

@@ -2,11 +2,22 @@ export {
   createSubgraphServer,
   connectionInitWaitTimeout,
   maxWebSocketMessageBytes,
+  replayOf,
   type BaseRequestContext,
   type Route,
   type SubgraphServer,
 } from './server.ts';
-export { confirmed, makeLivePubSub, publishCommitted, type LivePubSub, type LiveTopic } from './live.ts';
+export {
+  confirmed,
+  liveEvents,
+  liveHistoryRetentionMs,
+  makeLivePubSub,
+  publishCommitted,
+  refuseReplay,
+  type LivePubSub,
+  type LiveReplay,
+  type LiveTopic,
+} from './live.ts';
 export { LiveResults, subscribedEntityGone, type LiveResultsOptions } from './live-results.ts';
 export { openOrm, migrateDatabase, type OpenOrmOptions, type Orm } from './orm.ts';
 export { ensureDatabase, databaseUrl, dropDatabasesWithPrefix, defaultPostgresUrl } from './database.ts';

@@ -11,6 +11,11 @@ export interface LiveResultsOptions {
   execute: (payload: unknown) => Promise<ExecutionResult>;
   /** When the viewer's access token expires, in epoch milliseconds; null for an anonymous viewer. */
   expiresAtMs: number | null;
+  /**
+   * The history id of the event the source last returned, if it has one: sent as `extensions.eventId`, so a
+   * subscriber that reconnects can resume after it.
+   */
+  lastEventId?: () => string | null;
 }
 
 const ends = Symbol('ends the subscription');
@@ -58,8 +63,10 @@ export class LiveResults implements AsyncIterableIterator<ExecutionResult> {
       await this.return();
       return { value: undefined, done: true };
     }
-    const result = await this.#options.execute(event.value);
-    if (entityGone(result)) await this.return();
+    const eventId = this.#options.lastEventId?.() ?? null;
+    const executed = await this.#options.execute(event.value);
+    if (entityGone(executed)) await this.return();
+    const result = eventId ? { ...executed, extensions: { ...executed.extensions, eventId } } : executed;
     return { value: result, done: false };
   }
 

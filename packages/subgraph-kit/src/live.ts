@@ -1,6 +1,14 @@
-import { liveTopics, type LiveTopics } from '@curbside/events';
+import { liveTopicHistory, liveTopics, type LiveTopics } from '@curbside/events';
 import { clientError } from '@curbside/errors';
-import { makeRedisPubSub, type PubSub, type Subscription, type TopicName, type TopicPayload } from '@curbside/pubsub';
+import {
+  HistoryUnavailableError,
+  makeRedisPubSub,
+  type PubSub,
+  type ReplayRange,
+  type Subscription,
+  type TopicName,
+  type TopicPayload,
+} from '@curbside/pubsub';
 import type { Logger } from '@curbside/service';
 import type { z } from 'zod';
 
@@ -15,7 +23,49 @@ export function makeLivePubSub(options: {
   connectionName: string;
   logger: Logger;
 }): LivePubSub {
-  return makeRedisPubSub({ ...options, topics: liveTopics });
+  return makeRedisPubSub({
+    ...options,
+    topics: liveTopics,
+    history: { eventsPerKey: (topic) => liveTopicHistory[topic as LiveTopic], retentionMs: liveHistoryRetentionMs },
+  });
+}
+
+/** How long a subscriber that lost its connection can still catch up on what it missed: 10 minutes. */
+export const liveHistoryRetentionMs = 10 * 60_000;
+
+/**
+ * A subscription operation's request to replay history instead of following live events (the gateway sends it
+ * as `extensions.replay` when a client resumes with `lastEventId`); null for a live subscription.
+ */
+export type LiveReplay = ReplayRange;
+
+const cannotResume = (message: string) => clientError('SUBSCRIPTION_CANNOT_RESUME', message);
+
+/**
+ * The events a subscription resolver returns: live ones from now on, or, when the operation asks for a replay,
+ * the kept events of that range and then the end. Call it after the resolver's own checks, so a replay is
+ * authorized exactly as a live subscription is.
+ */
+export async function liveEvents<Topic extends LiveTopic>(
+  pubsub: LivePubSub,
+  context: { replay: LiveReplay | null },
+  topic: Topic,
+  key: string,
+): Promise<Subscription<TopicPayload<LiveTopics, Topic>>> {
+  if (!context.replay) return confirmed(pubsub.subscribe(topic, key));
+  try {
+    return await pubsub.replay(topic, key, context.replay);
+  } catch (error) {
+    if (error instanceof HistoryUnavailableError) {
+      throw cannotResume('Some events since lastEventId are no longer kept; refetch, then subscribe again.');
+    }
+    throw clientError('SERVICE_UNAVAILABLE', 'Live updates are unavailable right now; retry.');
+  }
+}
+
+/** For subscriptions over many keys at once (a pattern), which keep no single history to resume from. */
+export function refuseReplay(context: { replay: LiveReplay | null }): void {
+  if (context.replay) throw cannotResume('This subscription cannot resume; refetch, then subscribe again.');
 }
 
 /**

@@ -30,10 +30,12 @@ import {
   toGraphQLRequest,
   writeGraphQLResponse,
 } from '@curbside/http';
-import { isClientError, unauthenticated } from '@curbside/errors';
+import { clientError, isClientError, unauthenticated } from '@curbside/errors';
+import { historyIdPattern } from '@curbside/pubsub';
 import { withServerSpan } from '@curbside/tracing';
 import { makeErrorFormatter } from './errors.ts';
 import { LiveResults } from './live-results.ts';
+import type { LiveReplay } from './live.ts';
 
 /**
  * graphql's CommonJS build: @apollo/subgraph (CommonJS) builds the schema with it, and graphql-js refuses a
@@ -60,6 +62,8 @@ export interface BaseRequestContext {
   viewer: Viewer | null;
   requestId: string;
   logger: Logger;
+  /** A subscription asked to replay history rather than follow live events (see `liveEvents`); else null. */
+  replay: LiveReplay | null;
 }
 
 /** A plain HTTP route beside /graphql (for example the JWKS document). */
@@ -89,6 +93,17 @@ export interface SubgraphServer {
    * and stops Apollo; idempotent.
    */
   close(): Promise<void>;
+}
+
+/** The replay a subscribe message asks for in `extensions.replay`; null for none, 'invalid' when malformed. */
+export function replayOf(extensions: Record<string, unknown> | null | undefined): LiveReplay | null | 'invalid' {
+  const replay = extensions?.['replay'];
+  if (replay === undefined || replay === null) return null;
+  if (typeof replay !== 'object') return 'invalid';
+  const { after, before = null } = replay as Record<string, unknown>;
+  if (typeof after !== 'string' || !historyIdPattern.test(after)) return 'invalid';
+  if (before !== null && (typeof before !== 'string' || !historyIdPattern.test(before))) return 'invalid';
+  return { after, before };
 }
 
 /** The route serving `path`: an exact key first, then the longest `/*` prefix key that `path` extends. */
@@ -141,8 +156,8 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
   };
 
   const formatError = makeErrorFormatter(logger);
-  const baseContext = (viewer: Viewer | null, requestId: string): Context =>
-    options.createContext({ em: orm.em.fork(), viewer, requestId, logger: logger.child({ requestId }) });
+  const baseContext = (viewer: Viewer | null, requestId: string, replay: LiveReplay | null = null): Context =>
+    options.createContext({ em: orm.em.fork(), viewer, requestId, logger: logger.child({ requestId }), replay });
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     let viewer: Viewer | null;
@@ -214,8 +229,10 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     const context = args.contextValue as Context;
     const stream = await graphqlCjs.createSourceEventStream(args);
     if (!(Symbol.asyncIterator in stream)) return stream;
+    const source = stream[Symbol.asyncIterator]() as AsyncIterator<unknown> & { lastEventId?: string | null };
     return new LiveResults({
-      source: stream[Symbol.asyncIterator](),
+      source,
+      lastEventId: () => source.lastEventId ?? null,
       execute: async (payload) =>
         graphqlCjs.execute({
           ...args,
@@ -248,14 +265,29 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
         }
         return true;
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: (ctx, _id, payload) => {
         const viewer = ctx.extra.viewer;
         if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
           return [unauthenticated('The access token has expired; sign in again and reconnect.')];
         }
+        if (replayOf(payload.extensions) === 'invalid') {
+          return [
+            clientError(
+              'BAD_USER_INPUT',
+              'extensions.replay must be { after: <event id>, before?: <event id> | null }, as events carry them.',
+            ),
+          ];
+        }
         return undefined;
       },
-      context: (ctx, id) => baseContext(ctx.extra.viewer ?? null, `${ctx.extra.requestId}:${id}`),
+      context: (ctx, id, payload) => {
+        const replay = replayOf(payload.extensions);
+        return baseContext(
+          ctx.extra.viewer ?? null,
+          `${ctx.extra.requestId}:${id}`,
+          replay === 'invalid' ? null : replay,
+        );
+      },
       subscribe,
       onNext: (ctx, id, _payload, _args, result): FormattedExecutionResult | void => {
         if (!result.errors) return;

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { checkId, confirmed } from '@curbside/subgraph-kit';
+import { checkId, confirmed, liveEvents, refuseReplay, type LiveReplay } from '@curbside/subgraph-kit';
 import type { LocationFix } from './entities.ts';
 import { checkCircle, vendorCopyOf, type LocationDeps } from './locations.ts';
 
@@ -27,10 +27,14 @@ export interface LocationEvent {
 export const fixOf = (event: LocationEvent): LocationFix => ({ ...event, updatedAt: new Date(event.updatedAt) });
 
 /** The positions of one vendor from now on; NOT_FOUND for a vendor this subgraph does not know. */
-export async function subscribeVendorLocation(em: EntityManager, deps: LocationDeps, vendorId: string) {
+export async function subscribeVendorLocation(
+  context: { em: EntityManager; replay: LiveReplay | null },
+  deps: LocationDeps,
+  vendorId: string,
+) {
   const id = checkId(vendorId, 'vendorId');
-  await vendorCopyOf(em, id);
-  return confirmed(deps.pubsub.subscribe('vendor.location', id));
+  await vendorCopyOf(context.em, id);
+  return liveEvents(deps.pubsub, context, 'vendor.location', id);
 }
 
 /**
@@ -38,10 +42,12 @@ export async function subscribeVendorLocation(em: EntityManager, deps: LocationD
  * vendors' positions, and each subscriber keeps those inside its own circle.
  */
 export async function subscribeVendorsNearby(
+  context: { replay: LiveReplay | null },
   deps: LocationDeps,
   circle: { lat: number; lng: number; radiusMeters: number },
 ) {
   checkCircle(circle);
+  refuseReplay(context);
   const center = { lat: circle.lat, lng: circle.lng };
   return confirmed(
     deps.pubsub.subscribeAll('vendor.location', {

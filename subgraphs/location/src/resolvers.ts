@@ -23,13 +23,13 @@ export function makeResolvers(deps: LocationDeps): Resolvers {
     },
     Subscription: {
       vendorLocationUpdated: {
-        subscribe: (_root, { vendorId }, { em }) => subscribeVendorLocation(em, deps, vendorId),
+        subscribe: (_root, { vendorId }, context) => subscribeVendorLocation(context, deps, vendorId),
         // Each event is the position of that update, as committed: delivered as it is, so two quick updates
         // arrive as two positions (reading the current row would deliver the newer one twice).
         resolve: (event: LocationEvent) => fixOf(event),
       },
       vendorsNearbyUpdated: {
-        subscribe: (_root, circle) => subscribeVendorsNearby(deps, circle),
+        subscribe: (_root, circle, context) => subscribeVendorsNearby(context, deps, circle),
         resolve: (event: LocationEvent) => fixOf(event),
       },
     },

@@ -3,7 +3,6 @@ import { forbidden } from '@curbside/errors';
 import {
   checkId,
   checkPageSize,
-  confirmed,
   dateTimeScalar,
   decodeCursor,
   isUuid,
@@ -11,6 +10,7 @@ import {
   requireViewer,
   subscribedEntityGone,
   type LivePubSub,
+  liveEvents,
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { MediaEntity } from './entities.ts';
@@ -70,7 +70,7 @@ export function makeResolvers(deps: ResolverDeps): Resolvers {
           const media = await context.loaders.mediaById.load(id);
           if (!media) throw subscribedEntityGone(`Media ${id}`);
           if (media.ownerId !== userId) throw forbidden('Only the owner may follow this media.');
-          return confirmed(deps.pubsub.subscribe('media.status', id));
+          return liveEvents(deps.pubsub, context, 'media.status', id);
         },
         resolve: (event: { mediaId: string }, _args: unknown, context: RequestContext) =>
           currentMedia(event.mediaId, context),

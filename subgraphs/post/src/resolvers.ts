@@ -2,7 +2,6 @@ import { notFound } from '@curbside/errors';
 import {
   checkId,
   checkPageSize,
-  confirmed,
   dateTimeScalar,
   decodeCursor,
   isUuid,
@@ -10,6 +9,7 @@ import {
   requireViewer,
   subscribedEntityGone,
   type LivePubSub,
+  liveEvents,
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
@@ -108,7 +108,7 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
         subscribe: async (_root, { postId }, context) => {
           const id = checkId(postId, 'postId');
           await currentPost(id, context);
-          return confirmed(pubsub.subscribe('post.comment', id));
+          return liveEvents(pubsub, context, 'post.comment', id);
         },
         resolve: async (event: { commentId: string; postId: string }, _args: unknown, context: RequestContext) => {
           const comment: CommentEntity | null = await context.loaders.commentById.load(event.commentId);
@@ -124,7 +124,7 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
         subscribe: async (_root, { postId }, context) => {
           const id = checkId(postId, 'postId');
           await currentPost(id, context);
-          return confirmed(pubsub.subscribe('post.updated', id));
+          return liveEvents(pubsub, context, 'post.updated', id);
         },
         resolve: (event: { postId: string }, _args: unknown, context: RequestContext) =>
           currentPost(event.postId, context),

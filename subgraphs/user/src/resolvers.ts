@@ -1,6 +1,6 @@
 import type { AccountBlocklist } from '@curbside/auth';
 import { notFound } from '@curbside/errors';
-import { confirmed, dateTimeScalar, isUuid, requireViewer, type LivePubSub } from '@curbside/subgraph-kit';
+import { dateTimeScalar, isUuid, requireViewer, type LivePubSub, liveEvents } from '@curbside/subgraph-kit';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { Accounts, AuthPayload } from './accounts.ts';
 import { setUserRole, suspendUser, unsuspendUser } from './admin.ts';
@@ -55,8 +55,8 @@ export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlock
     Subscription: {
       notificationReceived: {
         // The channel is the viewer's own (keyed by their id), so no other user's notification reaches it.
-        subscribe: (_root, _args, { viewer }) =>
-          confirmed(pubsub.subscribe('notification.received', requireViewer(viewer).userId)),
+        subscribe: (_root, _args, context) =>
+          liveEvents(pubsub, context, 'notification.received', requireViewer(context.viewer).userId),
         resolve: async (event: { notificationId: string }, _args: unknown, context: RequestContext) => {
           const notification = await context.loaders.notificationById.load(event.notificationId);
           // Gone when removed since (its actor closed their account): this event fails, the stream goes on. The

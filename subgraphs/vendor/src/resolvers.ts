@@ -1,12 +1,12 @@
 import {
   checkId,
-  confirmed,
   dateTimeScalar,
   isUuid,
   publishCommitted,
   selectsPath,
   subscribedEntityGone,
   type LivePubSub,
+  liveEvents,
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
@@ -87,7 +87,7 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
         subscribe: async (_root, { vendorId }, context) => {
           const id = checkId(vendorId, 'vendorId');
           await currentVendor(id, context);
-          return confirmed(pubsub.subscribe('vendor.status', id));
+          return liveEvents(pubsub, context, 'vendor.status', id);
         },
         resolve: (event: { vendorId: string }, _args: unknown, context: RequestContext) =>
           currentVendor(event.vendorId, context),
