@@ -14,6 +14,7 @@ import {
   stopProcess,
   subscribe,
   waitFor,
+  withEventId,
   type Account,
   type Live,
   type ProcessStack,
@@ -85,9 +86,11 @@ describe('two gateway processes', () => {
           vendor: { name: 'Replica Ramen', isOpen: false, owner: { username: 'replica_owner' } },
         },
       },
+      extensions: withEventId(),
     };
     expect(await onFirst.next('the event on the first gateway')).toEqual(expected);
-    expect(await onSecond.next('the event on the second gateway')).toEqual(expected);
+    const lastOnSecond = await onSecond.next('the event on the second gateway');
+    expect(lastOnSecond).toEqual(expected);
     await Promise.all([onFirst.expectQuiet(500), onSecond.expectQuiet(0)]);
 
     // The second gateway stops: its clients are told to go elsewhere (1001), the first one's carry on.
@@ -99,5 +102,27 @@ describe('two gateway processes', () => {
     expect((await onFirst.next('the event after the other gateway stopped'))['data'].vendorLocationUpdated.lat).toBe(
       north(200).lat,
     );
+
+    // The second gateway's client reconnects to the first with the last event it got: it receives the move it
+    // missed while it had no connection (fully federated), then live ones, none twice.
+    const resumed = subscribe(
+      liveClient(first!.url, owner.accessToken),
+      VENDOR_LOCATION,
+      { vendorId },
+      {
+        lastEventId: lastOnSecond['extensions'].eventId,
+      },
+    );
+    const missed = await resumed.next('the missed event, replayed');
+    expect(missed).toEqual({
+      data: { vendorLocationUpdated: { ...north(200), vendor: expected.data.vendorLocationUpdated.vendor } },
+      extensions: withEventId(),
+    });
+    await resumed.expectQuiet(300);
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    dataOf(await moveVendor(vendorId, 300));
+    expect((await resumed.next('the next live event'))['data'].vendorLocationUpdated.lat).toBe(north(300).lat);
+    expect((await onFirst.next('the same on the first client'))['data'].vendorLocationUpdated.lat).toBe(north(300).lat);
+    await resumed.expectQuiet(300);
   });
 });

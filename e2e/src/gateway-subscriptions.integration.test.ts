@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createPost,
   createVendorSeenByLocation,
   dataOf,
   disposeLiveClients,
@@ -23,6 +24,7 @@ import {
   startStack,
   subscribe,
   waitFor,
+  withEventId,
   type Account,
   type TestStack,
 } from './index.ts';
@@ -101,6 +103,7 @@ describe('federated subscriptions through the gateway', () => {
           vendor: { name: 'Federated Tacos', isOpen: false, owner: { username: 'gw_live_owner' } },
         },
       },
+      extensions: withEventId(),
     });
     await live.expectQuiet(300);
   });
@@ -217,6 +220,7 @@ describe('failures', () => {
           owner: { username: 'gw_live_owner' },
         },
       },
+      extensions: withEventId(),
     });
     expect(live.ended).toBeNull();
   });
@@ -253,15 +257,31 @@ describe('failures', () => {
     );
   });
 
-  it('resubscribes after the owning subgraph restarts; events flow again', async () => {
+  it('resubscribes after the owning subgraph restarts, delivers what was published meanwhile, and goes on', async () => {
     const vendorId = await createVendorSeenByLocation(stack, 'Restart Ramen', owner.accessToken);
     const live = subscribe(gatewayClient(owner.accessToken), VENDOR_LOCATION, { vendorId });
     await waitFor('the upstream subscription', async () => (await numsub('vendor.location', vendorId)) === 1);
+    dataOf(await moveVendor(vendorId, north(10)));
+    expect((await live.next('an event before the restart'))['data'].vendorLocationUpdated.lat).toBe(north(10).lat);
 
-    await stack.restartLocationSubgraph();
+    // While this location process is down, another replica of it publishes a move (same Redis, same topic).
+    await stack.restartLocationSubgraph(async () => {
+      await waitFor('the subscriber gone', async () => (await numsub('vendor.location', vendorId)) === 0);
+      const updatedAt = new Date().toISOString();
+      await stack.pubsub.publish('vendor.location', vendorId, {
+        vendorId,
+        ...north(20),
+        accuracyMeters: null,
+        updatedAt,
+      });
+    });
+    const missed = await live.next('the move published while the subgraph was down', 10_000);
+    expect(missed['data'].vendorLocationUpdated.lat).toBe(north(20).lat);
     await waitFor('the resubscription', async () => (await numsub('vendor.location', vendorId)) === 1, 10_000);
+    await nextSecond();
     dataOf(await moveVendor(vendorId, north(30)));
     expect((await live.next('an event after the restart'))['data'].vendorLocationUpdated.lat).toBe(north(30).lat);
+    await live.expectQuiet(300);
     expect(live.ended).toBeNull();
   });
 });
@@ -414,6 +434,7 @@ describe('multipart HTTP subscriptions', () => {
             vendor: { name: 'Multipart Melts', isOpen: false, owner: { username: 'gw_live_owner' } },
           },
         },
+        extensions: withEventId(),
       },
     });
 
@@ -451,6 +472,113 @@ describe('multipart HTTP subscriptions', () => {
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as any).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(Object.values(stack.subgraphRequests).reduce((sum, count) => sum + count, 0)).toBe(0);
+  });
+});
+
+describe('resuming after a lost connection (extensions.lastEventId)', () => {
+  const COMMENTS = `subscription ($postId: ID!) { commentAdded(postId: $postId) { body author { username } } }`;
+  const addComment = (postId: string, body: string) =>
+    graphql(
+      stack.gatewayUrl,
+      'mutation ($postId: ID!, $body: String!) { addComment(postId: $postId, body: $body) { id } }',
+      { postId, body },
+      { token: other.accessToken },
+    );
+  const comment = (body: string) => ({
+    data: { commentAdded: { body, author: { username: 'gw_live_other' } } },
+    extensions: withEventId(),
+  });
+
+  /** A subscriber that got `first` and then lost its connection: the id it resumes after. */
+  async function lastEventIdAfter(postId: string, first: string): Promise<string> {
+    const live = subscribe(gatewayClient(other.accessToken), COMMENTS, { postId });
+    await waitFor('the upstream subscription', async () => (await numsub('post.comment', postId)) === 1);
+    dataOf(await addComment(postId, first));
+    const received = await live.next('the first comment');
+    expect(received).toEqual(comment(first));
+    live.stop();
+    await waitFor('the connection gone', async () => (await numsub('post.comment', postId)) === 0);
+    return received['extensions'].eventId;
+  }
+
+  it('delivers the events missed meanwhile, federated and in order, then live ones, none twice', async () => {
+    const postId = await createPost(stack, owner.accessToken, 'Resume me');
+    const lastEventId = await lastEventIdAfter(postId, 'one');
+    dataOf(await addComment(postId, 'two'));
+    dataOf(await addComment(postId, 'three'));
+
+    const resumed = subscribe(gatewayClient(other.accessToken), COMMENTS, { postId }, { lastEventId });
+    const missed = [await resumed.next('the first missed comment'), await resumed.next('the second missed comment')];
+    expect(missed).toEqual([comment('two'), comment('three')]);
+    const ids = [lastEventId, ...missed.map((event) => event['extensions'].eventId as string)];
+    expect(new Set(ids).size).toBe(3);
+    // A fresh subscriber next to it gets nothing of the past.
+    const fresh = subscribe(gatewayClient(other.accessToken), COMMENTS, { postId });
+    await resumed.expectQuiet(300);
+    expect(fresh.events).toEqual([]);
+
+    dataOf(await addComment(postId, 'four'));
+    expect(await resumed.next('the live comment')).toEqual(comment('four'));
+    expect(await fresh.next('the live comment, fresh')).toEqual(comment('four'));
+    await resumed.expectQuiet(300);
+  });
+
+  it('resumes over multipart HTTP too', async () => {
+    const postId = await createPost(stack, owner.accessToken, 'Resume over HTTP');
+    const lastEventId = await lastEventIdAfter(postId, 'one');
+    dataOf(await addComment(postId, 'two'));
+    const aborted = new AbortController();
+    const response = await fetch(stack.gatewayUrl, {
+      signal: aborted.signal,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'multipart/mixed;subscriptionSpec="1.0", application/json',
+        authorization: `Bearer ${other.accessToken}`,
+      },
+      body: JSON.stringify({ query: COMMENTS, variables: { postId }, extensions: { lastEventId } }),
+    });
+    expect(response.status).toBe(200);
+    const parts = multipartParts(response);
+    expect((await parts.next()).value).toEqual({ payload: comment('two') });
+    aborted.abort();
+    await waitFor('the subscription released', async () => stack.gateway.subscriptionStats().subscriptions === 0);
+  });
+
+  it('is authorized as a fresh subscription: another user cannot replay an owner-only feed', async () => {
+    const mediaId = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } } }',
+        { input: { filename: 'b.png', contentType: 'image/png', byteSize: 10 } },
+        { token: owner.accessToken },
+      ),
+    ).createUpload.media.id;
+    const MEDIA = 'subscription ($mediaId: ID!) { mediaStatusChanged(mediaId: $mediaId) { id status } }';
+    const replay = subscribe(gatewayClient(other.accessToken), MEDIA, { mediaId }, { lastEventId: `${Date.now()}-0` });
+    expect(endCode(await replay.end('the refusal'))).toBe('FORBIDDEN');
+  });
+
+  it('refuses with SUBSCRIPTION_CANNOT_RESUME what is no longer kept, or cannot be resumed; BAD_USER_INPUT for a bad id', async () => {
+    const postId = await createPost(stack, owner.accessToken, 'Too late');
+    const tooOld = subscribe(gatewayClient(other.accessToken), COMMENTS, { postId }, { lastEventId: '1000-0' });
+    const ended = await tooOld.end('the refusal');
+    expect(endCode(ended)).toBe('SUBSCRIPTION_CANNOT_RESUME');
+    expect(tooOld.events).toEqual([]);
+
+    const NEARBY = `subscription { vendorsNearbyUpdated(lat: ${lisbon.lat}, lng: ${lisbon.lng}, radiusMeters: 500) { lat } }`;
+    const nearby = subscribe(gatewayClient(other.accessToken), NEARBY, {}, { lastEventId: `${Date.now()}-0` });
+    expect(endCode(await nearby.end('the refusal'))).toBe('SUBSCRIPTION_CANNOT_RESUME');
+
+    const client = gatewayClient(other.accessToken);
+    const malformed = subscribe(client, COMMENTS, { postId }, { lastEventId: 'latest' });
+    expect(endCode(await malformed.end('the refusal'))).toBe('BAD_USER_INPUT');
+    // The socket stays usable.
+    const live = subscribe(client, COMMENTS, { postId });
+    await waitFor('the upstream subscription', async () => (await numsub('post.comment', postId)) === 1);
+    dataOf(await addComment(postId, 'still here'));
+    expect(await live.next('the comment')).toEqual(comment('still here'));
+    await waitFor('no replay left behind', async () => stack.gateway.subscriptionStats().subscriptions === 1);
   });
 });
 

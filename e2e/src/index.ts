@@ -26,6 +26,7 @@ export {
   openLiveClients,
   refusal,
   subscribe,
+  withEventId,
   type Live,
 } from './live-client.ts';
 export { startProcess, stopProcess, type ServiceProcess } from './processes.ts';

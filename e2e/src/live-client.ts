@@ -40,7 +40,12 @@ export interface Live {
   stop(): void;
 }
 
-export function subscribe(on: Client, query: string, variables: Record<string, unknown>): Live {
+export function subscribe(
+  on: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  extensions?: Record<string, unknown>,
+): Live {
   const live: Live = {
     events: [],
     ended: null,
@@ -53,7 +58,7 @@ export function subscribe(on: Client, query: string, variables: Record<string, u
     stop: () => undefined,
   };
   live.stop = on.subscribe(
-    { query, variables },
+    { query, variables, ...(extensions ? { extensions } : {}) },
     {
       next: (value) => void live.events.push(value as Record<string, any>),
       error: (error) => void (live.ended = { error }),
@@ -76,3 +81,6 @@ export function endCode(ended: { error?: unknown }): unknown {
   const errors = ended.error as { extensions?: { code?: unknown } }[] | undefined;
   return Array.isArray(errors) ? errors[0]?.extensions?.code : undefined;
 }
+
+/** What every live event of a keyed subscription carries: its id, for resuming after it (`lastEventId`). */
+export const withEventId = () => ({ eventId: expect.stringMatching(/^\d+-\d+$/) });

@@ -83,7 +83,8 @@ export interface TestStack {
   /** Makes the gateway's HTTP requests to a subgraph fail with 502 (its sockets are untouched), or stops that. */
   failSubgraphRequests(name: SubgraphName, failing: boolean): void;
   /** Stops the location subgraph and starts a new one on the same port (as a process restart would). */
-  restartLocationSubgraph(): Promise<void>;
+  /** Stops the location subgraph, runs `whileDown`, and starts it again on the same port. */
+  restartLocationSubgraph(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -348,8 +349,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
           subgraphRequests[name] = 0;
         }
       },
-      async restartLocationSubgraph() {
+      async restartLocationSubgraph(whileDown) {
         await location.close();
+        await whileDown?.();
         location = await startLocation();
         await location.listen(Number(new URL(locationUrl).port));
       },

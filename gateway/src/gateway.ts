@@ -54,6 +54,7 @@ import {
 } from './persisted-documents.ts';
 import { createQueueDashboard, queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
+import { lastEventIdOf } from './subscriptions/resume.ts';
 import {
   SubscriptionService,
   subscriptionEnded,
@@ -493,7 +494,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
    */
   function subscriptionIn(body: unknown) {
     if (typeof body !== 'object' || body === null) return null;
-    const { query, operationName, variables } = body as Record<string, unknown>;
+    const { query, operationName, variables, extensions } = body as Record<string, unknown>;
     // Cheap first: most requests are not subscriptions and are parsed by Apollo anyway.
     if (typeof query !== 'string' || !query.includes('subscription')) return null;
     let document;
@@ -506,7 +507,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const operation = graphqlCjs.getOperationAST(document, name);
     if (operation?.operation !== 'subscription') return null;
     const vars = typeof variables === 'object' && variables !== null ? (variables as Record<string, unknown>) : {};
-    return { document, query, operationName: name, variables: vars };
+    return { document, query, operationName: name, variables: vars, lastEventId: lastEventIdOf(extensions) };
   }
 
   async function handleHttpSubscription(
@@ -540,6 +541,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const { variables, coerced } = coerceVariables(operation);
     if (coerced.length > 0) return sendErrors(400, coerced);
+    const { lastEventId } = operation;
+    if (lastEventId === 'invalid') {
+      return sendErrors(400, [
+        {
+          message: 'extensions.lastEventId must be an eventId that an event carried.',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ]);
+    }
     const definition = graphqlCjs.getOperationAST(operation.document, operation.operationName)!;
     const exceeded = operationLimitErrors(
       measureOperation(operation.document, definition, subscriptions.schema, variables),
@@ -550,7 +560,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         400,
         exceeded.map((error) => formatError(error.toJSON())),
       );
-    const stream = subscriptions.subscribe({ ...operation, variables, ...caller });
+    const stream = subscriptions.subscribe({ ...operation, variables, lastEventId, ...caller });
     await streamMultipart(res, stream, { headers: responseHeaders, formatError });
   }
 

@@ -4,7 +4,8 @@ import type { Viewer } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
 import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
-import { canonicalJson, UpstreamHub, type UpstreamListener } from './upstreams.ts';
+import { eventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
+import { canonicalJson, UpstreamHub, type UpstreamListener, type UpstreamRequest } from './upstreams.ts';
 
 /** A validated subscription operation from a client (over graphql-ws or multipart HTTP). */
 export interface SubscriptionRequest {
@@ -17,6 +18,11 @@ export interface SubscriptionRequest {
   authorization: string | null;
   viewer: Viewer | null;
   requestId: string;
+  /**
+   * The `extensions.eventId` of the last event the client received before it lost its connection (validated):
+   * it gets the events since, then live ones. Null for a fresh subscription.
+   */
+  lastEventId?: string | null;
 }
 
 /**
@@ -113,26 +119,49 @@ function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormatt
  * with the other subgraphs' fields once, in order, and the result goes to all of them.
  */
 class SharedHydration implements UpstreamListener {
-  readonly streams = new Set<ClientStream<FormattedExecutionResult>>();
+  readonly consumers = new Set<EventConsumer>();
   leaveUpstream: () => void = () => undefined;
+  /** Whether the upstream delivered an event since this hydration joined it (see `ResumingConsumer`). */
+  seenEvents = false;
+  /** The id of the last event delivered, if events carry ids. */
+  #lastEventId: string | null = null;
+  #catchUp: ResumingConsumer | null = null;
+  readonly #fanOut: EventConsumer = {
+    push: (result) => {
+      this.#lastEventId = eventIdOf(result) ?? this.#lastEventId;
+      for (const consumer of this.consumers) consumer.push(result);
+    },
+    complete: () => {
+      for (const consumer of this.consumers) consumer.complete();
+    },
+    fail: (error) => {
+      for (const consumer of this.consumers) consumer.fail(error);
+    },
+  };
+  /** Replays in flight, by range: clients resuming from the same event share one. */
+  readonly #replays = new Map<string, Promise<FormattedExecutionResult[]>>();
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
 
   readonly hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>;
+  readonly fetchReplay: (range: { after: string; before: string | null }) => Promise<ExecutionResult[]>;
   readonly limits: SubscriptionLimits;
   readonly onHydrationDropped: () => void;
 
-  constructor(
-    hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>,
-    limits: SubscriptionLimits,
-    onHydrationDropped: () => void,
-  ) {
-    this.hydrate = hydrate;
-    this.limits = limits;
-    this.onHydrationDropped = onHydrationDropped;
+  constructor(options: {
+    hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>;
+    fetchReplay: (range: { after: string; before: string | null }) => Promise<ExecutionResult[]>;
+    limits: SubscriptionLimits;
+    onHydrationDropped: () => void;
+  }) {
+    this.hydrate = options.hydrate;
+    this.fetchReplay = options.fetchReplay;
+    this.limits = options.limits;
+    this.onHydrationDropped = options.onHydrationDropped;
   }
 
   next(event: ExecutionResult): void {
+    this.seenEvents = true;
     if (this.#pending >= this.limits.maxPendingHydrations) {
       this.onHydrationDropped();
       return;
@@ -140,13 +169,62 @@ class SharedHydration implements UpstreamListener {
     this.#pending++;
     this.#chain = this.#chain.then(async () => {
       try {
-        if (this.streams.size === 0) return;
-        const result = await this.hydrate(event);
-        for (const stream of this.streams) stream.push(result);
+        if (this.consumers.size === 0) return;
+        this.#sink().push(await this.hydrate(event));
       } finally {
         this.#pending--;
       }
     });
+  }
+
+  /**
+   * The events published while the subgraph socket was down reached no one: replay them before the next live
+   * ones, as for a client that resumes (the last event delivered is the one to resume after).
+   */
+  reconnected(): void {
+    this.#chain = this.#chain.then(() => {
+      if (this.#lastEventId === null || this.consumers.size === 0) return;
+      this.#catchUp = new ResumingConsumer({
+        target: this.#fanOut,
+        after: this.#lastEventId,
+        replay: (range) => this.replay(range),
+        liveSeenEvents: false,
+        capacity: this.limits.queueCapacity,
+        onDrop: this.onHydrationDropped,
+      });
+    });
+  }
+
+  /** Where hydrated events go: to every consumer, or through the catch-up after a reconnection. */
+  #sink(): EventConsumer {
+    return this.#catchUp && !this.#catchUp.live ? this.#catchUp : this.#fanOut;
+  }
+
+  /** The kept events in `range`, hydrated like live ones; rejects with the errors that end the client's stream. */
+  replay(range: { after: string; before: string | null }): Promise<FormattedExecutionResult[]> {
+    const key = `${range.after}\n${range.before ?? ''}`;
+    let replay = this.#replays.get(key);
+    if (!replay) {
+      replay = (async () => {
+        let events: ExecutionResult[];
+        try {
+          events = await this.fetchReplay(range);
+        } catch (errors) {
+          throw new SubscriptionEndedError(errors as GraphQLFormattedError[]);
+        }
+        const results: FormattedExecutionResult[] = [];
+        for (const event of events) results.push(await this.hydrate(event));
+        // A refusal at subscribe time (FORBIDDEN, SUBSCRIPTION_CANNOT_RESUME) comes as one result without data:
+        // it ends the resuming client's stream rather than reaching it as an event.
+        const refusal = results[0];
+        if (refusal && refusal.data == null && refusal.errors?.length && eventIdOf(refusal) === null) {
+          throw new SubscriptionEndedError([...refusal.errors]);
+        }
+        return results;
+      })().finally(() => this.#replays.delete(key));
+      this.#replays.set(key, replay);
+    }
+    return replay;
   }
 
   error(errors: GraphQLFormattedError[]): void {
@@ -155,13 +233,11 @@ class SharedHydration implements UpstreamListener {
   }
 
   complete(): void {
-    this.#chain = this.#chain.then(() => {
-      for (const stream of this.streams) stream.complete();
-    });
+    this.#chain = this.#chain.then(() => this.#sink().complete());
   }
 
   failAll(error: SubscriptionEndedError): void {
-    for (const stream of this.streams) stream.fail(error);
+    this.#fanOut.fail(error);
   }
 }
 
@@ -240,6 +316,7 @@ export class SubscriptionService {
     let hydration = this.#hydrations.get(hydrationKey);
     if (!hydration) hydration = this.#startHydration(hydrationKey, plan, planner, request, subgraphUrl);
     const shared = hydration;
+    let consumer: EventConsumer;
     const stream: ClientStream<FormattedExecutionResult> = new ClientStream({
       capacity: this.#limits.queueCapacity,
       onDrop: () => this.#droppedEvents++,
@@ -248,14 +325,25 @@ export class SubscriptionService {
         subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.'),
       onRelease: () => {
         this.#subscriptions--;
-        shared.streams.delete(stream);
-        if (shared.streams.size > 0) return;
+        shared.consumers.delete(consumer);
+        if (shared.consumers.size > 0) return;
         if (this.#hydrations.get(hydrationKey) === shared) this.#hydrations.delete(hydrationKey);
         shared.leaveUpstream();
       },
     });
+    consumer = stream;
+    if (request.lastEventId) {
+      consumer = new ResumingConsumer({
+        target: stream,
+        after: request.lastEventId,
+        replay: (range) => shared.replay(range),
+        liveSeenEvents: shared.seenEvents,
+        capacity: this.#limits.queueCapacity,
+        onDrop: () => this.#droppedEvents++,
+      });
+    }
     this.#subscriptions++;
-    shared.streams.add(stream);
+    shared.consumers.add(consumer);
     return stream;
   }
 
@@ -314,29 +402,38 @@ export class SubscriptionService {
           logger,
         });
         const errors = result.errors?.map((error) => formatError(ownedBy(error.toJSON(), plan.primary.serviceName)));
-        return errors?.length ? { data: result.data ?? null, errors } : { data: result.data ?? null };
+        const eventId = eventIdOf(event);
+        return {
+          data: result.data ?? null,
+          ...(errors?.length ? { errors } : {}),
+          // Clients keep the last one, and send it as `lastEventId` when they reconnect.
+          ...(eventId ? { extensions: { eventId } } : {}),
+        };
       } catch (error) {
         logger.error({ err: error, requestId: request.requestId }, 'subscription event failed');
         return { data: null, errors: [formatError({ message: 'Internal server error.' })] };
       }
     };
-    const hydration = new SharedHydration(hydrate, this.#limits, () => this.#droppedHydrations++);
-    this.#hydrations.set(key, hydration);
     const variables: Record<string, unknown> = {};
     for (const name of plan.primary.variableUsages ?? []) {
       if (request.variables[name] !== undefined) variables[name] = request.variables[name];
     }
-    hydration.leaveUpstream = this.#hub.join(
-      {
-        subgraph: plan.primary.serviceName,
-        url: subgraphUrl.replace(/^http/, 'ws'),
-        authorization: request.authorization,
-        query: plan.primary.operation,
-        operationName: plan.primary.operationName,
-        variables,
-      },
-      hydration,
-    );
+    const upstream: UpstreamRequest = {
+      subgraph: plan.primary.serviceName,
+      url: subgraphUrl.replace(/^http/, 'ws'),
+      authorization: request.authorization,
+      query: plan.primary.operation,
+      operationName: plan.primary.operationName,
+      variables,
+    };
+    const hydration = new SharedHydration({
+      hydrate,
+      fetchReplay: (range) => this.#hub.replay(upstream, range),
+      limits: this.#limits,
+      onHydrationDropped: () => this.#droppedHydrations++,
+    });
+    this.#hydrations.set(key, hydration);
+    hydration.leaveUpstream = this.#hub.join(upstream, hydration);
     return hydration;
   }
 }

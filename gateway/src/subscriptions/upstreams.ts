@@ -21,6 +21,8 @@ export interface UpstreamListener {
   /** The upstream ended with errors, already in the shape a client may see. */
   error(errors: GraphQLFormattedError[]): void;
   complete(): void;
+  /** The subgraph socket came back after a drop and resubscribed: events published meanwhile reached no one. */
+  reconnected?(): void;
 }
 
 export interface UpstreamHubOptions {
@@ -33,7 +35,7 @@ export interface UpstreamHubOptions {
 
 interface SubgraphSocket {
   client: Client;
-  /** Shared upstreams using this socket; the socket is disposed when none is left. */
+  /** Shared upstreams and replays in flight on this socket; the socket is disposed when none is left. */
   upstreams: number;
 }
 
@@ -65,6 +67,9 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** One socket per (subgraph, credentials). */
+const socketKeyOf = (request: UpstreamRequest) => `${request.subgraph}\n${request.url}\n${request.authorization ?? ''}`;
+
 /**
  * The gateway's subscriptions to subgraphs over graphql-ws. One socket per (subgraph, credentials); identical
  * subscriptions (same subgraph, operation, variables and credentials) share one upstream, reference counted:
@@ -83,7 +88,7 @@ export class UpstreamHub {
 
   /** Listens to the upstream for `request`, starting it when it is the first; returns the way to leave. */
   join(request: UpstreamRequest, listener: UpstreamListener): () => void {
-    const socketKey = `${request.subgraph}\n${request.url}\n${request.authorization ?? ''}`;
+    const socketKey = socketKeyOf(request);
     const key = `${socketKey}\n${request.operationName ?? ''}\n${request.query}\n${canonicalJson(request.variables)}`;
     let upstream = this.#upstreams.get(key);
     if (!upstream) upstream = this.#start(key, socketKey, request);
@@ -93,6 +98,33 @@ export class UpstreamHub {
       if (!joined.listeners.delete(listener) || joined.listeners.size > 0) return;
       this.#stop(key, joined);
     };
+  }
+
+  /**
+   * The events a subgraph kept for `request` in `range` (ids exclusive), fetched as a finite subscription on the
+   * same socket as live ones (`extensions.replay`, see the subgraph kit's `liveEvents`). Rejects with the errors a
+   * client may see (SUBSCRIPTION_CANNOT_RESUME when the subgraph no longer holds them).
+   */
+  replay(request: UpstreamRequest, range: { after: string; before: string | null }): Promise<ExecutionResult[]> {
+    const socketKey = socketKeyOf(request);
+    const socket = this.#socket(socketKey, request);
+    socket.upstreams++;
+    const events: ExecutionResult[] = [];
+    return new Promise<ExecutionResult[]>((resolve, reject) => {
+      socket.client.subscribe(
+        {
+          query: request.query,
+          operationName: request.operationName ?? null,
+          variables: request.variables,
+          extensions: { replay: range },
+        },
+        {
+          next: (event) => void events.push(event as ExecutionResult),
+          error: (error) => reject(this.#errorsOf(request, error)),
+          complete: () => resolve(events),
+        },
+      );
+    }).finally(() => this.#releaseSocket(socketKey));
   }
 
   /** Open upstream subscriptions and subgraph sockets, for metrics and tests. */
@@ -130,9 +162,14 @@ export class UpstreamHub {
     if (this.#upstreams.get(key) !== upstream) return;
     this.#upstreams.delete(key);
     upstream.unsubscribe();
-    const socket = this.#sockets.get(upstream.socketKey);
+    this.#releaseSocket(upstream.socketKey);
+  }
+
+  /** One subscription fewer on the socket: the last one leaving closes it. */
+  #releaseSocket(socketKey: string): void {
+    const socket = this.#sockets.get(socketKey);
     if (socket && --socket.upstreams === 0) {
-      this.#sockets.delete(upstream.socketKey);
+      this.#sockets.delete(socketKey);
       void socket.client.dispose();
     }
   }
@@ -155,6 +192,13 @@ export class UpstreamHub {
       },
       shouldRetry: (error) => !credentialsRefused.has(closeCodeOf(error) ?? 0),
       on: {
+        connected: (_socket, _payload, wasRetry) => {
+          if (!wasRetry) return;
+          for (const upstream of this.#upstreams.values()) {
+            if (upstream.socketKey !== socketKey) continue;
+            for (const listener of upstream.listeners) listener.reconnected?.();
+          }
+        },
         closed: (event) => {
           const code = closeCodeOf(event);
           if (code !== 1000) logger.warn({ subgraph: request.subgraph, code }, 'subgraph socket closed');

@@ -16,6 +16,7 @@ import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbsi
 import { requestIdOf } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import { measureOperation, operationLimitErrors, type OperationLimits } from '../operation-limits.ts';
+import { lastEventIdOf } from './resume.ts';
 import { SubscriptionEndedError, type SubscriptionService } from './service.ts';
 
 /**
@@ -73,6 +74,7 @@ interface OperationContext extends SocketState {
   query: string;
   operationName: string | undefined;
   variables: Record<string, unknown>;
+  lastEventId: string | null;
 }
 
 export interface SubscriptionSocketsOptions {
@@ -198,6 +200,10 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           const coerced = graphqlCjs.getVariableValues(schema, operation.variableDefinitions ?? [], variables);
           if (coerced.errors) return coerced.errors.map((error) => codedError(error.message, 'BAD_USER_INPUT'));
         }
+        const lastEventId = lastEventIdOf(payload.extensions);
+        if (lastEventId === 'invalid') {
+          return [codedError('extensions.lastEventId must be an eventId that an event carried.', 'BAD_USER_INPUT')];
+        }
         const context: OperationContext = {
           authorization: ctx.extra.authorization ?? null,
           viewer,
@@ -206,6 +212,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           query,
           operationName,
           variables,
+          lastEventId,
         };
         return { schema, document, operationName, variableValues: variables, contextValue: context };
       },

@@ -1,0 +1,157 @@
+import type { FormattedExecutionResult } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { compareEventIds, lastEventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
+
+/** An event as the gateway delivers it: its sequence number as data, its id in extensions. */
+const event = (seq: number): FormattedExecutionResult => ({ data: { seq }, extensions: { eventId: `1000-${seq}` } });
+const seqOf = (result: FormattedExecutionResult) => (result.data as { seq: number }).seq;
+
+/** What reached the client, and how its stream ended. */
+function recordingTarget() {
+  const received: number[] = [];
+  const ending: { completed: boolean; error: unknown } = { completed: false, error: undefined };
+  const target: EventConsumer = {
+    push: (result) => void received.push(seqOf(result)),
+    complete: () => void (ending.completed = true),
+    fail: (error) => void (ending.error = error),
+  };
+  return { target, received, ending };
+}
+
+/** A replay source answering each range from `history` (events 1..n), recording the ranges asked for. */
+function historyOf(length: number, options: { failWith?: unknown } = {}) {
+  const ranges: { after: string; before: string | null }[] = [];
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const replay = async (range: { after: string; before: string | null }) => {
+    ranges.push(range);
+    await gate;
+    if (options.failWith) throw options.failWith;
+    return Array.from({ length }, (_, index) => event(index + 1)).filter(
+      (result) =>
+        compareEventIds(String(result.extensions!['eventId']), range.after) > 0 &&
+        (range.before === null || compareEventIds(String(result.extensions!['eventId']), range.before) < 0),
+    );
+  };
+  return { replay, ranges, release };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function resuming(history: ReturnType<typeof historyOf>, after: number, liveSeenEvents: boolean) {
+  const { target, received, ending } = recordingTarget();
+  const dropped = { count: 0 };
+  const consumer = new ResumingConsumer({
+    target,
+    after: `1000-${after}`,
+    replay: history.replay,
+    liveSeenEvents,
+    capacity: 3,
+    onDrop: () => dropped.count++,
+  });
+  return { consumer, received, ending, dropped };
+}
+
+describe('ResumingConsumer', () => {
+  it('replays what was missed, then the held live events, none twice, and then goes live', async () => {
+    const history = historyOf(3);
+    const { consumer, received } = resuming(history, 1, true);
+    consumer.push(event(3)); // live, while the replay is in flight: also in the replay
+    consumer.push(event(4));
+    expect(received).toEqual([]);
+    history.release();
+    await settle();
+    expect(received).toEqual([2, 3, 4]);
+    expect(consumer.live).toBe(true);
+    consumer.push(event(5));
+    expect(received).toEqual([2, 3, 4, 5]);
+    expect(history.ranges).toEqual([{ after: '1000-1', before: null }]);
+  });
+
+  it('on an upstream not yet proven live, replays the gap before its first live event, then goes live', async () => {
+    const ranges: { after: string; before: string | null }[] = [];
+    const { target, received } = recordingTarget();
+    const kept = [2, 3, 7];
+    const consumer = new ResumingConsumer({
+      target,
+      after: '1000-1',
+      replay: async (range) => {
+        ranges.push(range);
+        // The first replay saw only 2 and 3; 7 was written after it, before the upstream subscribed.
+        const visible = ranges.length === 1 ? [2, 3] : kept;
+        return visible
+          .map(event)
+          .filter(
+            (result) =>
+              compareEventIds(String(result.extensions!['eventId']), range.after) > 0 &&
+              (range.before === null || compareEventIds(String(result.extensions!['eventId']), range.before) < 0),
+          );
+      },
+      liveSeenEvents: false,
+      capacity: 10,
+      onDrop: () => undefined,
+    });
+    await settle();
+    expect(received).toEqual([2, 3]);
+    consumer.push(event(8));
+    consumer.push(event(9));
+    await settle();
+    expect(ranges).toEqual([
+      { after: '1000-1', before: null },
+      { after: '1000-3', before: '1000-8' },
+    ]);
+    expect(received).toEqual([2, 3, 7, 8, 9]);
+    expect(consumer.live).toBe(true);
+  });
+
+  it('ends the client stream with the replay error, and passes nothing after it', async () => {
+    const refusal = new Error('cannot resume');
+    const history = historyOf(3, { failWith: refusal });
+    const { consumer, received, ending } = resuming(history, 1, true);
+    consumer.push(event(4));
+    history.release();
+    await settle();
+    expect(ending.error).toBe(refusal);
+    consumer.push(event(5));
+    expect(received).toEqual([]);
+  });
+
+  it('completes only after the missed and held events went out', async () => {
+    const history = historyOf(2);
+    const { consumer, received, ending } = resuming(history, 0, true);
+    consumer.push(event(3));
+    consumer.complete();
+    expect(ending.completed).toBe(false);
+    history.release();
+    await settle();
+    expect(received).toEqual([1, 2, 3]);
+    expect(ending.completed).toBe(true);
+  });
+
+  it('holds at most its capacity of live events while catching up, dropping the oldest and counting them', async () => {
+    const history = historyOf(0);
+    const { consumer, received, dropped } = resuming(history, 0, true);
+    for (let seq = 1; seq <= 5; seq++) consumer.push(event(seq));
+    history.release();
+    await settle();
+    expect(received).toEqual([3, 4, 5]);
+    expect(dropped.count).toBe(2);
+  });
+});
+
+describe('event ids', () => {
+  it('orders ids by milliseconds, then sequence, as numbers', () => {
+    expect(compareEventIds('999-5', '1000-0')).toBeLessThan(0);
+    expect(compareEventIds('1000-10', '1000-9')).toBeGreaterThan(0);
+    expect(compareEventIds('1000-1', '1000-1')).toBe(0);
+  });
+
+  it('reads lastEventId from a subscribe request, refusing anything but an event id', () => {
+    expect(lastEventIdOf(undefined)).toBeNull();
+    expect(lastEventIdOf({ persistedQuery: {} })).toBeNull();
+    expect(lastEventIdOf({ lastEventId: '1732000000000-3' })).toBe('1732000000000-3');
+    expect(lastEventIdOf({ lastEventId: '$' })).toBe('invalid');
+    expect(lastEventIdOf({ lastEventId: 17 })).toBe('invalid');
+    expect(lastEventIdOf({ lastEventId: '1-2-3' })).toBe('invalid');
+  });
+});
