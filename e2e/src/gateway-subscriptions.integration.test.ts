@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
+import { resumableSubscriptions } from '@curbside/example-web-client';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,6 +24,7 @@ import {
   registerUser,
   signAccessToken,
   startStack,
+  startTcpProxy,
   subscribe,
   waitFor,
   withEventId,
@@ -629,5 +632,74 @@ describe('Apollo Client', () => {
   it('receives live events through plain HttpLink (multipart subscriptions)', async () => {
     const link = new HttpLink({ uri: stack.gatewayUrl, headers: { authorization: `Bearer ${owner.accessToken}` } });
     await receivesWith(link, 'Apollo Http Halloumi');
+  });
+
+  it('loses no event across a dropped connection with resumableSubscriptions; plain GraphQLWsLink does', async () => {
+    const postId = await createPost(stack, owner.accessToken, 'Apollo resumes');
+    const line = await startTcpProxy(Number(new URL(stack.gatewayUrl).port));
+    const sockets: Client[] = [];
+    const socket = () => {
+      const created = createClient({
+        url: `ws://127.0.0.1:${line.port}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${other.accessToken}` },
+        retryAttempts: 50,
+        retryWait: () => new Promise((resolve) => setTimeout(resolve, 100)),
+      });
+      sockets.push(created);
+      return created;
+    };
+    const COMMENTS = gql`
+      subscription Comments($postId: ID!) {
+        commentAdded(postId: $postId) {
+          body
+        }
+      }
+    `;
+    const received = { resuming: [] as string[], plain: [] as string[] };
+    const clients = {
+      resuming: new ApolloClient({
+        link: new GraphQLWsLink(resumableSubscriptions(socket())),
+        cache: new InMemoryCache(),
+      }),
+      plain: new ApolloClient({ link: new GraphQLWsLink(socket()), cache: new InMemoryCache() }),
+    };
+    const subscriptions = (['resuming', 'plain'] as const).map((name) =>
+      clients[name]
+        .subscribe({ query: COMMENTS, variables: { postId } })
+        .subscribe({ next: (result) => void received[name].push((result.data as any).commentAdded.body) }),
+    );
+    const addComment = (body: string) =>
+      graphql(
+        stack.gatewayUrl,
+        'mutation ($postId: ID!, $body: String!) { addComment(postId: $postId, body: $body) { id } }',
+        { postId, body },
+        { token: owner.accessToken },
+      );
+    try {
+      await waitFor('both subscribed', async () => stack.gateway.subscriptionStats().subscriptions === 2);
+      await waitFor('the upstream subscription', async () => (await numsub('post.comment', postId)) === 1);
+      dataOf(await addComment('one'));
+      await waitFor('the first comment', async () => received.resuming.length === 1 && received.plain.length === 1);
+
+      line.cut();
+      await waitFor('both connections gone', async () => stack.gateway.subscriptionStats().subscriptions === 0);
+      dataOf(await addComment('two'));
+      dataOf(await addComment('three'));
+      line.restore();
+      await waitFor('both resubscribed', async () => stack.gateway.subscriptionStats().subscriptions === 2, 10_000);
+      dataOf(await addComment('four'));
+      await waitFor(
+        'the live comment',
+        async () => received.resuming.at(-1) === 'four' && received.plain.at(-1) === 'four',
+      );
+      expect(received.resuming).toEqual(['one', 'two', 'three', 'four']);
+      expect(received.plain).toEqual(['one', 'four']);
+    } finally {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+      for (const client of Object.values(clients)) client.stop();
+      await Promise.all(sockets.map((created) => created.dispose()));
+      await line.close();
+    }
   });
 });

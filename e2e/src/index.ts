@@ -39,3 +39,4 @@ export {
   setFollowingVendor,
   waitForFollowCopy,
 } from './social.ts';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

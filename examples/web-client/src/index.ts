@@ -1,0 +1,1 @@
+export { resumableSubscriptions } from './resumable-subscriptions.ts';

@@ -1,0 +1,37 @@
+/**
+ * Subscriptions that lose no event across a reconnect, for any graphql-ws consumer (Apollo Client's
+ * `GraphQLWsLink`, urql, plain graphql-ws):
+ *
+ *     new GraphQLWsLink(resumableSubscriptions(createClient({ url, connectionParams, retryAttempts: 10 })))
+ *
+ * Every event of a subscription on one object carries `extensions.eventId`; this keeps the last one in the
+ * subscription's own payload as `extensions.lastEventId`. graphql-ws sends that same payload object again each
+ * time it resubscribes after the socket dropped, so every resubscription is a resume: the gateway, whichever
+ * replica answers, first sends the events published meanwhile, then live ones, none twice.
+ *
+ * When the missed events are no longer kept the subscription ends with an error whose `extensions.code` is
+ * `SUBSCRIPTION_CANNOT_RESUME`: refetch what the screen shows, then subscribe again.
+ */
+import type { FormattedExecutionResult } from 'graphql';
+import type { Client, Sink, SubscribePayload } from 'graphql-ws';
+
+export function resumableSubscriptions(client: Client): Client {
+  return {
+    ...client,
+    subscribe<Data = Record<string, unknown>, Extensions = unknown>(
+      payload: SubscribePayload,
+      sink: Sink<FormattedExecutionResult<Data, Extensions>>,
+    ) {
+      const resumable = { ...payload, extensions: { ...payload.extensions } };
+      return client.subscribe<Data, Extensions>(resumable, {
+        next: (result) => {
+          const eventId = (result.extensions as { eventId?: unknown } | undefined)?.eventId;
+          if (typeof eventId === 'string') resumable.extensions['lastEventId'] = eventId;
+          sink.next(result);
+        },
+        error: (error) => sink.error(error),
+        complete: () => sink.complete(),
+      });
+    },
+  };
+}
