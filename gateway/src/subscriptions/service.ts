@@ -4,7 +4,7 @@ import type { Viewer } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
 import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
-import { eventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
+import { compareEventIds, eventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
 import { canonicalJson, UpstreamHub, type UpstreamListener, type UpstreamRequest } from './upstreams.ts';
 
 /** A validated subscription operation from a client (over graphql-ws or multipart HTTP). */
@@ -128,7 +128,13 @@ class SharedHydration implements UpstreamListener {
   #catchUp: ResumingConsumer | null = null;
   readonly #fanOut: EventConsumer = {
     push: (result) => {
-      this.#lastEventId = eventIdOf(result) ?? this.#lastEventId;
+      const id = eventIdOf(result);
+      if (id !== null) {
+        // One hydration follows one key, whose ids only grow: an older one is a repeat (from a catch-up that a
+        // second reconnection replaced), never news.
+        if (this.#lastEventId !== null && compareEventIds(id, this.#lastEventId) <= 0) return;
+        this.#lastEventId = id;
+      }
       for (const consumer of this.consumers) consumer.push(result);
     },
     complete: () => {
