@@ -8,9 +8,13 @@
  * time minus the event's `updatedAt` (one machine, one clock). The client also subscribes straight at the
  * location subgraph, so the latency splits into before and inside the gateway.
  *
- * Knobs: BENCH_SUBSCRIBERS (5,200), BENCH_VENDORS (52), BENCH_SECONDS (20 rounds);
+ * Then, apart from those figures, resuming (see `runResumePhase`): BENCH_RESUMING subscribers close their
+ * sockets, miss 2 rounds, and subscribe again all at once with the last `extensions.eventId` they received; each
+ * must get the events it missed once and in order, then the next live one.
+ *
+ * Knobs: BENCH_SUBSCRIBERS (5,200), BENCH_VENDORS (52), BENCH_SECONDS (20 rounds), BENCH_RESUMING (1,000);
  * BENCH_GATEWAY_CPU_PROFILE=<dir> runs the gateway with `--cpu-prof` into that folder. Exits 1 when an event
- * was lost or malformed.
+ * was lost or malformed, or a resumed subscriber lost, repeated or reordered one.
  * The processes are stopped, and the databases and Redis keys dropped, on every ending; when this process is
  * killed outright, by its janitor process (see `runJanitor`).
  */
@@ -23,12 +27,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ProcessStack } from '@curbside/e2e';
 import { intFromEnv, printFacts, printTable, result, type OperationResult } from './report.ts';
+import { summarize } from './stats.ts';
 import type {
   BenchVendor,
   ClientReply,
   ClientReport,
   ClientRequest,
   ConnectReply,
+  LeaveReply,
+  ResumeReport,
   StatusReply,
 } from './subscriptions-client.ts';
 
@@ -37,6 +44,10 @@ const subscriberCount = intFromEnv('BENCH_SUBSCRIBERS', 5_200);
 const vendorCount = intFromEnv('BENCH_VENDORS', 52);
 /** Rounds of `roundPeriodMs`, each moving every vendor once. */
 const publishRounds = intFromEnv('BENCH_SECONDS', 20);
+/** Subscribers that leave and resume after the measured rounds (see `runResumePhase`): a fifth by default. */
+const resumingCount = Math.min(intFromEnv('BENCH_RESUMING', 1_000), subscriberCount);
+/** Rounds published while they are away: each of them misses that many events. */
+const roundsAway = 2;
 const gatewayProfileDir = process.env['BENCH_GATEWAY_CPU_PROFILE'] || undefined;
 
 /** The location subgraph accepts one position per vendor per this interval (its rate limit): 1 second. */
@@ -324,17 +335,71 @@ async function publish(
   return outcome;
 }
 
-/** Polls the client until `done(status)` holds, or until `giveUp(status)`; returns the last status. */
-async function pollClient(
+/**
+ * Polls the client with `request` (its status by default) until `done(status)` holds, or until `giveUp(status)`;
+ * returns the last status.
+ */
+async function pollClient<Status extends StatusReply | ResumeReport = StatusReply>(
   client: ClientProcess,
-  done: (status: StatusReply) => boolean,
-  giveUp: (status: StatusReply) => boolean,
-): Promise<StatusReply> {
+  done: (status: Status) => boolean,
+  giveUp: (status: Status) => boolean,
+  request: ClientRequest = { type: 'status' },
+): Promise<Status> {
   for (;;) {
-    const status = await client.ask<StatusReply>({ type: 'status' });
+    const status = await client.ask<Status>(request);
     if (done(status) || giveUp(status)) return status;
     await sleep(100);
   }
+}
+
+interface ResumePhase {
+  left: LeaveReply;
+  /** The rounds published while the leavers were away: the events each of them missed. */
+  whileAway: Publishing;
+  /** The round published once they had resubscribed. */
+  live: Publishing;
+  report: ResumeReport;
+}
+
+/**
+ * After the measured rounds: `resumingCount` subscribers close their sockets, as connections lost; every vendor is
+ * moved for `roundsAway` rounds meanwhile (the others go on receiving); then they all subscribe again at once, on
+ * new sockets, with the last `extensions.eventId` they received, and one more round is published. The live round
+ * follows on the schedule without waiting for them to catch up, so its events can reach the gateway while their
+ * missed ones are still being replayed: the gateway must deliver those first, and none twice.
+ */
+async function runResumePhase(
+  client: ClientProcess,
+  gatewayWsUrl: string,
+  locationUrl: string,
+  token: string,
+  vendorIds: readonly string[],
+  lastUpdatedAtMs: number[],
+): Promise<ResumePhase> {
+  const left = await client.ask<LeaveReply>({ type: 'leave', subscribers: resumingCount });
+  const awayStart = performance.now();
+  const whileAway = await publish(locationUrl, token, vendorIds, lastUpdatedAtMs, roundsAway, awayStart);
+  await client.ask<ResumeReport>({ type: 'resume', url: gatewayWsUrl, missed: whileAway.accepted });
+  // The live round goes on from the rounds away on the same schedule, as the measured rounds do from the probes.
+  await sleep(awayStart + roundsAway * roundPeriodMs - performance.now());
+  const live = await publish(locationUrl, token, vendorIds, lastUpdatedAtMs, 1, performance.now());
+  await client.ask<ResumeReport>({ type: 'expect-live', accepted: live.accepted });
+  // As after the measured rounds: deliveries still arriving are waited for until none came for `drainQuietMs`.
+  const progressOf = (report: ResumeReport) => report.received + report.repeated + report.malformed + report.settled;
+  let lastProgress = { progress: -1, atMs: performance.now() };
+  await pollClient<ResumeReport>(
+    client,
+    (report) => report.settled === report.resumed,
+    (report) => {
+      if (progressOf(report) !== lastProgress.progress) {
+        lastProgress = { progress: progressOf(report), atMs: performance.now() };
+      }
+      return performance.now() - lastProgress.atMs > drainQuietMs;
+    },
+    { type: 'resume-report' },
+  );
+  const report = await client.ask<ResumeReport>({ type: 'resume-report' }, 60_000);
+  return { left, whileAway, live, report };
 }
 
 /** Runs every cleanup once, in reverse order of registration, whatever fails; safe to call again. */
@@ -669,6 +734,31 @@ async function main(): Promise<boolean> {
     const publishedRss = residentBytes(gateway.pid);
     const report = await client.ask<ClientReport>({ type: 'report' }, 60_000);
     const openSockets = (await client.ask<StatusReply>({ type: 'status' })).open;
+    const resume = await runResumePhase(
+      client,
+      gateway.wsUrl,
+      locationUrl,
+      owner.accessToken,
+      vendorIds,
+      lastUpdatedAtMs,
+    );
+    const resumeReport = resume.report;
+    const resumePublishFailures = [...resume.whileAway.failures, ...resume.live.failures];
+    const resumeEndings = Object.entries(resumeReport.endedBy);
+    const resumeEnded = resumeEndings.reduce((sum, [, count]) => sum + count, 0);
+    const resumeFailures =
+      resumeReport.lost +
+      resumeReport.repeated +
+      resumeReport.outOfOrder +
+      resumeReport.malformed +
+      resumeReport.unexpected +
+      resumeEnded +
+      resumeReport.withoutEventId +
+      (resumeReport.stayedExpected - resumeReport.stayedReceived) +
+      resumeReport.stayedFailures +
+      resumePublishFailures.length;
+    const catchUp = resumeReport.catchUpMs.length === 0 ? null : summarize(resumeReport.catchUpMs);
+    const resubscribe = resumeReport.subscribeMs.length === 0 ? null : summarize(resumeReport.subscribeMs);
 
     const lost = report.expected - report.received;
     const failures = report.malformed + report.stale + report.endedByServer + publishFailures.length;
@@ -721,6 +811,7 @@ async function main(): Promise<boolean> {
     printTable(results);
     console.log();
     const perVendor = subscriberCount / vendorCount;
+    const resumingPerVendor = resume.left.left / vendorCount;
     printFacts([
       [
         'subscribers',
@@ -789,9 +880,67 @@ async function main(): Promise<boolean> {
         `delay p99 ${report.eventLoopDelayP99Ms.toFixed(0)} ms, max ${report.eventLoopDelayMaxMs.toFixed(0)} ms ` +
           '(counted in the latencies above)',
       ],
+      [
+        'resume: left',
+        `${thousands(resume.left.left)} subscribers ` +
+          `(${Number.isInteger(resumingPerVendor) ? resumingPerVendor : resumingPerVendor.toFixed(1)} per vendor) ` +
+          `closed their sockets after the measured rounds, keeping their last eventId ` +
+          `(${resume.left.withoutEventId} had none)`,
+      ],
+      [
+        'resume: while away',
+        `${roundsAway} rounds on the same schedule: ${thousands(resume.whileAway.accepted.length)} of ` +
+          `${thousands(roundsAway * vendorCount)} updates accepted (${resume.whileAway.rateLimitedRetries} retried ` +
+          `after RATE_LIMITED, ${resume.whileAway.failures.length} failed; ${resume.whileAway.heldBack} held back ` +
+          `past the schedule for the rate limit)`,
+      ],
+      [
+        'resume: reconnected',
+        'all at once, on new sockets with extensions.lastEventId; then 1 live round without waiting for them: ' +
+          `${resume.live.accepted.length} of ${vendorCount} updates accepted (${resume.live.rateLimitedRetries} ` +
+          `retried, ${resume.live.failures.length} failed, ${resume.live.heldBack} held back)`,
+      ],
+      [
+        'resumed delivery',
+        `${thousands(resumeReport.received)} of ${thousands(resumeReport.expected)} expected events (the missed ` +
+          `ones, then the live one) arrived: lost ${resumeReport.lost}, repeated ${resumeReport.repeated}, out of ` +
+          `order ${resumeReport.outOfOrder}, malformed ${resumeReport.malformed}, not published ` +
+          `${resumeReport.unexpected}`,
+      ],
+      [
+        'resumed streams ended',
+        resumeEndings.length === 0
+          ? 'none'
+          : resumeEndings.map(([endedBy, count]) => `${endedBy} ${thousands(count)}`).join(', '),
+      ],
+      [
+        'resume -> subscribed',
+        resubscribe
+          ? `p50 ${resubscribe.p50.toFixed(0)} ms, p99 ${resubscribe.p99.toFixed(0)} ms, max ` +
+            `${resubscribe.max.toFixed(0)} ms (${thousands(resubscribe.count)} subscribers, from opening the new ` +
+            'socket to connection_ack and the subscribe sent)'
+          : 'none acknowledged',
+      ],
+      [
+        'resume -> caught up',
+        (catchUp
+          ? `p50 ${catchUp.p50.toFixed(0)} ms, p99 ${catchUp.p99.toFixed(0)} ms, max ${catchUp.max.toFixed(0)} ms ` +
+            `(${thousands(catchUp.count)} subscribers, from opening the new socket to the last missed event); `
+          : 'none caught up; ') +
+          (resumeReport.allCaughtUpMs === null
+            ? 'not all caught up'
+            : `all caught up ${resumeReport.allCaughtUpMs.toFixed(0)} ms after the first reconnection`),
+      ],
+      [
+        'stayed connected',
+        `${thousands(resumeReport.stayedReceived)} of ${thousands(resumeReport.stayedExpected)} deliveries of ` +
+          `the resume phase's updates, ${resumeReport.stayedFailures} failures`,
+      ],
     ]);
     const problems = [...report.examples, ...publishFailures.slice(0, 3)];
     if (problems.length > 0) console.error(`first problems:\n  ${problems.join('\n  ')}`);
+    const resumeProblems = [...resumeReport.examples, ...resumePublishFailures.slice(0, 3)];
+    if (resumeProblems.length > 0) console.error(`first resume problems:\n  ${resumeProblems.join('\n  ')}`);
     console.log(
       'Target on this 2-core machine: 5,000 subscribers, 5,000 hydrated deliveries/s, p99 < 200 ms, none lost.',
     );
@@ -813,9 +962,37 @@ async function main(): Promise<boolean> {
         failures,
         gatewayRssBytes: { idle: idleRss, subscribed: subscribedRss, published: publishedRss },
         results,
+        resume: {
+          subscribers: resume.left.left,
+          withoutEventId: resume.left.withoutEventId,
+          roundsAway,
+          updatesWhileAway: resume.whileAway.accepted.length,
+          liveUpdates: resume.live.accepted.length,
+          publishFailures: resumePublishFailures.length,
+          expected: resumeReport.expected,
+          received: resumeReport.received,
+          lost: resumeReport.lost,
+          repeated: resumeReport.repeated,
+          outOfOrder: resumeReport.outOfOrder,
+          malformed: resumeReport.malformed,
+          unexpected: resumeReport.unexpected,
+          endedBy: resumeReport.endedBy,
+          subscribeMs: resubscribe && {
+            count: resubscribe.count,
+            p50: resubscribe.p50,
+            p99: resubscribe.p99,
+            max: resubscribe.max,
+          },
+          catchUpMs: catchUp && { count: catchUp.count, p50: catchUp.p50, p99: catchUp.p99, max: catchUp.max },
+          allCaughtUpMs: resumeReport.allCaughtUpMs,
+          stayedExpected: resumeReport.stayedExpected,
+          stayedReceived: resumeReport.stayedReceived,
+          stayedFailures: resumeReport.stayedFailures,
+          failures: resumeFailures,
+        },
       })}`,
     );
-    return lost === 0 && failures === 0;
+    return lost === 0 && failures === 0 && resumeFailures === 0;
   } finally {
     await cleanup.run();
     await janitor.release();
