@@ -109,7 +109,9 @@ export function sendGraphQLError(
 export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // Node's default queue of 511 unaccepted connections overflows when a stopped replica's clients all
+    // reconnect here at once, and each overflowed one waits out a 1 s SYN retry; the kernel caps this at somaxconn.
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
