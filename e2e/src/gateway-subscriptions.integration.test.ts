@@ -82,6 +82,17 @@ const renameVendor = (vendorId: string, name: string, token = owner.accessToken)
     { token },
   );
 
+/** A PENDING_UPLOAD media of the token's user: its id. */
+const createUpload = async (token: string): Promise<string> =>
+  dataOf(
+    await graphql(
+      stack.gatewayUrl,
+      'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } } }',
+      { input: { filename: 'a.png', contentType: 'image/png', byteSize: 10 } },
+      { token },
+    ),
+  ).createUpload.media.id;
+
 const VENDOR_LOCATION = `subscription ($vendorId: ID!) {
   vendorLocationUpdated(vendorId: $vendorId) { lat lng vendor { name isOpen owner { username } } }
 }`;
@@ -144,14 +155,7 @@ describe('who may subscribe', () => {
     'subscription ($mediaId: ID!) { mediaStatusChanged(mediaId: $mediaId) { id status owner { username } } }';
 
   it("refuses another user's media at subscribe time (FORBIDDEN), and an anonymous socket (UNAUTHENTICATED)", async () => {
-    const mediaId = dataOf(
-      await graphql(
-        stack.gatewayUrl,
-        'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } } }',
-        { input: { filename: 'a.png', contentType: 'image/png', byteSize: 10 } },
-        { token: owner.accessToken },
-      ),
-    ).createUpload.media.id;
+    const mediaId = await createUpload(owner.accessToken);
     expect(await refusal(gatewayClient(other.accessToken), MEDIA, { mediaId })).toBe('FORBIDDEN');
     expect(await refusal(gatewayClient(), MEDIA, { mediaId })).toBe('UNAUTHENTICATED');
     await waitFor('nothing held', async () => stack.gateway.subscriptionStats().upstreams === 0);
@@ -549,17 +553,19 @@ describe('resuming after a lost connection (extensions.lastEventId)', () => {
   });
 
   it('is authorized as a fresh subscription: another user cannot replay an owner-only feed', async () => {
-    const mediaId = dataOf(
-      await graphql(
-        stack.gatewayUrl,
-        'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } } }',
-        { input: { filename: 'b.png', contentType: 'image/png', byteSize: 10 } },
-        { token: owner.accessToken },
-      ),
-    ).createUpload.media.id;
+    const mediaId = await createUpload(owner.accessToken);
+    // The owner's media has history (as its processing would publish): nothing of it may reach another user.
+    await stack.pubsub.publish('media.status', mediaId, { mediaId, ownerId: owner.id });
     const MEDIA = 'subscription ($mediaId: ID!) { mediaStatusChanged(mediaId: $mediaId) { id status } }';
-    const replay = subscribe(gatewayClient(other.accessToken), MEDIA, { mediaId }, { lastEventId: `${Date.now()}-0` });
+    const before = `${Date.now() - 60_000}-0`; // within the kept window, before that history
+    const replay = subscribe(gatewayClient(other.accessToken), MEDIA, { mediaId }, { lastEventId: before });
     expect(endCode(await replay.end('the refusal'))).toBe('FORBIDDEN');
+    expect(replay.events).toEqual([]);
+    // The owner, resuming from the same id, gets it.
+    const own = subscribe(gatewayClient(owner.accessToken), MEDIA, { mediaId }, { lastEventId: before });
+    expect((await own.next("the owner's replay"))['data']).toEqual({
+      mediaStatusChanged: { id: mediaId, status: 'PENDING_UPLOAD' },
+    });
   });
 
   it('refuses with SUBSCRIPTION_CANNOT_RESUME what is no longer kept, or cannot be resumed; BAD_USER_INPUT for a bad id', async () => {
