@@ -108,6 +108,12 @@ export function completeEvent(input: {
   );
 }
 
+/** The event's id, for clients to keep and send as `lastEventId` when they reconnect; nothing if it has none. */
+function idOf(event: ExecutionResult): { extensions?: { eventId: string } } {
+  const eventId = eventIdOf(event);
+  return eventId ? { extensions: { eventId } } : {};
+}
+
 /** An error the event itself carried names the subgraph that sent it, not the plan's stand-in for it. */
 function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormattedError {
   if (error.extensions?.['serviceName'] !== eventSourceName) return error;
@@ -408,16 +414,10 @@ export class SubscriptionService {
           logger,
         });
         const errors = result.errors?.map((error) => formatError(ownedBy(error.toJSON(), plan.primary.serviceName)));
-        const eventId = eventIdOf(event);
-        return {
-          data: result.data ?? null,
-          ...(errors?.length ? { errors } : {}),
-          // Clients keep the last one, and send it as `lastEventId` when they reconnect.
-          ...(eventId ? { extensions: { eventId } } : {}),
-        };
+        return { data: result.data ?? null, ...(errors?.length ? { errors } : {}), ...idOf(event) };
       } catch (error) {
         logger.error({ err: error, requestId: request.requestId }, 'subscription event failed');
-        return { data: null, errors: [formatError({ message: 'Internal server error.' })] };
+        return { data: null, errors: [formatError({ message: 'Internal server error.' })], ...idOf(event) };
       }
     };
     const variables: Record<string, unknown> = {};
