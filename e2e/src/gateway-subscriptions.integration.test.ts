@@ -570,6 +570,7 @@ describe('resuming after a lost connection (extensions.lastEventId)', () => {
 
   it('refuses with SUBSCRIPTION_CANNOT_RESUME what is no longer kept, or cannot be resumed; BAD_USER_INPUT for a bad id', async () => {
     const postId = await createPost(stack, owner.accessToken, 'Too late');
+    const before = stack.gateway.subscriptionStats();
     const tooOld = subscribe(gatewayClient(other.accessToken), COMMENTS, { postId }, { lastEventId: '1000-0' });
     const ended = await tooOld.end('the refusal');
     expect(endCode(ended)).toBe('SUBSCRIPTION_CANNOT_RESUME');
@@ -588,6 +589,13 @@ describe('resuming after a lost connection (extensions.lastEventId)', () => {
     dataOf(await addComment(postId, 'still here'));
     expect(await live.next('the comment')).toEqual(comment('still here'));
     await waitFor('no replay left behind', async () => stack.gateway.subscriptionStats().subscriptions === 1);
+    // Counted for operators (/metrics): two resumes, both refused; the malformed one never started.
+    expect(stack.gateway.subscriptionStats()).toMatchObject({
+      resumes: before.resumes + 2,
+      refusedResumes: before.refusedResumes + 2,
+    });
+    const metrics = await (await fetch(new URL('/metrics', stack.gatewayUrl))).text();
+    expect(metrics).toContain(`curbside_gateway_subscription_resumes{outcome="refused"} ${before.refusedResumes + 2}`);
   });
 });
 

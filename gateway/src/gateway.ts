@@ -735,6 +735,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         metrics.webSocketConnections.set(sockets.connections());
         metrics.subscriptions.set(stats.subscriptions);
         metrics.droppedSubscriptionEvents.set(stats.droppedEvents);
+        metrics.subscriptionResumes.set({ outcome: 'refused' }, stats.refusedResumes);
+        metrics.subscriptionResumes.set({ outcome: 'resumed' }, stats.resumes - stats.refusedResumes);
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
         return;

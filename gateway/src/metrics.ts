@@ -81,6 +81,15 @@ export function createGatewayMetrics() {
           registers,
         }),
     ),
+    subscriptionResumes: metric(
+      (registers) =>
+        new Gauge({
+          name: 'curbside_gateway_subscription_resumes',
+          help: 'Subscriptions resumed with lastEventId since start, by outcome (refused: the replay was refused).',
+          labelNames: ['outcome'] as const,
+          registers,
+        }),
+    ),
   };
 }
 

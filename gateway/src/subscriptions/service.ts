@@ -75,6 +75,9 @@ export interface SubscriptionStats {
   droppedEvents: number;
   /** Events not hydrated because a hydration fell too far behind, since start. */
   droppedHydrations: number;
+  /** Subscriptions that resumed with `lastEventId` since start, and those of them ended by a refused replay. */
+  resumes: number;
+  refusedResumes: number;
 }
 
 /**
@@ -267,6 +270,8 @@ export class SubscriptionService {
   #subscriptions = 0;
   #droppedEvents = 0;
   #droppedHydrations = 0;
+  #resumes = 0;
+  #refusedResumes = 0;
 
   constructor(options: SubscriptionServiceOptions) {
     this.#options = options;
@@ -308,6 +313,8 @@ export class SubscriptionService {
       upstreamSockets: hub.sockets,
       droppedEvents: this.#droppedEvents,
       droppedHydrations: this.#droppedHydrations,
+      resumes: this.#resumes,
+      refusedResumes: this.#refusedResumes,
     };
   }
 
@@ -345,10 +352,17 @@ export class SubscriptionService {
     });
     consumer = stream;
     if (request.lastEventId) {
+      this.#resumes++;
+      let refused = false;
       consumer = new ResumingConsumer({
         target: stream,
         after: request.lastEventId,
-        replay: (range) => shared.replay(range),
+        replay: (range) =>
+          shared.replay(range).catch((error: unknown) => {
+            if (!refused) this.#refusedResumes++;
+            refused = true;
+            throw error;
+          }),
         liveSeenEvents: shared.seenEvents,
         capacity: this.#limits.queueCapacity,
         onDrop: () => this.#droppedEvents++,
