@@ -34,6 +34,11 @@ export type ClientRequest =
       /** Subscriber `i` follows `vendors[i % vendors.length]`. */
       vendors: BenchVendor[];
       ownerUsername: string;
+      /**
+       * Access tokens: subscriber `i` signs in as `tokens[i % tokens.length]` (in `connection_init`, on every
+       * socket it opens). None: every subscriber is anonymous.
+       */
+      tokens: string[];
       /** Sockets opening at once; more would overflow the gateway's listen backlog. */
       connectConcurrency: number;
     }
@@ -238,6 +243,7 @@ let upstreamProbe: WebSocket | undefined;
 const updates = new Map<string, Update>();
 let vendors: BenchVendor[] = [];
 let ownerUsername = '';
+let tokens: string[] = [];
 let receiving = 0;
 let received = 0;
 let expected = 0;
@@ -342,6 +348,10 @@ const noteResumed = (problem: string) => {
   if (resumeExamples.length < keptExamples) resumeExamples.push(problem.slice(0, 400));
 };
 
+/** What subscriber `index` sends in `connection_init`: its user's access token, or nothing (anonymous). */
+const connectionParamsOf = (index: number) =>
+  tokens.length === 0 ? {} : { authorization: `Bearer ${tokens[index % tokens.length]}` };
+
 /** A new socket for subscriber `index`. */
 function socketOf(url: string, index: number): WebSocket {
   // Each subscriber from an address of its own, as 5,000 users behind a proxy would be: the gateway (started with
@@ -387,7 +397,9 @@ function subscribeOnSocket(subscriber: Subscriber, extensions: { lastEventId?: s
   };
   return new Promise((resolve, reject) => {
     let acknowledged = false;
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', payload: connectionParamsOf(subscriber.index) })),
+    );
     socket.on('message', (raw) => {
       // Taken before parsing, so the client's own work on the message is not counted as delivery time.
       const receivedAtMs = Date.now();
@@ -483,6 +495,7 @@ function openUpstreamProbe(url: string): Promise<void> {
 async function connect(request: Extract<ClientRequest, { type: 'connect' }>): Promise<ConnectReply> {
   vendors = request.vendors;
   ownerUsername = request.ownerUsername;
+  tokens = request.tokens;
   const started = performance.now();
   await openUpstreamProbe(request.upstreamUrl);
   const errors: string[] = [];

@@ -13,14 +13,15 @@
  * must get the events it missed once and in order, then the next live one.
  *
  * Knobs: BENCH_SUBSCRIBERS (5,200), BENCH_VENDORS (52), BENCH_SECONDS (20 rounds), BENCH_RESUMING (1,000);
- * BENCH_GATEWAY_CPU_PROFILE=<dir> runs the gateway with `--cpu-prof` into that folder. Exits 1 when an event
- * was lost or malformed, or a resumed subscriber lost, repeated or reordered one.
+ * BENCH_SIGNED_IN_USERS (0: anonymous; see `signedInUsers`); BENCH_GATEWAY_CPU_PROFILE=<dir> runs the gateway
+ * with `--cpu-prof` into that folder. Exits 1 when an event was lost or malformed, or a resumed subscriber lost,
+ * repeated or reordered one.
  * The processes are stopped, and the databases and Redis keys dropped, on every ending; when this process is
  * killed outright, by its janitor process (see `runJanitor`).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createPrivateKey, randomBytes, randomUUID, sign, type JsonWebKey } from 'node:crypto';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -49,6 +50,28 @@ const resumingCount = Math.min(intFromEnv('BENCH_RESUMING', 1_000), subscriberCo
 /** Rounds published while they are away: each of them misses that many events. */
 const roundsAway = 2;
 const gatewayProfileDir = process.env['BENCH_GATEWAY_CPU_PROFILE'] || undefined;
+/**
+ * Signed-in users the subscribers are spread over; 0 (the default): every subscriber is anonymous. Subscriber `i`
+ * sends user `i % N`'s access token in `connection_init`. The gateway shares an upstream subscription and a
+ * hydration only between subscribers identical in operation, variables and credentials, and opens one socket per
+ * (subgraph, credentials): anonymous subscribers of a vendor share all of that, distinct users each get their
+ * own. The users have no accounts (see `mintAccessTokens`). With few users, each one's subscriptions can exceed
+ * the gateway's per-user budget (RATE_LIMIT_USER_COST, 1,000 a minute; this subscription costs 9) and are
+ * refused with RATE_LIMITED: at the default sizes, keep N at 60 or more.
+ */
+const signedInUsers = Math.min(
+  process.env['BENCH_SIGNED_IN_USERS'] === '0' ? 0 : intFromEnv('BENCH_SIGNED_IN_USERS', 0),
+  subscriberCount,
+);
+/** How long the signed-in users' access tokens are valid: the whole run. */
+const tokenLifetimeSeconds = 3_600;
+/**
+ * The hydrations and upstream subscriptions the gateway holds: one per (operation, variables, credentials), here
+ * per (vendor, user), the anonymous subscribers of a vendor sharing one. The gateway does not report them.
+ */
+const sharedHydrations = new Set(
+  Array.from({ length: subscriberCount }, (_, i) => `${i % vendorCount} ${signedInUsers && i % signedInUsers}`),
+).size;
 
 /** The location subgraph accepts one position per vendor per this interval (its rate limit): 1 second. */
 const updateIntervalMs = 1_000;
@@ -116,6 +139,81 @@ function machineBusySeconds(): number {
 
 const openDescriptors = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
+/**
+ * Established TCP connections from process `pid` to `port` on this machine, from /proc: its sockets' inodes
+ * (/proc/<pid>/fd) matched against the TCP tables of its network namespace.
+ */
+function connectionsTo(pid: number, port: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const portSuffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let count = 0;
+  for (const table of ['tcp', 'tcp6']) {
+    const rows = readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1);
+    for (const row of rows) {
+      // sl, local address, remote address, state (01: established), queues, timer, retransmits, uid, timeout, inode
+      const fields = row.trim().split(/\s+/);
+      if (fields[3] === '01' && fields[2]?.endsWith(portSuffix) && inodes.has(fields[9]!)) count++;
+    }
+  }
+  return count;
+}
+
+/** The gateway's unlabelled Prometheus samples (/metrics), by name; empty when it does not answer within 5 s. */
+async function gatewayMetrics(gatewayUrl: string): Promise<Map<string, number>> {
+  try {
+    const response = await fetch(new URL('/metrics', gatewayUrl), { signal: AbortSignal.timeout(5_000) });
+    const samples = new Map<string, number>();
+    for (const line of (await response.text()).split('\n')) {
+      const [, name, value] = /^([a-z_]+) (\S+)$/.exec(line) ?? [];
+      if (name && value) samples.set(name, Number(value));
+    }
+    return samples;
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * `count` access tokens, each for a user id of its own (random UUID v4, no account behind it), valid for
+ * `expiresInSeconds`: the claims and header of the user subgraph's tokens, signed with its signing key (the
+ * oldest in its database signs), read from its database as @curbside/e2e's `signAccessToken` does (which takes
+ * the in-process `TestStack`). Neither the gateway nor the subgraphs look the account up for this subscription:
+ * they check the signature and claims, and that the account is not on the blocklist (in Redis, by user id).
+ */
+async function mintAccessTokens(userDatabaseUrl: string, count: number, expiresInSeconds: number): Promise<string[]> {
+  const { queryRows } = await import('@curbside/e2e');
+  const [row] = await queryRows(
+    userDatabaseUrl,
+    'select private_jwk from signing_key order by created_at, kid limit 1',
+  );
+  const jwk = row?.['private_jwk'] as (JsonWebKey & { kid?: string }) | undefined;
+  if (!jwk?.kid) throw new Error('the user subgraph has no signing key');
+  const key = createPrivateKey({ key: jwk, format: 'jwk' });
+  const encoded = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const header = encoded({ alg: 'EdDSA', kid: jwk.kid, typ: 'at+jwt' });
+  const now = Math.floor(Date.now() / 1000);
+  return Array.from({ length: count }, () => {
+    const claims = encoded({
+      role: 'USER',
+      sid: randomUUID(),
+      sub: randomUUID(),
+      iss: 'curbside',
+      aud: 'curbside-api',
+      iat: now,
+      exp: now + expiresInSeconds,
+    });
+    return `${header}.${claims}.${sign(null, Buffer.from(`${header}.${claims}`), key).toString('base64url')}`;
+  });
+}
+
 /** Sends SIGTERM and waits for the exit; SIGKILL when the process has not exited after `graceMs`. */
 function terminate(child: ChildProcess, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
@@ -131,6 +229,8 @@ function terminate(child: ChildProcess, graceMs = 10_000): Promise<void> {
 
 interface GatewayProcess {
   pid: number;
+  /** The gateway's HTTP URL, as its ready line gives it. */
+  url: string;
   /** The gateway's graphql-ws endpoint. */
   wsUrl: string;
   stop(): Promise<void>;
@@ -175,7 +275,7 @@ async function startGatewayProcess(stack: ProcessStack): Promise<GatewayProcess>
         }
       });
     });
-    return { pid: child.pid!, wsUrl: url.replace(/^http/, 'ws'), stop };
+    return { pid: child.pid!, url, wsUrl: url.replace(/^http/, 'ws'), stop };
   } catch (error) {
     await stop();
     throw error;
@@ -593,6 +693,17 @@ async function main(): Promise<boolean> {
           `client each need about ${descriptorsNeeded}: sockets past the limit fail (EMFILE). Raise the hard ` +
           'limit (limits.conf, systemd LimitNOFILE, docker --ulimit nofile) or lower BENCH_SUBSCRIBERS.';
     if (descriptorWarning) console.error(descriptorWarning);
+    // Signed in, the gateway also holds a socket per user to the location subgraph, and its entity fetches take
+    // up to one pooled connection per hydration in flight to each of the vendor and user subgraphs.
+    const signedInDescriptorsNeeded = subscriberCount + signedInUsers + 2 * sharedHydrations + descriptorMargin;
+    const signedInDescriptorWarning =
+      signedInUsers === 0 || descriptorLimit >= signedInDescriptorsNeeded
+        ? null
+        : `WARNING: signed in as ${signedInUsers} users, the gateway may need up to ${signedInDescriptorsNeeded} ` +
+          `files (a socket per subscriber, one per user to the location subgraph, and one HTTP connection per ` +
+          `hydration in flight to each of the vendor and user subgraphs), over its limit of ${descriptorLimit}: ` +
+          'its connections past the limit fail (EMFILE).';
+    if (signedInDescriptorWarning) console.error(signedInDescriptorWarning);
 
     // One gateway comes with the stack (`gateways: 0` is not supported: the stack reports its first gateway's
     // URL). It carries the setup mutations, with the stack's unlimited budgets, and is stopped before measuring.
@@ -618,6 +729,10 @@ async function main(): Promise<boolean> {
     const vendorIds = vendors.map((vendor) => vendor.id);
     const locationUrl = stack.subgraphs.location.url;
     const locationPid = stack.subgraphs.location.child.pid!;
+    const mintingStart = performance.now();
+    const tokens =
+      signedInUsers === 0 ? [] : await mintAccessTokens(stack.databases.user, signedInUsers, tokenLifetimeSeconds);
+    const mintingMs = performance.now() - mintingStart;
 
     const gateway = await startGatewayProcess(stack);
     cleanup.add(() => gateway.stop());
@@ -633,6 +748,7 @@ async function main(): Promise<boolean> {
         subscribers: subscriberCount,
         vendors,
         ownerUsername: owner.username,
+        tokens,
         connectConcurrency,
       },
       300_000,
@@ -671,6 +787,9 @@ async function main(): Promise<boolean> {
     const readinessMs = performance.now() - readinessStart;
     const subscribedRss = residentBytes(gateway.pid);
     const gatewayDescriptors = openDescriptors(gateway.pid);
+    // Before the measured rounds, so reading them costs nothing measured.
+    const subscribedMetrics = await gatewayMetrics(gateway.url);
+    const upstreamSockets = connectionsTo(gateway.pid, Number(new URL(locationUrl).port));
 
     // The measured rounds go on from the last probe round on the same schedule.
     await sleep(lastRoundStart + roundPeriodMs - performance.now());
@@ -732,6 +851,7 @@ async function main(): Promise<boolean> {
     // Whatever else ran meanwhile (another test run, PostgreSQL, Redis) took CPU from the measured processes.
     const otherCpu = cpu.machine - cpu.gateway - cpu.client - cpu.subgraphs - cpu.bench;
     const publishedRss = residentBytes(gateway.pid);
+    const publishedMetrics = await gatewayMetrics(gateway.url);
     const report = await client.ask<ClientReport>({ type: 'report' }, 60_000);
     const openSockets = (await client.ask<StatusReply>({ type: 'status' })).open;
     const resume = await runResumePhase(
@@ -808,14 +928,36 @@ async function main(): Promise<boolean> {
         "the event's updatedAt (set by the location subgraph before its write).",
     );
     if (descriptorWarning) console.log(descriptorWarning);
+    if (signedInDescriptorWarning) console.log(signedInDescriptorWarning);
     printTable(results);
     console.log();
     const perVendor = subscriberCount / vendorCount;
     const resumingPerVendor = resume.left.left / vendorCount;
+    const metric = (samples: Map<string, number>, name: string) => {
+      const value = samples.get(`curbside_gateway_${name}`);
+      return value === undefined ? '?' : thousands(value);
+    };
     printFacts([
       [
         'subscribers',
         `${thousands(subscriberCount)} (${Number.isInteger(perVendor) ? perVendor : perVendor.toFixed(1)} per vendor)`,
+      ],
+      [
+        'credentials',
+        (signedInUsers === 0
+          ? 'anonymous, every subscriber'
+          : `${thousands(signedInUsers)} distinct signed-in users, subscriber i as user i % ${signedInUsers} ` +
+            `(random ids without accounts, tokens signed in ${mintingMs.toFixed(0)} ms)`) +
+          (subscribedMetrics.size === 0
+            ? "; the gateway's /metrics did not answer within 5 s; it held "
+            : `; the gateway held ${metric(subscribedMetrics, 'subscriptions')} subscriptions on ` +
+              `${metric(subscribedMetrics, 'websocket_connections')} sockets (/metrics), `) +
+          `${thousands(upstreamSockets)} upstream socket(s) to the location subgraph (TCP), ` +
+          `${thousands(sharedHydrations)} upstream subscriptions and hydrations by its sharing key (vendor, ` +
+          'credentials: not reported by it); ' +
+          (publishedMetrics.size === 0
+            ? 'events dropped for slow subscribers unknown (/metrics did not answer after publishing)'
+            : `${metric(publishedMetrics, 'subscription_events_dropped')} events dropped for slow subscribers`),
       ],
       [
         'vendors',
@@ -952,6 +1094,7 @@ async function main(): Promise<boolean> {
         node: process.version,
         date,
         subscriberCount,
+        signedInUsers,
         vendorCount,
         publishRounds,
         roundPeriodMs,
