@@ -1,6 +1,6 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { compareEventIds, lastEventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
+import { compareEventIds, lastEventIdOf, ResumingConsumer, SharedReplays, type EventConsumer } from './resume.ts';
 
 /** An event as the gateway delivers it: its sequence number as data, its id in extensions. */
 const event = (seq: number): FormattedExecutionResult => ({ data: { seq }, extensions: { eventId: `1000-${seq}` } });
@@ -153,5 +153,52 @@ describe('event ids', () => {
     expect(lastEventIdOf({ lastEventId: '$' })).toBe('invalid');
     expect(lastEventIdOf({ lastEventId: 17 })).toBe('invalid');
     expect(lastEventIdOf({ lastEventId: '1-2-3' })).toBe('invalid');
+  });
+});
+
+describe('SharedReplays', () => {
+  /** After the replays asked for so far were sent (they leave on the next turn of the event loop). */
+  const sent = () => new Promise((resolve) => setImmediate(resolve));
+
+  function counting() {
+    const fetched: { after: string; before: string | null }[] = [];
+    const gates: (() => void)[] = [];
+    const replays = new SharedReplays<string>(async (range) => {
+      fetched.push(range);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return [`after ${range.after}`];
+    });
+    return { replays, fetched, openGates: () => gates.splice(0).forEach((open) => open()) };
+  }
+
+  it('shares a replay to the newest event only between clients that asked before it was sent', async () => {
+    const { replays, fetched, openGates } = counting();
+    const first = replays.get({ after: '1000-1', before: null });
+    const second = replays.get({ after: '1000-1', before: null });
+    expect(second).toBe(first);
+    await sent(); // its read may already have happened
+    const late = replays.get({ after: '1000-1', before: null });
+    expect(late).not.toBe(first);
+    await sent();
+    expect(fetched).toHaveLength(2);
+    openGates();
+    expect(await first).toEqual(['after 1000-1']);
+    expect(await late).toEqual(['after 1000-1']);
+  });
+
+  it('shares a replay of a fixed range while it runs, and fetches it again after', async () => {
+    const { replays, fetched, openGates } = counting();
+    const range = { after: '1000-1', before: '1000-5' };
+    const first = replays.get(range);
+    await sent();
+    expect(replays.get({ ...range })).toBe(first);
+    expect(fetched).toHaveLength(1);
+    openGates();
+    await first;
+    const again = replays.get(range);
+    expect(again).not.toBe(first);
+    openGates();
+    await again;
+    expect(fetched).toHaveLength(2);
   });
 });

@@ -155,3 +155,44 @@ export class ResumingConsumer implements EventConsumer {
     }
   }
 }
+
+/**
+ * Replays shared between clients that resume from the same event at about the same time (a stopped replica's
+ * clients all arrive at once). A replay up to a given event (`before` set) reads a fixed range, so any client
+ * may share it while it runs. A replay up to the newest event is shared only by clients that joined before it
+ * was sent: each of them was already receiving live events then, so whatever the replay's read missed reaches
+ * them live. A client joining later would miss an event published between that read and its joining; it gets
+ * a replay of its own.
+ */
+export class SharedReplays<Result> {
+  readonly #fetch: (range: { after: string; before: string | null }) => Promise<Result[]>;
+  /** Replays to the newest event not yet sent (they leave on the next turn of the event loop). */
+  readonly #gathering = new Map<string, Promise<Result[]>>();
+  /** Replays of a fixed range, until they settle. */
+  readonly #running = new Map<string, Promise<Result[]>>();
+
+  constructor(fetch: (range: { after: string; before: string | null }) => Promise<Result[]>) {
+    this.#fetch = fetch;
+  }
+
+  get(range: { after: string; before: string | null }): Promise<Result[]> {
+    if (range.before === null) {
+      let gathering = this.#gathering.get(range.after);
+      if (!gathering) {
+        gathering = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          this.#gathering.delete(range.after);
+          return this.#fetch(range);
+        });
+        this.#gathering.set(range.after, gathering);
+      }
+      return gathering;
+    }
+    const key = `${range.after}\n${range.before}`;
+    let running = this.#running.get(key);
+    if (!running) {
+      running = this.#fetch(range).finally(() => this.#running.delete(key));
+      this.#running.set(key, running);
+    }
+    return running;
+  }
+}

@@ -4,7 +4,7 @@ import type { Viewer } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
 import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
-import { compareEventIds, eventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
+import { compareEventIds, eventIdOf, ResumingConsumer, SharedReplays, type EventConsumer } from './resume.ts';
 import { canonicalJson, UpstreamHub, type UpstreamListener, type UpstreamRequest } from './upstreams.ts';
 
 /** A validated subscription operation from a client (over graphql-ws or multipart HTTP). */
@@ -153,8 +153,8 @@ class SharedHydration implements UpstreamListener {
       for (const consumer of this.consumers) consumer.fail(error);
     },
   };
-  /** Replays in flight, by range: clients resuming from the same event share one. */
-  readonly #replays = new Map<string, Promise<FormattedExecutionResult[]>>();
+  /** Clients resuming from the same event at about the same time share one replay. */
+  readonly #replays = new SharedReplays<FormattedExecutionResult>((range) => this.#fetchReplay(range));
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
 
@@ -217,29 +217,25 @@ class SharedHydration implements UpstreamListener {
 
   /** The kept events in `range`, hydrated like live ones; rejects with the errors that end the client's stream. */
   replay(range: { after: string; before: string | null }): Promise<FormattedExecutionResult[]> {
-    const key = `${range.after}\n${range.before ?? ''}`;
-    let replay = this.#replays.get(key);
-    if (!replay) {
-      replay = (async () => {
-        let events: ExecutionResult[];
-        try {
-          events = await this.fetchReplay(range);
-        } catch (errors) {
-          throw new SubscriptionEndedError(errors as GraphQLFormattedError[]);
-        }
-        const results: FormattedExecutionResult[] = [];
-        for (const event of events) results.push(await this.hydrate(event));
-        // A refusal at subscribe time (FORBIDDEN, SUBSCRIPTION_CANNOT_RESUME) comes as one result without data:
-        // it ends the resuming client's stream rather than reaching it as an event.
-        const refusal = results[0];
-        if (refusal && refusal.data == null && refusal.errors?.length && eventIdOf(refusal) === null) {
-          throw new SubscriptionEndedError([...refusal.errors]);
-        }
-        return results;
-      })().finally(() => this.#replays.delete(key));
-      this.#replays.set(key, replay);
+    return this.#replays.get(range);
+  }
+
+  async #fetchReplay(range: { after: string; before: string | null }): Promise<FormattedExecutionResult[]> {
+    let events: ExecutionResult[];
+    try {
+      events = await this.fetchReplay(range);
+    } catch (errors) {
+      throw new SubscriptionEndedError(errors as GraphQLFormattedError[]);
     }
-    return replay;
+    const results: FormattedExecutionResult[] = [];
+    for (const event of events) results.push(await this.hydrate(event));
+    // A refusal at subscribe time (FORBIDDEN, SUBSCRIPTION_CANNOT_RESUME) comes as one result without data:
+    // it ends the resuming client's stream rather than reaching it as an event.
+    const refusal = results[0];
+    if (refusal && refusal.data == null && refusal.errors?.length && eventIdOf(refusal) === null) {
+      throw new SubscriptionEndedError([...refusal.errors]);
+    }
+    return results;
   }
 
   error(errors: GraphQLFormattedError[]): void {
