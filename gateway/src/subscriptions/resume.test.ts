@@ -157,8 +157,8 @@ describe('event ids', () => {
 });
 
 describe('SharedReplays', () => {
-  /** After the replays asked for so far were sent (they leave on the next turn of the event loop). */
-  const sent = () => new Promise((resolve) => setImmediate(resolve));
+  /** After the replays asked for so far were sent (they wait 10 ms for more clients here). */
+  const sent = () => new Promise((resolve) => setTimeout(resolve, 20));
 
   function counting() {
     const fetched: { after: string; before: string | null }[] = [];
@@ -167,15 +167,17 @@ describe('SharedReplays', () => {
       fetched.push(range);
       await new Promise<void>((resolve) => gates.push(resolve));
       return [`after ${range.after}`];
-    });
+    }, 10);
     return { replays, fetched, openGates: () => gates.splice(0).forEach((open) => open()) };
   }
 
   it('shares a replay to the newest event only between clients that asked before it was sent', async () => {
     const { replays, fetched, openGates } = counting();
     const first = replays.get({ after: '1000-1', before: null });
+    await new Promise((resolve) => setTimeout(resolve, 2)); // within the gathering window
     const second = replays.get({ after: '1000-1', before: null });
     expect(second).toBe(first);
+    expect(fetched).toHaveLength(0);
     await sent(); // its read may already have happened
     const late = replays.get({ after: '1000-1', before: null });
     expect(late).not.toBe(first);

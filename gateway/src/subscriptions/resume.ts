@@ -166,20 +166,26 @@ export class ResumingConsumer implements EventConsumer {
  */
 export class SharedReplays<Result> {
   readonly #fetch: (range: { after: string; before: string | null }) => Promise<Result[]>;
-  /** Replays to the newest event not yet sent (they leave on the next turn of the event loop). */
+  readonly #gatherMs: number;
+  /** Replays to the newest event not yet sent (they leave `gatherMs` after the first client asked). */
   readonly #gathering = new Map<string, Promise<Result[]>>();
   /** Replays of a fixed range, until they settle. */
   readonly #running = new Map<string, Promise<Result[]>>();
 
-  constructor(fetch: (range: { after: string; before: string | null }) => Promise<Result[]>) {
+  /**
+   * @param gatherMs how long a replay to the newest event waits for more clients before it is sent: a little
+   * latency for far fewer replays when many clients come back together
+   */
+  constructor(fetch: (range: { after: string; before: string | null }) => Promise<Result[]>, gatherMs = 25) {
     this.#fetch = fetch;
+    this.#gatherMs = gatherMs;
   }
 
   get(range: { after: string; before: string | null }): Promise<Result[]> {
     if (range.before === null) {
       let gathering = this.#gathering.get(range.after);
       if (!gathering) {
-        gathering = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        gathering = new Promise<void>((resolve) => setTimeout(resolve, this.#gatherMs)).then(() => {
           this.#gathering.delete(range.after);
           return this.#fetch(range);
         });

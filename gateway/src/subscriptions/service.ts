@@ -123,6 +123,9 @@ function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormatt
   return { ...error, extensions: { ...error.extensions, serviceName: subgraph } };
 }
 
+/** How long a replayed event's hydration is reused for other clients replaying it. */
+const replayedHydrationTtlMs = 5_000;
+
 /**
  * Clients identical in operation, variables and credentials share one hydration: each event is completed
  * with the other subgraphs' fields once, in order, and the result goes to all of them.
@@ -153,6 +156,8 @@ class SharedHydration implements UpstreamListener {
       for (const consumer of this.consumers) consumer.fail(error);
     },
   };
+  /** Replayed events hydrated in the last `replayedHydrationTtlMs`, oldest first. */
+  readonly #replayedRecently = new Map<string, { result: Promise<FormattedExecutionResult>; atMs: number }>();
   /** Clients resuming from the same event at about the same time share one replay. */
   readonly #replays = new SharedReplays<FormattedExecutionResult>((range) => this.#fetchReplay(range));
   #chain: Promise<void> = Promise.resolve();
@@ -228,7 +233,7 @@ class SharedHydration implements UpstreamListener {
       throw new SubscriptionEndedError(errors as GraphQLFormattedError[]);
     }
     const results: FormattedExecutionResult[] = [];
-    for (const event of events) results.push(await this.hydrate(event));
+    for (const event of events) results.push(await this.#hydrateReplayed(event));
     // A refusal at subscribe time (FORBIDDEN, SUBSCRIPTION_CANNOT_RESUME) comes as one result without data:
     // it ends the resuming client's stream rather than reaching it as an event.
     const refusal = results[0];
@@ -236,6 +241,26 @@ class SharedHydration implements UpstreamListener {
       throw new SubscriptionEndedError([...refusal.errors]);
     }
     return results;
+  }
+
+  /**
+   * Clients coming back together replay mostly the same events, in replays of their own when they asked at
+   * different moments: each event is hydrated once for all of them, remembered for a few seconds.
+   */
+  #hydrateReplayed(event: ExecutionResult): Promise<FormattedExecutionResult> {
+    const id = eventIdOf(event);
+    if (id === null) return this.hydrate(event);
+    const now = Date.now();
+    for (const [oldId, { atMs }] of this.#replayedRecently) {
+      if (now - atMs < replayedHydrationTtlMs) break;
+      this.#replayedRecently.delete(oldId);
+    }
+    let hydrated = this.#replayedRecently.get(id)?.result;
+    if (!hydrated) {
+      hydrated = this.hydrate(event);
+      this.#replayedRecently.set(id, { result: hydrated, atMs: now });
+    }
+    return hydrated;
   }
 
   error(errors: GraphQLFormattedError[]): void {
