@@ -14,6 +14,9 @@ export interface SubgraphFetchPolicy {
   probeIntervalMs: number;
 }
 
+/** Keep-alive connections a gateway process opens to one subgraph at most. */
+const maxConnectionsPerSubgraph = 128;
+
 export const defaultSubgraphFetchPolicy: SubgraphFetchPolicy = {
   timeoutMs: 10_000,
   failuresToOpen: 5,
@@ -157,8 +160,10 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
     this.#name = options.name;
     const target = new URL(options.url);
     this.#path = target.pathname + target.search;
-    // Keep-alive connections to the subgraph's origin, as many as there are fetches in flight.
-    this.#pool = new Pool(target.origin);
+    // Keep-alive connections to the subgraph's origin, one per fetch in flight up to a cap: unbounded, a burst
+    // of thousands of subscription events opened one each and ran the process out of file descriptors; past
+    // the cap fetches wait their turn (two cores serve far fewer at once anyway).
+    this.#pool = new Pool(target.origin, { connections: maxConnectionsPerSubgraph });
     this.#timeoutMs = options.policy.timeoutMs;
     this.#metrics = options.metrics;
     this.#metrics.circuitState.set({ subgraph: options.name }, 0);
