@@ -150,6 +150,55 @@ describe('federated subscriptions through the gateway', () => {
   });
 });
 
+describe('signed-in viewers of the same events', () => {
+  it('get each event completed once for all of them when no selected field depends on the viewer', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Shared Satay', owner.accessToken);
+    const ofOwner = subscribe(gatewayClient(owner.accessToken), VENDOR_LOCATION, { vendorId });
+    const ofOther = subscribe(gatewayClient(other.accessToken), VENDOR_LOCATION, { vendorId });
+    // Each viewer has an upstream of their own (access is checked per viewer at the owning subgraph).
+    await waitFor('both upstreams', async () => stack.gateway.subscriptionStats().upstreams === 2);
+    await waitFor('the subgraph subscriber', async () => (await numsub('vendor.location', vendorId)) === 1);
+    stack.resetCounters();
+    dataOf(await moveVendor(vendorId, north(5)));
+    const [seenByOwner, seenByOther] = [await ofOwner.next('owner'), await ofOther.next('other')];
+    expect(seenByOwner).toEqual(seenByOther);
+    expect(seenByOwner['data'].vendorLocationUpdated.vendor).toEqual({
+      name: 'Shared Satay',
+      isOpen: false,
+      owner: { username: 'gw_live_owner' },
+    });
+    expect(stack.subgraphRequests.vendor).toBe(1);
+  });
+
+  it('get a field declared @viewerDependent completed for each of them, with their own value', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Own View Vadas', owner.accessToken);
+    dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        'mutation ($vendorId: ID!) { followVendor(vendorId: $vendorId) { id } }',
+        { vendorId },
+        { token: other.accessToken },
+      ),
+    );
+    const FOLLOWS = `subscription ($vendorId: ID!) { vendorLocationUpdated(vendorId: $vendorId) { vendor { name viewerFollows } } }`;
+    const ofOwner = subscribe(gatewayClient(owner.accessToken), FOLLOWS, { vendorId });
+    const ofOther = subscribe(gatewayClient(other.accessToken), FOLLOWS, { vendorId });
+    await waitFor('both upstreams', async () => stack.gateway.subscriptionStats().upstreams === 2);
+    await waitFor('the subgraph subscriber', async () => (await numsub('vendor.location', vendorId)) === 1);
+    stack.resetCounters();
+    dataOf(await moveVendor(vendorId, north(5)));
+    expect((await ofOwner.next('owner'))['data'].vendorLocationUpdated.vendor).toEqual({
+      name: 'Own View Vadas',
+      viewerFollows: false,
+    });
+    expect((await ofOther.next('other'))['data'].vendorLocationUpdated.vendor).toEqual({
+      name: 'Own View Vadas',
+      viewerFollows: true,
+    });
+    expect(stack.subgraphRequests.vendor).toBe(2);
+  });
+});
+
 describe('who may subscribe', () => {
   const MEDIA =
     'subscription ($mediaId: ID!) { mediaStatusChanged(mediaId: $mediaId) { id status owner { username } } }';

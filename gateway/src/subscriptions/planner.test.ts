@@ -110,3 +110,30 @@ describe('SubscriptionPlanner', () => {
     expect(result.data).toBeNull();
   });
 });
+
+describe('viewer dependence', () => {
+  const planner = new SubscriptionPlanner(supergraphSdl);
+  const viewerIndependent = (query: string) =>
+    planner.plan(graphqlCjs.parse(query), undefined, query).viewerIndependent;
+
+  it('holds when no field the subgraphs declared @viewerDependent is selected', () => {
+    expect(viewerIndependent(QUERY)).toBe(true);
+    expect(viewerIndependent('subscription { commentAdded(postId: "p") { body author { username } } }')).toBe(true);
+  });
+
+  it('fails for a @viewerDependent field anywhere: nested, aliased, in a fragment, or on an owner-only field', () => {
+    expect(
+      viewerIndependent('subscription { vendorLocationUpdated(vendorId: "v") { vendor { viewerFollows } } }'),
+    ).toBe(false);
+    expect(viewerIndependent('subscription { postUpdated(postId: "p") { likedByMe: viewerHasLiked } }')).toBe(false);
+    expect(
+      viewerIndependent(`subscription { commentAdded(postId: "p") { author { ...Private } } }
+        fragment Private on User { email }`),
+    ).toBe(false);
+    expect(
+      viewerIndependent(
+        'subscription { vendorStatusChanged(vendorId: "v") { ... on Vendor { locationHistory { edges { cursor } } } } }',
+      ),
+    ).toBe(false);
+  });
+});

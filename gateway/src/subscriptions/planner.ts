@@ -1,7 +1,11 @@
 import { buildOperationContext } from '@apollo/gateway';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { createRequire } from 'node:module';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
+
+/** graphql's CommonJS build, the one the federation packages build the API schema with. */
+const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /**
  * The name the per-event plan gives the primary fetch: a data source answering it with the event the owning
@@ -17,6 +21,25 @@ export interface SubscriptionPlan {
   /** Run for every event: the primary fetch answered by the event, then the other subgraphs' entity fetches. */
   perEvent: QueryPlan;
   operationContext: OperationContext;
+  /**
+   * True when the operation selects no `@viewerDependent` field (declared by the subgraph owning it): every
+   * viewer then gets the same fields for the same event, and the gateway may complete it once for all of them.
+   */
+  viewerIndependent: boolean;
+}
+
+/** `Type.field` of every field the subgraphs declared `@viewerDependent`, read from the supergraph. */
+function viewerDependentFields(supergraphSdl: string): Set<string> {
+  const fields = new Set<string>();
+  for (const definition of graphqlCjs.parse(supergraphSdl).definitions) {
+    if (!('fields' in definition) || !definition.fields) continue;
+    for (const field of definition.fields) {
+      if (field.directives?.some((directive) => directive.name.value === 'viewerDependent')) {
+        fields.add(`${definition.name.value}.${field.name.value}`);
+      }
+    }
+  }
+  return fields;
 }
 
 /** Plans kept per planner; a client sending ever-new documents cannot grow memory past this. */
@@ -34,6 +57,7 @@ export class SubscriptionPlanner {
   readonly federatedApiSchema: Schema;
   readonly #planner: QueryPlanner;
   readonly #plans = new Map<string, SubscriptionPlan>();
+  readonly #viewerDependent: Set<string>;
 
   constructor(supergraphSdl: string) {
     const supergraph = Supergraph.build(supergraphSdl);
@@ -41,6 +65,25 @@ export class SubscriptionPlanner {
     this.apiSchema = this.federatedApiSchema.toGraphQLJSSchema();
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.#planner = new QueryPlanner(supergraph);
+    this.#viewerDependent = viewerDependentFields(supergraphSdl);
+  }
+
+  /** Whether any field the document selects (on any type it may be) is `@viewerDependent`. */
+  #selectsViewerDependent(document: DocumentNode): boolean {
+    const typeInfo = new graphqlCjs.TypeInfo(this.apiSchema);
+    let found = false;
+    graphqlCjs.visit(
+      document,
+      graphqlCjs.visitWithTypeInfo(typeInfo, {
+        Field: (node) => {
+          const parent = typeInfo.getParentType();
+          if (!parent || found) return;
+          const types = graphqlCjs.isAbstractType(parent) ? this.apiSchema.getPossibleTypes(parent) : [parent];
+          found = [parent, ...types].some((type) => this.#viewerDependent.has(`${type.name}.${node.name.value}`));
+        },
+      }),
+    );
+    return found;
   }
 
   /** The plan of a validated subscription document; `cacheKey` identifies the document text and operation name. */
@@ -59,6 +102,7 @@ export class SubscriptionPlanner {
         node: { kind: 'Sequence', nodes: [{ ...node.primary, serviceName: eventSourceName }, ...rest] },
       },
       operationContext: buildOperationContext({ schema: this.apiSchema, operationDocument: document, operationName }),
+      viewerIndependent: !this.#selectsViewerDependent(document),
     };
     if (this.#plans.size >= maxCachedPlans) this.#plans.delete(this.#plans.keys().next().value!);
     this.#plans.set(cacheKey, plan);

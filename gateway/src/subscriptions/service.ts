@@ -3,6 +3,7 @@ import type { DocumentNode, ExecutionResult, FormattedExecutionResult, GraphQLFo
 import type { Viewer } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
+import { RecentResults } from './recent-results.ts';
 import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
 import { compareEventIds, eventIdOf, ResumingConsumer, SharedReplays, type EventConsumer } from './resume.ts';
 import { canonicalJson, UpstreamHub, type UpstreamListener, type UpstreamRequest } from './upstreams.ts';
@@ -123,9 +124,6 @@ function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormatt
   return { ...error, extensions: { ...error.extensions, serviceName: subgraph } };
 }
 
-/** How long a replayed event's hydration is reused for other clients replaying it. */
-const replayedHydrationTtlMs = 5_000;
-
 /**
  * Clients identical in operation, variables and credentials share one hydration: each event is completed
  * with the other subgraphs' fields once, in order, and the result goes to all of them.
@@ -156,8 +154,8 @@ class SharedHydration implements UpstreamListener {
       for (const consumer of this.consumers) consumer.fail(error);
     },
   };
-  /** Replayed events hydrated in the last `replayedHydrationTtlMs`, oldest first. */
-  readonly #replayedRecently = new Map<string, { result: Promise<FormattedExecutionResult>; atMs: number }>();
+  /** Replayed events hydrated in the last seconds, by event id. */
+  readonly #replayedRecently = new RecentResults<FormattedExecutionResult>({ ttlMs: 5_000, maxEntries: 1_000 });
   /** Clients resuming from the same event at about the same time share one replay. */
   readonly #replays = new SharedReplays<FormattedExecutionResult>((range) => this.#fetchReplay(range));
   #chain: Promise<void> = Promise.resolve();
@@ -249,18 +247,7 @@ class SharedHydration implements UpstreamListener {
    */
   #hydrateReplayed(event: ExecutionResult): Promise<FormattedExecutionResult> {
     const id = eventIdOf(event);
-    if (id === null) return this.hydrate(event);
-    const now = Date.now();
-    for (const [oldId, { atMs }] of this.#replayedRecently) {
-      if (now - atMs < replayedHydrationTtlMs) break;
-      this.#replayedRecently.delete(oldId);
-    }
-    let hydrated = this.#replayedRecently.get(id)?.result;
-    if (!hydrated) {
-      hydrated = this.hydrate(event);
-      this.#replayedRecently.set(id, { result: hydrated, atMs: now });
-    }
-    return hydrated;
+    return id === null ? this.hydrate(event) : this.#replayedRecently.once(id, () => this.hydrate(event));
   }
 
   error(errors: GraphQLFormattedError[]): void {
@@ -293,6 +280,10 @@ export class SubscriptionService {
   #droppedHydrations = 0;
   #resumes = 0;
   #refusedResumes = 0;
+  /** Events completed in the last seconds, for viewer-independent operations: one completion per event. */
+  readonly #completions = new RecentResults<FormattedExecutionResult>({ ttlMs: 5_000, maxEntries: 20_000 });
+  /** Bumped by each schema reload, so no completion crosses from one schema to the next. */
+  #generation = 0;
 
   constructor(options: SubscriptionServiceOptions) {
     this.#options = options;
@@ -313,6 +304,7 @@ export class SubscriptionService {
    */
   reload(supergraphSdl: string): void {
     this.#planner = new SubscriptionPlanner(supergraphSdl);
+    this.#generation++;
     const ended = subscriptionEnded(
       'SUBSCRIPTION_SCHEMA_RELOAD',
       'The schema changed; subscribe again to continue on the new schema.',
@@ -428,12 +420,15 @@ export class SubscriptionService {
     subgraphUrl: string,
   ): SharedHydration {
     const { logger, formatError } = this.#options;
-    const context = {
+    const viewerContext = {
       requestId: request.requestId,
       authorization: request.authorization,
       viewer: request.viewer,
     };
-    const hydrate = async (event: ExecutionResult): Promise<FormattedExecutionResult> => {
+    const complete = async (
+      event: ExecutionResult,
+      context: typeof viewerContext,
+    ): Promise<FormattedExecutionResult> => {
       const serviceMap: ServiceMap = {
         ...this.#guardedDataSources(),
         [eventSourceName]: { process: async () => event },
@@ -455,6 +450,15 @@ export class SubscriptionService {
         return { data: null, errors: [formatError({ message: 'Internal server error.' })], ...idOf(event) };
       }
     };
+    // No field of the operation depends on the viewer: the other subgraphs' fields are fetched anonymously, and
+    // once for every viewer whose upstream sent the same event (the event itself may differ per viewer, so it is
+    // part of the key). Anonymous, so sharing can never carry one viewer's data to another.
+    const anonymous = { requestId: request.requestId, authorization: null, viewer: null };
+    const sharedKey = `${this.#generation}\n${request.operationName ?? ''}\n${request.query}\n${canonicalJson(request.variables)}`;
+    const hydrate = plan.viewerIndependent
+      ? (event: ExecutionResult) =>
+          this.#completions.once(`${sharedKey}\n${JSON.stringify(event)}`, () => complete(event, anonymous))
+      : (event: ExecutionResult) => complete(event, viewerContext);
     const variables: Record<string, unknown> = {};
     for (const name of plan.primary.variableUsages ?? []) {
       if (request.variables[name] !== undefined) variables[name] = request.variables[name];

@@ -263,6 +263,10 @@ export type ResolversParentTypes = ResolversObject<{
   VendorLocationEdge: Omit<VendorLocationEdge, 'node'> & { node: ResolversParentTypes['VendorLocation'] };
 }>;
 
+export type ViewerDependentDirectiveArgs = { };
+
+export type ViewerDependentDirectiveResolver<Result, Parent, ContextType = RequestContext, Args = ViewerDependentDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -328,3 +332,6 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   VendorLocationEdge?: VendorLocationEdgeResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = RequestContext> = ResolversObject<{
+  viewerDependent?: ViewerDependentDirectiveResolver<any, any, ContextType>;
+}>;
