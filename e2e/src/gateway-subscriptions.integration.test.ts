@@ -151,23 +151,32 @@ describe('federated subscriptions through the gateway', () => {
 });
 
 describe('signed-in viewers of the same events', () => {
-  it('get each event completed once for all of them when no selected field depends on the viewer', async () => {
-    const vendorId = await createVendorSeenByLocation(stack, 'Shared Satay', owner.accessToken);
-    const ofOwner = subscribe(gatewayClient(owner.accessToken), VENDOR_LOCATION, { vendorId });
-    const ofOther = subscribe(gatewayClient(other.accessToken), VENDOR_LOCATION, { vendorId });
-    // Each viewer has an upstream of their own (access is checked per viewer at the owning subgraph).
+  /**
+   * The owner and the other user subscribe with `query`; the vendor moves once. Their events, and the requests
+   * the vendor subgraph got for that one event (each viewer has an upstream of their own: access is checked per
+   * viewer at the owning subgraph).
+   */
+  async function bothViewersSeeOneMove(query: string, vendorId: string) {
+    const ofOwner = subscribe(gatewayClient(owner.accessToken), query, { vendorId });
+    const ofOther = subscribe(gatewayClient(other.accessToken), query, { vendorId });
     await waitFor('both upstreams', async () => stack.gateway.subscriptionStats().upstreams === 2);
     await waitFor('the subgraph subscriber', async () => (await numsub('vendor.location', vendorId)) === 1);
     stack.resetCounters();
     dataOf(await moveVendor(vendorId, north(5)));
-    const [seenByOwner, seenByOther] = [await ofOwner.next('owner'), await ofOther.next('other')];
-    expect(seenByOwner).toEqual(seenByOther);
-    expect(seenByOwner['data'].vendorLocationUpdated.vendor).toEqual({
+    const events = { owner: await ofOwner.next('owner'), other: await ofOther.next('other') };
+    return { ...events, vendorRequests: stack.subgraphRequests.vendor };
+  }
+
+  it('get each event completed once for all of them when no selected field depends on the viewer', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Shared Satay', owner.accessToken);
+    const seen = await bothViewersSeeOneMove(VENDOR_LOCATION, vendorId);
+    expect(seen.owner).toEqual(seen.other);
+    expect(seen.owner['data'].vendorLocationUpdated.vendor).toEqual({
       name: 'Shared Satay',
       isOpen: false,
       owner: { username: 'gw_live_owner' },
     });
-    expect(stack.subgraphRequests.vendor).toBe(1);
+    expect(seen.vendorRequests).toBe(1);
   });
 
   it('get a field declared @viewerDependent completed for each of them, with their own value', async () => {
@@ -181,21 +190,10 @@ describe('signed-in viewers of the same events', () => {
       ),
     );
     const FOLLOWS = `subscription ($vendorId: ID!) { vendorLocationUpdated(vendorId: $vendorId) { vendor { name viewerFollows } } }`;
-    const ofOwner = subscribe(gatewayClient(owner.accessToken), FOLLOWS, { vendorId });
-    const ofOther = subscribe(gatewayClient(other.accessToken), FOLLOWS, { vendorId });
-    await waitFor('both upstreams', async () => stack.gateway.subscriptionStats().upstreams === 2);
-    await waitFor('the subgraph subscriber', async () => (await numsub('vendor.location', vendorId)) === 1);
-    stack.resetCounters();
-    dataOf(await moveVendor(vendorId, north(5)));
-    expect((await ofOwner.next('owner'))['data'].vendorLocationUpdated.vendor).toEqual({
-      name: 'Own View Vadas',
-      viewerFollows: false,
-    });
-    expect((await ofOther.next('other'))['data'].vendorLocationUpdated.vendor).toEqual({
-      name: 'Own View Vadas',
-      viewerFollows: true,
-    });
-    expect(stack.subgraphRequests.vendor).toBe(2);
+    const seen = await bothViewersSeeOneMove(FOLLOWS, vendorId);
+    expect(seen.owner['data'].vendorLocationUpdated.vendor).toEqual({ name: 'Own View Vadas', viewerFollows: false });
+    expect(seen.other['data'].vendorLocationUpdated.vendor).toEqual({ name: 'Own View Vadas', viewerFollows: true });
+    expect(seen.vendorRequests).toBe(2);
   });
 });
 
