@@ -29,6 +29,7 @@ import {
   waitFor,
   withEventId,
   type Account,
+  type Live,
   type TestStack,
 } from './index.ts';
 
@@ -194,6 +195,47 @@ describe('signed-in viewers of the same events', () => {
     expect(seen.owner['data'].vendorLocationUpdated.vendor).toEqual({ name: 'Own View Vadas', viewerFollows: false });
     expect(seen.other['data'].vendorLocationUpdated.vendor).toEqual({ name: 'Own View Vadas', viewerFollows: true });
     expect(seen.vendorRequests).toBe(2);
+  });
+  it('get an event executed once at the owning subgraph for all of them, or per viewer for a @viewerDependent field', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Once Only Oden', owner.accessToken);
+    dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        'mutation ($vendorId: ID!) { followVendor(vendorId: $vendorId) { id } }',
+        { vendorId },
+        { token: other.accessToken },
+      ),
+    );
+    const STATUS = 'subscription ($vendorId: ID!) { vendorStatusChanged(vendorId: $vendorId) { name isOpen } }';
+    const FOLLOWS = 'subscription ($vendorId: ID!) { vendorStatusChanged(vendorId: $vendorId) { name viewerFollows } }';
+    /** Statements on the vendor table for one rename, with these subscriptions open. */
+    const vendorReadsOfOneRename = async (subscriptions: Live[], name: string) => {
+      stack.sql.vendor.reset();
+      dataOf(await renameVendor(vendorId, name));
+      const events = await Promise.all(subscriptions.map((live, index) => live.next(`subscriber ${index}`)));
+      return { events, reads: stack.sql.vendor.countByTable()['vendor'] ?? 0 };
+    };
+
+    const first = subscribe(gatewayClient(owner.accessToken), STATUS, { vendorId });
+    await waitFor('the subgraph subscriber', async () => (await numsub('vendor.status', vendorId)) === 1);
+    const alone = await vendorReadsOfOneRename([first], 'Once Only Oden I');
+    const second = subscribe(gatewayClient(other.accessToken), STATUS, { vendorId });
+    await waitFor('both subscribed at the subgraph', async () => stack.pubsub.stats().subscribers === 2);
+    const together = await vendorReadsOfOneRename([first, second], 'Once Only Oden II');
+    expect(together.events.map((event) => event['data'].vendorStatusChanged)).toEqual([
+      { name: 'Once Only Oden II', isOpen: false },
+      { name: 'Once Only Oden II', isOpen: false },
+    ]);
+    expect(together.reads).toBe(alone.reads); // the second viewer costs the subgraph no read
+    first.stop();
+    second.stop();
+    await waitFor('both released', async () => stack.pubsub.stats().subscribers === 0);
+
+    const ofOwner = subscribe(gatewayClient(owner.accessToken), FOLLOWS, { vendorId });
+    const ofOther = subscribe(gatewayClient(other.accessToken), FOLLOWS, { vendorId });
+    await waitFor('both subscribed at the subgraph', async () => stack.pubsub.stats().subscribers === 2);
+    const own = await vendorReadsOfOneRename([ofOwner, ofOther], 'Once Only Oden III');
+    expect(own.events.map((event) => event['data'].vendorStatusChanged.viewerFollows)).toEqual([false, true]);
   });
 });
 

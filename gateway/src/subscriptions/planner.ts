@@ -3,6 +3,7 @@ import { Supergraph, operationFromDocument, type Schema } from '@apollo/federati
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { createRequire } from 'node:module';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { selectsViewerDependentField, viewerDependentDirective } from '@curbside/http';
 
 /** graphql's CommonJS build, the one the federation packages build the API schema with. */
 const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -34,7 +35,7 @@ function viewerDependentFields(supergraphSdl: string): Set<string> {
   for (const definition of graphqlCjs.parse(supergraphSdl).definitions) {
     if (!('fields' in definition) || !definition.fields) continue;
     for (const field of definition.fields) {
-      if (field.directives?.some((directive) => directive.name.value === 'viewerDependent')) {
+      if (field.directives?.some((directive) => directive.name.value === viewerDependentDirective)) {
         fields.add(`${definition.name.value}.${field.name.value}`);
       }
     }
@@ -68,24 +69,6 @@ export class SubscriptionPlanner {
     this.#viewerDependent = viewerDependentFields(supergraphSdl);
   }
 
-  /** Whether any field the document selects (on any type it may be) is `@viewerDependent`. */
-  #selectsViewerDependent(document: DocumentNode): boolean {
-    const typeInfo = new graphqlCjs.TypeInfo(this.apiSchema);
-    let found = false;
-    graphqlCjs.visit(
-      document,
-      graphqlCjs.visitWithTypeInfo(typeInfo, {
-        Field: (node) => {
-          const parent = typeInfo.getParentType();
-          if (!parent || found) return;
-          const types = graphqlCjs.isAbstractType(parent) ? this.apiSchema.getPossibleTypes(parent) : [parent];
-          found = [parent, ...types].some((type) => this.#viewerDependent.has(`${type.name}.${node.name.value}`));
-        },
-      }),
-    );
-    return found;
-  }
-
   /** The plan of a validated subscription document; `cacheKey` identifies the document text and operation name. */
   plan(document: DocumentNode, operationName: string | undefined, cacheKey: string): SubscriptionPlan {
     const cached = this.#plans.get(cacheKey);
@@ -102,7 +85,9 @@ export class SubscriptionPlanner {
         node: { kind: 'Sequence', nodes: [{ ...node.primary, serviceName: eventSourceName }, ...rest] },
       },
       operationContext: buildOperationContext({ schema: this.apiSchema, operationDocument: document, operationName }),
-      viewerIndependent: !this.#selectsViewerDependent(document),
+      viewerIndependent: !selectsViewerDependentField(this.apiSchema, document, (type, field) =>
+        this.#viewerDependent.has(`${type}.${field}`),
+      ),
     };
     if (this.#plans.size >= maxCachedPlans) this.#plans.delete(this.#plans.keys().next().value!);
     this.#plans.set(cacheKey, plan);

@@ -132,3 +132,4 @@ export function sendJwks(res: ServerResponse, jwks: unknown): void {
   sendJson(res, 200, jwks, { 'cache-control': 'public, max-age=300' });
 }
 export { clientFacingError, maskedError, replacedError, requestIdPlugin } from './apollo.ts';
+export { selectsViewerDependentField, viewerDependentDirective } from './viewer-dependence.ts';

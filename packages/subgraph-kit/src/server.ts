@@ -20,6 +20,8 @@ import type { Logger } from '@curbside/service';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import {
   requestIdPlugin,
+  selectsViewerDependentField,
+  viewerDependentDirective,
   BodyTooLargeError,
   closeServer,
   listen,
@@ -230,17 +232,54 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     const stream = await graphqlCjs.createSourceEventStream(args);
     if (!(Symbol.asyncIterator in stream)) return stream;
     const source = stream[Symbol.asyncIterator]() as AsyncIterator<unknown> & { lastEventId?: string | null };
+    const run = async (payload: unknown, viewer: Viewer | null) =>
+      graphqlCjs.execute({ ...args, rootValue: payload, contextValue: baseContext(viewer, context.requestId) });
+    // Access was checked above, for this viewer. When no selected field depends on the viewer, each event is
+    // executed once, anonymously, for every subscription with the same operation and variables: one execution
+    // per event, not one per subscriber, and nothing of one viewer can reach another.
+    const operationKey = viewerIndependentKey(args);
     return new LiveResults({
       source,
       lastEventId: () => source.lastEventId ?? null,
-      execute: async (payload) =>
-        graphqlCjs.execute({
-          ...args,
-          rootValue: payload,
-          contextValue: baseContext(context.viewer, context.requestId),
-        }),
+      execute: (payload) => {
+        if (operationKey === null || typeof payload !== 'object' || payload === null) {
+          return run(payload, context.viewer);
+        }
+        let byOperation = sharedExecutions.get(payload);
+        if (!byOperation) sharedExecutions.set(payload, (byOperation = new Map()));
+        let result = byOperation.get(operationKey);
+        if (!result) byOperation.set(operationKey, (result = run(payload, null)));
+        return result;
+      },
       expiresAtMs: context.viewer ? context.viewer.expiresAt * 1000 : null,
     });
+  }
+
+  /**
+   * Executions of one event (a payload object, as every subscriber of its channel receives the same one) by
+   * operation and variables; they go when the event does.
+   */
+  const sharedExecutions = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  const viewerIndependentOperations = new Map<string, boolean>();
+
+  /** The key events of this operation are shared by, or null when it selects a `@viewerDependent` field. */
+  function viewerIndependentKey(args: ExecutionArgs): string | null {
+    const text = graphqlCjs.print(args.document);
+    let independent = viewerIndependentOperations.get(text);
+    if (independent === undefined) {
+      independent = !selectsViewerDependentField(options.schema, args.document, (typeName, fieldName) => {
+        const type = options.schema.getType(typeName);
+        const field = type && 'getFields' in type ? type.getFields()[fieldName] : undefined;
+        return Boolean(
+          field?.astNode?.directives?.some((directive) => directive.name.value === viewerDependentDirective),
+        );
+      });
+      // Subgraphs see the few documents gateways send; the bound only guards against a client talking directly.
+      if (viewerIndependentOperations.size >= 1_000) viewerIndependentOperations.clear();
+      viewerIndependentOperations.set(text, independent);
+    }
+    if (!independent) return null;
+    return `${args.operationName ?? ''}\n${text}\n${JSON.stringify(args.variableValues ?? {})}`;
   }
 
   const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: maxWebSocketMessageBytes });
