@@ -489,7 +489,8 @@ async function runResumePhase(
   let lastProgress = { progress: -1, atMs: performance.now() };
   await pollClient<ResumeReport>(
     client,
-    (report) => report.settled === report.resumed,
+    // Done when every resumed subscriber settled and the ones that stayed got the phase's updates too.
+    (report) => report.settled === report.resumed && report.stayedReceived >= report.stayedExpected,
     (report) => {
       if (progressOf(report) !== lastProgress.progress) {
         lastProgress = { progress: progressOf(report), atMs: performance.now() };
