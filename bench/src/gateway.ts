@@ -35,6 +35,7 @@ import {
   result,
   type OperationResult,
 } from './report.ts';
+import { createPostOnceCopied, uploadImage } from './seeding.ts';
 import { runConcurrent, summarize, type ConcurrentRun } from './stats.ts';
 
 type QueryKind = 'vendors page' | 'posts page' | 'me';
@@ -287,7 +288,6 @@ async function main(): Promise<void> {
   const { startStack, graphql, registerUser, createVendorSeenByLocation, postgresUrl, testDatabasePrefix } =
     await import('@curbside/e2e');
   const { dropDatabasesWithPrefix } = await import('@curbside/subgraph-kit');
-  const { makePng } = await import('@curbside/png');
   type Stack = Awaited<ReturnType<typeof startStack>>;
   type Account = Awaited<ReturnType<typeof registerUser>>;
 
@@ -318,39 +318,6 @@ async function main(): Promise<void> {
     return id;
   }
 
-  async function upload(stack: Stack, owner: Account, index: number): Promise<string> {
-    const png = makePng(64 + index, 48, (x, y) => [(x * 4 + index * 20) % 256, (y * 5) % 256, 128]);
-    const ticket = (
-      await asOwner<{
-        createUpload: { media: { id: string }; uploadUrl: string; uploadHeaders: Record<string, string> };
-      }>(
-        stack,
-        owner,
-        'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } uploadUrl uploadHeaders } }',
-        { input: { filename: `bench-${index}.png`, contentType: 'image/png', byteSize: png.length } },
-      )
-    ).createUpload;
-    const response = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.uploadHeaders, body: png });
-    if (!response.ok) throw new Error(`upload ${index} failed: HTTP ${response.status} ${await response.text()}`);
-    return ticket.media.id;
-  }
-
-  /** createPost, retried while the post subgraph's copies of the new vendor and media arrive by event. */
-  async function createPost(stack: Stack, author: Account, input: Record<string, unknown>): Promise<string> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const response = await graphql<{ createPost: { id: string } }>(
-        stack.gatewayUrl,
-        'mutation ($input: CreatePostInput!) { createPost(input: $input) { id } }',
-        { input },
-        { token: author.accessToken },
-      );
-      if (response.data?.createPost) return response.data.createPost.id;
-      if (Date.now() > deadline) throw new Error(`createPost failed: ${JSON.stringify(response.errors)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
   async function seed(stack: Stack) {
     const owners = await Promise.all(
       Array.from({ length: ownerCount }, (_, index) => registerUser(stack.gatewayUrl, `bench_owner_${index}`)),
@@ -367,9 +334,9 @@ async function main(): Promise<void> {
     );
     const author = owners[0]!;
     const mediaIds: string[] = [];
-    for (let index = 0; index < imageCount; index++) mediaIds.push(await upload(stack, author, index));
+    for (let index = 0; index < imageCount; index++) mediaIds.push(await uploadImage(stack, author, index));
     for (let index = 0; index < postCount; index++) {
-      const postId = await createPost(stack, author, {
+      const postId = await createPostOnceCopied(stack, author, {
         body: `Today's special #${index}: ${'tacos and salsa '.repeat(1 + (index % 5))}`,
         mediaIds: [mediaIds[index % imageCount]!, mediaIds[(index + 1) % imageCount]!],
         vendorId: vendorIds[0]![0]!,

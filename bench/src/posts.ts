@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { makePng } from '@curbside/png';
 import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './report.ts';
+import { createPostOnceCopied, uploadImage } from './seeding.ts';
 import { runConcurrent } from './stats.ts';
 
 process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
@@ -33,40 +33,6 @@ const PAGE = `query ($authorId: ID!) {
 }`;
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
-type Account = Awaited<ReturnType<typeof registerUser>>;
-
-async function upload(stack: Stack, owner: Account, index: number): Promise<string> {
-  const png = makePng(64 + index, 48, (x, y) => [(x * 4 + index * 20) % 256, (y * 5) % 256, 128]);
-  const ticket = checkedData(
-    await graphql<{
-      createUpload: { media: { id: string }; uploadUrl: string; uploadHeaders: Record<string, string> };
-    }>(
-      stack.gatewayUrl,
-      'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } uploadUrl uploadHeaders } }',
-      { input: { filename: `bench-${index}.png`, contentType: 'image/png', byteSize: png.length } },
-      { token: owner.accessToken },
-    ),
-  ).createUpload;
-  const response = await fetch(ticket.uploadUrl, { method: 'PUT', headers: ticket.uploadHeaders, body: png });
-  if (!response.ok) throw new Error(`upload ${index} failed: HTTP ${response.status} ${await response.text()}`);
-  return ticket.media.id;
-}
-
-/** createPost, retried while the post subgraph's copies of the new vendor and media arrive by event. */
-async function createPost(stack: Stack, author: Account, input: Record<string, unknown>): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const response = await graphql<{ createPost: { id: string } }>(
-      stack.gatewayUrl,
-      'mutation ($input: CreatePostInput!) { createPost(input: $input) { id } }',
-      { input },
-      { token: author.accessToken },
-    );
-    if (response.data?.createPost) return response.data.createPost.id;
-    if (Date.now() > deadline) throw new Error(`createPost failed: ${JSON.stringify(response.errors)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function seed(stack: Stack) {
   const author = await registerUser(stack.gatewayUrl, 'bench_author');
@@ -82,9 +48,9 @@ async function seed(stack: Stack) {
     ),
   ).createVendor.id;
   const mediaIds: string[] = [];
-  for (let index = 0; index < imageCount; index++) mediaIds.push(await upload(stack, author, index));
+  for (let index = 0; index < imageCount; index++) mediaIds.push(await uploadImage(stack, author, index));
   for (let index = 0; index < postCount; index++) {
-    const postId = await createPost(stack, author, {
+    const postId = await createPostOnceCopied(stack, author, {
       body: `Today's special #${index}: ${'tacos and salsa '.repeat(1 + (index % 5))}`,
       mediaIds: [mediaIds[index % imageCount]!, mediaIds[(index + 1) % imageCount]!],
       vendorId,
