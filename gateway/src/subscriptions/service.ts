@@ -1,6 +1,12 @@
 import { executeQueryPlan, type ServiceMap } from '@apollo/gateway';
 import type { DocumentNode, ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
-import type { Viewer } from '@curbside/auth';
+import {
+  accountBlockedError,
+  watchAccountBlocks,
+  type AccountBlocklist,
+  type AccountWatch,
+  type Viewer,
+} from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
 import { RecentResults } from './recent-results.ts';
@@ -63,6 +69,14 @@ export interface SubscriptionServiceOptions {
   formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
   logger: Logger;
   limits?: Partial<SubscriptionLimits>;
+  /**
+   * Suspended and closed accounts: their open subscriptions end within about `accountCheckIntervalMs` with the
+   * error a new request of theirs gets (FORBIDDEN when suspended, UNAUTHENTICATED when closed), rather than at
+   * token expiry. Default: none (they end at token expiry).
+   */
+  accountBlocklist?: AccountBlocklist;
+  /** How often the accounts holding subscriptions are looked up on `accountBlocklist`. Default 2_000 (2 seconds). */
+  accountCheckIntervalMs?: number;
 }
 
 export interface SubscriptionStats {
@@ -284,12 +298,26 @@ export class SubscriptionService {
   readonly #completions = new RecentResults<FormattedExecutionResult>({ ttlMs: 5_000, maxEntries: 20_000 });
   /** Bumped by each schema reload, so no completion crosses from one schema to the next. */
   #generation = 0;
+  /** The accounts of signed-in subscribers, looked up on the blocklist (null without one). */
+  readonly #accounts: AccountWatch | null;
 
   constructor(options: SubscriptionServiceOptions) {
     this.#options = options;
     this.#limits = { ...defaultSubscriptionLimits, ...options.limits };
     this.#planner = new SubscriptionPlanner(options.supergraphSdl);
     this.#hub = new UpstreamHub({ logger: options.logger });
+    this.#accounts = options.accountBlocklist
+      ? watchAccountBlocks({
+          blocklist: options.accountBlocklist,
+          intervalMs: options.accountCheckIntervalMs ?? 2_000,
+          // Once per outage: as for requests, the token alone decides meanwhile.
+          onUnavailable: (error) =>
+            options.logger.warn(
+              { err: error },
+              'account blocklist unreadable; subscriptions of blocked accounts end at token expiry until it is back',
+            ),
+        })
+      : null;
   }
 
   /** The API schema clients' subscriptions are validated against (graphql's CommonJS build). */
@@ -312,8 +340,9 @@ export class SubscriptionService {
     for (const hydration of [...this.#hydrations.values()]) hydration.failAll(ended);
   }
 
-  /** Ends every active subscription with `error` (the gateway is stopping). */
+  /** Ends every active subscription with `error` and stops looking up accounts (the gateway is stopping). */
   endAll(error: SubscriptionEndedError): void {
+    this.#accounts?.stop();
     for (const hydration of [...this.#hydrations.values()]) hydration.failAll(error);
   }
 
@@ -349,6 +378,7 @@ export class SubscriptionService {
     if (!hydration) hydration = this.#startHydration(hydrationKey, plan, planner, request, subgraphUrl);
     const shared = hydration;
     let consumer: EventConsumer;
+    let unwatchAccount: () => void = () => undefined;
     const stream: ClientStream<FormattedExecutionResult> = new ClientStream({
       capacity: this.#limits.queueCapacity,
       onDrop: () => this.#droppedEvents++,
@@ -357,6 +387,7 @@ export class SubscriptionService {
         subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.'),
       onRelease: () => {
         this.#subscriptions--;
+        unwatchAccount();
         shared.consumers.delete(consumer);
         if (shared.consumers.size > 0) return;
         if (this.#hydrations.get(hydrationKey) === shared) this.#hydrations.delete(hydrationKey);
@@ -364,6 +395,12 @@ export class SubscriptionService {
       },
     });
     consumer = stream;
+    if (request.viewer && this.#accounts) {
+      // Ended like an expired token is (this stream alone, after the events already queued for it).
+      unwatchAccount = this.#accounts.watch(request.viewer.userId, (block) =>
+        stream.fail(new SubscriptionEndedError([accountBlockedError(block).toJSON()])),
+      );
+    }
     if (request.lastEventId) {
       this.#resumes++;
       let refused = false;

@@ -11,6 +11,8 @@ export type AccountBlock = 'suspended' | 'deleted';
  */
 export interface AccountBlocklist {
   statusOf(userId: string): Promise<AccountBlock | null>;
+  /** The status of each account, in the order given (null: not blocked), in one round trip. */
+  statusOfMany(userIds: readonly string[]): Promise<(AccountBlock | null)[]>;
   block(userId: string, reason: AccountBlock): Promise<void>;
   unblock(userId: string): Promise<void>;
   /** Replaces the whole list: the user subgraph's database is the source of truth, Redis a copy. */
@@ -19,6 +21,18 @@ export interface AccountBlocklist {
 
 const keyOf = (userId: string) => `auth:blocked:${userId}`;
 const setKey = 'auth:blocked';
+/** Keys per MGET: a long MGET holds Redis (single-threaded) for everyone else while it runs. */
+const keysPerMget = 1_000;
+
+const blockOf = (value: string | null): AccountBlock | null =>
+  value === 'suspended' || value === 'deleted' ? value : null;
+
+/** The error a blocked account's requests (and open subscriptions) get: suspended → FORBIDDEN, deleted → UNAUTHENTICATED. */
+export function accountBlockedError(block: AccountBlock): ReturnType<typeof forbidden> {
+  return block === 'suspended'
+    ? forbidden('This account is suspended.')
+    : unauthenticated('This account has been closed.');
+}
 
 /** The blocklist in Redis: one key per blocked account, plus a set of them to replace the list at once. */
 export function redisAccountBlocklist(redis: Redis): AccountBlocklist {
@@ -26,8 +40,23 @@ export function redisAccountBlocklist(redis: Redis): AccountBlocklist {
     async statusOf(userId) {
       // Known to be down (reconnecting): fail at once rather than wait out the command timeout per request.
       if (redis.status !== 'ready') throw new Error(`Redis is ${redis.status}`);
-      const value = await redis.get(keyOf(userId));
-      return value === 'suspended' || value === 'deleted' ? value : null;
+      return blockOf(await redis.get(keyOf(userId)));
+    },
+    async statusOfMany(userIds) {
+      if (userIds.length === 0) return [];
+      if (redis.status !== 'ready') throw new Error(`Redis is ${redis.status}`);
+      // Pipelined: one round trip however many MGETs the ids need.
+      const pipeline = redis.pipeline();
+      for (let start = 0; start < userIds.length; start += keysPerMget) {
+        pipeline.mget(userIds.slice(start, start + keysPerMget).map(keyOf));
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      const statuses: (AccountBlock | null)[] = [];
+      for (const [error, values] of replies) {
+        if (error) throw error;
+        for (const value of values as (string | null)[]) statuses.push(blockOf(value));
+      }
+      return statuses;
     },
     async block(userId, reason) {
       await redis.multi().set(keyOf(userId), reason).sadd(setKey, userId).exec();
@@ -65,8 +94,7 @@ export function withAccountBlocklist(
     } catch (error) {
       onUnavailable(error);
     }
-    if (status === 'suspended') throw forbidden('This account is suspended.');
-    if (status === 'deleted') throw unauthenticated('This account has been closed.');
+    if (status) throw accountBlockedError(status);
     return viewer;
   };
 }

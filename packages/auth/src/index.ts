@@ -11,4 +11,11 @@ export {
   type Role,
   type Viewer,
 } from './verify.ts';
-export { redisAccountBlocklist, withAccountBlocklist, type AccountBlock, type AccountBlocklist } from './blocklist.ts';
+export {
+  accountBlockedError,
+  redisAccountBlocklist,
+  withAccountBlocklist,
+  type AccountBlock,
+  type AccountBlocklist,
+} from './blocklist.ts';
+export { watchAccountBlocks, type AccountWatch, type AccountWatchOptions } from './account-watch.ts';
