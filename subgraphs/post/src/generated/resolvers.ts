@@ -130,7 +130,7 @@ export type Post = {
   editedAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   likeCount: Scalars['Int']['output'];
-  /** Attached media in the author's order; a deleted media disappears from the list. */
+  /** Attached media in the author's order (at most 10); a deleted media disappears from the list. */
   media: Array<Media>;
   /** The vendor the post was made as; null for a personal post or once that vendor is deleted. */
   vendor?: Maybe<Vendor>;

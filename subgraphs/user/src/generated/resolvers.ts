@@ -51,6 +51,7 @@ export type Mutation = {
   deleteAccount: Scalars['Boolean']['output'];
   /** Follows a user (not yourself); following again changes nothing. Returns the followed user. */
   followUser: User;
+  /** Verifies the password (argon2id), so it counts 50 toward operation cost and rate budgets. */
   login: AuthPayload;
   /** Ends the session the refresh token belongs to. False when the token was unknown or already ended. */
   logout: Scalars['Boolean']['output'];
@@ -61,6 +62,7 @@ export type Mutation = {
   markNotificationsRead: Array<Notification>;
   /** Exchanges a refresh token for a new session pair; the presented token cannot be used again. */
   refreshSession: AuthPayload;
+  /** Hashes the password (argon2id), so it counts 50 toward operation cost and rate budgets. */
   register: AuthPayload;
   /** Admin only. Takes effect on the user's next access token. */
   setUserRole: User;
