@@ -29,12 +29,67 @@ export async function readBody(req: IncomingMessage, limitBytes = defaultBodyLim
   return Buffer.concat(chunks);
 }
 
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The longest `x-request-id` taken from a caller: 128 characters. */
+const maxRequestIdLength = 128;
+const requestIdPattern = /^[A-Za-z0-9._:-]+$/;
 
-/** The caller's `x-request-id` when it is a sane token, otherwise a new UUID. */
+/** The caller's `x-request-id` when it is a sane token (at most 128 characters), otherwise a new UUID. */
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+  return typeof given === 'string' && given.length <= maxRequestIdLength && requestIdPattern.test(given)
+    ? given
+    : randomUUID();
+}
+
+/**
+ * A request whose body or query string is not valid UTF-8. Decoding it anyway would replace the bad bytes with
+ * U+FFFD, so a name stored from it would silently differ from what was sent: it is refused instead (HTTP 400,
+ * code BAD_REQUEST, with this error's message).
+ */
+export class InvalidBodyEncodingError extends Error {
+  constructor(part: 'body' | 'query string') {
+    super(`The request ${part} is not valid UTF-8.`);
+    this.name = 'InvalidBodyEncodingError';
+  }
+}
+
+/** What a 400 BAD_REQUEST says when `toGraphQLRequest` threw `error`: the encoding problem, or bad JSON. */
+export function badRequestMessage(error: unknown): string {
+  return error instanceof InvalidBodyEncodingError ? error.message : 'The body is not valid JSON.';
+}
+
+/** Refuses what `TextDecoder` would otherwise patch over with U+FFFD; it also drops a leading byte order mark. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `bytes` as UTF-8 text; throws `InvalidBodyEncodingError` when they are not valid UTF-8. Linear in their length. */
+export function decodeUtf8(bytes: Uint8Array, part: 'body' | 'query string' = 'body'): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new InvalidBodyEncodingError(part);
+  }
+}
+
+const hexDigit = (code: number) => (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x66);
+
+/**
+ * Checks that a query string's percent-escapes spell valid UTF-8 (throws `InvalidBodyEncodingError` otherwise).
+ * `URLSearchParams` (which Apollo reads `?query=` with) replaces an invalid sequence such as `%FF` with U+FFFD
+ * rather than refusing it. A `%` not followed by two hex digits stays literal there, and here too; a raw
+ * character outside ASCII cannot come from a client that encodes its URL, and is refused as well. One pass.
+ */
+export function checkQueryStringEncoding(search: string): void {
+  const bytes = new Uint8Array(search.length);
+  let length = 0;
+  for (let index = 0; index < search.length; index++) {
+    const code = search.charCodeAt(index);
+    if (code > 0x7f) throw new InvalidBodyEncodingError('query string');
+    if (code === 0x25 && hexDigit(search.charCodeAt(index + 1)) && hexDigit(search.charCodeAt(index + 2))) {
+      bytes[length++] = Number.parseInt(search.slice(index + 1, index + 3), 16);
+      index += 2;
+    } else bytes[length++] = code;
+  }
+  decodeUtf8(bytes.subarray(0, length), 'query string');
 }
 
 /** Copies Node's request headers into Apollo's HeaderMap (lower-cased, multi-values joined). */
@@ -49,14 +104,20 @@ export function headerMapOf(req: IncomingMessage): HeaderMap {
 
 /**
  * Turns a Node request into Apollo's transport-neutral request. The body is parsed here only when it
- * is JSON; Apollo itself answers 400 for other content types (CSRF prevention relies on that).
+ * is JSON; Apollo itself answers 400 for other content types (CSRF prevention relies on that). Throws
+ * `InvalidBodyEncodingError` when the body or the query string is not valid UTF-8, and a `SyntaxError` when
+ * the body is not JSON: the caller answers 400 BAD_REQUEST with `badRequestMessage(error)`.
  */
 export function toGraphQLRequest(req: IncomingMessage, rawBody: Buffer): HTTPGraphQLRequest {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const rawUrl = req.url ?? '/';
+  const queryStart = rawUrl.indexOf('?');
+  // Checked on the URL as received: `new URL` would percent-encode a raw non-ASCII character first.
+  if (queryStart !== -1) checkQueryStringEncoding(rawUrl.slice(queryStart + 1));
+  const url = new URL(rawUrl, 'http://localhost');
   const headers = headerMapOf(req);
   let body: unknown = undefined;
   if (rawBody.length > 0 && (headers.get('content-type') ?? '').includes('json')) {
-    body = JSON.parse(rawBody.toString('utf8'));
+    body = JSON.parse(decodeUtf8(rawBody));
   }
   return { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body };
 }

@@ -35,12 +35,22 @@ export {
   encodeCursor,
   toConnection,
   maxPageSize,
+  maxCursorLength,
   type Connection,
   type Cursor,
 } from './pagination.ts';
 export { makeErrorFormatter } from './errors.ts';
 export { dateTimeScalar } from './scalars.ts';
 export { checkId, isUuid, requireOwnerOrAdmin, requireViewer } from './guards.ts';
+export {
+  checkLength,
+  checkLengths,
+  quoted,
+  quotedInputLength,
+  trimmedLengthSlack,
+  type LengthCheck,
+  type LengthLimit,
+} from './input.ts';
 export { selectsPath } from './lookahead.ts';
 export { runSubgraph, type SubgraphProcessDeps, type SubgraphProcessEnv } from './process.ts';
 export { withOrderedShutdown } from './lifecycle.ts';

@@ -14,8 +14,16 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.id])).toString('base64url');
 }
 
-/** Parses an `after` argument; a cursor not made by `encodeCursor` is `BAD_USER_INPUT`. */
+/**
+ * The longest cursor accepted: 200 characters. `encodeCursor` makes about 90 (a timestamp and a UUID); the bound
+ * keeps a forged megabyte from being decoded and parsed.
+ */
+export const maxCursorLength = 200;
+
+/** Parses an `after` argument; a cursor not made by `encodeCursor` (or too long) is `BAD_USER_INPUT`. */
 export function decodeCursor(value: string, argument = 'after'): Cursor {
+  if (value.length > maxCursorLength)
+    throw badUserInput({ [argument]: 'expected a cursor returned by this connection' });
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' && isUuid(parsed[1])) {

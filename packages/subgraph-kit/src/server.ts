@@ -19,6 +19,7 @@ import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@curbside/service';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import {
+  badRequestMessage,
   requestIdPlugin,
   selectsViewerDependentField,
   viewerDependentDirective,
@@ -178,8 +179,8 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     let httpGraphQLRequest;
     try {
       httpGraphQLRequest = toGraphQLRequest(req, rawBody);
-    } catch {
-      sendJson(res, 400, { errors: [{ message: 'The body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+    } catch (error) {
+      sendJson(res, 400, { errors: [{ message: badRequestMessage(error), extensions: { code: 'BAD_REQUEST' } }] });
       return;
     }
     const response = await apollo.executeHTTPGraphQLRequest({
