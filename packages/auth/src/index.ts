@@ -19,3 +19,10 @@ export {
   type AccountBlocklist,
 } from './blocklist.ts';
 export { watchAccountBlocks, type AccountWatch, type AccountWatchOptions } from './account-watch.ts';
+export {
+  developmentGatewaySecret,
+  gatewayCredentialHeader,
+  gatewaySecretProblem,
+  isGatewayCredential,
+  minGatewaySecretLength,
+} from './gateway-credential.ts';

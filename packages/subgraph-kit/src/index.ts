@@ -52,6 +52,14 @@ export {
   type LengthLimit,
 } from './input.ts';
 export { selectsPath } from './lookahead.ts';
+export {
+  admitsCall,
+  gatewayOnlyMessage,
+  isOpenPath,
+  loadAll,
+  loadSubgraphAccess,
+  type SubgraphAccess,
+} from './gateway-access.ts';
 export { runSubgraph, type SubgraphProcessDeps, type SubgraphProcessEnv } from './process.ts';
 export { withOrderedShutdown } from './lifecycle.ts';
 export type { ScheduledJob, SubgraphWorkerModule, WorkerDeps } from './worker-module.ts';

@@ -12,7 +12,7 @@ export function withOrderedShutdown(parts: {
 }): SubgraphServer {
   let closing: Promise<void> | undefined;
   return {
-    listen: (port, host) => parts.server.listen(port, host),
+    listen: (port, host, access) => parts.server.listen(port, host, access),
     close() {
       closing ??= (async () => {
         await parts.server.close();

@@ -12,6 +12,7 @@ import { createLogger, runService, type Logger } from '@curbside/service';
 import { startTracing } from '@curbside/tracing';
 import type { ConnectionOptions } from 'bullmq';
 import { databaseUrl, ensureDatabase } from './database.ts';
+import { loadAll, loadSubgraphAccess } from './gateway-access.ts';
 import { makeLivePubSub, type LivePubSub } from './live.ts';
 import type { SubgraphServer } from './server.ts';
 
@@ -43,7 +44,8 @@ export interface SubgraphProcessDeps {
 }
 
 /**
- * The whole life of a subgraph process, the same for every subgraph: read and check the environment,
+ * The whole life of a subgraph process, the same for every subgraph: read and check the environment (its
+ * own variables and GATEWAY_SECRET, which every subgraph reads alike, problems of both reported together),
  * create its database if missing, connect Redis and the live pub/sub, build the subgraph with `create`,
  * listen, and on SIGTERM close the subgraph (its sockets first), then the pub/sub, then Redis. Only entry files call this.
  */
@@ -56,7 +58,10 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
 }): Promise<void> {
   const service = `${options.name}-subgraph`;
   return runService(service, async () => {
-    const env = options.loadEnv(process.env);
+    const [env, access] = loadAll(
+      () => options.loadEnv(process.env),
+      () => loadSubgraphAccess(process.env),
+    );
     const logger = createLogger(service, env.LOG_LEVEL);
     const tracing = startTracing(service);
     await ensureDatabase(env.POSTGRES_URL, options.database(env));
@@ -91,8 +96,8 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
         },
         env,
       );
-      const url = await subgraph.listen(env.PORT, env.HOST);
-      logger.info({ url }, `${options.name} subgraph ready`);
+      const url = await subgraph.listen(env.PORT, env.HOST, access);
+      logger.info({ url, gatewayOnly: Boolean(access.gatewaySecret) }, `${options.name} subgraph ready`);
       return {
         logger,
         stop: () =>

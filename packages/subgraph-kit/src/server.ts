@@ -37,6 +37,7 @@ import { clientError, isClientError, unauthenticated } from '@curbside/errors';
 import { historyIdPattern } from '@curbside/pubsub';
 import { withServerSpan } from '@curbside/tracing';
 import { makeErrorFormatter } from './errors.ts';
+import { admitsCall, gatewayOnlyMessage, type SubgraphAccess } from './gateway-access.ts';
 import { LiveResults } from './live-results.ts';
 import type { LiveReplay } from './live.ts';
 
@@ -89,8 +90,12 @@ export interface SubgraphServerOptions<Context extends BaseRequestContext> {
 }
 
 export interface SubgraphServer {
-  /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL (also the graphql-ws URL, as ws://). */
-  listen(port: number, host?: string): Promise<string>;
+  /**
+   * Binds the port (0: OS-chosen; host default 127.0.0.1) and returns the GraphQL endpoint URL (also the
+   * graphql-ws URL, as ws://). `access` says who may call it (default: anyone, see SubgraphAccess); it is
+   * given here, with the address, because who can reach a port is a property of where it is bound.
+   */
+  listen(port: number, host?: string, access?: SubgraphAccess): Promise<string>;
   /**
    * Stops accepting, closes WebSockets (1001, so clients reconnect elsewhere), drains in-flight requests
    * and stops Apollo; idempotent.
@@ -190,9 +195,16 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     await writeGraphQLResponse(res, response, { 'x-request-id': requestId });
   }
 
+  let access: SubgraphAccess = {};
   const server = createServer(async (req, res) => {
     const requestId = requestIdOf(req);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (!admitsCall(access, path, req.headers)) {
+      // Refused before anything is read: an unread body (an upload) is not worth receiving, so the
+      // connection closes rather than wait for it.
+      sendGraphQLError(res, 'FORBIDDEN', gatewayOnlyMessage, {}, { 'x-request-id': requestId, connection: 'close' });
+      return;
+    }
     try {
       if (path === '/graphql') {
         return await withServerSpan(`${options.name} ${req.method} /graphql`, req.headers, () =>
@@ -283,7 +295,13 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     return `${args.operationName ?? ''}\n${text}\n${JSON.stringify(args.variableValues ?? {})}`;
   }
 
-  const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: maxWebSocketMessageBytes });
+  const sockets = new WebSocketServer({
+    server,
+    path: '/graphql',
+    maxPayload: maxWebSocketMessageBytes,
+    // Refused at the upgrade (HTTP 403), before a socket or any graphql-ws state exists.
+    verifyClient: ({ req }, done) => done(admitsCall(access, '/graphql', req.headers), 403, 'Forbidden'),
+  });
   const graphqlWs = useServer<Record<string, unknown> | undefined, Partial<SocketState>>(
     {
       schema: options.schema,
@@ -340,7 +358,8 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
 
   let closing: Promise<void> | undefined;
   return {
-    async listen(port, host = '127.0.0.1') {
+    async listen(port, host = '127.0.0.1', accessAtListen = {}) {
+      access = accessAtListen;
       const bound = await listen(server, port, host);
       return `http://${host.includes(':') ? `[${host}]` : host}:${bound}/graphql`;
     },
