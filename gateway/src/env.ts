@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { gatewaySecretProblem } from '@curbside/auth';
 import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
 
 const defaultSupergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
-const schema = z.object({
+const fields = z.object({
   PORT: portSchema.default(4000),
   HOST: z.string().default('127.0.0.1'),
   /** Any valid supergraph; relative paths are from the working directory. */
@@ -40,9 +41,27 @@ const schema = z.object({
   RATE_LIMIT_ANONYMOUS_COST: z.coerce.number().int().positive().default(300),
   /** login / refreshSession attempts per minute, per IP and per account. */
   RATE_LIMIT_AUTH_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  /**
+   * Sent to every subgraph (`x-curbside-gateway`), which then answers only the gateway: at least 32 characters,
+   * the same for the gateway and every subgraph. Required when NODE_ENV=production; unset, nothing is sent.
+   */
+  GATEWAY_SECRET: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      // Checked here too, so a short secret is reported with other problems; production rules are below.
+      const problem = gatewaySecretProblem(value, { production: false });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   REDIS_URL: redisUrlSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,
+});
+
+/** Every variable; GATEWAY_SECRET is checked against NODE_ENV (required in production). */
+const schema = fields.superRefine((env, ctx) => {
+  const problem = gatewaySecretProblem(env.GATEWAY_SECRET, { production: env.NODE_ENV === 'production' });
+  if (problem) ctx.addIssue({ code: 'custom', path: ['GATEWAY_SECRET'], message: problem });
 });
 
 export type GatewayEnv = z.infer<typeof schema> & {

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { DefinitionNode, GraphQLFormattedError, SelectionNode } from 'graphql';
+import { gatewayCredentialHeader } from '@curbside/auth';
 import { injectTraceHeaders } from '@curbside/tracing';
 import type { GatewayContext } from './context.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -154,9 +155,18 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
   readonly #timeoutMs: number;
   readonly #breaker: CircuitBreaker;
   readonly #metrics: GatewayMetrics;
+  readonly #gatewaySecret: string | undefined;
 
-  constructor(options: { name: string; url: string; policy: SubgraphFetchPolicy; metrics: GatewayMetrics }) {
+  constructor(options: {
+    name: string;
+    url: string;
+    policy: SubgraphFetchPolicy;
+    metrics: GatewayMetrics;
+    /** Sent in `x-curbside-gateway` on every fetch, for subgraphs that answer only the gateway. Default: none. */
+    gatewaySecret?: string | undefined;
+  }) {
     this.url = options.url;
+    this.#gatewaySecret = options.gatewaySecret;
     this.#name = options.name;
     const target = new URL(options.url);
     this.#path = target.pathname + target.search;
@@ -226,6 +236,8 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
       // The subgraph continues this request's trace (when tracing is on).
       injectTraceHeaders((name, value) => (headers[name] = value));
     }
+    // Last, so that no forwarded header can stand in for it.
+    if (this.#gatewaySecret) headers[gatewayCredentialHeader] = this.#gatewaySecret;
     const abort = new AbortController();
     const timer = setTimeout(
       () => abort.abort(new SubgraphTimeoutError(`no answer within ${this.#timeoutMs} ms`)),

@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
+import { gatewayCredentialHeader } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 
 /** A subscription as sent to the subgraph that owns its root field. */
@@ -31,6 +32,26 @@ export interface UpstreamHubOptions {
   retryAttempts?: number;
   /** The longest wait between two attempts; the first waits 100 ms and each doubles. */
   maxRetryWaitMs?: number;
+  /**
+   * Sent in `x-curbside-gateway` on every subgraph socket's upgrade request, for subgraphs that answer only the
+   * gateway (they refuse the upgrade without it). Default: none.
+   */
+  gatewaySecret?: string | undefined;
+}
+
+/** How graphql-ws constructs its sockets. */
+type WebSocketConstructor = new (address: string | URL, protocols?: string | string[]) => WebSocket;
+
+/**
+ * `ws` with extra headers on the upgrade request: graphql-ws constructs its socket from the URL and subprotocol
+ * alone, and a credential checked at the upgrade refuses a caller before any socket exists.
+ */
+function webSocketWithHeaders(headers: Record<string, string>): WebSocketConstructor {
+  return class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  };
 }
 
 interface SubgraphSocket {
@@ -78,12 +99,17 @@ const socketKeyOf = (request: UpstreamRequest) => `${request.subgraph}\n${reques
  * (never a silent complete).
  */
 export class UpstreamHub {
-  readonly #options: Required<UpstreamHubOptions>;
+  readonly #options: Required<Omit<UpstreamHubOptions, 'gatewaySecret'>>;
+  readonly #webSocketImpl: WebSocketConstructor;
   readonly #sockets = new Map<string, SubgraphSocket>();
   readonly #upstreams = new Map<string, SharedUpstream>();
 
   constructor(options: UpstreamHubOptions) {
-    this.#options = { retryAttempts: 8, maxRetryWaitMs: 2_000, ...options };
+    const { gatewaySecret, ...rest } = options;
+    this.#options = { retryAttempts: 8, maxRetryWaitMs: 2_000, ...rest };
+    this.#webSocketImpl = gatewaySecret
+      ? webSocketWithHeaders({ [gatewayCredentialHeader]: gatewaySecret })
+      : WebSocket;
   }
 
   /** Listens to the upstream for `request`, starting it when it is the first; returns the way to leave. */
@@ -180,7 +206,7 @@ export class UpstreamHub {
     const { logger, retryAttempts, maxRetryWaitMs } = this.#options;
     const client = createClient({
       url: request.url,
-      webSocketImpl: WebSocket,
+      webSocketImpl: this.#webSocketImpl,
       connectionParams: request.authorization ? { authorization: request.authorization } : {},
       // Opens with the first subscription; closing is ours (when the last upstream leaves).
       lazy: true,
