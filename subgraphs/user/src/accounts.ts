@@ -4,7 +4,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AccountBlocklist, Viewer } from '@curbside/auth';
 import { badUserInput, conflict, forbidden, unauthenticated, type FieldProblems } from '@curbside/errors';
-import { recordEvent, requireViewer } from '@curbside/subgraph-kit';
+import { checkLengths, recordEvent, requireViewer } from '@curbside/subgraph-kit';
 import { RefreshToken, User, type UserEntity } from './entities.ts';
 import { removeAllFollows } from './follows.ts';
 import type { TokenIssuer } from './signing-keys.ts';
@@ -15,11 +15,36 @@ const argon2Options = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCos
 /** How long a refresh token may wait to be used: 30 days. */
 const refreshTokenLifetimeMs = 30 * 24 * 60 * 60 * 1000;
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The longest email address (RFC 5321's path limit): 320 characters. */
+export const maxEmailLength = 320;
+/** The longest username: 30 characters (as `usernamePattern` says). */
+export const maxUsernameLength = 30;
 export const usernamePattern = /^[a-z0-9_]{3,30}$/;
 const minPasswordLength = 10;
 /** Longer passwords only cost hashing time; refuse them rather than let one request burn a core. */
-const maxPasswordLength = 256;
+export const maxPasswordLength = 256;
+/** The longest display name, after trimming: 100 characters. */
+export const maxDisplayNameLength = 100;
+/** A login is a username or an email address, so it is bounded like the longer of the two: 320 characters. */
+const maxLoginLength = maxEmailLength;
+/** Refresh tokens are 32 random bytes in base64url (43 characters); anything past 128 cannot be one. */
+export const maxRefreshTokenLength = 128;
+
+/**
+ * Whether `text` looks like an email address: one `@` with something before it, no whitespace, and a domain
+ * with a `.` that is neither its first nor its last character (what `/^[^\s@]+@[^\s@]+\.[^\s@]+$/` accepted).
+ * Hand-written rather than that pattern: its two `[^\s@]+` around `\.` overlap, so a long domain full of dots
+ * backtracks quadratically (`a@` + `a.` × 40,000 + `@` took 6 s to refuse). Every step here is one linear scan,
+ * so it stays fast on any length; the length limit (`maxEmailLength`) is the caller's.
+ */
+export function isEmailAddress(text: string): boolean {
+  if (/\s/.test(text)) return false;
+  const at = text.indexOf('@');
+  if (at < 1 || text.indexOf('@', at + 1) !== -1) return false;
+  const domain = text.slice(at + 1);
+  const dot = domain.indexOf('.', 1);
+  return dot !== -1 && dot < domain.length - 1;
+}
 
 export interface AuthPayload {
   accessToken: string;
@@ -67,23 +92,45 @@ export async function viewerAccount(em: EntityManager, viewer: Viewer | null): P
   return user;
 }
 
+/**
+ * Bounds a login's arguments before any lookup or hash: an over-long login or password cannot match an account
+ * (both are bounded at registration), so telling so reveals nothing about which accounts exist.
+ */
+export function checkLoginInput(login: string, password: string): void {
+  checkLengths({ login: [login, { max: maxLoginLength, trimmed: true }], password: [password, maxPasswordLength] });
+}
+
+/** Bounds a presented refresh token before it is hashed and looked up. */
+export function checkRefreshToken(token: string): void {
+  checkLengths({ refreshToken: [token, maxRefreshTokenLength] });
+}
+
 /** Revokes every refresh token of a user, whatever its family; returns how many were still live. */
 function revokeAllSessions(em: EntityManager, userId: string): Promise<number> {
   return em.nativeUpdate(RefreshToken, { userId, revokedAt: null }, { revokedAt: new Date() });
 }
 
-function checkRegistration(input: RegisterInput): RegisterInput {
+/** Checks and normalizes a registration (email trimmed and lower-cased, display name trimmed). */
+export function checkRegistration(input: RegisterInput): RegisterInput {
+  checkLengths({
+    email: [input.email, { max: maxEmailLength, trimmed: true }],
+    username: [input.username, maxUsernameLength],
+    password: [input.password, maxPasswordLength],
+    displayName: [input.displayName, { max: maxDisplayNameLength, trimmed: true }],
+  });
   const problems: FieldProblems = {};
   const email = input.email.trim().toLowerCase();
   const displayName = input.displayName.trim();
-  if (!emailPattern.test(email) || email.length > 320)
+  if (email.length > maxEmailLength || !isEmailAddress(email))
     problems['email'] = 'expected an email address such as ana@example.com';
   if (!usernamePattern.test(input.username)) {
     problems['username'] = 'expected 3 to 30 characters of lower-case a-z, 0-9 and _';
   }
   const passwordProblem = newPasswordProblem(input.password);
   if (passwordProblem) problems['password'] = passwordProblem;
-  if (displayName.length < 1 || displayName.length > 100) problems['displayName'] = 'expected 1 to 100 characters';
+  if (displayName.length < 1 || displayName.length > maxDisplayNameLength) {
+    problems['displayName'] = `expected 1 to ${maxDisplayNameLength} characters`;
+  }
   if (Object.keys(problems).length > 0) throw badUserInput(problems);
   return { email, username: input.username, password: input.password, displayName };
 }
@@ -154,13 +201,12 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
     },
 
     async login(em: EntityManager, login: string, password: string): Promise<AuthPayload> {
+      checkLoginInput(login, password);
       const normalized = login.trim().toLowerCase();
       const user = await em.findOne(User, normalized.includes('@') ? { email: normalized } : { username: normalized });
-      const matches =
-        password.length <= maxPasswordLength &&
-        (user
-          ? await verify(user.passwordHash, password)
-          : (await verify(await (decoyHash ??= hash('decoy-password', argon2Options)), password), false));
+      const matches = user
+        ? await verify(user.passwordHash, password)
+        : (await verify(await (decoyHash ??= hash('decoy-password', argon2Options)), password), false);
       // A closed account answers like an unknown one; a suspension is told only to whoever has the password.
       if (!user || !matches || user.deletedAt !== null) throw unauthenticated(wrongCredentials);
       if (user.suspendedAt !== null) throw forbidden(suspendedAccount);
@@ -171,6 +217,7 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
     },
 
     async refreshSession(em: EntityManager, presented: string): Promise<AuthPayload> {
+      checkRefreshToken(presented);
       const tokenHash = hashRefreshToken(presented);
       const outcome = await em.transactional(async (tx) => {
         const token = await tx.findOne(RefreshToken, { tokenHash });
@@ -213,6 +260,7 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
     },
 
     async logout(em: EntityManager, presented: string): Promise<boolean> {
+      checkRefreshToken(presented);
       return em.transactional(async (tx) => {
         const token = await tx.findOne(RefreshToken, { tokenHash: hashRefreshToken(presented) });
         if (!token || token.revokedAt !== null) return false;
@@ -232,6 +280,11 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
       viewer: Viewer | null,
       input: { currentPassword: string; newPassword: string },
     ): Promise<boolean> {
+      requireViewer(viewer);
+      checkLengths({
+        currentPassword: [input.currentPassword, maxPasswordLength],
+        newPassword: [input.newPassword, maxPasswordLength],
+      });
       const user = await viewerAccount(em, viewer);
       const problems: FieldProblems = {};
       if (!(await passwordMatches(user, input.currentPassword))) {
@@ -262,6 +315,8 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
      * then has every subgraph owning some of the user's data remove it (the `*.account-cleanup` queues).
      */
     async deleteAccount(em: EntityManager, viewer: Viewer | null, password: string): Promise<boolean> {
+      requireViewer(viewer);
+      checkLengths({ password: [password, maxPasswordLength] });
       const user = await viewerAccount(em, viewer);
       if (!(await passwordMatches(user, password))) throw badUserInput({ password: 'expected your password' });
       await em.transactional(async (tx) => {

@@ -1,7 +1,7 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import type { AccountBlock, AccountBlocklist, Viewer } from '@curbside/auth';
 import { badUserInput, forbidden, notFound } from '@curbside/errors';
-import { checkId, recordEvent, requireViewer } from '@curbside/subgraph-kit';
+import { checkId, checkLengths, recordEvent, requireViewer } from '@curbside/subgraph-kit';
 import { User, type UserEntity } from './entities.ts';
 
 /**
@@ -75,6 +75,7 @@ export async function suspendUser(
   rawReason: string,
 ): Promise<UserEntity> {
   const admin = requireAdmin(viewer);
+  checkLengths({ reason: [rawReason, { max: maxReasonLength, trimmed: true }] });
   const reason = rawReason.trim();
   if (reason.length < 1 || reason.length > maxReasonLength) {
     throw badUserInput({ reason: `expected 1 to ${maxReasonLength} characters, got ${reason.length}` });

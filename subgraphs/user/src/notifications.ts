@@ -5,6 +5,7 @@ import {
   checkPageSize,
   decodeCursor,
   isUuid,
+  quoted,
   requireViewer,
   toConnection,
   type Connection,
@@ -60,11 +61,12 @@ export async function markNotificationsRead(
   ids: readonly string[],
 ): Promise<NotificationEntity[]> {
   const { userId } = requireViewer(viewer);
-  const malformed = ids.filter((id) => !isUuid(id));
+  // Only the ids that could be taken are inspected (and quoted, cut short): a refused list costs nothing more.
+  const malformed = ids.slice(0, maxIdsPerMark).filter((id) => !isUuid(id));
   if (ids.length > maxIdsPerMark || malformed.length > 0) {
     const found = [
       ...(ids.length > maxIdsPerMark ? [`at most ${maxIdsPerMark} ids, got ${ids.length}`] : []),
-      ...(malformed.length > 0 ? [`UUIDs, got ${malformed.map((id) => JSON.stringify(id)).join(', ')}`] : []),
+      ...(malformed.length > 0 ? [`UUIDs, got ${malformed.map((id) => quoted(id)).join(', ')}`] : []),
     ];
     throw badUserInput({ ids: `expected ${found.join('; and ')}` });
   }

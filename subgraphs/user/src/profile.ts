@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@curbside/auth';
 import { badUserInput, type FieldProblems } from '@curbside/errors';
-import { recordEvent, requireViewer } from '@curbside/subgraph-kit';
+import { checkLengths, recordEvent, requireViewer } from '@curbside/subgraph-kit';
 import { viewerAccount } from './accounts.ts';
 import type { UserEntity } from './entities.ts';
 
@@ -14,7 +14,11 @@ const maxDisplayNameLength = 100;
 const maxBioLength = 500;
 
 /** Trims and checks the fields present. A blank bio is stored as none; a display name cannot be cleared. */
-function checkProfileChanges(changes: ProfileChanges): { displayName?: string; bio?: string | null } {
+export function checkProfileChanges(changes: ProfileChanges): { displayName?: string; bio?: string | null } {
+  checkLengths({
+    displayName: [changes.displayName, { max: maxDisplayNameLength, trimmed: true }],
+    bio: [changes.bio, { max: maxBioLength, trimmed: true }],
+  });
   const problems: FieldProblems = {};
   const checked: { displayName?: string; bio?: string | null } = {};
   if (changes.displayName !== undefined) {

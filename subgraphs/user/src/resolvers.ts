@@ -1,6 +1,13 @@
 import type { AccountBlocklist } from '@curbside/auth';
 import { notFound } from '@curbside/errors';
-import { dateTimeScalar, isUuid, requireViewer, type LivePubSub, liveEvents } from '@curbside/subgraph-kit';
+import {
+  dateTimeScalar,
+  isUuid,
+  requireViewer,
+  trimmedLengthSlack,
+  type LivePubSub,
+  liveEvents,
+} from '@curbside/subgraph-kit';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { Accounts, AuthPayload } from './accounts.ts';
 import { setUserRole, suspendUser, unsuspendUser } from './admin.ts';
@@ -9,7 +16,7 @@ import { User } from './entities.ts';
 import { followPageKey, followUser, unfollowUser } from './follows.ts';
 import { countUnreadNotifications, listNotifications, markNotificationsRead } from './notifications.ts';
 import { updateProfile } from './profile.ts';
-import { usernamePattern } from './accounts.ts';
+import { maxUsernameLength, usernamePattern } from './accounts.ts';
 
 function startedSession(context: RequestContext, payload: AuthPayload): AuthPayload {
   context.sessionUserId = payload.user.id;
@@ -27,6 +34,8 @@ export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlock
       me: (_root, _args, { viewer, loaders }) => (viewer ? loaders.userById.load(viewer.userId) : null),
       user: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null),
       userByUsername: (_root, { username }, { em }) => {
+        // Like any other name that cannot be a username, an over-long one names nobody: it is not even trimmed.
+        if (username.length > maxUsernameLength + trimmedLengthSlack) return null;
         const normalized = username.trim().toLowerCase();
         return usernamePattern.test(normalized) ? em.findOne(User, { username: normalized, deletedAt: null }) : null;
       },
