@@ -5,6 +5,8 @@ import { badUserInput, notFound, type FieldProblems } from '@curbside/errors';
 import type { Logger } from '@curbside/service';
 import {
   checkId,
+  checkLengths,
+  quoted,
   recordEvent,
   requireOwnerOrAdmin,
   requireViewer,
@@ -53,22 +55,30 @@ const isAllowedContentType = (value: string): value is AllowedContentType =>
 // Separators of POSIX and Windows paths, and control characters (NUL among them), which no file name needs.
 const forbiddenFilenameCharacters = /[/\\\u0000-\u001f\u007f]/;
 
+/** The longest file name, in characters (code points): 255. */
+export const maxFilenameLength = 255;
+/** The longest content type: 100 characters, far more than any of `allowedContentTypes`. */
+const maxContentTypeLength = 100;
+
 export function checkUploadInput(input: { filename: string; contentType: string; byteSize: number }): {
   filename: string;
   contentType: AllowedContentType;
   byteSize: number;
 } {
+  checkLengths({ contentType: [input.contentType, maxContentTypeLength] });
   const problems: FieldProblems = {};
-  const filenameLength = [...input.filename].length;
-  if (filenameLength < 1 || filenameLength > 255) {
-    problems['filename'] = `expected 1 to 255 characters, got ${filenameLength}`;
+  // A code point is at most two UTF-16 units: a name longer than twice the limit is refused without being split
+  // into code points (its length in units is then what the message reports).
+  const filenameLength =
+    input.filename.length > maxFilenameLength * 2 ? input.filename.length : [...input.filename].length;
+  if (filenameLength < 1 || filenameLength > maxFilenameLength) {
+    problems['filename'] = `expected 1 to ${maxFilenameLength} characters, got ${filenameLength}`;
   } else if (forbiddenFilenameCharacters.test(input.filename)) {
     problems['filename'] =
-      `expected a file name without '/', '\\' or control characters, got ${JSON.stringify(input.filename)}`;
+      `expected a file name without '/', '\\' or control characters, got ${quoted(input.filename)}`;
   }
   if (!isAllowedContentType(input.contentType)) {
-    problems['contentType'] =
-      `expected one of ${allowedContentTypes.join(', ')}, got ${JSON.stringify(input.contentType)}`;
+    problems['contentType'] = `expected one of ${allowedContentTypes.join(', ')}, got ${quoted(input.contentType)}`;
   }
   if (!Number.isInteger(input.byteSize) || input.byteSize < 1 || input.byteSize > maxUploadBytes) {
     problems['byteSize'] = `expected 1 to ${maxUploadBytes} bytes (10 MB), got ${input.byteSize}`;

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { ForeignKeyConstraintViolationException, LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@curbside/auth';
 import { badUserInput, forbidden, notFound, type FieldProblems } from '@curbside/errors';
-import { checkId, isUuid, recordEvent, requireOwnerOrAdmin, requireViewer } from '@curbside/subgraph-kit';
+import {
+  checkId,
+  checkLengths,
+  isUuid,
+  quoted,
+  recordEvent,
+  requireOwnerOrAdmin,
+  requireViewer,
+  trimmedLengthSlack,
+} from '@curbside/subgraph-kit';
 import {
   Comment,
   MediaCopy,
@@ -30,8 +39,15 @@ function toRow(post: PostEntity): PostRow {
   };
 }
 
-/** Trims a text argument and checks its length; records the problem under `field` and returns undefined. */
-function checkText(value: string, field: string, max: number, problems: FieldProblems): string | undefined {
+/**
+ * Trims a text argument and checks its length; records the problem under `field` and returns undefined. One
+ * longer than `max` even before trimming could allow is refused as it came, untrimmed.
+ */
+export function checkText(value: string, field: string, max: number, problems: FieldProblems): string | undefined {
+  if (value.length > max + trimmedLengthSlack) {
+    problems[field] = `expected 1 to ${max.toLocaleString('en')} characters after trimming, got ${value.length}`;
+    return undefined;
+  }
   const text = value.trim();
   if (text.length < 1 || text.length > max) {
     problems[field] = `expected 1 to ${max.toLocaleString('en')} characters after trimming, got ${text.length}`;
@@ -40,14 +56,20 @@ function checkText(value: string, field: string, max: number, problems: FieldPro
   return text;
 }
 
-/** Checks the shape of a media list (at most 10 distinct UUIDs); returns the ids lower-cased, in order. */
-function checkMediaIds(ids: readonly string[], problems: FieldProblems): string[] | undefined {
+/**
+ * Checks the shape of a media list (at most 10 distinct UUIDs); returns the ids lower-cased, in order. A longer
+ * list is refused by its length alone, before any id is looked at.
+ */
+export function checkMediaIds(ids: readonly string[], problems: FieldProblems): string[] | undefined {
+  if (ids.length > maxMediaPerPost) {
+    problems['mediaIds'] = `expected at most ${maxMediaPerPost} media, got ${ids.length}`;
+    return undefined;
+  }
   const malformed = ids.filter((id) => !isUuid(id));
-  const lowered = ids.map((id) => id.toLowerCase());
-  const duplicates = [...new Set(lowered.filter((id, index) => lowered.indexOf(id) !== index))];
+  const lowered = ids.map((id) => (isUuid(id) ? id.toLowerCase() : id));
+  const duplicates = [...new Set(lowered.filter((id, index) => isUuid(id) && lowered.indexOf(id) !== index))];
   const found: string[] = [];
-  if (ids.length > maxMediaPerPost) found.push(`expected at most ${maxMediaPerPost} media, got ${ids.length}`);
-  if (malformed.length > 0) found.push(`expected UUIDs, got ${malformed.map((id) => JSON.stringify(id)).join(', ')}`);
+  if (malformed.length > 0) found.push(`expected UUIDs, got ${malformed.map((id) => quoted(id)).join(', ')}`);
   if (duplicates.length > 0) found.push(`expected each media once, got ${duplicates.join(', ')} more than once`);
   if (found.length > 0) {
     problems['mediaIds'] = found.join('; ');
@@ -115,9 +137,9 @@ export async function createPost(em: EntityManager, viewer: Viewer | null, input
   const body = checkText(input.body, 'body', maxBodyLength, problems);
   const mediaIds = checkMediaIds(input.mediaIds ?? [], problems);
   if (mediaIds) await checkMediaOwnership(em, author.userId, mediaIds, problems);
-  const vendorId = input.vendorId == null ? null : input.vendorId.toLowerCase();
-  if (vendorId !== null && !isUuid(vendorId))
-    problems['vendorId'] = `expected a UUID, got ${JSON.stringify(input.vendorId)}`;
+  const vendorId = input.vendorId == null || !isUuid(input.vendorId) ? null : input.vendorId.toLowerCase();
+  if (input.vendorId != null && vendorId === null)
+    problems['vendorId'] = `expected a UUID, got ${quoted(input.vendorId)}`;
   if (Object.keys(problems).length > 0) throw badUserInput(problems);
   if (vendorId) {
     const vendor = await em.findOne(VendorCopy, { vendorId });
@@ -157,6 +179,11 @@ export async function updatePost(
   input: UpdatePostInput,
 ): Promise<PostRow> {
   const author = requireViewer(viewer);
+  // Bounded before the post is looked up and locked; everything else is checked once the author is known.
+  checkLengths({ body: [input.body, { max: maxBodyLength, trimmed: true }] });
+  if (input.mediaIds && input.mediaIds.length > maxMediaPerPost) {
+    throw badUserInput({ mediaIds: `expected at most ${maxMediaPerPost} media, got ${input.mediaIds.length}` });
+  }
   return em.transactional(async (tx) => {
     // Locked, so that concurrent edits of one post apply one after the other (media lists never interleave).
     const post = await findPost(tx, id, { lockMode: LockMode.PESSIMISTIC_WRITE });

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, type FieldProblems } from '@curbside/errors';
-import { isUuid, type Connection } from '@curbside/subgraph-kit';
+import { isUuid, maxCursorLength, trimmedLengthSlack, type Connection } from '@curbside/subgraph-kit';
 import type { DocumentType, ResultReference, SearchHitRow } from './entities.ts';
 
 /** Longest query, after trimming: 200 characters. */
@@ -35,6 +35,7 @@ function encodeHitCursor(cursor: HitCursor): string {
 }
 
 function decodeHitCursor(value: string): HitCursor | null {
+  if (value.length > maxCursorLength) return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
     if (!Array.isArray(parsed) || parsed.length !== 3) return null;
@@ -55,11 +56,15 @@ export interface SearchArgs {
   after?: string | null | undefined;
 }
 
-/** Checks every argument at once; BAD_USER_INPUT names each bad one. */
-function checkSearchArgs(args: SearchArgs) {
+/**
+ * Checks every argument at once; BAD_USER_INPUT names each bad one. A query longer than trimming could bring
+ * within `maxQueryLength` is refused as it came, untrimmed.
+ */
+export function checkSearchArgs(args: SearchArgs) {
   const problems: FieldProblems = {};
-  const query = args.query.trim();
-  if (query.length < 1 || query.length > maxQueryLength) {
+  const untrimmable = args.query.length > maxQueryLength + trimmedLengthSlack;
+  const query = untrimmable ? args.query : args.query.trim();
+  if (untrimmable || query.length < 1 || query.length > maxQueryLength) {
     problems['query'] = `expected 1 to ${maxQueryLength} characters after trimming, got ${query.length}`;
   }
   if (args.types && args.types.length === 0) {

@@ -9,6 +9,7 @@ import type { Viewer } from '@curbside/auth';
 import { badUserInput, notFound, type FieldProblems } from '@curbside/errors';
 import {
   checkId,
+  checkLengths,
   checkPageSize,
   decodeCursor,
   isUuid,
@@ -32,8 +33,17 @@ export interface VendorChanges {
 const maxNameLength = 100;
 const maxDescriptionLength = 2_000;
 
+/** Bounds the text fields as sent, before any lookup, trimming or pattern reads them. */
+function checkChangeLengths(changes: VendorChanges): void {
+  checkLengths({
+    name: [changes.name, { max: maxNameLength, trimmed: true }],
+    description: [changes.description, { max: maxDescriptionLength, trimmed: true }],
+  });
+}
+
 /** Trims and checks the fields present; `null` for a field that cannot be cleared is an error too. */
-function checkChanges(changes: VendorChanges): { name?: string; description?: string; category?: Category } {
+export function checkChanges(changes: VendorChanges): { name?: string; description?: string; category?: Category } {
+  checkChangeLengths(changes);
   const problems: FieldProblems = {};
   const checked: { name?: string; description?: string; category?: Category } = {};
   if (changes.name !== undefined) {
@@ -123,6 +133,8 @@ export async function updateVendor(
   id: string,
   changes: VendorChanges,
 ): Promise<VendorEntity> {
+  requireViewer(viewer);
+  checkChangeLengths(changes);
   const vendor = await findOwnedVendor(em, viewer, id);
   const fields = checkChanges(changes);
   em.assign(vendor, { ...fields, updatedAt: new Date() });
@@ -273,6 +285,7 @@ export async function listVendors(
     conditions.push('is_open = ?');
     params.push(args.filter.openNow);
   }
+  checkLengths({ 'filter.search': [args.filter?.search, { max: maxSearchLength, trimmed: true }] });
   const search = args.filter?.search?.trim();
   if (search && search.length > maxSearchLength) {
     throw badUserInput({ 'filter.search': `expected at most ${maxSearchLength} characters, got ${search.length}` });

@@ -1,0 +1,73 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '@curbside/auth';
+import { describe, expect, it } from 'vitest';
+import { checkChanges, followedVendorsKey, listVendors, updateVendor } from './vendors.ts';
+
+const megabyte = 1 << 20;
+/** Generous: each check is linear, so a megabyte takes a few milliseconds. */
+const budgetMs = 200;
+
+/** What `run` resolved to or threw, failing when it took longer than `budgetMs`. */
+async function quickly(run: () => unknown): Promise<unknown> {
+  const started = performance.now();
+  try {
+    return await run();
+  } catch (error) {
+    return error;
+  } finally {
+    expect(performance.now() - started).toBeLessThan(budgetMs);
+  }
+}
+
+/** Fails whatever touches it: these inputs must be refused before any query. */
+const noDatabase = new Proxy({} as EntityManager, {
+  get: (_target, key) => {
+    throw new Error(`the database was used (${String(key)}) before the input was refused`);
+  },
+});
+
+const viewer: Viewer = {
+  userId: '6f1c1c9e-8f0e-4c55-9d1a-2b8e8c3f0a11',
+  role: 'USER',
+  sessionId: '7f1c1c9e-8f0e-4c55-9d1a-2b8e8c3f0a11',
+  expiresAt: 0,
+};
+
+const refused = (fields: Record<string, unknown>) =>
+  expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields }) });
+
+const hostile = ['a'.repeat(megabyte), `${' '.repeat(megabyte)}x`, `%_\\${'%_'.repeat(megabyte / 2)}`];
+
+describe('vendor input on hostile sizes', () => {
+  it('refuses a megabyte-long name or description before trimming it', async () => {
+    expect(checkChanges({ name: '  Taco Truck  ', description: ` ${'d'.repeat(2_000)} ` })).toEqual({
+      name: 'Taco Truck',
+      description: 'd'.repeat(2_000),
+    });
+    for (const value of hostile) {
+      expect(await quickly(() => checkChanges({ name: value, description: value }))).toEqual(
+        refused({ name: expect.stringContaining('at most 100'), description: expect.stringContaining('at most 2000') }),
+      );
+      expect(await quickly(() => updateVendor(noDatabase, viewer, viewer.userId, { name: value }))).toEqual(
+        refused({ name: expect.any(String) }),
+      );
+    }
+  });
+
+  it('refuses a megabyte-long search, owner id or cursor before any query', async () => {
+    for (const value of hostile) {
+      expect(await quickly(() => listVendors(noDatabase, { first: 10, filter: { search: value } }))).toEqual(
+        refused({ 'filter.search': expect.stringContaining('at most 100') }),
+      );
+      expect(await quickly(() => listVendors(noDatabase, { first: 10, filter: { ownerId: value } }))).toEqual(
+        refused({ 'filter.ownerId': expect.stringContaining('expected a UUID') }),
+      );
+      expect(await quickly(() => listVendors(noDatabase, { first: 10, after: value }))).toEqual(
+        refused({ after: expect.any(String) }),
+      );
+      expect(await quickly(() => followedVendorsKey(viewer.userId, { first: 10, after: value }))).toEqual(
+        refused({ after: expect.any(String) }),
+      );
+    }
+  });
+});
