@@ -168,6 +168,11 @@ export interface StackOptions {
   gateway?: Partial<GatewayOptions>;
   /** Run the workers in-process. Default true; a test that starts them as a process (to kill it) says false. */
   workers?: boolean;
+  /**
+   * The GATEWAY_SECRET of production: every subgraph then answers only calls carrying it (as `runSubgraph`
+   * sets them up when NODE_ENV=production), and the gateway is given it. Default: none, subgraphs answer anyone.
+   */
+  gatewaySecret?: string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
@@ -200,6 +205,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     logger: logger.child({ service: 'pubsub' }),
   });
   const stoppables: { close(): Promise<void> }[] = [];
+  const access = options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {};
   try {
     const user = await createUserSubgraph({
       databaseUrl: databases.user,
@@ -210,7 +216,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       onQuery: (text) => sql.user.record(text),
     });
     stoppables.unshift(user);
-    const userUrl = await user.listen(0);
+    const userUrl = await user.listen(0, '127.0.0.1', access);
     const jwksUrl = new URL('/.well-known/jwks.json', userUrl).toString();
     const verifyAccessToken = withAccountBlocklist(
       makeAccessTokenVerifier(remoteKeySet(jwksUrl)),
@@ -230,7 +236,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       onQuery: (text) => sql.vendor.record(text),
     });
     stoppables.unshift(vendor);
-    const vendorUrl = await vendor.listen(0);
+    const vendorUrl = await vendor.listen(0, '127.0.0.1', access);
     const startLocation = () =>
       createLocationSubgraph({
         databaseUrl: databases.location,
@@ -243,7 +249,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       });
     let location = await startLocation();
     stoppables.unshift({ close: () => location.close() });
-    const locationUrl = await location.listen(0);
+    const locationUrl = await location.listen(0, '127.0.0.1', access);
 
     const post = await createPostSubgraph({
       databaseUrl: databases.post,
@@ -254,7 +260,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       onQuery: (text) => sql.post.record(text),
     });
     stoppables.unshift(post);
-    const postUrl = await post.listen(0);
+    const postUrl = await post.listen(0, '127.0.0.1', access);
     const media = await createMediaSubgraph({
       databaseUrl: databases.media,
       logger: logger.child({ service: 'media' }),
@@ -267,7 +273,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       onQuery: (text) => sql.media.record(text),
     });
     stoppables.unshift(media);
-    const mediaUrl = await media.listen(0);
+    const mediaUrl = await media.listen(0, '127.0.0.1', access);
     const search = await createSearchSubgraph({
       databaseUrl: databases.search,
       logger: logger.child({ service: 'search' }),
@@ -275,7 +281,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       onQuery: (text) => sql.search.record(text),
     });
     stoppables.unshift(search);
-    const searchUrl = await search.listen(0);
+    const searchUrl = await search.listen(0, '127.0.0.1', access);
 
     const subgraphUrls = {
       user: userUrl,
@@ -353,7 +359,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         await location.close();
         await whileDown?.();
         location = await startLocation();
-        await location.listen(Number(new URL(locationUrl).port));
+        await location.listen(Number(new URL(locationUrl).port), '127.0.0.1', access);
       },
       async stop() {
         // Subgraphs first (their sockets close, releasing every subscription), then the pub/sub they share.
