@@ -27,7 +27,13 @@ describe('docker-compose.yml is in step with the services', () => {
       const definition = compose.services[service.name];
       expect(definition?.command).toContain(service.entry);
       expect(definition?.environment?.['PORT']).toBe(String(service.port));
-      expect(definition?.ports).toContain(`${service.port}:${service.port}`);
+      // Only the gateway is published: subgraphs answer only the gateway, over the compose network.
+      if (service === gatewayService) expect(definition?.ports).toContain(`${service.port}:${service.port}`);
+      else expect(definition?.ports).toBeUndefined();
+      expect(definition?.environment?.['GATEWAY_SECRET']).toBe(
+        compose.services['gateway']?.environment?.['GATEWAY_SECRET'],
+      );
+      expect(definition?.environment?.['GATEWAY_SECRET']?.length).toBeGreaterThanOrEqual(32);
       expect(definition?.healthcheck?.test.join(' ')).toContain('/ready');
       expect(definition?.environment?.['APOLLO_TELEMETRY_DISABLED']).toBe('1');
     },
