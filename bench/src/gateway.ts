@@ -404,6 +404,8 @@ async function main(): Promise<void> {
       {
         ...subgraphUrlEnv,
         NODE_ENV: 'production',
+        // Required in production; the in-process subgraphs have none, so they do not check it.
+        GATEWAY_SECRET: randomBytes(32).toString('hex'),
         JWKS_URL: stack.jwksUrl,
         REDIS_URL: stack.redisUrl,
         REDIS_KEY_PREFIX: stack.redisKeyPrefix,

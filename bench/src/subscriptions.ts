@@ -252,6 +252,8 @@ async function startGatewayProcess(stack: ProcessStack): Promise<GatewayProcess>
       JWKS_URL: new URL('/.well-known/jwks.json', stack.subgraphs.user.url).toString(),
       REDIS_KEY_PREFIX: stack.redisKeyPrefix,
       NODE_ENV: 'production',
+      // Required in production; the subgraph processes run in development without one, so they do not check it.
+      GATEWAY_SECRET: randomBytes(32).toString('hex'),
       // The load client gives each subscriber its own address in X-Forwarded-For (see subscriptions-client.ts).
       TRUST_PROXY: 'true',
       // The URL is only in the ready line, logged at info; the gateway logs nothing per request at info.
