@@ -26,8 +26,9 @@ beforeAll(async () => {
   stack = await startStack({
     gateway: {
       trustProxy: true,
-      // The production defaults for sign-in attempts; small cost budgets.
-      rateLimits: { anonymousCostPerMinute: 50, userCostPerMinute: 80, ...authDefaults },
+      // The production defaults for sign-in attempts; cost budgets of one PAGE (anonymous) and two (user), which
+      // still admit a registration (61) and 11 login fields (671) so that those meet the attempt limits.
+      rateLimits: { anonymousCostPerMinute: 1_000, userCostPerMinute: 1_500, ...authDefaults },
     },
   });
   user = await registerUser(stack.gatewayUrl, 'limited_user');
@@ -37,8 +38,8 @@ afterAll(async () => {
 });
 
 const subgraphCalls = () => Object.values(stack.subgraphRequests).reduce((sum, count) => sum + count, 0);
-/** Costs 31: vendors, 10 edges, 10 nodes, 10 ids. */
-const PAGE = '{ vendors(first: 10) { edges { node { id } } } }';
+/** Costs 651: the connection, then 50 × (edge, vendor, owner, and the owner's vendors, assumed 10). */
+const PAGE = '{ vendors(first: 50) { edges { node { owner { vendors { id } } } } } }';
 
 describe('cost budgets', () => {
   it('refuses an anonymous caller past its budget with 429, Retry-After and RATE_LIMITED, calling no subgraph', async () => {
@@ -121,7 +122,7 @@ describe('without Redis', () => {
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    lonely = await startStack({ redisUrl: redis.url, gateway: { rateLimits: { anonymousCostPerMinute: 50 } } });
+    lonely = await startStack({ redisUrl: redis.url, gateway: { rateLimits: { anonymousCostPerMinute: 1_000 } } });
   }, 60_000);
   afterAll(async () => {
     await lonely?.stop();

@@ -2,9 +2,17 @@ import type { Redis } from '@curbside/redis';
 
 /** Budgets per minute, shared by every gateway through Redis. */
 export interface RateLimits {
-  /** Cost points a signed-in user may spend per minute (an operation costs its estimated cost). */
+  /**
+   * Cost points a signed-in user may spend per minute (an operation costs its estimated cost, see cost.ts).
+   * Default 50,000: about 175 feed pages of 20 posts with authors, vendors and media (about 280 each), and
+   * 10 operations at the per-operation maximum (5,000).
+   */
   userCostPerMinute: number;
-  /** Cost points per minute for anonymous callers, per IP address. */
+  /**
+   * Cost points per minute for anonymous callers, per IP address (shared behind a NAT, hence not small).
+   * Default 20,000: about 30 pages of 50 vendors with each owner's vendors (about 650 each), and 4 operations
+   * at the per-operation maximum.
+   */
   anonymousCostPerMinute: number;
   /** login / refreshSession attempts per minute per IP address, each aliased field counted. */
   authAttemptsPerIpPerMinute: number;
@@ -13,8 +21,8 @@ export interface RateLimits {
 }
 
 export const defaultRateLimits: RateLimits = {
-  userCostPerMinute: 1_000,
-  anonymousCostPerMinute: 300,
+  userCostPerMinute: 50_000,
+  anonymousCostPerMinute: 20_000,
   authAttemptsPerIpPerMinute: 10,
   authAttemptsPerAccountPerMinute: 10,
 };
