@@ -15,10 +15,15 @@ import {
   graphql,
   liveClient,
   queryRows,
+  postgresUrl,
+  redisUrl,
   registerUser,
+  startProcess,
   startStack,
+  stopProcess,
   subgraphNames,
   subscribe,
+  testDatabasePrefix,
   waitFor,
   type Account,
   type TestStack,
@@ -203,5 +208,35 @@ describe('without a gateway secret, as in development', () => {
   it('serves direct calls to a subgraph, over HTTP and graphql-ws', async () => {
     expect(await directPost(stack.subgraphUrls.vendor)).toMatchObject({ status: 200, data: { __typename: 'Query' } });
     expect(await upgrade(stack.subgraphUrls.location)).toBe('open');
+  });
+});
+
+describe('a subgraph process in production (runSubgraph)', () => {
+  const id = randomBytes(3).toString('hex');
+  const env = {
+    NODE_ENV: 'production',
+    POSTGRES_URL: postgresUrl,
+    SEARCH_DATABASE: `${testDatabasePrefix()}${id}_search`,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`,
+  };
+
+  it('refuses to start without GATEWAY_SECRET, saying why', async () => {
+    const started = startProcess('subgraphs/search/src/main.ts', env);
+    await expect(started).rejects.toThrow(
+      /exited early with 1[\s\S]*GATEWAY_SECRET: required when NODE_ENV=production/,
+    );
+  });
+
+  it('answers only calls carrying its GATEWAY_SECRET, and keeps /health open', async () => {
+    const search = await startProcess('subgraphs/search/src/main.ts', { ...env, GATEWAY_SECRET: gatewaySecret });
+    try {
+      expect(await directPost(search.url)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+      expect(await upgrade(search.url)).toBe(403);
+      expect(await directPost(search.url, credential(gatewaySecret))).toMatchObject({ status: 200 });
+      expect((await fetch(new URL('/health', search.url))).status).toBe(200);
+    } finally {
+      await stopProcess(search);
+    }
   });
 });
