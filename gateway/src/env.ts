@@ -37,8 +37,8 @@ const fields = z.object({
   /** How long a subgraph fetch may take before its fields are given up with GATEWAY_TIMEOUT. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Rate limits per minute, shared by every gateway through Redis: cost points per user / per anonymous IP. */
-  RATE_LIMIT_USER_COST: z.coerce.number().int().positive().default(1_000),
-  RATE_LIMIT_ANONYMOUS_COST: z.coerce.number().int().positive().default(300),
+  RATE_LIMIT_USER_COST: z.coerce.number().int().positive().default(50_000),
+  RATE_LIMIT_ANONYMOUS_COST: z.coerce.number().int().positive().default(20_000),
   /** login / refreshSession attempts per minute, per IP and per account. */
   RATE_LIMIT_AUTH_ATTEMPTS: z.coerce.number().int().positive().default(10),
   /**
