@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
 import type { AccountBlock, AccountBlocklist, Viewer } from '@curbside/auth';
 import { accountBlockError } from './account-watch.ts';
@@ -24,6 +25,9 @@ function blocklistOf(statuses: Record<string, AccountBlock>, down?: Error): Acco
   };
 }
 
+/** The build graphql-ws checks `onSubscribe` errors against (see account-watch.ts). */
+const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
 describe('accountBlockError', () => {
   const blocklist = blocklistOf({ ana: 'suspended', bo: 'deleted' });
 
@@ -31,6 +35,7 @@ describe('accountBlockError', () => {
     const suspended = await accountBlockError(blocklist, viewerOf('ana'));
     expect(suspended?.message).toBe('This account is suspended.');
     expect(suspended?.extensions).toEqual({ code: 'FORBIDDEN' });
+    expect(suspended).toBeInstanceOf(graphqlCjs.GraphQLError);
     const closed = await accountBlockError(blocklist, viewerOf('bo'));
     expect(closed?.message).toBe('This account has been closed.');
     expect(closed?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
