@@ -4,6 +4,7 @@ import { historyIdPattern } from '@curbside/pubsub';
 import { checkId, isUuid } from './guards.ts';
 import { checkLength, checkLengths, quoted, trimmedLengthSlack } from './input.ts';
 import { decodeCursor, encodeCursor } from './pagination.ts';
+import { dateTimeScalar } from './scalars.ts';
 
 const megabyte = 1 << 20;
 /** Generous: every check here is linear, so a megabyte takes a few milliseconds. */
@@ -88,6 +89,15 @@ describe('ids, cursors and the shared patterns on a megabyte of hostile input', 
     }
     const cursor = { createdAt: new Date('2026-11-21T10:00:00.000Z'), id: '6f1c1c9e-8f0e-4c55-9d1a-2b8e8c3f0a11' };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+  });
+
+  it('refuses them as date-times, quoting only a prefix', () => {
+    expect(dateTimeScalar.parseValue('2026-11-21T10:00:00.000Z')).toEqual(new Date('2026-11-21T10:00:00.000Z'));
+    for (const value of [...hostile, `2026-11-21T10:00:00.000Z${' '.repeat(megabyte)}`]) {
+      const error = refusedQuickly(() => dateTimeScalar.parseValue(value));
+      expect((error as Error).message).toMatch(/^DateTime expects an ISO-8601 string, but got ".{40}"…$/);
+    }
+    expect(() => dateTimeScalar.parseValue({ a: 'x'.repeat(megabyte) })).toThrow(/but got object$/);
   });
 
   it('refuses them as bearer tokens and event ids', () => {

@@ -1,9 +1,14 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { quoted } from './input.ts';
+
+/** Longer than any ISO-8601 date-time (`+275760-09-13T00:00:00.000+00:00` has 32 characters): 64. */
+const maxDateTimeLength = 64;
 
 function parseDateTime(value: unknown): Date {
-  const date = typeof value === 'string' ? new Date(value) : undefined;
+  const date = typeof value === 'string' && value.length <= maxDateTimeLength ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) {
-    throw new GraphQLError(`DateTime expects an ISO-8601 string, but got ${JSON.stringify(value)}`, {
+    const got = typeof value === 'string' ? quoted(value) : typeof value;
+    throw new GraphQLError(`DateTime expects an ISO-8601 string, but got ${got}`, {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
