@@ -1,6 +1,6 @@
 /**
  * The deployables and where they listen locally. Ports and database names are the defaults each
- * service's env.ts uses too, and the ones docker-compose.yml publishes.
+ * service's env.ts uses too, and the ones docker-compose.yml runs them on (it publishes only the gateway's).
  */
 export interface SubgraphService {
   name: string;
