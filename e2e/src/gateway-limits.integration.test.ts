@@ -91,7 +91,7 @@ describe('operation limits over HTTP', () => {
   );
 
   it('refuses a document of more than 15,000 tokens while parsing', async () => {
-    const query = create(`{ id ${'name '.repeat(15_000)} }`);
+    const query = create(`{ id ${'id '.repeat(15_000)} }`);
     const response = await refusedWithoutEffect(() =>
       graphql(stack.gatewayUrl, query, {}, { token: owner.accessToken }),
     );
@@ -128,7 +128,7 @@ describe('operation limits over the WebSocket', () => {
 
   it('refuses a document of more than 15,000 tokens', async () => {
     const ended = await refusedWithoutEffect(() =>
-      subscribe(liveClient(stack.gatewayUrl, owner.accessToken), create(`{ id ${'name '.repeat(15_000)} }`), {}).end(
+      subscribe(liveClient(stack.gatewayUrl, owner.accessToken), create(`{ id ${'id '.repeat(15_000)} }`), {}).end(
         'the refusal',
       ),
     );

@@ -104,7 +104,7 @@ describe('automatic persisted queries', () => {
     await stack?.stop();
   });
 
-  it('asks for the document once, then runs it by hash; the hash is kept in Redis for every replica', async () => {
+  it('asks for the document once, then runs it by hash; kept by the gateway, never in the shared Redis', async () => {
     const owner = await registerUser(stack.gatewayUrl, 'apq_owner');
     const vendorId = await createVendorSeenByLocation(stack, 'Persisted Pierogi', owner.accessToken);
     const query = '{ vendors(first: 2) { edges { node { id name } } } }';
@@ -119,6 +119,25 @@ describe('automatic persisted queries', () => {
     expect(byHash.body.errors).toBeUndefined();
     // The document run by hash is the one registered: the same answer as sending it in full.
     expect(byHash.body.data).toEqual({ vendors: { edges: [{ node: { id: vendorId, name: 'Persisted Pierogi' } }] } });
-    expect(await stack.redis.exists(`apq:apq:${hash}`)).toBe(1);
+    // The Redis the queues, the blocklist and the rate limits need holds no registered document.
+    expect(await stack.redis.keys('apq:*')).toEqual([]);
+  });
+
+  it('refuses to register a document over the size limit (comments and long names count), keeping nothing', async () => {
+    // Under the token limit (a handful of tokens), but 100 KiB of text: a comment and a long alias.
+    const query = `# ${'x'.repeat(50 * 1024)}\n{ ${'a'.repeat(50 * 1024)}: __typename }`;
+    const hash = sha256(query);
+    const extensions = { persistedQuery: { version: 1, sha256Hash: hash } };
+    stack.resetCounters();
+    const registered = await post(stack, { query, extensions });
+    expect(registered.status).toBe(400);
+    expect(registered.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'OPERATION_LIMIT_EXCEEDED',
+      limit: 'documentBytes',
+    });
+    // Not kept: asked by hash alone, the gateway still does not know it.
+    const byHash = await post(stack, { extensions });
+    expect(byHash.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(Object.values(stack.subgraphRequests).reduce((sum, count) => sum + count, 0)).toBe(0);
   });
 });

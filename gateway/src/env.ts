@@ -23,11 +23,25 @@ const fields = z.object({
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
-  /** Behind a proxy that sets X-Forwarded-For: per-IP limits use its first hop. */
+  /**
+   * Proxies in front of the gateway that append to X-Forwarded-For: per-IP limits take the client from that
+   * many entries from the right (what the client wrote itself, further left, is ignored). `true` is 1, `false` 0.
+   */
   TRUST_PROXY: z
-    .enum(['true', 'false'])
+    .string()
     .default('false')
-    .transform((value) => value === 'true'),
+    .transform((value, ctx) => {
+      if (value === 'true') return 1;
+      if (value === 'false') return 0;
+      if (/^\d{1,2}$/.test(value)) return Number(value);
+      ctx.addIssue({ code: 'custom', message: `expected true, false or a number of proxies, but got '${value}'` });
+      return z.NEVER;
+    }),
+  /**
+   * In production, the bearer token that reads /metrics and /ready's details (`Authorization: Bearer <token>`);
+   * unset, /metrics is not served in production. Outside production both are open.
+   */
+  METRICS_TOKEN: z.string().min(16).optional(),
   /** On SIGTERM, how long /ready answers 503 while requests are still served (for the load balancer to notice). */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** Trusted documents: off, allow (ids from the manifest also accepted) or safelist (only the manifest runs). */

@@ -1,24 +1,24 @@
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, HeaderMap } from '@apollo/server';
-import type { ConnectionOptions } from 'bullmq';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { createRequire } from 'node:module';
-import type { FormattedExecutionResult, GraphQLError, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import type { ConnectionOptions } from 'bullmq';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Redis } from '@curbside/redis';
-import { KeySetUnavailableError, viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
+import {
+  gatewayCredentialHeader,
+  KeySetUnavailableError,
+  viewerFromHeader,
+  type AccessTokenVerifier,
+  type AccountBlocklist,
+  type Viewer,
+} from '@curbside/auth';
 import { isClientError } from '@curbside/errors';
 import { withServerSpan } from '@curbside/tracing';
 import {
+  badRequestMessage,
   clientFacingError,
   maskedError,
   requestIdPlugin,
@@ -33,28 +33,29 @@ import {
   writeGraphQLResponse,
 } from '@curbside/http';
 import type { Logger } from '@curbside/service';
+import { makeAdminRoutes } from './admin.ts';
+import { admissionPlugin, metricsPlugin } from './apollo-plugins.ts';
+import { defaultAdmissionLimits, makeAdmission, type AdmissionLimits } from './admission.ts';
+import { makeClientIp } from './client-ip.ts';
 import type { GatewayContext } from './context.ts';
 import { makeCorsPolicy } from './cors.ts';
-import {
-  defaultOperationLimits,
-  makeOperationMeasurer,
-  measureOperation,
-  operationLimitErrors,
-  type OperationLimits,
-} from './operation-limits.ts';
+import { mediaPathPrefix, proxyRequest } from './media-proxy.ts';
 import { createGatewayMetrics } from './metrics.ts';
-import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
-import { createRateLimiter, defaultRateLimits, type Charge, type RateLimits } from './rate-limit.ts';
-import { supergraphId } from './supergraph-file.ts';
+import { makeOperationsEndpoints } from './operations-endpoints.ts';
+import { costDirectivesFromSdl, defaultOperationLimits, type OperationLimits } from './operation-limits.ts';
 import {
-  redisDocumentCache,
+  apqDocumentCache,
+  makePersistedDocumentsStep,
   resolveDocument,
   type DocumentManifest,
   type PersistedDocumentsMode,
 } from './persisted-documents.ts';
-import { createQueueDashboard, queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
+import { createQueueDashboard, type QueueDashboard } from './queue-dashboard.ts';
+import { createRateLimiter, defaultRateLimits, type RateLimits } from './rate-limit.ts';
+import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
+import { supergraphId } from './supergraph-file.ts';
+import { makeSubscriptionAdmission, type OperationPayload } from './subscriptions/admission.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
-import { lastEventIdOf } from './subscriptions/resume.ts';
 import {
   SubscriptionService,
   subscriptionEnded,
@@ -75,13 +76,15 @@ export interface GatewayOptions {
   subgraphUrls?: Record<string, string>;
   verifyAccessToken: AccessTokenVerifier;
   logger: Logger;
-  /** Production: no Sandbox, no introspection. */
+  /** Production: no Sandbox, no introspection, no cost in responses, metrics and readiness details private. */
   production: boolean;
   corsOrigins?: string[];
   /** Timeout of the readiness probe sent to each subgraph. Default 2 seconds. */
   readinessTimeoutMs?: number;
   /** What one operation may ask for (depth, aliases, cost...), over HTTP and WebSocket alike. */
   operationLimits?: Partial<OperationLimits>;
+  /** Document size and subscription caps (per caller, per process), on every transport. */
+  admissionLimits?: Partial<AdmissionLimits>;
   /**
    * On close, how long /ready answers 503 while requests are still served, before the gateway stops accepting
    * (the time a load balancer needs to notice). Default 0.
@@ -93,15 +96,33 @@ export interface GatewayOptions {
   subgraphFetchPolicy?: Partial<SubgraphFetchPolicy>;
   /** Redis for rate limits shared by every gateway; without it, no rate limits. */
   redis?: Redis;
+  /**
+   * Suspended and closed accounts (kept by the user subgraph): their open subscriptions end within about 2 s with
+   * the error a new request of theirs gets. Default: none (they end when their token expires).
+   */
+  accountBlocklist?: AccountBlocklist;
   rateLimits?: Partial<RateLimits>;
-  /** Take the client address from `X-Forwarded-For` (behind a proxy that sets it); default false. */
-  trustProxy?: boolean;
+  /**
+   * Proxies in front of the gateway that append to `X-Forwarded-For`: the client is that many entries from the
+   * right. `true` is one proxy. Default 0 (false): the socket's address.
+   */
+  trustProxy?: boolean | number;
   /** Trusted documents: off (default), allow (ids also accepted) or safelist (only they run). */
   persistedDocuments?: { mode: PersistedDocumentsMode; manifest: DocumentManifest | null };
+  /** Characters of documents the APQ cache keeps (in this process). Default 16 Mi. */
+  apqCacheSize?: number;
   /** The workers' queues (BullMQ connection and key prefix): served as a dashboard to admins at /admin/queues. */
   queues?: { connection: ConnectionOptions; prefix: string };
-  /** Limits of subscriptions (queues, sockets, caps); defaults in subscriptions/. */
+  /** Limits of subscriptions (queues, sockets, per-connection cap); defaults in subscriptions/. */
   subscriptionLimits?: Partial<SubscriptionLimits & WebSocketLimits>;
+  /** Sent to every subgraph (`x-curbside-gateway`), which then answers only the gateway. Default: none. */
+  gatewaySecret?: string;
+  /**
+   * The bearer token that reads /metrics and /ready's details in production (scrapers send
+   * `Authorization: Bearer <token>`). Unset in production: /metrics answers 404 and /ready only its status.
+   * Outside production both are open.
+   */
+  metricsToken?: string;
 }
 
 export interface Gateway {
@@ -118,138 +139,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function subgraphProbeUrl(url: string): string {
-  return url;
-}
-
-/** Paths proxied as they are to the origin of the subgraph named `media` (uploads and files). */
-const mediaPathPrefix = '/media/';
-
-/** Headers about one connection, not the message: never forwarded by a proxy (RFC 9110, section 7.6.1). */
-const hopByHopHeaders = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = String(headers.connection ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase());
-  return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => !hopByHopHeaders.has(name) && !named.includes(name)),
-  );
-}
-
 /**
- * Streams one request to `origin` (same path and query) and its response back, without buffering
- * either body: uploads are not held to the GraphQL body limit, the upstream enforces its own. An
- * upstream that cannot be reached answers 502; a client that goes away cancels the upstream request.
+ * The gateway process: Apollo Gateway on Apollo Server, behind a small HTTP layer. Read top to bottom:
+ * subgraph sources, admission (limits, budgets, caps: one for every transport), Apollo with its plugins,
+ * subscriptions, persisted documents, then the routes (GraphQL, media proxy, admin, operations endpoints)
+ * and the lifecycle.
  */
-function proxyRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: { origin: URL; pathAndQuery: string; requestId: string; logger: Logger },
-): void {
-  const { origin, requestId } = options;
-  const send = origin.protocol === 'https:' ? httpsRequest : httpRequest;
-  let answer: IncomingMessage | undefined;
-  const upstream = send(
-    {
-      protocol: origin.protocol,
-      hostname: origin.hostname,
-      port: origin.port,
-      method: req.method,
-      path: options.pathAndQuery,
-      headers: { ...endToEndHeaders(req.headers), host: origin.host, 'x-request-id': requestId },
-    },
-    (response) => {
-      answer = response;
-      // Answered before the whole body arrived (a refused upload): what is left of the body will not be
-      // read, so this connection cannot carry another request.
-      const early = req.complete ? {} : { connection: 'close' };
-      res.writeHead(response.statusCode ?? 502, {
-        ...endToEndHeaders(response.headers),
-        ...early,
-        'x-request-id': requestId,
-      });
-      response.pipe(res);
-      response.on('error', () => res.destroy());
-    },
-  );
-  let failed = false;
-  upstream.on('error', (error) => {
-    // Only the first failure matters: a body still being piped into a dead request adds its own errors.
-    // A complete answer stands even if the upstream then stopped reading the rest of the body.
-    if (failed || answer?.complete) return;
-    failed = true;
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    options.logger.warn({ err: error, requestId, upstream: origin.origin }, 'media upstream unreachable');
-    sendJson(
-      res,
-      502,
-      { error: 'The media service is unreachable; retry.', code: 'BAD_GATEWAY' },
-      { 'x-request-id': requestId },
-    );
-  });
-  // The client went away before the whole answer was sent: stop the upstream work too (an upload in
-  // progress is then refused there and leaves nothing behind).
-  res.on('close', () => {
-    if (!res.writableFinished) upstream.destroy();
-  });
-  req.pipe(upstream);
-}
-
-/**
- * The login and refreshSession fields of a mutation (aliases each count), and the accounts the login fields
- * name (lower-cased), each with its number of attempts.
- */
-function authAttemptsIn(operation: OperationDefinitionNode, variables: Record<string, unknown>) {
-  let count = 0;
-  const accounts = new Map<string, number>();
-  for (const selection of operation.selectionSet.selections) {
-    if (selection.kind !== 'Field') continue;
-    const field = selection.name.value;
-    if (field !== 'login' && field !== 'refreshSession') continue;
-    count++;
-    if (field !== 'login') continue;
-    const input = selection.arguments?.find((argument) => argument.name.value === 'input')?.value;
-    let account: unknown;
-    if (input?.kind === 'Variable') account = (variables[input.name.value] as { login?: unknown } | undefined)?.login;
-    if (input?.kind === 'ObjectValue') {
-      const value = input.fields.find((entry) => entry.name.value === 'login')?.value;
-      if (value?.kind === 'StringValue') account = value.value;
-      if (value?.kind === 'Variable') account = variables[value.name.value];
-    }
-    if (typeof account === 'string') {
-      const key = account.trim().toLowerCase();
-      accounts.set(key, (accounts.get(key) ?? 0) + 1);
-    }
-  }
-  return { count, accounts };
-}
-
-/** Errors that refuse a request before it runs (as opposed to errors while running it). */
-const refusalCodes = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'OPERATION_LIMIT_EXCEEDED',
-  'RATE_LIMITED',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_ALLOWED',
-]);
-
-/** The gateway process: Apollo Gateway on Apollo Server, behind a small HTTP layer that verifies tokens first. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const subgraphUrls = options.subgraphUrls ?? {};
@@ -257,6 +152,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const dataSources = new Map<string, SubgraphSource>();
   const metrics = createGatewayMetrics();
   const fetchPolicy: SubgraphFetchPolicy = { ...defaultSubgraphFetchPolicy, ...options.subgraphFetchPolicy };
+  const credentialHeaders: Record<string, string> = options.gatewaySecret
+    ? { [gatewayCredentialHeader]: options.gatewaySecret }
+    : {};
   let updateSupergraph: ((supergraphSdl: string) => void) | undefined;
   let currentSupergraphId = supergraphId(options.supergraphSdl);
   const gateway = new ApolloGateway({
@@ -269,7 +167,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const target = subgraphUrls[name] ?? url;
       if (!target) throw new Error(`Subgraph '${name}' has no URL: set SUBGRAPH_URL_${name.toUpperCase()}`);
       resolvedSubgraphUrls.set(name, target);
-      const dataSource = new SubgraphSource({ name, url: target, policy: fetchPolicy, metrics });
+      const dataSource = new SubgraphSource({
+        name,
+        url: target,
+        policy: fetchPolicy,
+        metrics,
+        gatewaySecret: options.gatewaySecret,
+      });
       dataSources.set(name, dataSource);
       return dataSource;
     },
@@ -283,82 +187,28 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const operationLimits: OperationLimits = { ...defaultOperationLimits, ...options.operationLimits };
-  /** The caller's address: the socket's, or the first X-Forwarded-For hop when a trusted proxy sets it. */
-  const clientIpOf = (req: IncomingMessage): string => {
-    const forwarded = options.trustProxy
-      ? String(req.headers['x-forwarded-for'] ?? '')
-          .split(',')[0]
-          ?.trim()
-      : '';
-    return forwarded || req.socket.remoteAddress || 'unknown';
+  const admissionLimits: AdmissionLimits = {
+    ...defaultAdmissionLimits,
+    ...options.admissionLimits,
   };
-  const measureCached = makeOperationMeasurer();
-  const rateLimits: RateLimits = { ...defaultRateLimits, ...options.rateLimits };
-  const rateLimiter = options.redis ? createRateLimiter(options.redis) : null;
-  let lastUnavailableLog = 0;
-
-  /**
-   * Charges an operation to its caller's budgets: its cost to the user (or to the IP when anonymous), and each
-   * login / refreshSession field (aliases included) to the IP and to the account it names. Returns the error
-   * to refuse it with, or null. Without Redis the limits fail open: logged (once a minute) and counted.
-   */
-  async function chargeOperation(
-    operation: OperationDefinitionNode,
-    variables: Record<string, unknown>,
-    cost: number,
-    caller: { viewer: Viewer | null; clientIp: string },
-  ): Promise<GraphQLError | null> {
-    if (!rateLimiter) return null;
-    const charges: Charge[] = caller.viewer
-      ? [{ limit: 'user', key: `user:${caller.viewer.userId}`, amount: cost, max: rateLimits.userCostPerMinute }]
-      : [{ limit: 'anonymous', key: `ip:${caller.clientIp}`, amount: cost, max: rateLimits.anonymousCostPerMinute }];
-    if (operation.operation === 'mutation') {
-      const attempts = authAttemptsIn(operation, variables);
-      if (attempts.count > 0) {
-        charges.push({
-          limit: 'auth-ip',
-          key: `auth:ip:${caller.clientIp}`,
-          amount: attempts.count,
-          max: rateLimits.authAttemptsPerIpPerMinute,
-        });
-        for (const [account, count] of attempts.accounts) {
-          charges.push({
-            limit: 'auth-account',
-            key: `auth:account:${account}`,
-            amount: count,
-            max: rateLimits.authAttemptsPerAccountPerMinute,
-          });
-        }
-      }
-    }
-    const decision = await rateLimiter.charge(charges);
-    if ('unavailable' in decision) {
-      metrics.rateLimitUnavailable.inc();
-      if (Date.now() - lastUnavailableLog > 60_000) {
-        lastUnavailableLog = Date.now();
-        logger.warn('rate limits unavailable (Redis unreachable): requests pass unchecked');
-      }
-      return null;
-    }
-    if (decision.allowed) return null;
-    metrics.rateLimited.inc({ limit: decision.limit });
-    const retryAfterSeconds = Math.ceil(decision.retryAfterMs / 1000);
-    return new graphqlCjs.GraphQLError(`Too many requests; retry in ${retryAfterSeconds} s.`, {
-      extensions: {
-        code: 'RATE_LIMITED',
-        limit: decision.limit,
-        retryAfterMs: decision.retryAfterMs,
-        http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
-      },
-    });
-  }
+  const clientIpOf = makeClientIp(Number(options.trustProxy ?? 0));
+  let costDirectives = costDirectivesFromSdl(options.supergraphSdl);
+  const admission = makeAdmission({
+    operationLimits,
+    costDirectives: () => costDirectives,
+    limits: admissionLimits,
+    rateLimits: { ...defaultRateLimits, ...options.rateLimits },
+    rateLimiter: options.redis ? createRateLimiter(options.redis) : null,
+    metrics,
+    logger,
+  });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     csrfPrevention: true,
     parseOptions: { maxTokens: operationLimits.maxTokens },
-    // Automatic persisted queries, in Redis when there is one: every replica knows a hash another has seen.
-    persistedQueries: options.redis ? { cache: redisDocumentCache(options.redis) } : {},
+    // Automatic persisted queries, bounded and in this process (see apqDocumentCache).
+    persistedQueries: { cache: apqDocumentCache(options.apqCacheSize) },
     // "Did you mean ...?" suggestions map the schema for whoever probes it; only developers need them.
     hideSchemaDetailsFromClientErrors: options.production,
     // Signals belong to the entry file (runService), which stops everything in order; Apollo's own
@@ -372,59 +222,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       requestIdPlugin<GatewayContext>(),
-      {
-        // Requests by operation and outcome, and their latency.
-        async requestDidStart({ request, contextValue }) {
-          const started = process.hrtime.bigint();
-          return {
-            async willSendResponse({ response, errors, operationName }) {
-              // The name the document gives its operation, known once parsed; else what the request said.
-              const operation = (operationName ?? request.operationName ?? 'anonymous').slice(0, 64);
-              const body = response.body.kind === 'single' ? response.body.singleResult : null;
-              const codes = (body?.errors ?? errors ?? []).map((error) => error.extensions?.['code']);
-              const outcome =
-                codes.length === 0
-                  ? 'ok'
-                  : body?.data === undefined || codes.some((code) => refusalCodes.has(String(code)))
-                    ? 'refused'
-                    : 'error';
-              const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-              metrics.requests.inc({ operation, outcome });
-              metrics.requestSeconds.observe({ operation }, seconds);
-              // One line per request; never the variables, the document or the token.
-              logger.info(
-                {
-                  requestId: contextValue.requestId,
-                  operation,
-                  clientName: request.http?.headers.get('apollographql-client-name') ?? null,
-                  clientVersion: request.http?.headers.get('apollographql-client-version') ?? null,
-                  userId: contextValue.viewer?.userId ?? null,
-                  outcome,
-                  errorCodes: codes.length > 0 ? [...new Set(codes)] : undefined,
-                  durationMs: Math.round(seconds * 1000 * 10) / 10,
-                },
-                'graphql request',
-              );
-            },
-          };
-        },
-      },
-      {
-        // After validation, before planning: an operation over the limits reaches no subgraph.
-        async requestDidStart() {
-          return {
-            async didResolveOperation({ document, operation, schema, request, contextValue }) {
-              if (!operation) return;
-              const variables = request.variables ?? {};
-              const measure = measureCached(document, operation, schema, variables);
-              const [exceeded] = operationLimitErrors(measure, operationLimits);
-              if (exceeded) throw exceeded;
-              const limited = await chargeOperation(operation, variables, measure.cost, contextValue);
-              if (limited) throw limited;
-            },
-          };
-        },
-      },
+      metricsPlugin({ metrics, logger }),
+      // After validation, before planning: an operation refused here reaches no subgraph.
+      admissionPlugin({ admission, exposeCost: !options.production }),
     ],
   });
   await apollo.start();
@@ -436,46 +236,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     formatError,
     logger,
     limits: options.subscriptionLimits ?? {},
+    accountBlocklist: options.accountBlocklist,
+    gatewaySecret: options.gatewaySecret,
   });
 
   const documentsMode = options.persistedDocuments?.mode ?? 'off';
   const manifest = options.persistedDocuments?.manifest ?? null;
-
-  /**
-   * Puts the trusted document a request names in its body (POST), or refuses the request: in safelist mode,
-   * anything that is not one of the manifest's documents. Returns the refusal, or null to go on.
-   */
-  function applyPersistedDocuments(request: { method: string; body: unknown; search: string }) {
-    if (documentsMode === 'off') return null;
-    let fields: { query?: unknown; documentId?: unknown; extensions?: unknown };
-    if (request.method === 'GET') {
-      const params = new URLSearchParams(request.search);
-      let extensions: unknown;
-      try {
-        extensions = params.has('extensions') ? JSON.parse(params.get('extensions')!) : undefined;
-      } catch {
-        extensions = undefined;
-      }
-      fields = {
-        ...(params.has('query') ? { query: params.get('query') } : {}),
-        ...(params.has('documentId') ? { documentId: params.get('documentId') } : {}),
-        extensions,
-      };
-    } else {
-      if (typeof request.body !== 'object' || request.body === null) return null;
-      fields = request.body as typeof fields;
-    }
-    const resolution = resolveDocument(fields, documentsMode, manifest);
-    if (!resolution) return null;
-    if ('refused' in resolution) return resolution.refused;
-    if (request.method === 'GET') {
-      return { code: 'BAD_REQUEST', message: 'Send trusted documents by id with POST.' };
-    }
-    const body = request.body as Record<string, unknown>;
-    body['query'] = resolution.query;
-    delete body['documentId'];
-    return null;
-  }
+  const applyPersistedDocuments = makePersistedDocumentsStep(documentsMode, manifest);
+  const admitSubscription = makeSubscriptionAdmission({
+    admission,
+    schema: () => subscriptions.schema,
+    resolveDocument: (payload) => resolveDocument(payload, documentsMode, manifest),
+    maxTokens: operationLimits.maxTokens,
+    accountBlocklist: options.accountBlocklist,
+  });
 
   /** A query or mutation sent over a socket: run by Apollo exactly as one sent over HTTP. */
   const executeOperation: OperationExecutor = async (operation) => {
@@ -488,15 +262,70 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return response.body.singleResult;
   };
 
+  /** The status a refusal asks for (the first error's), 400 by default. */
+  const statusOf = (errors: readonly GraphQLError[]) => {
+    const status = (errors[0]?.extensions?.['http'] as { status?: unknown } | undefined)?.status;
+    return typeof status === 'number' ? status : 400;
+  };
+
   /**
-   * The operation of a POST body when it is a subscription (these are not Apollo Server's to run: it would
-   * answer 500); null for anything else, which Apollo answers as usual.
+   * A subscription sent over HTTP: streamed as multipart when the client accepts it, after the same admission
+   * as over graphql-ws (these are not Apollo Server's to run: it would answer 500).
    */
-  function subscriptionIn(body: unknown) {
+  async function handleHttpSubscription(
+    req: IncomingMessage,
+    res: ServerResponse,
+    payload: OperationPayload,
+    caller: { authorization: string | null; viewer: Viewer | null; requestId: string },
+  ): Promise<void> {
+    const responseHeaders = { 'x-request-id': caller.requestId };
+    const refuse = (errors: readonly GraphQLError[]) =>
+      sendJson(
+        res,
+        statusOf(errors),
+        { errors: errors.map((error) => formatError(error.toJSON())) },
+        { ...responseHeaders, ...retryAfterOf(errors) },
+      );
+    if (!acceptsMultipartSubscription(req)) {
+      return sendJson(
+        res,
+        400,
+        {
+          errors: [
+            {
+              message:
+                'Subscriptions are served over graphql-ws on this path, or over HTTP with ' +
+                '`Accept: multipart/mixed;subscriptionSpec=1.0`.',
+              extensions: { code: 'BAD_REQUEST' },
+            },
+          ],
+        },
+        responseHeaders,
+      );
+    }
+    const admitted = await admitSubscription(payload, { ...caller, clientIp: clientIpOf(req) });
+    if ('refused' in admitted) return refuse(admitted.refused);
+    if (admitted.kind !== 'subscription') throw new Error('a subscription admitted as another operation');
+    let stream;
+    try {
+      stream = subscriptions.subscribe(admitted.request);
+    } catch (error) {
+      admitted.request.onRelease?.();
+      throw error;
+    }
+    await streamMultipart(res, stream, { headers: responseHeaders, formatError });
+  }
+
+  /**
+   * The operation of a POST body when it is a subscription; null for anything else, which Apollo answers as
+   * usual. Only a cheap look: the admission parses and checks it for real.
+   */
+  function subscriptionIn(body: unknown): OperationPayload | null {
     if (typeof body !== 'object' || body === null) return null;
-    const { query, operationName, variables, extensions } = body as Record<string, unknown>;
+    const { query, operationName } = body as Record<string, unknown>;
     // Cheap first: most requests are not subscriptions and are parsed by Apollo anyway.
     if (typeof query !== 'string' || !query.includes('subscription')) return null;
+    if (admission.documentTooLarge(query)) return null; // Apollo's path refuses it (see handleGraphQL)
     let document;
     try {
       document = graphqlCjs.parse(query, { maxTokens: operationLimits.maxTokens });
@@ -505,138 +334,28 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const name = typeof operationName === 'string' ? operationName : undefined;
     const operation = graphqlCjs.getOperationAST(document, name);
-    if (operation?.operation !== 'subscription') return null;
-    const vars = typeof variables === 'object' && variables !== null ? (variables as Record<string, unknown>) : {};
-    return { document, query, operationName: name, variables: vars, lastEventId: lastEventIdOf(extensions) };
-  }
-
-  async function handleHttpSubscription(
-    req: IncomingMessage,
-    res: ServerResponse,
-    operation: NonNullable<ReturnType<typeof subscriptionIn>>,
-    caller: { authorization: string | null; viewer: Viewer | null; requestId: string },
-  ): Promise<void> {
-    const responseHeaders = { 'x-request-id': caller.requestId };
-    const sendErrors = (status: number, errors: GraphQLFormattedError[]) =>
-      sendJson(res, status, { errors }, responseHeaders);
-    if (!acceptsMultipartSubscription(req)) {
-      return sendErrors(400, [
-        {
-          message:
-            'Subscriptions are served over graphql-ws on this path, or over HTTP with ' +
-            '`Accept: multipart/mixed;subscriptionSpec=1.0`.',
-          extensions: { code: 'BAD_REQUEST' },
-        },
-      ]);
-    }
-    const validationErrors = graphqlCjs.validate(subscriptions.schema, operation.document);
-    if (validationErrors.length > 0) {
-      return sendErrors(
-        400,
-        validationErrors.map((error) => ({
-          ...error.toJSON(),
-          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-        })),
-      );
-    }
-    const { variables, coerced } = coerceVariables(operation);
-    if (coerced.length > 0) return sendErrors(400, coerced);
-    const { lastEventId } = operation;
-    if (lastEventId === 'invalid') {
-      return sendErrors(400, [
-        {
-          message: 'extensions.lastEventId must be an eventId that an event carried.',
-          extensions: { code: 'BAD_USER_INPUT' },
-        },
-      ]);
-    }
-    const definition = graphqlCjs.getOperationAST(operation.document, operation.operationName)!;
-    const exceeded = operationLimitErrors(
-      measureOperation(operation.document, definition, subscriptions.schema, variables),
-      operationLimits,
-    );
-    if (exceeded.length > 0)
-      return sendErrors(
-        400,
-        exceeded.map((error) => formatError(error.toJSON())),
-      );
-    const stream = subscriptions.subscribe({ ...operation, variables, lastEventId, ...caller });
-    await streamMultipart(res, stream, { headers: responseHeaders, formatError });
-  }
-
-  /** The operation's variables as the schema types them; errors (BAD_USER_INPUT) when they do not fit. */
-  function coerceVariables(operation: NonNullable<ReturnType<typeof subscriptionIn>>) {
-    const definition = graphqlCjs.getOperationAST(operation.document, operation.operationName)!;
-    const result = graphqlCjs.getVariableValues(
-      subscriptions.schema,
-      definition.variableDefinitions ?? [],
-      operation.variables,
-    );
-    if (result.errors) {
-      return {
-        variables: {},
-        coerced: result.errors.map((error) => ({ message: error.message, extensions: { code: 'BAD_USER_INPUT' } })),
-      };
-    }
-    return { variables: result.coerced, coerced: [] };
+    return operation?.operation === 'subscription' ? (body as OperationPayload) : null;
   }
 
   const queueDashboard: QueueDashboard | null = options.queues ? createQueueDashboard(options.queues) : null;
-
-  /**
-   * The admin pages: the caller's access token (header, or the cookie `POST /admin/session` sets for a
-   * browser) must be an admin's. 401 without a valid token, 403 for anyone else.
-   */
-  async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string) {
-    const headers = { 'x-request-id': requestId };
-    const cookieToken = /(?:^|;\s*)curbside_admin=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-    const authorization = req.headers.authorization ?? (cookieToken ? `Bearer ${cookieToken}` : undefined);
-    let viewer: Viewer | null = null;
-    try {
-      viewer = await viewerFromHeader(authorization, options.verifyAccessToken);
-    } catch {
-      viewer = null;
-    }
-    if (!viewer) return sendJson(res, 401, { error: 'Sign in as an admin.', code: 'UNAUTHENTICATED' }, headers);
-    if (viewer.role !== 'ADMIN') return sendJson(res, 403, { error: 'Admins only.', code: 'FORBIDDEN' }, headers);
-    if (path === '/admin/session' && req.method === 'POST') {
-      // For a browser: the dashboard's own requests carry no Authorization header, so the token rides in a
-      // cookie that scripts cannot read and other sites cannot send.
-      const maxAge = Math.max(0, viewer.expiresAt - Math.floor(Date.now() / 1000));
-      const secure = options.production ? '; Secure' : '';
-      res.setHeader(
-        'set-cookie',
-        `curbside_admin=${authorization!.slice('Bearer '.length)}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age=${maxAge}${secure}`,
-      );
-      return sendJson(res, 200, { dashboard: queueDashboardPath }, headers);
-    }
-    if (queueDashboard && (path === queueDashboardPath || path.startsWith(`${queueDashboardPath}/`))) {
-      return queueDashboard.handle(req, res);
-    }
-    sendJson(res, 404, { error: 'not found' }, headers);
-  }
-
+  const handleAdmin = makeAdminRoutes({
+    verifyAccessToken: options.verifyAccessToken,
+    production: options.production,
+    queueDashboard,
+  });
   const cors = makeCorsPolicy({ extraOrigins: options.corsOrigins ?? [], allowLocalhost: !options.production });
-  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
-
-  async function probeSubgraphs(): Promise<Record<string, boolean>> {
-    const results = await Promise.all(
-      [...resolvedSubgraphUrls].map(async ([name, url]) => {
-        try {
-          const response = await fetch(subgraphProbeUrl(url), {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: '{"query":"{ __typename }"}',
-            signal: AbortSignal.timeout(readinessTimeoutMs),
-          });
-          return [name, response.ok] as const;
-        } catch {
-          return [name, false] as const;
-        }
-      }),
-    );
-    return Object.fromEntries(results);
-  }
+  let draining = false;
+  const operationsEndpoints = makeOperationsEndpoints({
+    metrics,
+    production: options.production,
+    token: options.metricsToken,
+    readinessTimeoutMs: options.readinessTimeoutMs ?? 2_000,
+    subgraphs: () => resolvedSubgraphUrls,
+    probeHeaders: credentialHeaders,
+    supergraphId: () => currentSupergraphId,
+    draining: () => draining,
+    gauges: () => ({ ...subscriptions.stats(), connections: sockets.connections() }),
+  });
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const responseHeaders = { 'x-request-id': requestId };
@@ -669,13 +388,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     let httpGraphQLRequest;
     try {
       httpGraphQLRequest = toGraphQLRequest(req, rawBody);
-    } catch {
-      sendJson(
-        res,
-        400,
-        { errors: [{ message: 'The body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] },
-        responseHeaders,
-      );
+    } catch (error) {
+      const message = badRequestMessage(error);
+      sendJson(res, 400, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, responseHeaders);
       return;
     }
     const documentRefusal = applyPersistedDocuments(httpGraphQLRequest);
@@ -686,6 +401,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         { errors: [{ message: documentRefusal.message, extensions: { code: documentRefusal.code } }] },
         responseHeaders,
       );
+    }
+    // Before Apollo parses it, or keeps it as an APQ registration.
+    const query = documentTextOf(httpGraphQLRequest);
+    const tooLarge = query === null ? null : admission.documentTooLarge(query);
+    if (tooLarge) {
+      return sendJson(res, 400, { errors: [formatError(tooLarge.toJSON())] }, responseHeaders);
     }
     const subscription = httpGraphQLRequest.method === 'POST' ? subscriptionIn(httpGraphQLRequest.body) : null;
     if (subscription) {
@@ -726,32 +447,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const target = resolvedSubgraphUrls.get('media');
         if (!target) return sendJson(res, 404, { error: 'not found' }, { 'x-request-id': requestId });
         const { search } = new URL(req.url ?? '/', 'http://localhost');
-        return proxyRequest(req, res, { origin: new URL(target), pathAndQuery: path + search, requestId, logger });
-      }
-      if (path.startsWith('/admin/')) return await handleAdmin(req, res, path, requestId);
-      if (path === '/health') return sendJson(res, 200, { status: 'ok' });
-      if (path === '/metrics') {
-        const stats = subscriptions.stats();
-        metrics.webSocketConnections.set(sockets.connections());
-        metrics.subscriptions.set(stats.subscriptions);
-        metrics.droppedSubscriptionEvents.set(stats.droppedEvents);
-        metrics.subscriptionResumes.set({ outcome: 'refused' }, stats.refusedResumes);
-        metrics.subscriptionResumes.set({ outcome: 'resumed' }, stats.resumes - stats.refusedResumes);
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(await metrics.registry.metrics());
-        return;
-      }
-      if (path === '/ready') {
-        if (draining) return sendJson(res, 503, { ready: false, draining: true });
-        const subgraphs = await probeSubgraphs();
-        const ready = Object.values(subgraphs).every(Boolean);
-        return sendJson(res, ready ? 200 : 503, {
-          ready,
-          supergraphLoaded: true,
-          supergraph: currentSupergraphId,
-          subgraphs,
+        return proxyRequest(req, res, {
+          origin: new URL(target),
+          pathAndQuery: path + search,
+          requestId,
+          logger,
+          upstreamHeaders: credentialHeaders,
         });
       }
+      if (path.startsWith('/admin/')) return await handleAdmin(req, res, path, requestId);
+      if (await operationsEndpoints.handle(req, res, path)) return;
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
@@ -779,14 +484,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     formatError,
     logger,
     limits: options.subscriptionLimits ?? {},
-    operationLimits,
-    chargeOperation,
+    admit: admitSubscription,
     clientIpOf,
-    resolveDocument: (payload) => resolveDocument(payload, documentsMode, manifest),
   });
 
   let closing: Promise<void> | undefined;
-  let draining = false;
   const shutdownDelayMs = options.shutdownDelayMs ?? 0;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   return {
@@ -795,6 +497,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // Apollo first: it refuses an invalid supergraph and keeps the current one, and then so do we.
       updateSupergraph(supergraphSdl);
       subscriptions.reload(supergraphSdl);
+      costDirectives = costDirectivesFromSdl(supergraphSdl);
       currentSupergraphId = supergraphId(supergraphSdl);
       logger.info('supergraph reloaded');
     },
@@ -823,4 +526,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return closing;
     },
   };
+}
+
+/** The document text a request carries (a POST body's `query`, or GET's `?query=`); null when none. */
+function documentTextOf(request: { method: string; body: unknown; search: string }): string | null {
+  if (request.method === 'GET') return new URLSearchParams(request.search).get('query');
+  const query = (request.body as { query?: unknown } | null | undefined)?.query;
+  return typeof query === 'string' ? query : null;
+}
+
+/** A 429's `Retry-After`, from the refusal that asked for it. */
+function retryAfterOf(errors: readonly GraphQLError[]): Record<string, string> {
+  const retryAfterMs = errors[0]?.extensions?.['retryAfterMs'];
+  return typeof retryAfterMs === 'number' ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
 }

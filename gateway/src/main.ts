@@ -27,6 +27,7 @@ await runService('gateway', async () => {
     connectionName: 'gateway',
     onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
   });
+  const accountBlocklist = redisAccountBlocklist(redis);
   const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
   if (env.PERSISTED_DOCUMENTS !== 'off' && !env.PERSISTED_DOCUMENTS_MANIFEST) {
     throw new Error(
@@ -38,7 +39,7 @@ await runService('gateway', async () => {
     subgraphUrls: env.subgraphUrls,
     verifyAccessToken: withAccountBlocklist(
       withVerifiedTokenCache(makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL))),
-      redisAccountBlocklist(redis),
+      accountBlocklist,
       (error) => logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
     ),
     logger,
@@ -47,6 +48,9 @@ await runService('gateway', async () => {
     queues: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
     redis,
     trustProxy: env.TRUST_PROXY,
+    accountBlocklist,
+    ...(env.GATEWAY_SECRET ? { gatewaySecret: env.GATEWAY_SECRET } : {}),
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
     subgraphFetchPolicy: { timeoutMs: env.SUBGRAPH_TIMEOUT_MS },
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     persistedDocuments: {

@@ -29,6 +29,16 @@ export function createGatewayMetrics() {
           registers,
         }),
     ),
+    operationCost: metric(
+      (registers) =>
+        new Histogram({
+          name: 'curbside_gateway_operation_cost',
+          help: 'Estimated cost of admitted and refused operations (the demand-control estimate), by operation type.',
+          labelNames: ['operation'] as const,
+          buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000],
+          registers,
+        }),
+    ),
     subgraphFetchSeconds: metric(
       (registers) =>
         new Histogram({
@@ -94,3 +104,21 @@ export function createGatewayMetrics() {
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+/** The label of operations whose name did not make it into the set of known ones (see `makeOperationLabel`). */
+export const otherOperationsLabel = '(other)';
+
+/**
+ * Operation names as a metric label, bounded: a label value is a series kept for the life of the process, so
+ * only the first `maxNames` distinct names (default 200) get their own; later ones share `(other)`. Callers pass
+ * only names of documents that parsed and validated, so junk never takes a place.
+ */
+export function makeOperationLabel(maxNames = 200): (name: string) => string {
+  const known = new Set<string>();
+  return (name) => {
+    if (known.has(name)) return name;
+    if (known.size >= maxNames) return otherOperationsLabel;
+    known.add(name);
+    return name;
+  };
+}

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import type { Redis } from '@curbside/redis';
+import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
 
 /**
  * - `off`: any operation, sent as text (and automatic persisted queries).
@@ -40,7 +39,9 @@ export class DocumentManifest {
   }
 }
 
-export type DocumentResolution = { query: string } | { refused: { code: string; message: string } };
+export type DocumentResolution =
+  | { query: string }
+  | { refused: { code: 'PERSISTED_QUERY_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND'; message: string } };
 
 /**
  * Turns what a request sent (`query`, `documentId`, or APQ's `extensions.persistedQuery.sha256Hash`) into the
@@ -53,7 +54,7 @@ export function resolveDocument(
   manifest: DocumentManifest | null,
 ): DocumentResolution | null {
   if (mode === 'off') return null;
-  const notAllowed = {
+  const notAllowed: DocumentResolution = {
     refused: { code: 'PERSISTED_QUERY_NOT_ALLOWED', message: 'Only the trusted documents of this API may run here.' },
   };
   const documentId = typeof body.documentId === 'string' ? body.documentId : undefined;
@@ -62,7 +63,9 @@ export function resolveDocument(
   if (documentId !== undefined) {
     const query = manifest?.byId(documentId);
     if (query) return { query };
-    return { refused: { code: 'PERSISTED_QUERY_NOT_FOUND', message: `No trusted document '${documentId}'.` } };
+    // Quoted cut short: an id is a hash, and the rest of a 2 MB one need not come back.
+    const quoted = JSON.stringify(documentId.length > 80 ? `${documentId.slice(0, 80)}…` : documentId);
+    return { refused: { code: 'PERSISTED_QUERY_NOT_FOUND', message: `No trusted document ${quoted}.` } };
   }
   if (typeof body.query === 'string') {
     if (mode === 'safelist' && !manifest?.has(body.query)) return notAllowed;
@@ -76,21 +79,59 @@ export function resolveDocument(
   return null;
 }
 
+/** How much document text (in UTF-16 code units, about bytes) the APQ cache of one gateway keeps: 16 Mi. */
+export const defaultApqCacheSize = 16 * 1024 * 1024;
+
 /**
- * Apollo Server's APQ cache in Redis, so every gateway replica knows a hash once one has seen its document.
- * Keys expire after a day unless used again.
+ * Apollo Server's APQ cache: in this process, least recently used evicted past `maxSize` characters of
+ * documents, so registrations (each already held to the document size limit) can never take more than that.
+ * It is deliberately not in Redis: there, anyone could fill the memory the queues, the blocklist and the rate
+ * limits need. Each replica learns a hash on its own; a client whose hash a replica has not seen gets
+ * PERSISTED_QUERY_NOT_FOUND and sends the document once more, as the APQ protocol provides.
  */
-export function redisDocumentCache(redis: Redis, ttlSeconds = 24 * 3600): KeyValueCache<string> {
-  const key = (name: string) => `apq:${name}`;
-  return {
-    async get(name) {
-      return (await redis.get(key(name))) ?? undefined;
-    },
-    async set(name, value, options) {
-      await redis.set(key(name), value, 'EX', options?.ttl ?? ttlSeconds);
-    },
-    async delete(name) {
-      await redis.del(key(name));
-    },
+export function apqDocumentCache(maxSize = defaultApqCacheSize): KeyValueCache<string> {
+  return new InMemoryLRUCache<string>({ maxSize, sizeCalculation: (document) => document.length + 64 });
+}
+
+/** Why a request may not run as sent under the trusted-documents mode. */
+export interface DocumentRefusal {
+  code: 'BAD_REQUEST' | 'PERSISTED_QUERY_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND';
+  message: string;
+}
+
+/**
+ * The trusted-documents step of the HTTP path: puts the document a request names in its body (POST), or
+ * refuses the request: in safelist mode, anything that is not one of the manifest's documents. The step
+ * returns the refusal, or null to go on.
+ */
+export function makePersistedDocumentsStep(mode: PersistedDocumentsMode, manifest: DocumentManifest | null) {
+  return (request: { method: string; body: unknown; search: string }): DocumentRefusal | null => {
+    if (mode === 'off') return null;
+    let fields: { query?: unknown; documentId?: unknown; extensions?: unknown };
+    if (request.method === 'GET') {
+      const params = new URLSearchParams(request.search);
+      let extensions: unknown;
+      try {
+        extensions = params.has('extensions') ? JSON.parse(params.get('extensions')!) : undefined;
+      } catch {
+        extensions = undefined;
+      }
+      fields = {
+        ...(params.has('query') ? { query: params.get('query') } : {}),
+        ...(params.has('documentId') ? { documentId: params.get('documentId') } : {}),
+        extensions,
+      };
+    } else {
+      if (typeof request.body !== 'object' || request.body === null) return null;
+      fields = request.body as typeof fields;
+    }
+    const resolution = resolveDocument(fields, mode, manifest);
+    if (!resolution) return null;
+    if ('refused' in resolution) return resolution.refused;
+    if (request.method === 'GET') return { code: 'BAD_REQUEST', message: 'Send trusted documents by id with POST.' };
+    const body = request.body as Record<string, unknown>;
+    body['query'] = resolution.query;
+    delete body['documentId'];
+    return null;
   };
 }

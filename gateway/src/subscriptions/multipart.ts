@@ -15,6 +15,19 @@ function part(body: unknown): string {
   return `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(body)}${boundary}`;
 }
 
+/** Resolves when `res` can take more (drain), or is gone (close). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 export interface MultipartOptions {
   headers: Record<string, string>;
   /** An empty part is sent this often so proxies keep the response open. Default 5 s. */
@@ -40,7 +53,10 @@ export async function streamMultipart(
   });
   res.flushHeaders();
   res.write(boundary);
-  const heartbeat = setInterval(() => res.write(part({})), options.heartbeatMs ?? 5_000);
+  // A heartbeat only keeps an idle response open: one whose client is not reading needs none piled on.
+  const heartbeat = setInterval(() => {
+    if (!res.writableNeedDrain) res.write(part({}));
+  }, options.heartbeatMs ?? 5_000);
   res.on('close', () => {
     clearInterval(heartbeat);
     void stream.return();
@@ -48,7 +64,9 @@ export async function streamMultipart(
   try {
     for await (const result of stream) {
       if (res.destroyed) break;
-      res.write(part({ payload: result }));
+      // Backpressure: while the socket's buffer is full, the next event is not taken from the stream, so
+      // events wait in the client's bounded queue (oldest dropped) rather than pile up in this buffer.
+      if (!res.write(part({ payload: result }))) await drained(res);
     }
   } catch (error) {
     const errors =

@@ -30,6 +30,8 @@ export interface SubscriptionRequest {
    * it gets the events since, then live ones. Null for a fresh subscription.
    */
   lastEventId?: string | null;
+  /** Called once when this client's stream ends, for any reason (the admission's caps release its slot). */
+  onRelease?: () => void;
 }
 
 /**
@@ -74,7 +76,9 @@ export interface SubscriptionServiceOptions {
    * error a new request of theirs gets (FORBIDDEN when suspended, UNAUTHENTICATED when closed), rather than at
    * token expiry. Default: none (they end at token expiry).
    */
-  accountBlocklist?: AccountBlocklist;
+  accountBlocklist?: AccountBlocklist | undefined;
+  /** Sent to subgraphs on every upstream socket, for subgraphs that answer only the gateway. Default: none. */
+  gatewaySecret?: string | undefined;
   /** How often the accounts holding subscriptions are looked up on `accountBlocklist`. Default 2_000 (2 seconds). */
   accountCheckIntervalMs?: number;
 }
@@ -305,7 +309,7 @@ export class SubscriptionService {
     this.#options = options;
     this.#limits = { ...defaultSubscriptionLimits, ...options.limits };
     this.#planner = new SubscriptionPlanner(options.supergraphSdl);
-    this.#hub = new UpstreamHub({ logger: options.logger });
+    this.#hub = new UpstreamHub({ logger: options.logger, gatewaySecret: options.gatewaySecret });
     this.#accounts = options.accountBlocklist
       ? watchAccountBlocks({
           blocklist: options.accountBlocklist,
@@ -387,6 +391,7 @@ export class SubscriptionService {
         subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.'),
       onRelease: () => {
         this.#subscriptions--;
+        request.onRelease?.();
         unwatchAccount();
         shared.consumers.delete(consumer);
         if (shared.consumers.size > 0) return;

@@ -1,0 +1,168 @@
+import { createRequire } from 'node:module';
+import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
+import type { AccountBlocklist, Viewer } from '@curbside/auth';
+import { refusal, type Admission, type Caller, type RefusalCode } from '../admission.ts';
+import type { DocumentResolution } from '../persisted-documents.ts';
+import { accountBlockError } from './account-watch.ts';
+import { lastEventIdOf } from './resume.ts';
+import type { SubscriptionRequest } from './service.ts';
+
+/** graphql's CommonJS build: the API schema is built by Apollo's federation packages (CommonJS). */
+const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+
+/** What a client sent for one operation, over a socket or in a multipart request's body (not yet trusted). */
+export interface OperationPayload {
+  query?: unknown;
+  documentId?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+}
+
+/** Who sends it, with what the subscription service needs to act for them. */
+export interface SubscriptionCaller extends Caller {
+  /** The verified `Authorization` header (null when anonymous). */
+  authorization: string | null;
+  requestId: string;
+}
+
+/** A query or mutation: Apollo's pipeline admits it (the same `admitOperation`) when it runs. */
+export interface AdmittedExecution {
+  kind: 'execution';
+  document: DocumentNode;
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+}
+
+/** A subscription, admitted and holding its cap slots until its stream ends. */
+export interface AdmittedSubscription {
+  kind: 'subscription';
+  request: SubscriptionRequest;
+}
+
+export type SubscriptionAdmissionResult = AdmittedExecution | AdmittedSubscription | { refused: GraphQLError[] };
+
+export interface SubscriptionAdmissionOptions {
+  admission: Admission;
+  /** The API schema operations are validated against (it changes on a supergraph reload). */
+  schema: () => GraphQLSchema;
+  /** Trusted documents: the document a payload names, why it may not run, or null to run it as sent. */
+  resolveDocument: (payload: OperationPayload) => DocumentResolution | null;
+  maxTokens: number;
+  /**
+   * Re-read for a socket's viewer at each subscribe (the token was verified once, at connection_init): a
+   * suspended or closed account may open nothing more. Default: none.
+   */
+  accountBlocklist?: AccountBlocklist | undefined;
+}
+
+const coded = (message: string, code: RefusalCode) => refusal(code, message);
+
+/**
+ * The admission of operations that arrive outside Apollo's HTTP pipeline: every graphql-ws message and every
+ * multipart subscription pass through this one function, in this order: token still valid, trusted documents,
+ * document size, parse and validate (cached per schema and text), then for a subscription the variables, the
+ * operation limits, the budgets and sign-in attempts (`Admission.admitOperation`, the same as HTTP's), a
+ * valid `lastEventId`, and the caps per connection, per caller and per process.
+ */
+export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions) {
+  const { admission } = options;
+  const validDocuments = new WeakMap<GraphQLSchema, Map<string, DocumentNode>>();
+  const remember = (schema: GraphQLSchema, query: string, document: DocumentNode) => {
+    let documents = validDocuments.get(schema);
+    if (!documents) validDocuments.set(schema, (documents = new Map()));
+    // A bounded cache: a client sending ever-new documents cannot grow it past this.
+    if (documents.size >= 1_000) documents.delete(documents.keys().next().value!);
+    documents.set(query, document);
+  };
+
+  return async function admit(
+    payload: OperationPayload,
+    caller: SubscriptionCaller,
+    connection?: { open: number; max: number },
+  ): Promise<SubscriptionAdmissionResult> {
+    const viewer: Viewer | null = caller.viewer;
+    if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
+      return {
+        refused: [refusal('UNAUTHENTICATED', 'The access token has expired; sign in again and reconnect.', {}, 401)],
+      };
+    }
+    if (options.accountBlocklist) {
+      const blocked = await accountBlockError(options.accountBlocklist, viewer);
+      if (blocked) return { refused: [blocked] };
+    }
+    const resolution = options.resolveDocument(payload);
+    if (resolution && 'refused' in resolution) {
+      return { refused: [refusal(resolution.refused.code, resolution.refused.message)] };
+    }
+    const query = resolution?.query ?? payload.query;
+    if (typeof query !== 'string') return { refused: [refusal('BAD_REQUEST', 'Send the document in `query`.')] };
+    const tooLarge = admission.documentTooLarge(query);
+    if (tooLarge) return { refused: [tooLarge] };
+    const schema = options.schema();
+    // Clients send the same few documents over and over: each is parsed and validated once per schema.
+    let document = validDocuments.get(schema)?.get(query);
+    if (!document) {
+      try {
+        document = graphqlCjs.parse(query, { maxTokens: options.maxTokens });
+      } catch (error) {
+        return { refused: [coded((error as Error).message, 'GRAPHQL_PARSE_FAILED')] };
+      }
+      const invalid = graphqlCjs.validate(schema, document);
+      if (invalid.length > 0) {
+        return { refused: invalid.map((error) => coded(error.message, 'GRAPHQL_VALIDATION_FAILED')) };
+      }
+      remember(schema, query, document);
+    }
+    const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
+    const operation = graphqlCjs.getOperationAST(document, operationName);
+    if (!operation) return { refused: [coded('Name the operation to run.', 'GRAPHQL_VALIDATION_FAILED')] };
+    const given = payload.variables ?? {};
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      return { refused: [coded('`variables` must be an object.', 'BAD_USER_INPUT')] };
+    }
+    const rawVariables = given as Record<string, unknown>;
+    if (operation.operation !== 'subscription') {
+      const exceeded = admission.exceedsLimits({ schema, document, operation, variables: rawVariables });
+      if (exceeded) return { refused: [exceeded] };
+      return { kind: 'execution', document, query, operationName, variables: rawVariables };
+    }
+    const coerced = graphqlCjs.getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
+    if (coerced.errors) return { refused: coerced.errors.map((error) => coded(error.message, 'BAD_USER_INPUT')) };
+    const extensions =
+      typeof payload.extensions === 'object' && payload.extensions !== null
+        ? (payload.extensions as Record<string, unknown>)
+        : undefined;
+    const lastEventId = lastEventIdOf(extensions);
+    if (lastEventId === 'invalid') {
+      return { refused: [coded('extensions.lastEventId must be an eventId that an event carried.', 'BAD_USER_INPUT')] };
+    }
+    const admitted = await admission.admitOperation({
+      schema,
+      document,
+      operation,
+      variables: coerced.coerced,
+      caller,
+    });
+    if ('refused' in admitted) return { refused: [admitted.refused] };
+    const slot = admission.reserveSubscription(caller, connection);
+    if ('refused' in slot) return { refused: [slot.refused] };
+    return {
+      kind: 'subscription',
+      request: {
+        document,
+        query,
+        operationName,
+        variables: coerced.coerced,
+        authorization: caller.authorization,
+        viewer,
+        requestId: caller.requestId,
+        lastEventId,
+        onRelease: () => slot.release(),
+      },
+    };
+  };
+}
+
+export type SubscriptionAdmission = ReturnType<typeof makeSubscriptionAdmission>;
