@@ -324,6 +324,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       production: false,
       queues: eventBus,
       redis,
+      accountBlocklist,
       ...(options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {}),
       ...options.gateway,
       // Tests sign in and query far more often than people do: budgets only where a test sets them.
