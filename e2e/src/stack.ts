@@ -210,6 +210,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     const user = await createUserSubgraph({
       databaseUrl: databases.user,
       logger: logger.child({ service: 'user' }),
+      redis,
+      // Counted per account as the gateway counts per name: a budget only where a test sets one (see below).
+      authAttemptsPerMinute:
+        options.gateway?.rateLimits?.authAttemptsPerAccountPerMinute ?? unlimited.authAttemptsPerAccountPerMinute,
       accountBlocklist,
       eventBus,
       pubsub,

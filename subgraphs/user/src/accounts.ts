@@ -7,6 +7,7 @@ import { badUserInput, conflict, forbidden, unauthenticated, type FieldProblems 
 import { checkLengths, recordEvent, requireViewer } from '@curbside/subgraph-kit';
 import { RefreshToken, User, type UserEntity } from './entities.ts';
 import { removeAllFollows } from './follows.ts';
+import { tooManyAttempts, type LoginAttempts } from './login-attempts.ts';
 import type { TokenIssuer } from './signing-keys.ts';
 
 /** OWASP's argon2id baseline: 19 MiB memory, 2 passes, 1 lane. */
@@ -137,9 +138,10 @@ export function checkRegistration(input: RegisterInput): RegisterInput {
 
 /**
  * The account service: every way a session begins, continues or ends. Closing an account also blocks
- * it in `blocklist` (after the commit), so its still-valid access tokens are refused everywhere.
+ * it in `blocklist` (after the commit), so its still-valid access tokens are refused everywhere. Every
+ * login that names an account counts in `loginAttempts`, by the account, whichever of its names it used.
  */
-export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
+export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist, loginAttempts: LoginAttempts) {
   /** Creates a refresh token in `familyId` (persisted with the caller's next flush) and the access token. */
   async function startSession(em: EntityManager, user: UserEntity, familyId: string): Promise<AuthPayload> {
     const refreshToken = randomBytes(32).toString('base64url');
@@ -204,6 +206,14 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist) {
       checkLoginInput(login, password);
       const normalized = login.trim().toLowerCase();
       const user = await em.findOne(User, normalized.includes('@') ? { email: normalized } : { username: normalized });
+      if (user) {
+        // Counted before the hash is verified: past the limit the answer is the same whatever the password, and
+        // costs no hashing. Every attempt counts, right or wrong, and a success resets nothing: as at the gateway,
+        // attempts are limited, not failures (10 a minute is far more than a person signs in). Closed accounts
+        // count too. Unknown names have no account to count on; the gateway's count per name covers them.
+        const attempt = await loginAttempts.count(user.id);
+        if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterMs);
+      }
       const matches = user
         ? await verify(user.passwordHash, password)
         : (await verify(await (decoyHash ??= hash('decoy-password', argon2Options)), password), false);

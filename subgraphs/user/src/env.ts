@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
+import { defaultAuthAttemptsPerMinute } from './login-attempts.ts';
 
 const schema = z.object({
   PORT: portSchema.default(4001),
@@ -21,6 +22,8 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  /** Sign-in attempts one account may receive per minute, by email and username together. */
+  RATE_LIMIT_AUTH_ATTEMPTS: z.coerce.number().int().positive().default(defaultAuthAttemptsPerMinute),
   REDIS_URL: redisUrlSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,

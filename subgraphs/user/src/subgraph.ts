@@ -6,6 +6,7 @@ import { startOutboxRelay } from '@curbside/event-bus';
 import type { JWK } from 'jose';
 import { withAccountBlocklist, type AccountBlocklist } from '@curbside/auth';
 import { sendJwks } from '@curbside/http';
+import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import {
   createSubgraphServer,
@@ -16,6 +17,7 @@ import {
 } from '@curbside/subgraph-kit';
 import { makeAccounts } from './accounts.ts';
 import { restoreAccountBlocklist } from './admin.ts';
+import { makeLoginAttempts } from './login-attempts.ts';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
@@ -33,6 +35,10 @@ export interface UserSubgraphDeps {
   signingKey?: JWK | undefined;
   /** Accounts whose valid tokens are refused (suspended, deleted); this subgraph keeps it current. */
   accountBlocklist: AccountBlocklist;
+  /** Key-prefixed Redis client: sign-in attempts are counted there per account. Owned by the caller. */
+  redis: Redis;
+  /** Sign-in attempts one account may receive per minute, whichever of its names they use. Default 10. */
+  authAttemptsPerMinute?: number | undefined;
   /** Where this subgraph's outbox is relayed to (the consumers' queues). */
   eventBus: { connection: ConnectionOptions; prefix: string };
   /**
@@ -67,13 +73,19 @@ export async function createUserSubgraph(deps: UserSubgraphDeps): Promise<UserSu
     const verifyAccessToken = withAccountBlocklist(issuer.verify, deps.accountBlocklist, (error) =>
       deps.logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
     );
+    const loginAttempts = makeLoginAttempts({
+      redis: deps.redis,
+      maxPerMinute: deps.authAttemptsPerMinute,
+      onUnavailable: (error) =>
+        deps.logger.warn({ err: error }, 'sign-in attempts uncounted (Redis unreachable): logins pass unchecked'),
+    });
     const server = await createSubgraphServer({
       name: 'user',
       schema: buildSubgraphSchema([
         {
           typeDefs,
           resolvers: makeResolvers(
-            makeAccounts(issuer, deps.accountBlocklist),
+            makeAccounts(issuer, deps.accountBlocklist, loginAttempts),
             deps.accountBlocklist,
             deps.pubsub,
           ) as never,
