@@ -287,12 +287,13 @@ describe('the admin pages', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${admin.accessToken}`, ...headers },
       });
-    for (const headers of [
+    const crossSite: Record<string, string>[] = [
       { origin: 'https://evil.example' },
       { origin: 'null' },
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       const refused = await sessionFrom(headers);
       expect(refused.status).toBe(403);
       expect(refused.headers.get('set-cookie')).toBeNull();

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
-import { sendJson } from '@curbside/http';
+import { sendCodedJson, sendJson } from '@curbside/http';
 import { queueDashboardPath, type QueueDashboard } from './queue-dashboard.ts';
 
 /** The cookie `POST /admin/session` sets for a browser; only /admin paths receive it. */
@@ -53,7 +53,7 @@ export function makeAdminRoutes(options: AdminOptions) {
   return async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, requestId: string) {
     const headers = { 'x-request-id': requestId };
     if (isCrossSite(req)) {
-      return sendJson(res, 403, { error: 'Admin pages answer only their own site.', code: 'FORBIDDEN' }, headers);
+      return sendCodedJson(res, 'FORBIDDEN', 'Admin pages answer only their own site.', headers);
     }
     const fromCookie = cookieToken(req.headers.cookie);
     const authorization = req.headers.authorization ?? (fromCookie ? `Bearer ${fromCookie}` : undefined);
@@ -63,8 +63,8 @@ export function makeAdminRoutes(options: AdminOptions) {
     } catch {
       viewer = null;
     }
-    if (!viewer) return sendJson(res, 401, { error: 'Sign in as an admin.', code: 'UNAUTHENTICATED' }, headers);
-    if (viewer.role !== 'ADMIN') return sendJson(res, 403, { error: 'Admins only.', code: 'FORBIDDEN' }, headers);
+    if (!viewer) return sendCodedJson(res, 'UNAUTHENTICATED', 'Sign in as an admin.', headers);
+    if (viewer.role !== 'ADMIN') return sendCodedJson(res, 'FORBIDDEN', 'Admins only.', headers);
     if (path === '/admin/session' && req.method === 'POST') {
       // For a browser: the dashboard's own requests carry no Authorization header, so the token rides in a
       // cookie that scripts cannot read and other sites cannot send.

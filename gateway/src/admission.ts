@@ -57,13 +57,9 @@ export interface AdmissionOptions {
   logger: Logger;
 }
 
-/** The codes a refusal may carry: the registry's, and Apollo Server's for a malformed request. */
-export type RefusalCode =
-  ErrorCode | 'BAD_REQUEST' | 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'PERSISTED_QUERY_NOT_FOUND';
-
-/** An error with a refusal's code and the HTTP status a refusal of that kind answers with. */
+/** An error with a registered code and the HTTP status a refusal of that kind answers with. */
 export function refusal(
-  code: RefusalCode,
+  code: ErrorCode,
   message: string,
   extensions: Record<string, unknown> = {},
   status = 400,

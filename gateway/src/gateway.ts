@@ -287,19 +287,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         { ...responseHeaders, ...retryAfterOf(errors) },
       );
     if (!acceptsMultipartSubscription(req)) {
-      return sendJson(
+      return sendGraphQLError(
         res,
-        400,
-        {
-          errors: [
-            {
-              message:
-                'Subscriptions are served over graphql-ws on this path, or over HTTP with ' +
-                '`Accept: multipart/mixed;subscriptionSpec=1.0`.',
-              extensions: { code: 'BAD_REQUEST' },
-            },
-          ],
-        },
+        'BAD_REQUEST',
+        'Subscriptions are served over graphql-ws on this path, or over HTTP with ' +
+          '`Accept: multipart/mixed;subscriptionSpec=1.0`.',
+        {},
         responseHeaders,
       );
     }
@@ -389,18 +382,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       httpGraphQLRequest = toGraphQLRequest(req, rawBody);
     } catch (error) {
-      const message = badRequestMessage(error);
-      sendJson(res, 400, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, responseHeaders);
+      sendGraphQLError(res, 'BAD_REQUEST', badRequestMessage(error), {}, responseHeaders);
       return;
     }
     const documentRefusal = applyPersistedDocuments(httpGraphQLRequest);
     if (documentRefusal) {
-      return sendJson(
-        res,
-        400,
-        { errors: [{ message: documentRefusal.message, extensions: { code: documentRefusal.code } }] },
-        responseHeaders,
-      );
+      // 400 whatever the code: a trusted document that is not there will not be there on a retry.
+      return sendGraphQLError(res, documentRefusal.code, documentRefusal.message, {}, responseHeaders, 400);
     }
     // Before Apollo parses it, or keeps it as an APQ registration.
     const query = documentTextOf(httpGraphQLRequest);
@@ -461,11 +449,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         // 413, and the connection closes: the rest of the body is not read.
-        sendJson(
+        sendGraphQLError(
           res,
-          413,
-          { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] },
+          'BAD_REQUEST',
+          error.message,
+          {},
           { 'x-request-id': requestId, connection: 'close' },
+          413,
         );
         return;
       }

@@ -6,7 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { sendJson } from '@curbside/http';
+import { sendCodedJson } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 
 /** Paths proxied as they are to the origin of the subgraph named `media` (uploads and files). */
@@ -68,12 +68,10 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, options:
   const { origin, requestId } = options;
   if (bodilessMethods.has(req.method ?? 'GET') && hasBody(req)) {
     // The body is not read: the connection closes after the answer, so its bytes are never parsed as a request.
-    sendJson(
-      res,
-      400,
-      { error: `A ${req.method} request carries no body.`, code: 'BAD_REQUEST' },
-      { 'x-request-id': requestId, connection: 'close' },
-    );
+    sendCodedJson(res, 'BAD_REQUEST', `A ${req.method} request carries no body.`, {
+      'x-request-id': requestId,
+      connection: 'close',
+    });
     return;
   }
   const send = origin.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -117,12 +115,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, options:
       return;
     }
     options.logger.warn({ err: error, requestId, upstream: origin.origin }, 'media upstream unreachable');
-    sendJson(
-      res,
-      502,
-      { error: 'The media service is unreachable; retry.', code: 'BAD_GATEWAY' },
-      { 'x-request-id': requestId },
-    );
+    sendCodedJson(res, 'BAD_GATEWAY', 'The media service is unreachable; retry.', { 'x-request-id': requestId });
   });
   // The client went away before the whole answer was sent: stop the upstream work too (an upload in
   // progress is then refused there and leaves nothing behind).

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '@curbside/http';
+import { sendCodedJson, sendJson } from '@curbside/http';
 import type { GatewayMetrics } from './metrics.ts';
 import type { SubscriptionStats } from './subscriptions/service.ts';
 
@@ -69,7 +69,7 @@ export function makeOperationsEndpoints(options: OperationsEndpointsOptions) {
       }
       if (path === '/metrics') {
         if (!trusted(req)) {
-          if (expected) sendJson(res, 401, { error: 'Send the metrics token.', code: 'UNAUTHENTICATED' });
+          if (expected) sendCodedJson(res, 'UNAUTHENTICATED', 'Send the metrics token.');
           else sendJson(res, 404, { error: 'not found' });
           return true;
         }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { ErrorCode } from '@curbside/errors';
 
 /**
  * - `off`: any operation, sent as text (and automatic persisted queries).
@@ -41,7 +42,12 @@ export class DocumentManifest {
 
 export type DocumentResolution =
   | { query: string }
-  | { refused: { code: 'PERSISTED_QUERY_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND'; message: string } };
+  | {
+      refused: {
+        code: Extract<ErrorCode, 'PERSISTED_QUERY_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND'>;
+        message: string;
+      };
+    };
 
 /**
  * Turns what a request sent (`query`, `documentId`, or APQ's `extensions.persistedQuery.sha256Hash`) into the
@@ -95,7 +101,7 @@ export function apqDocumentCache(maxSize = defaultApqCacheSize): KeyValueCache<s
 
 /** Why a request may not run as sent under the trusted-documents mode. */
 export interface DocumentRefusal {
-  code: 'BAD_REQUEST' | 'PERSISTED_QUERY_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND';
+  code: Extract<ErrorCode, 'BAD_REQUEST' | 'PERSISTED_QUERY_NOT_ALLOWED' | 'PERSISTED_QUERY_NOT_FOUND'>;
   message: string;
 }
 

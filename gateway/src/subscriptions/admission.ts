@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import type { AccountBlocklist, Viewer } from '@curbside/auth';
-import { refusal, type Admission, type Caller, type RefusalCode } from '../admission.ts';
+import type { ErrorCode } from '@curbside/errors';
+import { refusal, type Admission, type Caller } from '../admission.ts';
 import type { DocumentResolution } from '../persisted-documents.ts';
 import { accountBlockError } from './account-watch.ts';
 import { lastEventIdOf } from './resume.ts';
@@ -57,7 +58,7 @@ export interface SubscriptionAdmissionOptions {
   accountBlocklist?: AccountBlocklist | undefined;
 }
 
-const coded = (message: string, code: RefusalCode) => refusal(code, message);
+const coded = (message: string, code: ErrorCode) => refusal(code, message);
 
 /**
  * The admission of operations that arrive outside Apollo's HTTP pipeline: every graphql-ws message and every

@@ -7,6 +7,7 @@ import {
   type AccountWatch,
   type Viewer,
 } from '@curbside/auth';
+import { codedExtensions, type ErrorCode } from '@curbside/errors';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
 import { RecentResults } from './recent-results.ts';
@@ -49,7 +50,7 @@ export class SubscriptionEndedError extends Error {
   }
 }
 
-export const subscriptionEnded = (code: string, message: string) =>
+export const subscriptionEnded = (code: ErrorCode, message: string) =>
   new SubscriptionEndedError([{ message, extensions: { code } }]);
 
 export interface SubscriptionLimits {
@@ -443,7 +444,7 @@ export class SubscriptionService {
           } catch (error) {
             this.#options.logger.warn({ err: error, subgraph: name }, 'entity fetch for a subscription event failed');
             const message = `The ${name} service could not complete this event; its fields are missing.`;
-            const extensions = { code: 'SERVICE_UNAVAILABLE' };
+            const extensions = codedExtensions('SERVICE_UNAVAILABLE');
             const representations = request.request.variables?.['representations'];
             if (!Array.isArray(representations)) return { errors: [{ message, extensions }] };
             return { errors: representations.map((_, index) => ({ message, path: ['_entities', index], extensions })) };

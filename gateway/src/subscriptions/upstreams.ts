@@ -2,6 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { gatewayCredentialHeader } from '@curbside/auth';
+import { codedExtensions } from '@curbside/errors';
 import type { Logger } from '@curbside/service';
 
 /** A subscription as sent to the subgraph that owns its root field. */
@@ -243,7 +244,7 @@ export class UpstreamHub {
       return [
         {
           message: 'The access token was refused; sign in again and resubscribe.',
-          extensions: { code: 'UNAUTHENTICATED' },
+          extensions: codedExtensions('UNAUTHENTICATED'),
         },
       ];
     }
@@ -251,7 +252,7 @@ export class UpstreamHub {
     return [
       {
         message: `The ${request.subgraph} service cannot be reached; resubscribe later.`,
-        extensions: { code: 'SERVICE_UNAVAILABLE' },
+        extensions: codedExtensions('SERVICE_UNAVAILABLE'),
       },
     ];
   }

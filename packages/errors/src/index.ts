@@ -44,6 +44,61 @@ export const errorCodes = {
     httpStatus: 429,
     description: 'Too many subscriptions open on this connection or gateway; close some, or retry shortly.',
   },
+  BAD_REQUEST: {
+    httpStatus: 400,
+    description:
+      'The request itself is malformed: a body that is not JSON or not UTF-8, a content type or method the path does not take, or a body where none belongs.',
+  },
+  GRAPHQL_PARSE_FAILED: {
+    httpStatus: 400,
+    description: 'The document is not GraphQL (or has more tokens than allowed); nothing ran.',
+  },
+  GRAPHQL_VALIDATION_FAILED: {
+    httpStatus: 400,
+    description: 'The document does not validate against the schema (an unknown field, a wrong argument); nothing ran.',
+  },
+  OPERATION_RESOLUTION_FAILURE: {
+    httpStatus: 400,
+    description: 'The document has several operations and `operationName` names none of them.',
+  },
+  PERSISTED_QUERY_NOT_FOUND: {
+    httpStatus: 200,
+    description:
+      'APQ: this gateway does not know the hash; send the document with it once (HTTP 200, as APQ clients expect). A trusted-document id missing from the manifest gets it with HTTP 400.',
+  },
+  PERSISTED_QUERY_NOT_SUPPORTED: {
+    httpStatus: 200,
+    description: 'Automatic persisted queries are off here: send the document itself.',
+  },
+  BAD_GATEWAY: { httpStatus: 502, description: 'The media service behind `/media/*` could not be reached; retry.' },
+  METHOD_NOT_ALLOWED: { httpStatus: 405, description: 'The path does not take this method; `Allow` says which do.' },
+  SIGNATURE_INVALID: {
+    httpStatus: 403,
+    description:
+      "The upload URL's signature does not match (or is missing or malformed): use the URL exactly as given.",
+  },
+  URL_EXPIRED: {
+    httpStatus: 403,
+    description: 'The upload URL is past its `expires`: ask for a new one with createUpload.',
+  },
+  ALREADY_UPLOADED: {
+    httpStatus: 409,
+    description: 'The upload URL was used successfully already, or another PUT with it is in progress.',
+  },
+  LENGTH_REQUIRED: { httpStatus: 411, description: 'An upload must send `Content-Length` (the declared byteSize).' },
+  SIZE_MISMATCH: {
+    httpStatus: 400,
+    description: 'The upload is not the byteSize declared at createUpload (Content-Length or the bytes received).',
+  },
+  TYPE_MISMATCH: {
+    httpStatus: 415,
+    description: 'The Content-Type, or the type the bytes really are, is not the type declared at createUpload.',
+  },
+  INVALID_IMAGE: {
+    httpStatus: 422,
+    description:
+      'The bytes start like the declared type but cannot be read as an image (or it is over 100 megapixels).',
+  },
   INTERNAL_SERVER_ERROR: {
     httpStatus: 500,
     description: 'An unexpected failure; the message is masked and `extensions.requestId` identifies it in logs.',
@@ -51,6 +106,24 @@ export const errorCodes = {
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
+
+/** Whether `code` is one of the registry's. */
+export const isErrorCode = (code: unknown): code is ErrorCode =>
+  typeof code === 'string' && Object.hasOwn(errorCodes, code);
+
+/** The `extensions` of an error with a registered code (and anything else it carries). */
+export function codedExtensions(
+  code: ErrorCode,
+  extensions: Record<string, unknown> = {},
+): Record<string, unknown> & { code: ErrorCode } {
+  return { ...extensions, code };
+}
+
+/** The JSON body of a plain HTTP route's refusal (uploads, files, admin pages): `{ error, code }`. */
+export const errorBody = (code: ErrorCode, message: string): { error: string; code: ErrorCode } => ({
+  error: message,
+  code,
+});
 
 /** Field name to a sentence saying what was expected, for `BAD_USER_INPUT`. */
 export type FieldProblems = Record<string, string>;
@@ -80,5 +153,5 @@ export function badUserInput(fields: FieldProblems): GraphQLError {
 export function isClientError(error: unknown): error is GraphQLError {
   if (!(error instanceof Error) || !('extensions' in error)) return false;
   const code = (error as GraphQLError).extensions?.['code'];
-  return typeof code === 'string' && code in errorCodes && code !== 'INTERNAL_SERVER_ERROR';
+  return isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR';
 }

@@ -1,16 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import { errorCodes } from '@curbside/errors';
-
-/** Codes Apollo Server uses for a malformed request: they describe the request, so they reach the client. */
-const apolloRequestErrorCodes = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
+import { isErrorCode } from '@curbside/errors';
 
 const whereOf = ({ path, locations }: GraphQLFormattedError) => ({
   ...(path ? { path } : {}),
@@ -18,13 +8,12 @@ const whereOf = ({ path, locations }: GraphQLFormattedError) => ({
 });
 
 /**
- * The error as a client may see it when its code is registered (or is one of Apollo's request codes),
+ * The error as a client may see it when its code is registered (Apollo's request codes are too),
  * without stack or internals; null when it must be masked.
  */
 export function clientFacingError(formatted: GraphQLFormattedError): GraphQLFormattedError | null {
   const code = formatted.extensions?.['code'];
-  if (typeof code !== 'string' || code === 'INTERNAL_SERVER_ERROR') return null;
-  if (!(code in errorCodes) && !apolloRequestErrorCodes.has(code)) return null;
+  if (!isErrorCode(code) || code === 'INTERNAL_SERVER_ERROR') return null;
   // `http` is Apollo's instruction for the response status, not something for the client.
   const { stacktrace: _stacktrace, exception: _exception, http: _http, ...extensions } = formatted.extensions ?? {};
   return { message: formatted.message, ...whereOf(formatted), extensions };

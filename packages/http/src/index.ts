@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
-import { errorCodes, type ErrorCode } from '@curbside/errors';
+import { errorBody, errorCodes, type ErrorCode } from '@curbside/errors';
 
 /** Largest request body read before answering 413: 2 MiB. */
 export const defaultBodyLimitBytes = 2 * 1024 * 1024;
@@ -155,15 +155,29 @@ export function sendJson(
   res.end(text);
 }
 
-/** A GraphQL-shaped error response (`{ errors: [...] }`) with the HTTP status registered for its code. */
+/**
+ * A GraphQL-shaped error response (`{ errors: [...] }`) with the HTTP status registered for its code, or
+ * `status` where the transport says more (413 for a body too large).
+ */
 export function sendGraphQLError(
   res: ServerResponse,
   code: ErrorCode,
   message: string,
   extensions: Record<string, unknown> = {},
   headers: Record<string, string> = {},
+  status: number = errorCodes[code].httpStatus,
 ): void {
-  sendJson(res, errorCodes[code].httpStatus, { errors: [{ message, extensions: { ...extensions, code } }] }, headers);
+  sendJson(res, status, { errors: [{ message, extensions: { ...extensions, code } }] }, headers);
+}
+
+/** A plain HTTP route's refusal, `{ error, code }`, with the HTTP status registered for its code. */
+export function sendCodedJson(
+  res: ServerResponse,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(res, errorCodes[code].httpStatus, errorBody(code, message), headers);
 }
 
 /** Listens on `port` (0 lets the OS choose) and resolves with the port actually bound. */

@@ -1,4 +1,5 @@
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLScalarType, Kind } from 'graphql';
+import { clientError } from '@curbside/errors';
 import { quoted } from './input.ts';
 
 /** Longer than any ISO-8601 date-time (`+275760-09-13T00:00:00.000+00:00` has 32 characters): 64. */
@@ -8,9 +9,7 @@ function parseDateTime(value: unknown): Date {
   const date = typeof value === 'string' && value.length <= maxDateTimeLength ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime())) {
     const got = typeof value === 'string' ? quoted(value) : typeof value;
-    throw new GraphQLError(`DateTime expects an ISO-8601 string, but got ${got}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw clientError('BAD_USER_INPUT', `DateTime expects an ISO-8601 string, but got ${got}`);
   }
   return date;
 }
@@ -25,7 +24,7 @@ export const dateTimeScalar = new GraphQLScalarType<Date, string>({
   },
   parseValue: parseDateTime,
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime expects a string literal.');
+    if (ast.kind !== Kind.STRING) throw clientError('BAD_USER_INPUT', 'DateTime expects a string literal.');
     return parseDateTime(ast.value);
   },
 });

@@ -185,7 +185,7 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     try {
       httpGraphQLRequest = toGraphQLRequest(req, rawBody);
     } catch (error) {
-      sendJson(res, 400, { errors: [{ message: badRequestMessage(error), extensions: { code: 'BAD_REQUEST' } }] });
+      sendGraphQLError(res, 'BAD_REQUEST', badRequestMessage(error));
       return;
     }
     const response = await apollo.executeHTTPGraphQLRequest({
@@ -216,7 +216,7 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        sendJson(res, 413, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+        sendGraphQLError(res, 'BAD_REQUEST', error.message, {}, {}, 413);
         return;
       }
       logger.error({ err: error, requestId }, 'request failed');

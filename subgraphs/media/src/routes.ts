@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import sharp, { type Metadata } from 'sharp';
-import { requestIdOf, sendJson } from '@curbside/http';
+import type { ErrorCode } from '@curbside/errors';
+import { requestIdOf, sendCodedJson, sendJson } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import { isUuid, recordEvent, type Orm, type Route } from '@curbside/subgraph-kit';
 import { Media, type AllowedContentType, type MediaEntity } from './entities.ts';
@@ -11,28 +12,22 @@ import { maxInputPixels } from './processing.ts';
 import { mediaKeys, type MediaStorage } from './storage.ts';
 
 /**
- * What the upload and file endpoints answer besides success, as `{ error, code }` with the HTTP status.
- * They are not GraphQL errors (these endpoints are plain HTTP), so they have their own small list.
+ * What the upload and file endpoints answer besides success, as `{ error, code }` with the HTTP status the
+ * registry gives the code (`packages/errors`). They are plain HTTP, not GraphQL, but speak the same vocabulary.
  */
-export const mediaHttpErrors = {
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  /** The signature does not match this media's upload (or is missing or malformed). */
-  SIGNATURE_INVALID: 403,
-  /** A correctly signed URL past its `expires`: ask for a new one with createUpload. */
-  URL_EXPIRED: 403,
-  /** The URL was used successfully already, or another PUT with it is in progress. */
-  ALREADY_UPLOADED: 409,
-  LENGTH_REQUIRED: 411,
-  /** Content-Length, or the bytes received, differ from the byteSize declared at createUpload. */
-  SIZE_MISMATCH: 400,
-  /** The Content-Type header, or the type the bytes really are, differs from the declared type. */
-  TYPE_MISMATCH: 415,
-  /** The bytes start like the declared type but cannot be read as an image. */
-  INVALID_IMAGE: 422,
-  INTERNAL_SERVER_ERROR: 500,
-} as const;
-export type MediaHttpErrorCode = keyof typeof mediaHttpErrors;
+export type MediaHttpErrorCode = Extract<
+  ErrorCode,
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'SIGNATURE_INVALID'
+  | 'URL_EXPIRED'
+  | 'ALREADY_UPLOADED'
+  | 'LENGTH_REQUIRED'
+  | 'SIZE_MISMATCH'
+  | 'TYPE_MISMATCH'
+  | 'INVALID_IMAGE'
+  | 'INTERNAL_SERVER_ERROR'
+>;
 
 class Refusal extends Error {
   readonly code: MediaHttpErrorCode;
@@ -43,7 +38,7 @@ class Refusal extends Error {
 }
 
 function refuse(res: ServerResponse, code: MediaHttpErrorCode, message: string, headers: Record<string, string> = {}) {
-  sendJson(res, mediaHttpErrors[code], { error: message, code }, headers);
+  sendCodedJson(res, code, message, headers);
 }
 
 /** sharp's decoder names for the accepted types. */
