@@ -11,13 +11,7 @@ import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  makeAccessTokenVerifier,
-  redisAccountBlocklist,
-  remoteKeySet,
-  withAccountBlocklist,
-  type AccountBlocklist,
-} from '@curbside/auth';
+import { makeAccessTokenCheck, redisAccountBlocklist, remoteKeySet, type AccountBlocklist } from '@curbside/auth';
 import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
 import { createGateway, type Gateway, type GatewayOptions } from '@curbside/gateway';
 import { closeServer, listen } from '@curbside/http';
@@ -222,15 +216,15 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     stoppables.unshift(user);
     const userUrl = await user.listen(0, '127.0.0.1', access);
     const jwksUrl = new URL('/.well-known/jwks.json', userUrl).toString();
-    const verifyAccessToken = withAccountBlocklist(
-      makeAccessTokenVerifier(remoteKeySet(jwksUrl)),
-      accountBlocklist,
-      () => {
+    const verifyAccessToken = makeAccessTokenCheck({
+      keys: remoteKeySet(jwksUrl),
+      blocklist: accountBlocklist,
+      onBlocklistUnavailable: () => {
         // As in production (the token alone decides) when the test kills its own Redis on purpose; on the
         // machine's Redis an unreadable blocklist is a bug the test should see.
         if (!options.redisUrl) throw new Error('Redis unreachable in a test stack');
       },
-    );
+    });
     const vendor: SubgraphServer = await createVendorSubgraph({
       databaseUrl: databases.vendor,
       logger: logger.child({ service: 'vendor' }),

@@ -1,36 +1,26 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { ConnectionOptions } from 'bullmq';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Redis } from '@curbside/redis';
-import {
-  gatewayCredentialHeader,
-  KeySetUnavailableError,
-  viewerFromHeader,
-  type AccessTokenVerifier,
-  type AccountBlocklist,
-  type Viewer,
-} from '@curbside/auth';
-import { isClientError } from '@curbside/errors';
+import { gatewayCredentialHeader, type AccessTokenVerifier, type AccountBlocklist, type Viewer } from '@curbside/auth';
 import { withServerSpan } from '@curbside/tracing';
 import {
-  badRequestMessage,
   clientFacingError,
   maskedError,
   requestIdPlugin,
+  serveGraphQLOverHttp,
   BodyTooLargeError,
   closeServer,
   listen,
-  readBody,
   requestIdOf,
   sendGraphQLError,
   sendJson,
-  toGraphQLRequest,
-  writeGraphQLResponse,
+  type HttpCaller,
 } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import { makeAdminRoutes } from './admin.ts';
@@ -350,68 +340,45 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     gauges: () => ({ ...subscriptions.stats(), connections: sockets.connections() }),
   });
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  /**
+   * The gateway's steps between decoding a request and Apollo: trusted documents, the document size (before
+   * Apollo parses it, or keeps it as an APQ registration), and subscriptions, which it serves itself.
+   */
+  async function beforeApollo(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: HTTPGraphQLRequest,
+    caller: HttpCaller,
+    requestId: string,
+  ): Promise<boolean> {
     const responseHeaders = { 'x-request-id': requestId };
-    const authorization = req.headers.authorization ?? null;
-    let viewer: Viewer | null;
-    try {
-      // Verified before anything is planned or fetched: a bad token costs no subgraph call.
-      viewer = await viewerFromHeader(authorization, options.verifyAccessToken);
-    } catch (error) {
-      if (error instanceof KeySetUnavailableError) {
-        logger.error({ err: error.cause, requestId }, 'cannot fetch the JWKS');
-        sendGraphQLError(
-          res,
-          'SERVICE_UNAVAILABLE',
-          'Cannot verify the access token right now; retry.',
-          {},
-          responseHeaders,
-        );
-        return;
-      }
-      if (isClientError(error) && error.extensions['code'] === 'FORBIDDEN') {
-        sendGraphQLError(res, 'FORBIDDEN', error.message, {}, responseHeaders);
-        return;
-      }
-      const message = isClientError(error) ? error.message : 'The access token is invalid.';
-      sendGraphQLError(res, 'UNAUTHENTICATED', message, {}, { ...responseHeaders, 'www-authenticate': 'Bearer' });
-      return;
-    }
-    const rawBody = await readBody(req);
-    let httpGraphQLRequest;
-    try {
-      httpGraphQLRequest = toGraphQLRequest(req, rawBody);
-    } catch (error) {
-      sendGraphQLError(res, 'BAD_REQUEST', badRequestMessage(error), {}, responseHeaders);
-      return;
-    }
-    const documentRefusal = applyPersistedDocuments(httpGraphQLRequest);
+    const documentRefusal = applyPersistedDocuments(request);
     if (documentRefusal) {
       // 400 whatever the code: a trusted document that is not there will not be there on a retry.
-      return sendGraphQLError(res, documentRefusal.code, documentRefusal.message, {}, responseHeaders, 400);
+      sendGraphQLError(res, documentRefusal.code, documentRefusal.message, {}, responseHeaders, 400);
+      return true;
     }
-    // Before Apollo parses it, or keeps it as an APQ registration.
-    const query = documentTextOf(httpGraphQLRequest);
+    const query = documentTextOf(request);
     const tooLarge = query === null ? null : admission.documentTooLarge(query);
     if (tooLarge) {
-      return sendJson(res, 400, { errors: [formatError(tooLarge.toJSON())] }, responseHeaders);
+      sendJson(res, 400, { errors: [formatError(tooLarge.toJSON())] }, responseHeaders);
+      return true;
     }
-    const subscription = httpGraphQLRequest.method === 'POST' ? subscriptionIn(httpGraphQLRequest.body) : null;
-    if (subscription) {
-      const caller = { authorization: viewer ? authorization : null, viewer, requestId };
-      return handleHttpSubscription(req, res, subscription, caller);
-    }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest,
-      context: async () => ({
-        requestId,
-        authorization: viewer ? authorization : null,
-        viewer,
-        clientIp: clientIpOf(req),
-      }),
-    });
-    await writeGraphQLResponse(res, response, responseHeaders);
+    const subscription = request.method === 'POST' ? subscriptionIn(request.body) : null;
+    if (!subscription) return false;
+    await handleHttpSubscription(req, res, subscription, { ...caller, requestId });
+    return true;
   }
+
+  const handleGraphQL = (req: IncomingMessage, res: ServerResponse, requestId: string) =>
+    serveGraphQLOverHttp(req, res, {
+      apollo,
+      verifyAccessToken: options.verifyAccessToken,
+      requestId,
+      onKeySetUnavailable: (error) => logger.error({ err: error.cause, requestId }, 'cannot fetch the JWKS'),
+      intercept: (request, caller) => beforeApollo(req, res, request, caller, requestId),
+      context: (caller) => ({ ...caller, requestId, clientIp: clientIpOf(req) }),
+    });
 
   /** Headers on every response: no MIME sniffing, no framing, no referrer leaks; HTTPS only in production. */
   const securityHeaders: Record<string, string> = {

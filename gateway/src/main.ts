@@ -1,11 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  makeAccessTokenVerifier,
-  redisAccountBlocklist,
-  remoteKeySet,
-  withAccountBlocklist,
-  withVerifiedTokenCache,
-} from '@curbside/auth';
+import { makeAccessTokenCheck, redisAccountBlocklist, remoteKeySet } from '@curbside/auth';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
@@ -37,11 +31,13 @@ await runService('gateway', async () => {
   const gateway = await createGateway({
     supergraphSdl,
     subgraphUrls: env.subgraphUrls,
-    verifyAccessToken: withAccountBlocklist(
-      withVerifiedTokenCache(makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL))),
-      accountBlocklist,
-      (error) => logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
-    ),
+    verifyAccessToken: makeAccessTokenCheck({
+      keys: remoteKeySet(env.JWKS_URL),
+      blocklist: accountBlocklist,
+      onBlocklistUnavailable: (error) =>
+        logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
+      rememberVerified: true,
+    }),
     logger,
     production: env.NODE_ENV === 'production',
     corsOrigins: env.CORS_ORIGINS,

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { forbidden, unauthenticated } from '@curbside/errors';
-import type { AccessTokenVerifier } from './verify.ts';
+import type { JWTVerifyGetKey } from 'jose';
+import { makeAccessTokenVerifier, withVerifiedTokenCache, type AccessTokenVerifier } from './verify.ts';
 
 /** Why an account may no longer act, although its access token is still valid. */
 export type AccountBlock = 'suspended' | 'deleted';
@@ -97,4 +98,31 @@ export function withAccountBlocklist(
     if (status) throw accountBlockedError(status);
     return viewer;
   };
+}
+
+export interface AccessTokenCheckOptions {
+  /** Where the signing keys come from: `remoteKeySet(jwksUrl)`, or `localKeySet(jwks)` in the user subgraph. */
+  keys: JWTVerifyGetKey;
+  /** Suspended and closed accounts, checked after the signature (every request). */
+  blocklist: AccountBlocklist;
+  /** Told when the blocklist cannot be read (the token alone decides then). */
+  onBlocklistUnavailable: (error: unknown) => void;
+  /**
+   * Remember verified tokens up to 60 s, never past expiry (the blocklist is still read every time): for the
+   * gateway, which verifies every request's token. Default false.
+   */
+  rememberVerified?: boolean;
+}
+
+/**
+ * The one chain every service verifies access tokens with: signature and claims against `keys`, optionally
+ * remembered, then the account blocklist (suspended → FORBIDDEN, closed → UNAUTHENTICATED).
+ */
+export function makeAccessTokenCheck(options: AccessTokenCheckOptions): AccessTokenVerifier {
+  const verify = makeAccessTokenVerifier(options.keys);
+  return withAccountBlocklist(
+    options.rememberVerified ? withVerifiedTokenCache(verify) : verify,
+    options.blocklist,
+    options.onBlocklistUnavailable,
+  );
 }

@@ -13,6 +13,8 @@ export {
 } from './verify.ts';
 export {
   accountBlockedError,
+  makeAccessTokenCheck,
+  type AccessTokenCheckOptions,
   redisAccountBlocklist,
   withAccountBlocklist,
   type AccountBlock,

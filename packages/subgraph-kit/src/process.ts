@@ -1,8 +1,7 @@
 import {
-  makeAccessTokenVerifier,
+  makeAccessTokenCheck,
   redisAccountBlocklist,
   remoteKeySet,
-  withAccountBlocklist,
   type AccessTokenVerifier,
   type AccountBlocklist,
 } from '@curbside/auth';
@@ -87,9 +86,12 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
           redis,
           accountBlocklist,
           verifyAccessToken: env.JWKS_URL
-            ? withAccountBlocklist(makeAccessTokenVerifier(remoteKeySet(env.JWKS_URL)), accountBlocklist, (error) =>
-                logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
-              )
+            ? makeAccessTokenCheck({
+                keys: remoteKeySet(env.JWKS_URL),
+                blocklist: accountBlocklist,
+                onBlocklistUnavailable: (error) =>
+                  logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
+              })
             : () => Promise.reject(new Error(`${service} has no JWKS_URL to verify tokens with`)),
           eventBus: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
           pubsub,

@@ -19,19 +19,16 @@ import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@curbside/service';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import {
-  badRequestMessage,
   requestIdPlugin,
   selectsViewerDependentField,
+  serveGraphQLOverHttp,
   viewerDependentDirective,
   BodyTooLargeError,
   closeServer,
   listen,
-  readBody,
   requestIdOf,
   sendGraphQLError,
   sendJson,
-  toGraphQLRequest,
-  writeGraphQLResponse,
 } from '@curbside/http';
 import { clientError, isClientError, unauthenticated } from '@curbside/errors';
 import { historyIdPattern } from '@curbside/pubsub';
@@ -167,33 +164,14 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
   const baseContext = (viewer: Viewer | null, requestId: string, replay: LiveReplay | null = null): Context =>
     options.createContext({ em: orm.em.fork(), viewer, requestId, logger: logger.child({ requestId }), replay });
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    let viewer: Viewer | null;
-    try {
-      viewer = await viewerFromHeader(req.headers.authorization, verifyAccessToken);
-    } catch (error) {
-      if (isClientError(error) && error.extensions['code'] === 'FORBIDDEN') {
-        sendGraphQLError(res, 'FORBIDDEN', error.message, {}, { 'x-request-id': requestId });
-        return;
-      }
-      const message = isClientError(error) ? error.message : 'The access token is invalid.';
-      sendGraphQLError(res, 'UNAUTHENTICATED', message, {}, { 'x-request-id': requestId });
-      return;
-    }
-    const rawBody = await readBody(req);
-    let httpGraphQLRequest;
-    try {
-      httpGraphQLRequest = toGraphQLRequest(req, rawBody);
-    } catch (error) {
-      sendGraphQLError(res, 'BAD_REQUEST', badRequestMessage(error));
-      return;
-    }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest,
-      context: async () => baseContext(viewer, requestId),
+  const handleGraphQL = (req: IncomingMessage, res: ServerResponse, requestId: string) =>
+    serveGraphQLOverHttp(req, res, {
+      apollo,
+      verifyAccessToken,
+      requestId,
+      onKeySetUnavailable: (error) => logger.error({ err: error.cause, requestId }, 'cannot fetch the JWKS'),
+      context: ({ viewer }) => baseContext(viewer, requestId),
     });
-    await writeGraphQLResponse(res, response, { 'x-request-id': requestId });
-  }
 
   let access: SubgraphAccess = {};
   const server = createServer(async (req, res) => {

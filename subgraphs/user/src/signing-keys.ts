@@ -8,13 +8,7 @@ import {
   type JWK,
 } from 'jose';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  accessTokenPolicy,
-  localKeySet,
-  makeAccessTokenVerifier,
-  type AccessTokenVerifier,
-  type Role,
-} from '@curbside/auth';
+import { accessTokenPolicy, type Role } from '@curbside/auth';
 import { SigningKey } from './entities.ts';
 
 /** Issues access tokens and publishes the keys that verify them. */
@@ -26,7 +20,6 @@ export interface TokenIssuer {
     role: Role;
     sessionId: string;
   }): Promise<{ token: string; expiresAt: Date }>;
-  readonly verify: AccessTokenVerifier;
 }
 
 async function generateSigningJwk(): Promise<{ kid: string; publicJwk: JWK; privateJwk: JWK }> {
@@ -68,7 +61,6 @@ export async function loadTokenIssuer(em: EntityManager, configuredPrivateJwk?: 
   };
   return {
     jwks,
-    verify: makeAccessTokenVerifier(localKeySet(jwks)),
     async issueAccessToken({ userId, role, sessionId }) {
       const issuedAt = Math.floor(Date.now() / 1000);
       const expiresAtSeconds = issuedAt + accessTokenPolicy.lifetimeSeconds;

@@ -4,7 +4,7 @@ import { parse } from 'graphql';
 import type { ConnectionOptions } from 'bullmq';
 import { startOutboxRelay } from '@curbside/event-bus';
 import type { JWK } from 'jose';
-import { withAccountBlocklist, type AccountBlocklist } from '@curbside/auth';
+import { localKeySet, makeAccessTokenCheck, type AccountBlocklist } from '@curbside/auth';
 import { sendJwks } from '@curbside/http';
 import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
@@ -70,9 +70,12 @@ export async function createUserSubgraph(deps: UserSubgraphDeps): Promise<UserSu
     const blocked = await restoreAccountBlocklist(orm.em.fork(), deps.accountBlocklist);
     deps.logger.info({ blocked }, 'account blocklist restored from the database');
     const issuer = await loadTokenIssuer(orm.em.fork(), deps.signingKey);
-    const verifyAccessToken = withAccountBlocklist(issuer.verify, deps.accountBlocklist, (error) =>
-      deps.logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
-    );
+    const verifyAccessToken = makeAccessTokenCheck({
+      keys: localKeySet(issuer.jwks),
+      blocklist: deps.accountBlocklist,
+      onBlocklistUnavailable: (error) =>
+        deps.logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
+    });
     const loginAttempts = makeLoginAttempts({
       redis: deps.redis,
       maxPerMinute: deps.authAttemptsPerMinute,
