@@ -1,8 +1,6 @@
 import type { ExecutionResult } from 'graphql';
+import { atDeadline } from '@curbside/async';
 import { notFound, unauthenticated } from '@curbside/errors';
-
-/** setTimeout's largest delay (about 24.8 days); a later expiry is checked again when it fires. */
-const maxTimerMs = 2 ** 31 - 1;
 
 export interface LiveResultsOptions {
   /** The source event stream (from `createSourceEventStream`). */
@@ -37,12 +35,13 @@ function entityGone(result: ExecutionResult): boolean {
  * The results of a subscription, one per source event, each executed on its own (so every event reads current
  * data with fresh loaders). `return()` releases the source at once, even while a `next()` awaits it. The stream
  * ends with an UNAUTHENTICATED error when the viewer's token expires, and after an event whose subscribed entity
- * is gone (`subscribedEntityGone`).
+ * is gone (`subscribedEntityGone`). It keeps no queue of its own: events wait in the source (a pubsub
+ * subscription, whose `BoundedQueue` drops the oldest) and each is executed when it is read.
  */
 export class LiveResults implements AsyncIterableIterator<ExecutionResult> {
   #done = false;
   #expired = false;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelExpiry: () => void = () => undefined;
   /** Wakes the pending `next()` on expiry; one at a time, so a long stream keeps no reaction per event. */
   #onExpiry: (() => void) | null = null;
 
@@ -50,7 +49,12 @@ export class LiveResults implements AsyncIterableIterator<ExecutionResult> {
 
   constructor(options: LiveResultsOptions) {
     this.#options = options;
-    if (options.expiresAtMs !== null) this.#arm(options.expiresAtMs);
+    if (options.expiresAtMs !== null) {
+      this.#cancelExpiry = atDeadline(options.expiresAtMs, () => {
+        this.#expired = true;
+        this.#onExpiry?.();
+      });
+    }
   }
 
   async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
@@ -73,7 +77,7 @@ export class LiveResults implements AsyncIterableIterator<ExecutionResult> {
   async return(): Promise<IteratorResult<ExecutionResult, undefined>> {
     if (!this.#done) {
       this.#done = true;
-      clearTimeout(this.#timer);
+      this.#cancelExpiry();
       await this.#options.source.return?.();
     }
     return { value: undefined, done: true };
@@ -86,22 +90,6 @@ export class LiveResults implements AsyncIterableIterator<ExecutionResult> {
 
   [Symbol.asyncIterator](): this {
     return this;
-  }
-
-  #arm(expiresAtMs: number): void {
-    const delay = expiresAtMs - Date.now();
-    if (delay <= 0) {
-      this.#expired = true;
-      return;
-    }
-    this.#timer = setTimeout(
-      () => {
-        if (Date.now() < expiresAtMs) return this.#arm(expiresAtMs);
-        this.#expired = true;
-        this.#onExpiry?.();
-      },
-      Math.min(delay, maxTimerMs),
-    );
   }
 
   async #expire(): Promise<never> {
