@@ -1,6 +1,6 @@
 /**
  * Retries and the dead-letter queue, on real Redis: a handler that always fails is retried with backoff and
- * then dead-lettered; one with an invalid payload at once; an admin's retry runs the same job again.
+ * then dead-lettered; one with an invalid payload, or an event its queue does not receive, at once; an admin's retry runs the same job again.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
@@ -38,20 +38,18 @@ afterAll(async () => {
   await queue.close();
 });
 
-const uploaded = () => ({
+const received = () => ({
   mediaId: randomUUID(),
   ownerId: randomUUID(),
   contentType: 'image/png',
   byteSize: 10,
-  width: 1,
-  height: 1,
 });
 
-async function enqueue(payload: unknown): Promise<string> {
+async function enqueue(payload: unknown, name = 'media.received'): Promise<string> {
   const id = randomUUID();
   await queue.add(
-    'media.uploaded',
-    { id, name: 'media.uploaded', payload, occurredAt: new Date().toISOString() },
+    name,
+    { id, name, payload, occurredAt: new Date().toISOString() },
     { ...eventJobOptions, jobId: id, attempts: 3, backoff: { type: 'exponential', delay: 20 } },
   );
   return id;
@@ -71,9 +69,9 @@ describe('the dead-letter queue', () => {
           },
         }),
       ],
-      { ...bus, logger },
+      { ...bus, consumer: 'workers', logger },
     );
-    const payload = uploaded();
+    const payload = received();
     const jobId = await enqueue(payload);
     const [letter] = await waitFor('the dead letter', async () => {
       const letters = await listDeadLetters(bus);
@@ -82,7 +80,7 @@ describe('the dead-letter queue', () => {
     expect(letter).toMatchObject({
       queue: 'media.process',
       jobId,
-      name: 'media.uploaded',
+      name: 'media.received',
       failedReason: 'the image service is on fire',
       attemptsMade: 3,
     });
@@ -100,15 +98,36 @@ describe('the dead-letter queue', () => {
     let calls = 0;
     consumer = startEventHandlers([defineEventHandler({ queue: 'media.process', handle: async () => void calls++ })], {
       ...bus,
+      consumer: 'workers',
       logger,
     });
-    const jobId = await enqueue({ ...uploaded(), width: -4 });
+    const jobId = await enqueue({ ...received(), byteSize: -4 });
     const [letter] = await waitFor('the dead letter', async () => {
       const letters = (await listDeadLetters(bus)).filter((entry) => entry.jobId === jobId);
       return letters.length > 0 ? letters : null;
     });
     expect(letter?.attemptsMade).toBe(1);
-    expect(letter?.failedReason).toMatch(/Invalid media.uploaded payload/);
+    expect(letter?.failedReason).toMatch(/Invalid media.received payload/);
+    expect(calls).toBe(0);
+  });
+
+  it('takes an event the queue does not receive at once, without reaching the handler', async () => {
+    let calls = 0;
+    consumer = startEventHandlers([defineEventHandler({ queue: 'media.process', handle: async () => void calls++ })], {
+      ...bus,
+      consumer: 'workers',
+      logger,
+    });
+    // A valid media.uploaded, but media.process is declared to receive only media.received.
+    const jobId = await enqueue({ ...received(), width: 1, height: 1 }, 'media.uploaded');
+    const [letter] = await waitFor('the dead letter', async () => {
+      const letters = (await listDeadLetters(bus)).filter((entry) => entry.jobId === jobId);
+      return letters.length > 0 ? letters : null;
+    });
+    expect(letter?.attemptsMade).toBe(1);
+    expect(letter?.failedReason).toMatch(
+      /The media.process queue receives media.received, but got a "media.uploaded" event/,
+    );
     expect(calls).toBe(0);
   });
 });

@@ -657,7 +657,7 @@ describe('media uploaded before processing existed', () => {
         mediaDir: stack.mediaDir,
       };
       const handler = mediaWorkerModule.handlers(deps).find((candidate) => candidate.queue === 'media.process')!;
-      await handler.handle({
+      await (handler.handle as (event: EventEnvelope) => Promise<void>)({
         id: events[0]!['id'],
         name: 'media.received',
         payload: events[0]!['payload'],

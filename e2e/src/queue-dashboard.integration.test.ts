@@ -29,6 +29,7 @@ beforeAll(async () => {
   // A consumer of this test's own: whichever consumer takes the job, an invalid payload is dead-lettered.
   consumer = startEventHandlers([defineEventHandler({ queue: 'media.process', handle: async () => void handled++ })], {
     ...bus,
+    consumer: 'workers',
     logger: createLogger('dashboard-test', 'silent'),
   });
 });

@@ -1,5 +1,11 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { scheduledQueueName, startEventHandlers, type EventConsumer, type EventHandler } from '@curbside/event-bus';
+import {
+  scheduledQueueName,
+  startEventHandlers,
+  type EventConsumer,
+  type WorkersEventHandler,
+} from '@curbside/event-bus';
+import { queuesConsumedBy } from '@curbside/events';
 import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import {
@@ -19,10 +25,13 @@ export interface WorkersDeps {
   pubsub: LivePubSub;
   logger: Logger;
   mediaDir: string;
-  /** The modules to run. Default: every subgraph's (`workerModules`). */
+  /**
+   * The modules to run. Default: every subgraph's (`workerModules`), which must then handle every queue declared
+   * `consumedBy: 'workers'`, each once.
+   */
   modules?: SubgraphWorkerModule[];
-  /** Extra handlers (tests). */
-  extraHandlers?: EventHandler[];
+  /** Extra handlers (tests), of queues the workers consume and no module handles. */
+  extraHandlers?: WorkersEventHandler[];
 }
 
 export interface Workers {
@@ -33,6 +42,17 @@ export interface Workers {
 }
 
 /**
+ * Throws unless `handlers` handle every queue declared `consumedBy: 'workers'` (startEventHandlers refuses the
+ * others, and duplicates).
+ */
+export function assertAllQueuesHandled(handlers: readonly WorkersEventHandler[]): void {
+  const handled = new Set(handlers.map((handler) => handler.queue));
+  const missing = queuesConsumedBy('workers').filter((queue) => !handled.has(queue));
+  if (missing.length > 0)
+    throw new Error(`The workers consume ${missing.join(', ')} (see eventQueues), but no module handles them`);
+}
+
+/**
  * The workers deployable: for each subgraph module, an ORM on that subgraph's database (waiting for the
  * subgraph to have migrated it), a consumer per queue it handles, and its scheduled jobs.
  */
@@ -40,7 +60,7 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
   const { logger } = deps;
   const modules = deps.modules ?? workerModules;
   const orms: Orm[] = [];
-  const handlers: EventHandler[] = [...(deps.extraHandlers ?? [])];
+  const handlers: WorkersEventHandler[] = [...(deps.extraHandlers ?? [])];
   const scheduled: ScheduledJob[] = [];
   try {
     for (const module of modules) {
@@ -63,11 +83,14 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
       handlers.push(...module.handlers(moduleDeps));
       scheduled.push(...(module.schedules?.(moduleDeps) ?? []));
     }
+    // Every module running: each queue declared for the workers has its handler, or its events would pile up.
+    if (!deps.modules) assertAllQueuesHandled(handlers);
   } catch (error) {
     await Promise.all(orms.map((orm) => orm.close()));
     throw error;
   }
-  const consumers: EventConsumer = startEventHandlers(handlers, { ...deps.eventBus, logger });
+  // Refuses (before starting any) a handler of a queue another deployable consumes, or two of one queue.
+  const consumers: EventConsumer = startEventHandlers(handlers, { ...deps.eventBus, consumer: 'workers', logger });
 
   const schedulerQueue = new Queue(scheduledQueueName, deps.eventBus);
   for (const job of scheduled) {

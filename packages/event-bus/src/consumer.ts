@@ -1,6 +1,14 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { ZodError } from 'zod';
-import { parseDomainEvent, type EventEnvelope, type EventOfQueue, type EventQueueName } from '@curbside/events';
+import {
+  eventQueues,
+  InvalidEventError,
+  parseEventOfQueue,
+  type ConsumerOfQueue,
+  type EventConsumerName,
+  type EventOfQueue,
+  type EventQueueName,
+  type QueueConsumedBy,
+} from '@curbside/events';
 import type { Logger } from '@curbside/service';
 import { eventJobOptions } from './relay.ts';
 
@@ -24,30 +32,51 @@ export interface DeadLetter {
 /** A dead letter's id: the source queue and the job id (the event id), so a job is dead-lettered once. */
 export const deadLetterId = (queue: string, jobId: string) => `${queue}/${jobId}`;
 
-/** One queue's handler, declared once with the queue it consumes (whose events are declared in @curbside/events). */
-export interface EventHandler<Queue extends EventQueueName = EventQueueName> {
+/** One queue's handler, declared with the queue it consumes (whose events are declared in @curbside/events). */
+export interface HandlerOf<Queue extends EventQueueName> {
   queue: Queue;
   /** Jobs handled at once. Default 4. */
   concurrency?: number;
   /**
+   * Given only the events the queue receives, as a union discriminated by `name` (a switch narrows the payload).
    * Must be idempotent: an event may be delivered more than once (a worker killed mid-job, a retry after a
    * partial failure). Throw `UnrecoverableError` for a job that can never succeed: it fails at once.
    */
-  handle(event: EventOfQueue<Queue>): Promise<void>;
+  // A property, not a method: methods' parameters are checked bivariantly, which would let a handler of only
+  // some of the queue's events compile.
+  handle: (event: EventOfQueue<Queue>) => Promise<void>;
 }
 
-/** Declares a handler, typing its events from the queue's declaration. */
-export const defineEventHandler = <Queue extends EventQueueName>(handler: EventHandler<Queue>) => handler;
+/**
+ * A queue's handler. Given a union of queues (the default: any queue), the union of one handler per queue, so
+ * a list of handlers of different queues keeps each handler's events tied to its queue.
+ */
+export type EventHandler<Queue extends EventQueueName = EventQueueName> = Queue extends EventQueueName
+  ? HandlerOf<Queue>
+  : never;
 
-export interface EventConsumerOptions {
-  queue: EventQueueName;
+/** A handler of one of the queues the workers deployable consumes. */
+export type WorkersEventHandler = EventHandler<QueueConsumedBy<'workers'>>;
+
+/** Declares a handler, typing its events from the queue's declaration. */
+export const defineEventHandler = <Queue extends EventQueueName>(handler: HandlerOf<Queue>): HandlerOf<Queue> =>
+  handler;
+
+export interface EventConsumerOptions<Queue extends EventQueueName = EventQueueName> {
+  queue: Queue;
+  /**
+   * The deployable starting this consumer: must be the one the queue declares (`consumedBy` in eventQueues), so
+   * a queue moved to another deployable fails typecheck where it used to be started. It also names the BullMQ
+   * worker, so `Queue.getWorkers()` shows who consumes each queue.
+   */
+  consumer: ConsumerOfQueue<Queue>;
   connection: ConnectionOptions;
   prefix: string;
   logger: Logger;
   /** Jobs handled at once. Default 4. */
   concurrency?: number;
-  /** Must be idempotent: an event may be delivered more than once. */
-  handle(event: EventEnvelope): Promise<void>;
+  /** Given only the queue's events, validated. Must be idempotent: an event may be delivered more than once. */
+  handle: (event: EventOfQueue<Queue>) => Promise<void>;
 }
 
 export interface EventConsumer {
@@ -68,25 +97,26 @@ function isFinalFailure(job: Job, error: Error): boolean {
  * out of retries) is copied to the dead-letter queue; it also stays in its own queue's failed set, from where
  * `retryDeadLetter` puts it back.
  */
-export function startEventConsumer(options: EventConsumerOptions): EventConsumer {
+export function startEventConsumer<Queue extends EventQueueName>(options: EventConsumerOptions<Queue>): EventConsumer {
+  assertConsumer(options.queue, options.consumer);
   const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, {
     connection: options.connection,
     prefix: options.prefix,
   });
-  const worker = new Worker<EventEnvelope>(
+  const worker = new Worker<unknown>(
     options.queue,
     async (job) => {
-      let event: EventEnvelope;
+      let event: EventOfQueue<Queue>;
       try {
-        event = { ...job.data, payload: parseDomainEvent(job.data.name, job.data.payload) } as EventEnvelope;
+        event = parseEventOfQueue(options.queue, job.data);
       } catch (error) {
-        if (error instanceof ZodError)
-          throw new UnrecoverableError(`Invalid ${job.data.name} payload: ${error.message}`);
+        if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
         throw error;
       }
       await options.handle(event);
     },
     {
+      name: options.consumer,
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? 4,
@@ -133,20 +163,47 @@ export function startEventConsumer(options: EventConsumerOptions): EventConsumer
   };
 }
 
-/** Starts a consumer for each handler. */
-export function startEventHandlers(
-  handlers: EventHandler[],
-  options: Omit<EventConsumerOptions, 'queue' | 'handle' | 'concurrency'>,
+/** Refuses to consume a queue from a deployable other than the one the queue declares. */
+function assertConsumer(queue: EventQueueName, consumer: EventConsumerName): void {
+  const declared: EventConsumerName | undefined = eventQueues[queue]?.consumedBy;
+  if (declared === undefined) throw new Error(`No queue ${JSON.stringify(queue)} is declared in eventQueues`);
+  if (declared !== consumer)
+    throw new Error(`The ${queue} queue is declared consumed by ${declared}, but ${consumer} tried to consume it`);
+}
+
+/** What startEventHandlers needs besides the handlers. */
+export interface EventHandlersOptions<Consumer extends EventConsumerName> {
+  /** The deployable starting the handlers; every handler's queue must declare it (`consumedBy`). */
+  consumer: Consumer;
+  connection: ConnectionOptions;
+  prefix: string;
+  logger: Logger;
+}
+
+/**
+ * Starts a consumer for each handler, as `consumer`. Every handler's queue must be declared consumed by it, and
+ * a queue may have only one handler (two would each take some of its events): otherwise nothing is started.
+ */
+export function startEventHandlers<Consumer extends EventConsumerName>(
+  handlers: readonly EventHandler<QueueConsumedBy<Consumer>>[],
+  options: EventHandlersOptions<Consumer>,
 ): EventConsumer {
-  const consumers = handlers.map((handler) =>
-    startEventConsumer({
-      ...options,
-      queue: handler.queue,
-      ...(handler.concurrency ? { concurrency: handler.concurrency } : {}),
-      handle: handler.handle as (event: EventEnvelope) => Promise<void>,
-    }),
-  );
+  const seen = new Set<EventQueueName>();
+  for (const handler of handlers) {
+    assertConsumer(handler.queue, options.consumer);
+    if (seen.has(handler.queue)) throw new Error(`The ${handler.queue} queue has more than one handler`);
+    seen.add(handler.queue);
+  }
+  const consumers = handlers.map((handler) => startHandler(handler, options));
   return { close: () => Promise.all(consumers.map((consumer) => consumer.close())).then(() => undefined) };
+}
+
+/** Starts one handler (its queue's consumer was checked by startEventHandlers). */
+function startHandler(handler: EventHandler, options: EventHandlersOptions<EventConsumerName>): EventConsumer {
+  // A handler of the union is one queue's handler with that queue's events (EventHandler ties them), but
+  // TypeScript cannot carry that correlation through a spread of its fields: it is asserted once, here.
+  const { queue, concurrency, handle } = handler as HandlerOf<EventQueueName>;
+  return startEventConsumer({ ...options, queue, ...(concurrency ? { concurrency } : {}), handle });
 }
 
 /** The dead letters, oldest first. */

@@ -13,4 +13,7 @@ export {
   type EventConsumer,
   type EventConsumerOptions,
   type EventHandler,
+  type EventHandlersOptions,
+  type HandlerOf,
+  type WorkersEventHandler,
 } from './consumer.ts';

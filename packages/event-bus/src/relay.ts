@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { outboxChannel, queuesFor, type EventEnvelope, type EventQueueName } from '@curbside/events';
+import { outboxChannel, queuesFor, type EventQueueName } from '@curbside/events';
 import type { Logger } from '@curbside/service';
 
 export interface OutboxRelayOptions {
@@ -32,6 +32,17 @@ export const eventJobOptions: JobsOptions = {
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };
+
+/**
+ * An outbox row as queued: the shape of an EventEnvelope, not yet checked against its declaration (it was when
+ * recorded, and the consumer checks it again against the declaration it runs with).
+ */
+interface RelayedEnvelope {
+  id: string;
+  name: string;
+  payload: Record<string, unknown>;
+  occurredAt: string;
+}
 
 interface OutboxRow {
   id: string;
@@ -66,14 +77,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
          where sent_at is null order by occurred_at, id limit ${batchSize} for update skip locked`,
       );
       if (rows.length === 0) return 0;
-      const jobsByQueue = new Map<EventQueueName, { name: string; data: EventEnvelope; opts: JobsOptions }[]>();
+      const jobsByQueue = new Map<EventQueueName, { name: string; data: RelayedEnvelope; opts: JobsOptions }[]>();
       for (const row of rows) {
-        const envelope = {
+        const envelope: RelayedEnvelope = {
           id: row.id,
           name: row.name,
           payload: row.payload,
           occurredAt: new Date(row.occurred_at).toISOString(),
-        } as EventEnvelope;
+        };
         for (const queue of queuesFor(row.name)) {
           const jobs = jobsByQueue.get(queue) ?? [];
           jobs.push({ name: row.name, data: envelope, opts: { ...eventJobOptions, jobId: row.id } });

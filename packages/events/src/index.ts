@@ -107,8 +107,8 @@ export function parseDomainEvent<Name extends DomainEventName>(name: Name, paylo
 /** The channel a subgraph's database notifies on each committed outbox insert; relays LISTEN on it. */
 export const outboxChannel = 'outbox_event';
 
-/** An event as it travels from an outbox to a consumer's queue. */
-export interface EventEnvelope<Name extends DomainEventName = DomainEventName> {
+/** An event as it travels from an outbox to a consumer's queue, with fields common to every event. */
+interface EnvelopeOf<Name extends DomainEventName> {
   /** The outbox row id; also the job id in every queue, so an event is never queued twice. */
   id: string;
   name: Name;
@@ -118,61 +118,154 @@ export interface EventEnvelope<Name extends DomainEventName = DomainEventName> {
 }
 
 /**
- * Who consumes what, declared once: queue name → the events copied into it. The relay puts each event
- * into every queue that lists it.
+ * An event as it travels from an outbox to a consumer's queue. Given a union of names (the default: every
+ * event) it is the union of one envelope per name, discriminated by `name`: a `switch (event.name)` or an
+ * `if (event.name === ...)` narrows `payload` to that event's declared schema, with no cast.
+ */
+export type EventEnvelope<Name extends DomainEventName = DomainEventName> = Name extends DomainEventName
+  ? EnvelopeOf<Name>
+  : never;
+
+/** Any domain event: the discriminated union of every declared event (see EventEnvelope). */
+export type DomainEvent = EventEnvelope;
+
+/** The event of that name (one member of DomainEvent; given several names, the union of theirs). */
+export type EventNamed<Name extends DomainEventName> = EventEnvelope<Name>;
+
+/**
+ * The deployables that consume queues: the workers deployable (workers/), or a subgraph's own process when the
+ * queue keeps a copy that subgraph reads on every request (it must live next to its database and geo index).
+ */
+export const eventConsumers = ['workers', 'location-subgraph', 'post-subgraph'] as const;
+export type EventConsumerName = (typeof eventConsumers)[number];
+
+/** One queue: the events copied into it and the one deployable that consumes it. */
+export interface EventQueueDeclaration {
+  consumedBy: EventConsumerName;
+  events: readonly DomainEventName[];
+}
+
+/**
+ * Who consumes what, declared once: queue name → the deployable that consumes it and the events copied into
+ * it. The relay puts each event into every queue that lists it; each deployable starts exactly its queues.
  */
 export const eventQueues = {
   /** The location subgraph's copy of each vendor's owner and open state. */
-  'location.vendor-copy': ['vendor.created', 'vendor.updated', 'vendor.opened', 'vendor.closed', 'vendor.deleted'],
+  'location.vendor-copy': {
+    consumedBy: 'location-subgraph',
+    events: ['vendor.created', 'vendor.updated', 'vendor.opened', 'vendor.closed', 'vendor.deleted'],
+  },
   /** The post subgraph's copy of each media's owner and readiness (a post may only attach its author's READY media). */
-  'post.media-copy': ['media.uploaded', 'media.deleted'],
+  'post.media-copy': { consumedBy: 'post-subgraph', events: ['media.uploaded', 'media.deleted'] },
   /** The post subgraph's copy of each vendor's owner (only the owner may post as the vendor). */
-  'post.vendor-copy': ['vendor.created', 'vendor.updated', 'vendor.deleted'],
+  'post.vendor-copy': { consumedBy: 'post-subgraph', events: ['vendor.created', 'vendor.updated', 'vendor.deleted'] },
 
   // Handled by the workers deployable (workers/), each with the owning subgraph's code and database.
   /** The search subgraph's full-text index of users, vendors and posts. */
-  'search.index': [
-    'user.registered',
-    'user.profile_updated',
-    'user.deleted',
-    'vendor.created',
-    'vendor.updated',
-    'vendor.deleted',
-    'post.created',
-    'post.updated',
-    'post.deleted',
-  ],
+  'search.index': {
+    consumedBy: 'workers',
+    events: [
+      'user.registered',
+      'user.profile_updated',
+      'user.deleted',
+      'vendor.created',
+      'vendor.updated',
+      'vendor.deleted',
+      'post.created',
+      'post.updated',
+      'post.deleted',
+    ],
+  },
   /** The post subgraph's copy of who follows whom (users and vendors), for the feed. */
-  'post.follow-copy': ['user.followed', 'user.unfollowed', 'vendor.followed', 'vendor.unfollowed', 'user.deleted'],
+  'post.follow-copy': {
+    consumedBy: 'workers',
+    events: ['user.followed', 'user.unfollowed', 'vendor.followed', 'vendor.unfollowed', 'user.deleted'],
+  },
   /** Notifications, stored by the user subgraph (which keeps a copy of vendor followers for them). */
-  'user.notifications': [
-    'user.followed',
-    'post.liked',
-    'comment.added',
-    'post.created',
-    'vendor.opened',
-    'vendor.followed',
-    'vendor.unfollowed',
-  ],
+  'user.notifications': {
+    consumedBy: 'workers',
+    events: [
+      'user.followed',
+      'post.liked',
+      'comment.added',
+      'post.created',
+      'vendor.opened',
+      'vendor.followed',
+      'vendor.unfollowed',
+    ],
+  },
   /** Thumbnail and metadata stripping of each received image, which then becomes READY (or FAILED). */
-  'media.process': ['media.received'],
+  'media.process': { consumedBy: 'workers', events: ['media.received'] },
   /** A closed account's data, removed or anonymised by each subgraph that owns some of it. */
-  'user.account-cleanup': ['user.deleted'],
-  'vendor.account-cleanup': ['user.deleted'],
-  'post.account-cleanup': ['user.deleted'],
-  'media.account-cleanup': ['user.deleted'],
-} as const satisfies Record<string, readonly DomainEventName[]>;
-
-/** The events a queue receives. */
-export type EventOfQueue<Queue extends EventQueueName> = EventEnvelope<(typeof eventQueues)[Queue][number]>;
+  'user.account-cleanup': { consumedBy: 'workers', events: ['user.deleted'] },
+  'vendor.account-cleanup': { consumedBy: 'workers', events: ['user.deleted'] },
+  'post.account-cleanup': { consumedBy: 'workers', events: ['user.deleted'] },
+  'media.account-cleanup': { consumedBy: 'workers', events: ['user.deleted'] },
+} as const satisfies Record<string, EventQueueDeclaration>;
 
 export type EventQueueName = keyof typeof eventQueues;
 
+/** The names of the events a queue receives. */
+export type EventNameOfQueue<Queue extends EventQueueName> = (typeof eventQueues)[Queue]['events'][number];
+
+/** The events a queue receives: a union discriminated by `name` (see EventEnvelope). */
+export type EventOfQueue<Queue extends EventQueueName> = EventEnvelope<EventNameOfQueue<Queue>>;
+
+/** The deployable a queue is declared to be consumed by. */
+export type ConsumerOfQueue<Queue extends EventQueueName> = (typeof eventQueues)[Queue]['consumedBy'];
+
+/** The queues a deployable is declared to consume. */
+export type QueueConsumedBy<Consumer extends EventConsumerName> = {
+  [Queue in EventQueueName]: ConsumerOfQueue<Queue> extends Consumer ? Queue : never;
+}[EventQueueName];
+
+const queueNames = Object.keys(eventQueues) as EventQueueName[];
+
+/** The event names a queue receives, widened for lookups by a name not yet known to be one of them. */
+const eventNamesOf = (queue: EventQueueName): readonly DomainEventName[] => eventQueues[queue].events;
+
 /** The queues an event goes to. */
 export function queuesFor(name: string): EventQueueName[] {
-  return (Object.keys(eventQueues) as EventQueueName[]).filter((queue) =>
-    (eventQueues[queue] as readonly string[]).includes(name),
-  );
+  return queueNames.filter((queue) => eventNamesOf(queue).some((event) => event === name));
+}
+
+/** The queues a deployable is declared to consume, in declaration order. */
+export function queuesConsumedBy<Consumer extends EventConsumerName>(consumer: Consumer): QueueConsumedBy<Consumer>[] {
+  return queueNames.filter((queue): queue is QueueConsumedBy<Consumer> => eventQueues[queue].consumedBy === consumer);
+}
+
+/** An event that can never be handled: not an envelope, not of the queue, or a payload its schema refuses. */
+export class InvalidEventError extends Error {
+  override name = 'InvalidEventError';
+}
+
+const envelopeSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  payload: z.unknown(),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+
+/**
+ * Validates an event taken from `queue` against the one declaration: an envelope, of an event the queue
+ * receives, whose payload matches that event's schema (with its defaults applied). Throws InvalidEventError
+ * saying what was expected and what came.
+ */
+export function parseEventOfQueue<Queue extends EventQueueName>(queue: Queue, data: unknown): EventOfQueue<Queue> {
+  const envelope = envelopeSchema.safeParse(data);
+  if (!envelope.success) throw new InvalidEventError(`Invalid event envelope: ${envelope.error.message}`);
+  const { id, name, payload, occurredAt } = envelope.data;
+  const declared = eventNamesOf(queue).find((event) => event === name);
+  if (!declared) {
+    throw new InvalidEventError(
+      `The ${queue} queue receives ${eventNamesOf(queue).join(', ')}, but got a ${JSON.stringify(name)} event`,
+    );
+  }
+  const parsed = domainEvents[declared].safeParse(payload);
+  if (!parsed.success) throw new InvalidEventError(`Invalid ${declared} payload: ${parsed.error.message}`);
+  // TypeScript cannot relate `declared` to the schema it indexed (a correlated union), so it is asserted once,
+  // here, where the name and the payload were just checked against the same declaration.
+  return { id, name: declared, payload: parsed.data, occurredAt } as EventOfQueue<Queue>;
 }
 
 /**

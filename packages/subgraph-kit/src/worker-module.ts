@@ -1,5 +1,5 @@
 import type { Options } from '@mikro-orm/postgresql';
-import type { EventHandler } from '@curbside/event-bus';
+import type { WorkersEventHandler } from '@curbside/event-bus';
 import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import type { LivePubSub } from './live.ts';
@@ -35,6 +35,7 @@ export interface SubgraphWorkerModule {
   subgraph: string;
   entities: NonNullable<Options['entities']>;
   migrations: OpenOrmOptions['migrations'];
-  handlers(deps: WorkerDeps): EventHandler[];
+  /** Only handlers of queues declared `consumedBy: 'workers'` (others fail typecheck). */
+  handlers(deps: WorkerDeps): WorkersEventHandler[];
   schedules?(deps: WorkerDeps): ScheduledJob[];
 }

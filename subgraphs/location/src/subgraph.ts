@@ -83,6 +83,7 @@ export async function createLocationSubgraph(deps: LocationSubgraphDeps): Promis
     await ensureGeoIndex(orm, geo, logger);
     const consumer = startEventConsumer({
       queue: 'location.vendor-copy',
+      consumer: 'location-subgraph',
       ...deps.eventBus,
       logger,
       handle: (event) => applyVendorEvent(orm.em.fork(), geo, event),

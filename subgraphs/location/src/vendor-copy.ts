@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EventEnvelope } from '@curbside/events';
+import type { EventOfQueue } from '@curbside/events';
 import type { GeoIndex } from './geo-index.ts';
 import { VendorPosition, VendorPositionHistory } from './entities.ts';
 
@@ -10,30 +10,21 @@ interface CopyChange {
   deleted: boolean;
 }
 
-/** What a vendor event says about the copy, or null for an event that does not change it. */
-function changeOf(event: EventEnvelope): CopyChange | null {
+/** The events of the `location.vendor-copy` queue. */
+export type LocationVendorEvent = EventOfQueue<'location.vendor-copy'>;
+
+/** What a vendor event says about the copy. */
+function changeOf(event: LocationVendorEvent): CopyChange {
+  const { vendorId, ownerId } = event.payload;
   switch (event.name) {
     case 'vendor.created':
-    case 'vendor.updated': {
-      const payload = event.payload as { vendorId: string; ownerId: string; isOpen?: boolean };
-      return { vendorId: payload.vendorId, ownerId: payload.ownerId, isOpen: payload.isOpen ?? false, deleted: false };
-    }
+    case 'vendor.updated':
+      return { vendorId, ownerId, isOpen: event.payload.isOpen, deleted: false };
     case 'vendor.opened':
-    case 'vendor.closed': {
-      const payload = event.payload as { vendorId: string; ownerId: string };
-      return {
-        vendorId: payload.vendorId,
-        ownerId: payload.ownerId,
-        isOpen: event.name === 'vendor.opened',
-        deleted: false,
-      };
-    }
-    case 'vendor.deleted': {
-      const payload = event.payload as { vendorId: string; ownerId: string };
-      return { vendorId: payload.vendorId, ownerId: payload.ownerId, isOpen: false, deleted: true };
-    }
-    default:
-      return null;
+    case 'vendor.closed':
+      return { vendorId, ownerId, isOpen: event.name === 'vendor.opened', deleted: false };
+    case 'vendor.deleted':
+      return { vendorId, ownerId, isOpen: false, deleted: true };
   }
 }
 
@@ -42,9 +33,8 @@ function changeOf(event: EventEnvelope): CopyChange | null {
  * changes when the event is not older than the last one applied (`version`), and a deleted vendor stays
  * deleted.
  */
-export async function applyVendorEvent(em: EntityManager, geo: GeoIndex, event: EventEnvelope): Promise<void> {
+export async function applyVendorEvent(em: EntityManager, geo: GeoIndex, event: LocationVendorEvent): Promise<void> {
   const change = changeOf(event);
-  if (!change) return;
   const applied = await em.execute<{ is_open: boolean; deleted: boolean }[]>(
     `insert into vendor_copy (vendor_id, owner_id, is_open, deleted, version) values (?, ?, ?, ?, ?)
      on conflict (vendor_id) do update set owner_id = excluded.owner_id, is_open = excluded.is_open,

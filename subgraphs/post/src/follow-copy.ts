@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { DomainEventPayload, EventOfQueue } from '@curbside/events';
+import type { EventOfQueue } from '@curbside/events';
 
 /** The events of the `post.follow-copy` queue. */
 export type FollowCopyEvent = EventOfQueue<'post.follow-copy'>;
@@ -27,7 +27,7 @@ export async function applyFollowEvent(em: EntityManager, event: FollowCopyEvent
     switch (event.name) {
       case 'user.followed':
       case 'user.unfollowed': {
-        const { followerId, followeeId } = event.payload as DomainEventPayload<'user.followed'>;
+        const { followerId, followeeId } = event.payload;
         await lockAccounts(tx, [followerId, followeeId]);
         await tx.execute(
           `insert into user_follow_copy (follower_id, followee_id, following, version)
@@ -41,7 +41,7 @@ export async function applyFollowEvent(em: EntityManager, event: FollowCopyEvent
       }
       case 'vendor.followed':
       case 'vendor.unfollowed': {
-        const { userId, vendorId } = event.payload as DomainEventPayload<'vendor.followed'>;
+        const { userId, vendorId } = event.payload;
         await lockAccounts(tx, [userId]);
         await tx.execute(
           `insert into vendor_follow_copy (user_id, vendor_id, following, version)
@@ -54,7 +54,7 @@ export async function applyFollowEvent(em: EntityManager, event: FollowCopyEvent
         return;
       }
       case 'user.deleted': {
-        const { userId } = event.payload as DomainEventPayload<'user.deleted'>;
+        const { userId } = event.payload;
         await lockAccounts(tx, [userId]);
         await tx.execute(
           'insert into closed_account_copy (user_id, closed_at) values (?, ?) on conflict (user_id) do nothing',

@@ -59,12 +59,14 @@ export async function createPostSubgraph(deps: PostSubgraphDeps): Promise<Subgra
     const consumers = [
       startEventConsumer({
         queue: 'post.media-copy',
+        consumer: 'post-subgraph',
         ...deps.eventBus,
         logger,
         handle: (event) => applyMediaEvent(orm.em.fork(), event),
       }),
       startEventConsumer({
         queue: 'post.vendor-copy',
+        consumer: 'post-subgraph',
         ...deps.eventBus,
         logger,
         handle: (event) => applyVendorEvent(orm.em.fork(), event),

@@ -1,11 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EventEnvelope, eventQueues } from '@curbside/events';
+import type { EventOfQueue } from '@curbside/events';
 import type { DocumentType } from './entities.ts';
 
-type SearchEventName = (typeof eventQueues)['search.index'][number];
-
 /** An event of the `search.index` queue, its payload typed by its name. */
-export type SearchEvent = { [Name in SearchEventName]: EventEnvelope<Name> }[SearchEventName];
+export type SearchEvent = EventOfQueue<'search.index'>;
 
 /** What one event does to the index. */
 type IndexChange =

@@ -1,10 +1,10 @@
 import pg from 'pg';
-import { eventQueues, parseDomainEvent } from '@curbside/events';
+import { eventQueues, parseEventOfQueue } from '@curbside/events';
 import type { SearchEvent } from './indexing.ts';
 
 interface OutboxRow {
   id: string;
-  name: SearchEvent['name'];
+  name: string;
   payload: unknown;
   occurred_at: Date;
 }
@@ -22,18 +22,22 @@ export async function readOwnerEvents(ownerDatabaseUrls: string[]): Promise<Sear
     try {
       const { rows } = await client.query<OutboxRow>(
         'select id, name, payload, occurred_at from outbox_event where name = any($1) order by occurred_at, id',
-        [[...eventQueues['search.index']]],
+        [[...eventQueues['search.index'].events]],
       );
       for (const row of rows) {
-        let payload: unknown;
+        const envelope = {
+          id: row.id,
+          name: row.name,
+          payload: row.payload,
+          occurredAt: row.occurred_at.toISOString(),
+        };
         try {
-          payload = parseDomainEvent(row.name, row.payload);
+          events.push(parseEventOfQueue('search.index', envelope));
         } catch (error) {
           throw new Error(`${row.name} event ${row.id} in ${client.database} does not match its declaration`, {
             cause: error,
           });
         }
-        events.push({ id: row.id, name: row.name, payload, occurredAt: row.occurred_at.toISOString() } as SearchEvent);
       }
     } finally {
       await client.end();

@@ -1,7 +1,7 @@
 import { defineEventHandler } from '@curbside/event-bus';
 import type { SubgraphWorkerModule } from '@curbside/subgraph-kit';
 import { entities } from './entities.ts';
-import { applySearchEvent, type SearchEvent } from './indexing.ts';
+import { applySearchEvent } from './indexing.ts';
 import { migrations } from './migrations/index.ts';
 
 /** The search subgraph's background work: the index kept current from the owners' events. */
@@ -12,7 +12,7 @@ export const searchWorkerModule: SubgraphWorkerModule = {
   handlers: ({ orm }) => [
     defineEventHandler({
       queue: 'search.index',
-      handle: (event) => applySearchEvent(orm.em.fork(), event as SearchEvent),
+      handle: (event) => applySearchEvent(orm.em.fork(), event),
     }),
   ],
 };

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { DomainEventPayload, EventEnvelope, EventOfQueue } from '@curbside/events';
+import type { EventEnvelope, EventNamed, EventOfQueue } from '@curbside/events';
 import type { NotificationKind } from './entities.ts';
 
 /** The events of the `user.notifications` queue. */
@@ -61,8 +61,12 @@ const oneUser = (userId: string): Recipients => ({ sql: '?', params: [userId] })
  * changes for an event newer than the last one applied (on a tie, not following wins, whatever the order of
  * delivery). Nothing is written for a closed account: its row is locked (shared) like an actor's in `store`.
  */
-async function applyVendorFollow(tx: EntityManager, event: NotificationEvent, following: boolean): Promise<void> {
-  const { vendorId, userId } = event.payload as DomainEventPayload<'vendor.followed'>;
+async function applyVendorFollow(
+  tx: EntityManager,
+  event: EventNamed<'vendor.followed' | 'vendor.unfollowed'>,
+  following: boolean,
+): Promise<void> {
+  const { vendorId, userId } = event.payload;
   await tx.execute(
     `insert into vendor_follower_copy (vendor_id, user_id, following, version)
      select ?, follower.id, ?, ? from app_user follower where follower.id = ? and follower.deleted_at is null
@@ -87,15 +91,15 @@ export async function handleNotificationEvent(
   return em.transactional(async (tx) => {
     switch (event.name) {
       case 'user.followed': {
-        const { followerId, followeeId } = event.payload as DomainEventPayload<'user.followed'>;
+        const { followerId, followeeId } = event.payload;
         return store(tx, event, { kind: 'NEW_FOLLOWER', actorId: followerId }, oneUser(followeeId));
       }
       case 'post.liked': {
-        const { postId, userId, authorId } = event.payload as DomainEventPayload<'post.liked'>;
+        const { postId, userId, authorId } = event.payload;
         return store(tx, event, { kind: 'POST_LIKED', actorId: userId, postId }, oneUser(authorId));
       }
       case 'comment.added': {
-        const { postId, authorId, postAuthorId, participantIds } = event.payload as DomainEventPayload<'comment.added'>;
+        const { postId, authorId, postAuthorId, participantIds } = event.payload;
         const toPostAuthor = await store(
           tx,
           event,
@@ -114,7 +118,7 @@ export async function handleNotificationEvent(
         return [...toPostAuthor, ...toParticipants];
       }
       case 'post.created': {
-        const { postId, authorId, vendorId } = event.payload as DomainEventPayload<'post.created'>;
+        const { postId, authorId, vendorId } = event.payload;
         // The author's followers, and the vendor's when the post was made as one (each told once). Only those
         // already following when it was posted: the event may be handled after someone followed since.
         return store(
@@ -131,7 +135,7 @@ export async function handleNotificationEvent(
         );
       }
       case 'vendor.opened': {
-        const { vendorId, ownerId } = event.payload as DomainEventPayload<'vendor.opened'>;
+        const { vendorId, ownerId } = event.payload;
         return store(
           tx,
           event,
