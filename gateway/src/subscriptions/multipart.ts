@@ -46,6 +46,12 @@ export async function streamMultipart(
   stream: ClientStream<FormattedExecutionResult>,
   options: MultipartOptions,
 ): Promise<void> {
+  if (res.destroyed) {
+    // The client went away while its subscription was being admitted: `close` came before any listener
+    // here, so nothing else would end the stream (nor give back its cap slots) until an event arrived.
+    await stream.return();
+    return;
+  }
   res.writeHead(200, {
     ...options.headers,
     'content-type': 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"',
