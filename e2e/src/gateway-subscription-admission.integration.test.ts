@@ -12,11 +12,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPost,
   dataOf,
-  redisUrl,
   disposeLiveClients,
   endCode,
   graphql,
   liveClient,
+  redisUrl,
   registerUser,
   startStack,
   subscribe,
