@@ -749,6 +749,9 @@ describe('Apollo Client', () => {
         connectionParams: { authorization: `Bearer ${other.accessToken}` },
         retryAttempts: 50,
         retryWait: () => new Promise((resolve) => setTimeout(resolve, 100)),
+        // A reconnection tried while the line is still down fails with an error event, not a close event, and
+        // graphql-ws by default gives up on those: a phone losing its network retries them like any other.
+        shouldRetry: () => true,
       });
       sockets.push(created);
       return created;
