@@ -1,2 +1,3 @@
 export { BoundedQueue, type BoundedQueueOptions } from './bounded-queue.ts';
+export { manualClock, systemClock, type Clock, type ManualClock } from './clock.ts';
 export { atDeadline } from './deadline.ts';
