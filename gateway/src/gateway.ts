@@ -1,13 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { ConnectionOptions } from 'bullmq';
-import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import type { Redis } from '@curbside/redis';
-import { gatewayCredentialHeader, type AccessTokenVerifier, type AccountBlocklist, type Viewer } from '@curbside/auth';
+import type { GraphQLFormattedError } from 'graphql';
+import { gatewayCredentialHeader } from '@curbside/auth';
 import { withServerSpan } from '@curbside/tracing';
 import {
   clientFacingError,
@@ -22,7 +19,6 @@ import {
   sendJson,
   type HttpCaller,
 } from '@curbside/http';
-import type { Logger } from '@curbside/service';
 import { makeAdminRoutes } from './admin.ts';
 import { admissionPlugin, metricsPlugin } from './apollo-plugins.ts';
 import { defaultAdmissionLimits, makeAdmission, type AdmissionLimits } from './admission.ts';
@@ -33,101 +29,20 @@ import { mediaPathPrefix, proxyRequest } from './media-proxy.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { makeOperationsEndpoints } from './operations-endpoints.ts';
 import { costDirectivesFromSdl, defaultOperationLimits, type OperationLimits } from './operation-limits.ts';
-import {
-  apqDocumentCache,
-  makePersistedDocumentsStep,
-  resolveDocument,
-  type DocumentManifest,
-  type PersistedDocumentsMode,
-} from './persisted-documents.ts';
+import { apqDocumentCache, makePersistedDocumentsStep, resolveDocument } from './persisted-documents.ts';
 import { createQueueDashboard, type QueueDashboard } from './queue-dashboard.ts';
-import { createRateLimiter, defaultRateLimits, type RateLimits } from './rate-limit.ts';
+import { createRateLimiter, defaultRateLimits } from './rate-limit.ts';
 import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
 import { supergraphId } from './supergraph-file.ts';
-import { makeSubscriptionAdmission, type OperationPayload } from './subscriptions/admission.ts';
-import { acceptsMultipartSubscription, streamMultipart } from './subscriptions/multipart.ts';
-import {
-  SubscriptionService,
-  subscriptionEnded,
-  type SubscriptionLimits,
-  type SubscriptionStats,
-} from './subscriptions/service.ts';
-import { serveSubscriptionSockets, type OperationExecutor, type WebSocketLimits } from './subscriptions/websocket.ts';
+import { makeSubscriptionAdmission } from './subscriptions/admission.ts';
+import { makeHttpSubscriptions } from './subscriptions/over-http.ts';
+import { SubscriptionService, subscriptionEnded } from './subscriptions/service.ts';
+import { serveSubscriptionSockets, type OperationExecutor } from './subscriptions/websocket.ts';
 
-/** graphql's CommonJS build, the one Apollo's schemas are made with (see subscriptions/websocket.ts). */
-const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+import type { Gateway, GatewayOptions } from './gateway-options.ts';
 
 export type { GatewayContext } from './context.ts';
-
-export interface GatewayOptions {
-  /** The supergraph SDL (any valid one, not only Curbside's). */
-  supergraphSdl: string;
-  /** Subgraph name to URL, overriding the supergraph's `@join__graph(url:)`. */
-  subgraphUrls?: Record<string, string>;
-  verifyAccessToken: AccessTokenVerifier;
-  logger: Logger;
-  /** Production: no Sandbox, no introspection, no cost in responses, metrics and readiness details private. */
-  production: boolean;
-  corsOrigins?: string[];
-  /** Timeout of the readiness probe sent to each subgraph. Default 2 seconds. */
-  readinessTimeoutMs?: number;
-  /** What one operation may ask for (depth, aliases, cost...), over HTTP and WebSocket alike. */
-  operationLimits?: Partial<OperationLimits>;
-  /** Document size and subscription caps (per caller, per process), on every transport. */
-  admissionLimits?: Partial<AdmissionLimits>;
-  /**
-   * On close, how long /ready answers 503 while requests are still served, before the gateway stops accepting
-   * (the time a load balancer needs to notice). Default 0.
-   */
-  shutdownDelayMs?: number;
-  /** On close, how long in-flight requests may take to finish before their connections are cut. Default 10 s. */
-  drainTimeoutMs?: number;
-  /** Timeout and circuit breaking of subgraph fetches. */
-  subgraphFetchPolicy?: Partial<SubgraphFetchPolicy>;
-  /** Redis for rate limits shared by every gateway; without it, no rate limits. */
-  redis?: Redis;
-  /**
-   * Suspended and closed accounts (kept by the user subgraph): their open subscriptions end within about 2 s with
-   * the error a new request of theirs gets. Default: none (they end when their token expires).
-   */
-  accountBlocklist?: AccountBlocklist;
-  rateLimits?: Partial<RateLimits>;
-  /**
-   * Proxies in front of the gateway that append to `X-Forwarded-For`: the client is that many entries from the
-   * right. `true` is one proxy. Default 0 (false): the socket's address.
-   */
-  trustProxy?: boolean | number;
-  /** Trusted documents: off (default), allow (ids also accepted) or safelist (only they run). */
-  persistedDocuments?: { mode: PersistedDocumentsMode; manifest: DocumentManifest | null };
-  /** Characters of documents the APQ cache keeps (in this process). Default 16 Mi. */
-  apqCacheSize?: number;
-  /** The workers' queues (BullMQ connection and key prefix): served as a dashboard to admins at /admin/queues. */
-  queues?: { connection: ConnectionOptions; prefix: string };
-  /** Limits of subscriptions (queues, sockets, per-connection cap); defaults in subscriptions/. */
-  subscriptionLimits?: Partial<SubscriptionLimits & WebSocketLimits>;
-  /** Sent to every subgraph (`x-curbside-gateway`), which then answers only the gateway. Default: none. */
-  gatewaySecret?: string;
-  /**
-   * The bearer token that reads /metrics and /ready's details in production (scrapers send
-   * `Authorization: Bearer <token>`). Unset in production: /metrics answers 404 and /ready only its status.
-   * Outside production both are open.
-   */
-  metricsToken?: string;
-}
-
-export interface Gateway {
-  /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL. */
-  listen(port: number, host?: string): Promise<string>;
-  /**
-   * Switches to another supergraph without a restart; throws, keeping the current one, when it is invalid.
-   * Active subscriptions end with SUBSCRIPTION_SCHEMA_RELOAD so clients resubscribe on the new schema.
-   */
-  reloadSupergraph(supergraphSdl: string): void;
-  /** What the subscription machinery holds right now. */
-  subscriptionStats(): SubscriptionStats & { connections: number };
-  /** Stops accepting, closes WebSockets (1001), ends multipart subscriptions, drains, stops Apollo; idempotent. */
-  close(): Promise<void>;
-}
+export type { Gateway, GatewayOptions } from './gateway-options.ts';
 
 /**
  * The gateway process: Apollo Gateway on Apollo Server, behind a small HTTP layer. Read top to bottom:
@@ -252,73 +167,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return response.body.singleResult;
   };
 
-  /** The status a refusal asks for (the first error's), 400 by default. */
-  const statusOf = (errors: readonly GraphQLError[]) => {
-    const status = (errors[0]?.extensions?.['http'] as { status?: unknown } | undefined)?.status;
-    return typeof status === 'number' ? status : 400;
-  };
-
-  /**
-   * A subscription sent over HTTP: streamed as multipart when the client accepts it, after the same admission
-   * as over graphql-ws (these are not Apollo Server's to run: it would answer 500).
-   */
-  async function handleHttpSubscription(
-    req: IncomingMessage,
-    res: ServerResponse,
-    payload: OperationPayload,
-    caller: { authorization: string | null; viewer: Viewer | null; requestId: string },
-  ): Promise<void> {
-    const responseHeaders = { 'x-request-id': caller.requestId };
-    const refuse = (errors: readonly GraphQLError[]) =>
-      sendJson(
-        res,
-        statusOf(errors),
-        { errors: errors.map((error) => formatError(error.toJSON())) },
-        { ...responseHeaders, ...retryAfterOf(errors) },
-      );
-    if (!acceptsMultipartSubscription(req)) {
-      return sendGraphQLError(
-        res,
-        'BAD_REQUEST',
-        'Subscriptions are served over graphql-ws on this path, or over HTTP with ' +
-          '`Accept: multipart/mixed;subscriptionSpec=1.0`.',
-        {},
-        responseHeaders,
-      );
-    }
-    const admitted = await admitSubscription(payload, { ...caller, clientIp: clientIpOf(req) });
-    if ('refused' in admitted) return refuse(admitted.refused);
-    if (admitted.kind !== 'subscription') throw new Error('a subscription admitted as another operation');
-    let stream;
-    try {
-      stream = subscriptions.subscribe(admitted.request);
-    } catch (error) {
-      admitted.request.onRelease?.();
-      throw error;
-    }
-    await streamMultipart(res, stream, { headers: responseHeaders, formatError });
-  }
-
-  /**
-   * The operation of a POST body when it is a subscription; null for anything else, which Apollo answers as
-   * usual. Only a cheap look: the admission parses and checks it for real.
-   */
-  function subscriptionIn(body: unknown): OperationPayload | null {
-    if (typeof body !== 'object' || body === null) return null;
-    const { query, operationName } = body as Record<string, unknown>;
-    // Cheap first: most requests are not subscriptions and are parsed by Apollo anyway.
-    if (typeof query !== 'string' || !query.includes('subscription')) return null;
-    if (admission.documentTooLarge(query)) return null; // Apollo's path refuses it (see handleGraphQL)
-    let document;
-    try {
-      document = graphqlCjs.parse(query, { maxTokens: operationLimits.maxTokens });
-    } catch {
-      return null; // Apollo reports the syntax error (or the token limit) itself
-    }
-    const name = typeof operationName === 'string' ? operationName : undefined;
-    const operation = graphqlCjs.getOperationAST(document, name);
-    return operation?.operation === 'subscription' ? (body as OperationPayload) : null;
-  }
+  const httpSubscriptions = makeHttpSubscriptions({
+    service: subscriptions,
+    admit: admitSubscription,
+    formatError,
+    clientIpOf,
+    documentTooLarge: (query) => admission.documentTooLarge(query),
+    maxTokens: operationLimits.maxTokens,
+  });
 
   const queueDashboard: QueueDashboard | null = options.queues ? createQueueDashboard(options.queues) : null;
   const handleAdmin = makeAdminRoutes({
@@ -364,9 +220,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sendJson(res, 400, { errors: [formatError(tooLarge.toJSON())] }, responseHeaders);
       return true;
     }
-    const subscription = request.method === 'POST' ? subscriptionIn(request.body) : null;
+    const subscription = request.method === 'POST' ? httpSubscriptions.subscriptionIn(request.body) : null;
     if (!subscription) return false;
-    await handleHttpSubscription(req, res, subscription, { ...caller, requestId });
+    await httpSubscriptions.serve(req, res, subscription, { ...caller, requestId });
     return true;
   }
 
@@ -490,10 +346,4 @@ function documentTextOf(request: { method: string; body: unknown; search: string
   if (request.method === 'GET') return new URLSearchParams(request.search).get('query');
   const query = (request.body as { query?: unknown } | null | undefined)?.query;
   return typeof query === 'string' ? query : null;
-}
-
-/** A 429's `Retry-After`, from the refusal that asked for it. */
-function retryAfterOf(errors: readonly GraphQLError[]): Record<string, string> {
-  const retryAfterMs = errors[0]?.extensions?.['retryAfterMs'];
-  return typeof retryAfterMs === 'number' ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : {};
 }

@@ -64,8 +64,8 @@ const coded = (message: string, code: ErrorCode) => refusal(code, message);
  * The admission of operations that arrive outside Apollo's HTTP pipeline: every graphql-ws message and every
  * multipart subscription pass through this one function, in this order: token still valid, trusted documents,
  * document size, parse and validate (cached per schema and text), then for a subscription the variables, the
- * operation limits, the budgets and sign-in attempts (`Admission.admitOperation`, the same as HTTP's), a
- * valid `lastEventId`, and the caps per connection, per caller and per process.
+ * valid `lastEventId`, the caps per connection, per caller and per process, then the operation limits, the
+ * budgets and sign-in attempts (`Admission.admitOperation`, the same as HTTP's).
  */
 export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions) {
   const { admission } = options;
@@ -139,6 +139,9 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
     if (lastEventId === 'invalid') {
       return { refused: [coded('extensions.lastEventId must be an eventId that an event carried.', 'BAD_USER_INPUT')] };
     }
+    // The caps first: they cost nothing to check, and a subscription they refuse is not charged to the budget.
+    const slot = admission.reserveSubscription(caller, connection);
+    if ('refused' in slot) return { refused: [slot.refused] };
     const admitted = await admission.admitOperation({
       schema,
       document,
@@ -146,9 +149,10 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
       variables: coerced.coerced,
       caller,
     });
-    if ('refused' in admitted) return { refused: [admitted.refused] };
-    const slot = admission.reserveSubscription(caller, connection);
-    if ('refused' in slot) return { refused: [slot.refused] };
+    if ('refused' in admitted) {
+      slot.release();
+      return { refused: [admitted.refused] };
+    }
     return {
       kind: 'subscription',
       request: {
