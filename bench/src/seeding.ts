@@ -2,7 +2,7 @@
  * Seeding through the real API, shared by the benchmarks that need posts with media. `@curbside/e2e` is loaded
  * on first use, after the benchmark has set its test-run environment.
  */
-import { makePng } from '@curbside/png';
+import { makePng } from '@curbside/fixtures';
 import { checkedData } from './report.ts';
 
 interface Gateway {

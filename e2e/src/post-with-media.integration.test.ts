@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePng } from '@curbside/png';
+import { makePng } from '@curbside/fixtures';
 import { dataOf, graphql, registerUser, startStack, waitFor, type TestStack } from './index.ts';
 
 let stack: TestStack;

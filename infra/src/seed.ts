@@ -4,7 +4,7 @@
  * same validation, hashing, uploads and outbox as a real client's. Idempotent: signs in users that
  * exist, and creates only the vendors and posts that are missing.
  */
-import { makePng } from '@curbside/png';
+import { makePng } from '@curbside/fixtures';
 
 const gatewayUrl = process.env['GATEWAY_URL'] ?? 'http://127.0.0.1:4000/graphql';
 
