@@ -1,66 +1,31 @@
 import { executeQueryPlan, type ServiceMap } from '@apollo/gateway';
-import type { DocumentNode, ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
-import {
-  accountBlockedError,
-  watchAccountBlocks,
-  type AccountBlocklist,
-  type AccountWatch,
-  type Viewer,
-} from '@curbside/auth';
-import { codedExtensions, type ErrorCode } from '@curbside/errors';
+import type { ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import { accountBlockedError, watchAccountBlocks, type AccountBlocklist, type AccountWatch } from '@curbside/auth';
+import { codedExtensions } from '@curbside/errors';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
-import { RecentResults } from './recent-results.ts';
+import {
+  SubscriptionEndedError,
+  subscriptionEnded,
+  defaultSubscriptionLimits,
+  type SubscriptionLimits,
+  type SubscriptionRequest,
+  type SubscriptionStats,
+} from './contract.ts';
+import { SharedHydration } from './hydration.ts';
 import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
-import { compareEventIds, eventIdOf, ResumingConsumer, SharedReplays, type EventConsumer } from './resume.ts';
-import { canonicalJson, UpstreamHub, type UpstreamListener, type UpstreamRequest } from './upstreams.ts';
+import { RecentResults } from './recent-results.ts';
+import { eventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
+import { canonicalJson, UpstreamHub, type UpstreamRequest } from './upstreams.ts';
 
-/** A validated subscription operation from a client (over graphql-ws or multipart HTTP). */
-export interface SubscriptionRequest {
-  document: DocumentNode;
-  /** The document's text: with the operation name, it identifies the plan and the shared hydration. */
-  query: string;
-  operationName: string | undefined;
-  variables: Record<string, unknown>;
-  /** The verified `Authorization` header (null when anonymous). */
-  authorization: string | null;
-  viewer: Viewer | null;
-  requestId: string;
-  /**
-   * The `extensions.eventId` of the last event the client received before it lost its connection (validated):
-   * it gets the events since, then live ones. Null for a fresh subscription.
-   */
-  lastEventId?: string | null;
-  /** Called once when this client's stream ends, for any reason (the admission's caps release its slot). */
-  onRelease?: () => void;
-}
-
-/**
- * Ends a client's stream with these errors. graphql-ws reports the first in its `error` message (with the
- * same `extensions`); multipart HTTP sends them all.
- */
-export class SubscriptionEndedError extends Error {
-  readonly extensions: Record<string, unknown>;
-  readonly errors: GraphQLFormattedError[];
-
-  constructor(errors: GraphQLFormattedError[]) {
-    super(errors[0]?.message ?? 'The subscription ended.');
-    this.errors = errors;
-    this.extensions = { ...errors[0]?.extensions };
-  }
-}
-
-export const subscriptionEnded = (code: ErrorCode, message: string) =>
-  new SubscriptionEndedError([{ message, extensions: { code } }]);
-
-export interface SubscriptionLimits {
-  /** Events held per client subscription before the oldest is dropped. */
-  queueCapacity: number;
-  /** Events waiting to be hydrated per shared hydration before new ones are dropped. */
-  maxPendingHydrations: number;
-}
-
-export const defaultSubscriptionLimits: SubscriptionLimits = { queueCapacity: 100, maxPendingHydrations: 1_000 };
+export {
+  SubscriptionEndedError,
+  subscriptionEnded,
+  defaultSubscriptionLimits,
+  type SubscriptionLimits,
+  type SubscriptionRequest,
+  type SubscriptionStats,
+} from './contract.ts';
 
 export interface SubscriptionServiceOptions {
   supergraphSdl: string;
@@ -82,22 +47,6 @@ export interface SubscriptionServiceOptions {
   gatewaySecret?: string | undefined;
   /** How often the accounts holding subscriptions are looked up on `accountBlocklist`. Default 2_000 (2 seconds). */
   accountCheckIntervalMs?: number;
-}
-
-export interface SubscriptionStats {
-  /** Client subscriptions open on this process. */
-  subscriptions: number;
-  /** Distinct (operation, variables, credentials) hydrations serving them. */
-  hydrations: number;
-  upstreams: number;
-  upstreamSockets: number;
-  /** Events dropped for slow clients since start. */
-  droppedEvents: number;
-  /** Events not hydrated because a hydration fell too far behind, since start. */
-  droppedHydrations: number;
-  /** Subscriptions that resumed with `lastEventId` since start, and those of them ended by a refused replay. */
-  resumes: number;
-  refusedResumes: number;
 }
 
 /**
@@ -141,146 +90,6 @@ function idOf(event: ExecutionResult): { extensions?: { eventId: string } } {
 function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormattedError {
   if (error.extensions?.['serviceName'] !== eventSourceName) return error;
   return { ...error, extensions: { ...error.extensions, serviceName: subgraph } };
-}
-
-/**
- * Clients identical in operation, variables and credentials share one hydration: each event is completed
- * with the other subgraphs' fields once, in order, and the result goes to all of them.
- */
-class SharedHydration implements UpstreamListener {
-  readonly consumers = new Set<EventConsumer>();
-  leaveUpstream: () => void = () => undefined;
-  /** Whether the upstream delivered an event since this hydration joined it (see `ResumingConsumer`). */
-  seenEvents = false;
-  /** The id of the last event delivered, if events carry ids. */
-  #lastEventId: string | null = null;
-  #catchUp: ResumingConsumer | null = null;
-  readonly #fanOut: EventConsumer = {
-    push: (result) => {
-      const id = eventIdOf(result);
-      if (id !== null) {
-        // One hydration follows one key, whose ids only grow: an older one is a repeat (from a catch-up that a
-        // second reconnection replaced), never news.
-        if (this.#lastEventId !== null && compareEventIds(id, this.#lastEventId) <= 0) return;
-        this.#lastEventId = id;
-      }
-      for (const consumer of this.consumers) consumer.push(result);
-    },
-    complete: () => {
-      for (const consumer of this.consumers) consumer.complete();
-    },
-    fail: (error) => {
-      for (const consumer of this.consumers) consumer.fail(error);
-    },
-  };
-  /** Replayed events hydrated in the last seconds, by event id. */
-  readonly #replayedRecently = new RecentResults<FormattedExecutionResult>({ ttlMs: 5_000, maxEntries: 1_000 });
-  /** Clients resuming from the same event at about the same time share one replay. */
-  readonly #replays = new SharedReplays<FormattedExecutionResult>((range) => this.#fetchReplay(range));
-  #chain: Promise<void> = Promise.resolve();
-  #pending = 0;
-
-  readonly hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>;
-  readonly fetchReplay: (range: { after: string; before: string | null }) => Promise<ExecutionResult[]>;
-  readonly limits: SubscriptionLimits;
-  readonly onHydrationDropped: () => void;
-
-  constructor(options: {
-    hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>;
-    fetchReplay: (range: { after: string; before: string | null }) => Promise<ExecutionResult[]>;
-    limits: SubscriptionLimits;
-    onHydrationDropped: () => void;
-  }) {
-    this.hydrate = options.hydrate;
-    this.fetchReplay = options.fetchReplay;
-    this.limits = options.limits;
-    this.onHydrationDropped = options.onHydrationDropped;
-  }
-
-  next(event: ExecutionResult): void {
-    this.seenEvents = true;
-    if (this.#pending >= this.limits.maxPendingHydrations) {
-      this.onHydrationDropped();
-      return;
-    }
-    this.#pending++;
-    this.#chain = this.#chain.then(async () => {
-      try {
-        if (this.consumers.size === 0) return;
-        this.#sink().push(await this.hydrate(event));
-      } finally {
-        this.#pending--;
-      }
-    });
-  }
-
-  /**
-   * The events published while the subgraph socket was down reached no one: replay them before the next live
-   * ones, as for a client that resumes (the last event delivered is the one to resume after).
-   */
-  reconnected(): void {
-    this.#chain = this.#chain.then(() => {
-      if (this.#lastEventId === null || this.consumers.size === 0) return;
-      this.#catchUp = new ResumingConsumer({
-        target: this.#fanOut,
-        after: this.#lastEventId,
-        replay: (range) => this.replay(range),
-        liveSeenEvents: false,
-        capacity: this.limits.queueCapacity,
-        onDrop: this.onHydrationDropped,
-      });
-    });
-  }
-
-  /** Where hydrated events go: to every consumer, or through the catch-up after a reconnection. */
-  #sink(): EventConsumer {
-    return this.#catchUp && !this.#catchUp.live ? this.#catchUp : this.#fanOut;
-  }
-
-  /** The kept events in `range`, hydrated like live ones; rejects with the errors that end the client's stream. */
-  replay(range: { after: string; before: string | null }): Promise<FormattedExecutionResult[]> {
-    return this.#replays.get(range);
-  }
-
-  async #fetchReplay(range: { after: string; before: string | null }): Promise<FormattedExecutionResult[]> {
-    let events: ExecutionResult[];
-    try {
-      events = await this.fetchReplay(range);
-    } catch (errors) {
-      throw new SubscriptionEndedError(errors as GraphQLFormattedError[]);
-    }
-    const results: FormattedExecutionResult[] = [];
-    for (const event of events) results.push(await this.#hydrateReplayed(event));
-    // A refusal at subscribe time (FORBIDDEN, SUBSCRIPTION_CANNOT_RESUME) comes as one result without data:
-    // it ends the resuming client's stream rather than reaching it as an event.
-    const refusal = results[0];
-    if (refusal && refusal.data == null && refusal.errors?.length && eventIdOf(refusal) === null) {
-      throw new SubscriptionEndedError([...refusal.errors]);
-    }
-    return results;
-  }
-
-  /**
-   * Clients coming back together replay mostly the same events, in replays of their own when they asked at
-   * different moments: each event is hydrated once for all of them, remembered for a few seconds.
-   */
-  #hydrateReplayed(event: ExecutionResult): Promise<FormattedExecutionResult> {
-    const id = eventIdOf(event);
-    return id === null ? this.hydrate(event) : this.#replayedRecently.once(id, () => this.hydrate(event));
-  }
-
-  error(errors: GraphQLFormattedError[]): void {
-    // After the events already received, so none is lost to the ending.
-    this.#chain = this.#chain.then(() => this.failAll(new SubscriptionEndedError(errors)));
-  }
-
-  complete(): void {
-    this.#chain = this.#chain.then(() => this.#sink().complete());
-  }
-
-  failAll(error: SubscriptionEndedError): void {
-    this.#fanOut.fail(error);
-  }
 }
 
 /**
