@@ -2,7 +2,10 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
  * Resolver types for each subgraph, typed from its own SDL with entity mappers, so a resolver for a
- * field that is not in the SDL fails typecheck instead of being dropped by buildSubgraphSchema.
+ * field or type that is not in the SDL fails typecheck instead of being dropped by buildSubgraphSchema.
+ * That holds because the maps have no index signature (no `useIndexSignature`, which would make every map
+ * `T & Record<string, any>`) and reach buildSubgraphSchema only through `subgraphSchema<Resolvers>`; each
+ * subgraph's `resolvers.typecheck.ts` proves it in `pnpm typecheck`.
  * `pnpm codegen` writes them; `pnpm codegen:check` fails when a committed file is stale.
  */
 const subgraphs: Record<string, { mappers: Record<string, string> }> = {
@@ -76,7 +79,6 @@ const config: CodegenConfig = {
           plugins: ['typescript', 'typescript-resolvers'],
           config: {
             federation: true,
-            useIndexSignature: true,
             useTypeImports: true,
             enumsAsTypes: true,
             contextType: '../context.ts#RequestContext',

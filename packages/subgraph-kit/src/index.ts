@@ -62,4 +62,5 @@ export {
 } from './gateway-access.ts';
 export { runSubgraph, type SubgraphProcessDeps, type SubgraphProcessEnv } from './process.ts';
 export { withOrderedShutdown } from './lifecycle.ts';
+export { subgraphSchema, type SubgraphResolverMap } from './schema.ts';
 export type { ScheduledJob, SubgraphWorkerModule, WorkerDeps } from './worker-module.ts';

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { ConnectionOptions } from 'bullmq';
+import type { Clock } from '@curbside/async';
 import type { AccessTokenVerifier } from '@curbside/auth';
 import { startEventConsumer, startOutboxRelay } from '@curbside/event-bus';
 import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import {
   createSubgraphServer,
+  subgraphSchema,
   openOrm,
   type LivePubSub,
   type Orm,
@@ -18,7 +19,9 @@ import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { makeGeoIndex, type GeoIndex, type IndexedPosition } from './geo-index.ts';
 import { migrations } from './migrations/index.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { makeResolvers } from './resolvers.ts';
+import { makeUpdateWindow } from './update-window.ts';
 import { applyVendorEvent } from './vendor-copy.ts';
 
 /** The SDL, read once: the file is the schema (codegen and composition read the same file). */
@@ -36,6 +39,8 @@ export interface LocationSubgraphDeps {
   /** Live events: publishes `vendor.location`, serves the location subscriptions. Owned by the caller. */
   pubsub: LivePubSub;
   onQuery?: ((sql: string) => void) | undefined;
+  /** Where the one-update-per-second window reads the time. Default `systemClock`; tests move a `manualClock`. */
+  clock?: Clock | undefined;
 }
 
 /** Positions from PostgreSQL in keyset-paginated chunks, joined with the open state, for a rebuild. */
@@ -79,6 +84,7 @@ export async function createLocationSubgraph(deps: LocationSubgraphDeps): Promis
     ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
   });
   const geo = makeGeoIndex(deps.redis);
+  const updateWindow = makeUpdateWindow({ redis: deps.redis, clock: deps.clock });
   try {
     await ensureGeoIndex(orm, geo, logger);
     const consumer = startEventConsumer({
@@ -91,9 +97,7 @@ export async function createLocationSubgraph(deps: LocationSubgraphDeps): Promis
     const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger });
     const server = await createSubgraphServer({
       name: 'location',
-      schema: buildSubgraphSchema([
-        { typeDefs, resolvers: makeResolvers({ redis: deps.redis, geo, pubsub: deps.pubsub }) as never },
-      ]),
+      schema: subgraphSchema<Resolvers>(typeDefs, makeResolvers({ updateWindow, geo, pubsub: deps.pubsub })),
       orm,
       logger,
       verifyAccessToken: deps.verifyAccessToken,

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { ConnectionOptions } from 'bullmq';
 import type { AccessTokenVerifier } from '@curbside/auth';
@@ -7,6 +6,7 @@ import { startOutboxRelay } from '@curbside/event-bus';
 import type { Logger } from '@curbside/service';
 import {
   createSubgraphServer,
+  subgraphSchema,
   openOrm,
   type LivePubSub,
   type SubgraphServer,
@@ -15,6 +15,7 @@ import {
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { makeResolvers } from './resolvers.ts';
 import { mediaRoutes } from './routes.ts';
 import { makeUploadSigner } from './signing.ts';
@@ -65,9 +66,10 @@ export async function createMediaSubgraph(deps: MediaSubgraphDeps): Promise<Subg
   try {
     const server = await createSubgraphServer({
       name: 'media',
-      schema: buildSubgraphSchema([
-        { typeDefs, resolvers: makeResolvers({ links, storage, logger: deps.logger, pubsub: deps.pubsub }) as never },
-      ]),
+      schema: subgraphSchema<Resolvers>(
+        typeDefs,
+        makeResolvers({ links, storage, logger: deps.logger, pubsub: deps.pubsub }),
+      ),
       orm,
       logger: deps.logger,
       verifyAccessToken: deps.verifyAccessToken,

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { ConnectionOptions } from 'bullmq';
 import type { AccessTokenVerifier } from '@curbside/auth';
@@ -7,6 +6,7 @@ import { startEventConsumer, startOutboxRelay } from '@curbside/event-bus';
 import type { Logger } from '@curbside/service';
 import {
   createSubgraphServer,
+  subgraphSchema,
   openOrm,
   type LivePubSub,
   type SubgraphServer,
@@ -16,6 +16,7 @@ import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { applyMediaEvent } from './media-copy.ts';
 import { migrations } from './migrations/index.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { makeResolvers } from './resolvers.ts';
 import { applyVendorEvent } from './vendor-copy.ts';
 
@@ -50,7 +51,7 @@ export async function createPostSubgraph(deps: PostSubgraphDeps): Promise<Subgra
   try {
     const server = await createSubgraphServer({
       name: 'post',
-      schema: buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers({ pubsub: deps.pubsub }) as never }]),
+      schema: subgraphSchema<Resolvers>(typeDefs, makeResolvers({ pubsub: deps.pubsub })),
       orm,
       logger,
       verifyAccessToken: deps.verifyAccessToken,

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { AccessTokenVerifier } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
-import { createSubgraphServer, openOrm, type SubgraphServer, withOrderedShutdown } from '@curbside/subgraph-kit';
+import {
+  createSubgraphServer,
+  subgraphSchema,
+  openOrm,
+  type SubgraphServer,
+  withOrderedShutdown,
+} from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { makeResolvers } from './resolvers.ts';
 
 /** The SDL, read once: the file is the schema (codegen and composition read the same file). */
@@ -35,7 +41,7 @@ export async function createSearchSubgraph(deps: SearchSubgraphDeps): Promise<Su
   try {
     const server = await createSubgraphServer({
       name: 'search',
-      schema: buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers() as never }]),
+      schema: subgraphSchema<Resolvers>(typeDefs, makeResolvers()),
       orm,
       logger: deps.logger,
       verifyAccessToken: deps.verifyAccessToken,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { ConnectionOptions } from 'bullmq';
+import type { Clock } from '@curbside/async';
 import { startOutboxRelay } from '@curbside/event-bus';
 import type { JWK } from 'jose';
 import { localKeySet, makeAccessTokenCheck, type AccountBlocklist } from '@curbside/auth';
@@ -10,6 +10,7 @@ import type { Redis } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import {
   createSubgraphServer,
+  subgraphSchema,
   openOrm,
   type LivePubSub,
   type SubgraphServer,
@@ -21,6 +22,7 @@ import { makeLoginAttempts } from './login-attempts.ts';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { makeResolvers } from './resolvers.ts';
 import { loadTokenIssuer } from './signing-keys.ts';
 
@@ -47,6 +49,8 @@ export interface UserSubgraphDeps {
    */
   pubsub: LivePubSub;
   onQuery?: ((sql: string) => void) | undefined;
+  /** Where the sign-in attempt window reads the time. Default `systemClock`; tests move a `manualClock`. */
+  clock?: Clock | undefined;
 }
 
 export interface UserSubgraph extends SubgraphServer {
@@ -79,21 +83,16 @@ export async function createUserSubgraph(deps: UserSubgraphDeps): Promise<UserSu
     const loginAttempts = makeLoginAttempts({
       redis: deps.redis,
       maxPerMinute: deps.authAttemptsPerMinute,
+      clock: deps.clock,
       onUnavailable: (error) =>
         deps.logger.warn({ err: error }, 'sign-in attempts uncounted (Redis unreachable): logins pass unchecked'),
     });
     const server = await createSubgraphServer({
       name: 'user',
-      schema: buildSubgraphSchema([
-        {
-          typeDefs,
-          resolvers: makeResolvers(
-            makeAccounts(issuer, deps.accountBlocklist, loginAttempts),
-            deps.accountBlocklist,
-            deps.pubsub,
-          ) as never,
-        },
-      ]),
+      schema: subgraphSchema<Resolvers>(
+        typeDefs,
+        makeResolvers(makeAccounts(issuer, deps.accountBlocklist, loginAttempts), deps.accountBlocklist, deps.pubsub),
+      ),
       orm,
       logger: deps.logger,
       verifyAccessToken,

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { ConnectionOptions } from 'bullmq';
 import { startOutboxRelay } from '@curbside/event-bus';
@@ -7,6 +6,7 @@ import type { AccessTokenVerifier } from '@curbside/auth';
 import type { Logger } from '@curbside/service';
 import {
   createSubgraphServer,
+  subgraphSchema,
   openOrm,
   type LivePubSub,
   type SubgraphServer,
@@ -15,6 +15,7 @@ import {
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { makeResolvers } from './resolvers.ts';
 
 /** The SDL, read once: the file is the schema (codegen and composition read the same file). */
@@ -44,7 +45,7 @@ export async function createVendorSubgraph(deps: VendorSubgraphDeps): Promise<Su
   try {
     const server = await createSubgraphServer({
       name: 'vendor',
-      schema: buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers({ pubsub: deps.pubsub }) as never }]),
+      schema: subgraphSchema<Resolvers>(typeDefs, makeResolvers({ pubsub: deps.pubsub })),
       orm,
       logger: deps.logger,
       verifyAccessToken: deps.verifyAccessToken,

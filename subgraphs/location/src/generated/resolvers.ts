@@ -130,8 +130,7 @@ export type VendorLocationEdge = {
   node: VendorLocation;
 };
 
-export type WithIndex<TObject> = TObject & Record<string, any>;
-export type ResolversObject<TObject> = WithIndex<TObject>;
+
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
@@ -210,21 +209,21 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 ) => TResult | Promise<TResult>;
 
 /** Mapping of federation types */
-export type FederationTypes = ResolversObject<{
+export type FederationTypes = {
   Vendor: Vendor;
-}>;
+};
 
 /** Mapping of federation reference types */
-export type FederationReferenceTypes = ResolversObject<{
+export type FederationReferenceTypes = {
   Vendor:
     ( { __typename: 'Vendor' }
     & GraphQLRecursivePick<FederationTypes['Vendor'], {"id":true}> );
-}>;
+};
 
 
 
 /** Mapping between all available schema types and the resolvers types */
-export type ResolversTypes = ResolversObject<{
+export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NearbyVendor: ResolverTypeWrapper<NearbyVendorResult>;
@@ -241,10 +240,10 @@ export type ResolversTypes = ResolversObject<{
   VendorLocation: ResolverTypeWrapper<LocationFix>;
   VendorLocationConnection: ResolverTypeWrapper<Omit<VendorLocationConnection, 'edges'> & { edges: Array<ResolversTypes['VendorLocationEdge']> }>;
   VendorLocationEdge: ResolverTypeWrapper<Omit<VendorLocationEdge, 'node'> & { node: ResolversTypes['VendorLocation'] }>;
-}>;
+};
 
 /** Mapping between all available schema types and the resolvers parents */
-export type ResolversParentTypes = ResolversObject<{
+export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   NearbyVendor: NearbyVendorResult;
@@ -261,7 +260,7 @@ export type ResolversParentTypes = ResolversObject<{
   VendorLocation: LocationFix;
   VendorLocationConnection: Omit<VendorLocationConnection, 'edges'> & { edges: Array<ResolversParentTypes['VendorLocationEdge']> };
   VendorLocationEdge: Omit<VendorLocationEdge, 'node'> & { node: ResolversParentTypes['VendorLocation'] };
-}>;
+};
 
 export type ViewerDependentDirectiveArgs = { };
 
@@ -271,55 +270,55 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
-export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   updateVendorLocation?: Resolver<ResolversTypes['VendorLocation'], ParentType, ContextType, RequireFields<MutationUpdateVendorLocationArgs, 'input'>>;
-}>;
+};
 
-export type NearbyVendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['NearbyVendor'] = ResolversParentTypes['NearbyVendor']> = ResolversObject<{
+export type NearbyVendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['NearbyVendor'] = ResolversParentTypes['NearbyVendor']> = {
   distanceMeters?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   vendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType>;
-}>;
+};
 
-export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-}>;
+};
 
-export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   vendorsNearby?: Resolver<Array<ResolversTypes['NearbyVendor']>, ParentType, ContextType, RequireFields<QueryVendorsNearbyArgs, 'first' | 'lat' | 'lng' | 'openOnly' | 'radiusMeters'>>;
-}>;
+};
 
-export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   vendorLocationUpdated?: SubscriptionResolver<ResolversTypes['VendorLocation'], "vendorLocationUpdated", ParentType, ContextType, RequireFields<SubscriptionVendorLocationUpdatedArgs, 'vendorId'>>;
   vendorsNearbyUpdated?: SubscriptionResolver<ResolversTypes['VendorLocation'], "vendorsNearbyUpdated", ParentType, ContextType, RequireFields<SubscriptionVendorsNearbyUpdatedArgs, 'lat' | 'lng' | 'radiusMeters'>>;
-}>;
+};
 
-export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor'], FederationReferenceType extends FederationReferenceTypes['Vendor'] = FederationReferenceTypes['Vendor']> = ResolversObject<{
+export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor'], FederationReferenceType extends FederationReferenceTypes['Vendor'] = FederationReferenceTypes['Vendor']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Vendor']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   location?: Resolver<Maybe<ResolversTypes['VendorLocation']>, ParentType, ContextType>;
   locationHistory?: Resolver<ResolversTypes['VendorLocationConnection'], ParentType, ContextType, RequireFields<VendorLocationHistoryArgs, 'first'>>;
-}>;
+};
 
-export type VendorLocationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocation'] = ResolversParentTypes['VendorLocation']> = ResolversObject<{
+export type VendorLocationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocation'] = ResolversParentTypes['VendorLocation']> = {
   accuracyMeters?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   lat?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   lng?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   vendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType>;
-}>;
+};
 
-export type VendorLocationConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocationConnection'] = ResolversParentTypes['VendorLocationConnection']> = ResolversObject<{
+export type VendorLocationConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocationConnection'] = ResolversParentTypes['VendorLocationConnection']> = {
   edges?: Resolver<Array<ResolversTypes['VendorLocationEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
-}>;
+};
 
-export type VendorLocationEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocationEdge'] = ResolversParentTypes['VendorLocationEdge']> = ResolversObject<{
+export type VendorLocationEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorLocationEdge'] = ResolversParentTypes['VendorLocationEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['VendorLocation'], ParentType, ContextType>;
-}>;
+};
 
-export type Resolvers<ContextType = RequestContext> = ResolversObject<{
+export type Resolvers<ContextType = RequestContext> = {
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   NearbyVendor?: NearbyVendorResolvers<ContextType>;
@@ -330,8 +329,8 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   VendorLocation?: VendorLocationResolvers<ContextType>;
   VendorLocationConnection?: VendorLocationConnectionResolvers<ContextType>;
   VendorLocationEdge?: VendorLocationEdgeResolvers<ContextType>;
-}>;
+};
 
-export type DirectiveResolvers<ContextType = RequestContext> = ResolversObject<{
+export type DirectiveResolvers<ContextType = RequestContext> = {
   viewerDependent?: ViewerDependentDirectiveResolver<any, any, ContextType>;
-}>;
+};
