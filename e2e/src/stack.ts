@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { Clock } from '@curbside/async';
 import { makeAccessTokenCheck, redisAccountBlocklist, remoteKeySet, type AccountBlocklist } from '@curbside/auth';
 import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
 import { createGateway, type Gateway, type GatewayOptions } from '@curbside/gateway';
@@ -167,6 +168,12 @@ export interface StackOptions {
    * sets them up when NODE_ENV=production), and the gateway is given it. Default: none, subgraphs answer anyone.
    */
   gatewaySecret?: string;
+  /**
+   * The clock of the subgraphs' windows (the location subgraph's one update per vendor per second, the user
+   * subgraph's sign-in attempts per minute): a test passes a `manualClock` and moves it rather than sleeping
+   * across a window. Default: the system clock.
+   */
+  clock?: Clock;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
@@ -208,6 +215,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       // Counted per account as the gateway counts per name: a budget only where a test sets one (see below).
       authAttemptsPerMinute:
         options.gateway?.rateLimits?.authAttemptsPerAccountPerMinute ?? unlimited.authAttemptsPerAccountPerMinute,
+      clock: options.clock,
       accountBlocklist,
       eventBus,
       pubsub,
@@ -244,6 +252,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         eventBus,
         pubsub,
         onQuery: (text) => sql.location.record(text),
+        clock: options.clock,
       });
     let location = await startLocation();
     stoppables.unshift({ close: () => location.close() });

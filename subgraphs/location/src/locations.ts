@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@curbside/auth';
 import { badUserInput, clientError, notFound, type FieldProblems } from '@curbside/errors';
-import type { Redis } from '@curbside/redis';
 import type { LivePubSub } from '@curbside/subgraph-kit';
 import {
   checkId,
@@ -15,6 +14,7 @@ import {
   type Connection,
 } from '@curbside/subgraph-kit';
 import type { GeoIndex } from './geo-index.ts';
+import type { UpdateWindow } from './update-window.ts';
 import {
   VendorCopy,
   VendorPosition,
@@ -24,8 +24,6 @@ import {
   type VendorCopyEntity,
 } from './entities.ts';
 
-/** At most one accepted update per vendor in this window: 1 second. */
-const updateIntervalMs = 1_000;
 const maxRadiusMeters = 50_000;
 const maxAccuracyMeters = 100_000;
 
@@ -37,7 +35,8 @@ function checkCoordinates(lat: number, lng: number, problems: FieldProblems): vo
 }
 
 export interface LocationDeps {
-  redis: Redis;
+  /** One accepted update per vendor per second (see makeUpdateWindow). */
+  updateWindow: UpdateWindow;
   geo: GeoIndex;
   /** Where accepted positions are published (`vendor.location`) and subscribed to. */
   pubsub: LivePubSub;
@@ -53,6 +52,25 @@ export function checkCircle(args: { lat: number; lng: number; radiusMeters: numb
   if (Object.keys(problems).length > 0) throw badUserInput(problems);
 }
 
+/**
+ * A position to record, checked: BAD_USER_INPUT naming every bad field at once. Returns the accuracy, null when
+ * not given.
+ */
+export function checkPosition(input: {
+  lat: number;
+  lng: number;
+  accuracyMeters?: number | null | undefined;
+}): number | null {
+  const problems: FieldProblems = {};
+  checkCoordinates(input.lat, input.lng, problems);
+  const accuracy = input.accuracyMeters ?? null;
+  if (accuracy !== null && (!Number.isFinite(accuracy) || accuracy < 0 || accuracy > maxAccuracyMeters)) {
+    problems['accuracyMeters'] = `expected 0 to ${maxAccuracyMeters} meters, got ${accuracy}`;
+  }
+  if (Object.keys(problems).length > 0) throw badUserInput(problems);
+  return accuracy;
+}
+
 /** The copy of a vendor this subgraph acts on; NOT_FOUND when unknown or deleted. */
 export async function vendorCopyOf(em: EntityManager, vendorId: string): Promise<VendorCopyEntity> {
   const copy = await em.findOne(VendorCopy, { vendorId });
@@ -66,28 +84,19 @@ export async function updateVendorLocation(
   viewer: Viewer | null,
   input: { vendorId: string; lat: number; lng: number; accuracyMeters?: number | null | undefined },
 ): Promise<LocationFix> {
-  const problems: FieldProblems = {};
-  checkCoordinates(input.lat, input.lng, problems);
-  const accuracy = input.accuracyMeters ?? null;
-  if (accuracy !== null && (!Number.isFinite(accuracy) || accuracy < 0 || accuracy > maxAccuracyMeters)) {
-    problems['accuracyMeters'] = `expected 0 to ${maxAccuracyMeters} meters, got ${accuracy}`;
-  }
-  if (Object.keys(problems).length > 0) throw badUserInput(problems);
+  const accuracy = checkPosition(input);
   requireViewer(viewer);
   const vendorId = checkId(input.vendorId, 'vendorId');
   const copy = await vendorCopyOf(em, vendorId);
   requireOwnerOrAdmin(viewer, copy.ownerId);
 
   // Claimed before writing, released if the write fails: only an accepted update uses the slot.
-  const slotKey = `ratelimit:location:${vendorId}`;
-  if ((await deps.redis.set(slotKey, '1', 'PX', updateIntervalMs, 'NX')) !== 'OK') {
-    const retryAfterMs = Math.max(1, await deps.redis.pttl(slotKey));
+  const slot = await deps.updateWindow.claim(vendorId);
+  if (!slot.claimed) {
     throw clientError(
       'RATE_LIMITED',
-      `At most one location update per vendor per second; retry in ${retryAfterMs} ms.`,
-      {
-        retryAfterMs,
-      },
+      `At most one location update per vendor per second; retry in ${slot.retryAfterMs} ms.`,
+      { retryAfterMs: slot.retryAfterMs },
     );
   }
   const fix: LocationFix = {
@@ -119,7 +128,7 @@ export async function updateVendorLocation(
       });
     });
   } catch (error) {
-    await deps.redis.del(slotKey).catch(() => undefined);
+    await slot.release().catch(() => undefined);
     throw error;
   }
   // After the commit: PostgreSQL is the truth, and a failed index write is mended by the next rebuild.

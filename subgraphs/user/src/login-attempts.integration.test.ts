@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '@curbside/async';
 import { closeRedis, createRedis, defaultRedisUrl } from '@curbside/redis';
 import { makeLoginAttempts } from './login-attempts.ts';
 
@@ -20,10 +21,7 @@ afterAll(async () => {
 });
 
 /** A clock the test moves: 20 s into some minute. */
-function testClock() {
-  let time = 1_800_000_000_000 + 20_000;
-  return { now: () => time, advance: (ms: number) => void (time += ms) };
-}
+const testClock = () => manualClock(1_800_000_000_000 + 20_000);
 
 const noOutage = () => {
   throw new Error('Redis is reachable in this test');
@@ -32,7 +30,7 @@ const noOutage = () => {
 describe('makeLoginAttempts', () => {
   it('admits maxPerMinute attempts per account in a minute, then refuses with the time left in it', async () => {
     const clock = testClock();
-    const attempts = makeLoginAttempts({ redis, maxPerMinute: 3, onUnavailable: noOutage, now: clock.now });
+    const attempts = makeLoginAttempts({ redis, maxPerMinute: 3, onUnavailable: noOutage, clock });
     for (let attempt = 0; attempt < 3; attempt++) expect(await attempts.count('user-a')).toEqual({ allowed: true });
     const refused = await attempts.count('user-a');
     expect(refused.allowed).toBe(false);
@@ -51,7 +49,7 @@ describe('makeLoginAttempts', () => {
   });
 
   it('defaults to 10 attempts a minute', async () => {
-    const attempts = makeLoginAttempts({ redis, onUnavailable: noOutage, now: testClock().now });
+    const attempts = makeLoginAttempts({ redis, onUnavailable: noOutage, clock: testClock() });
     const decisions = [];
     for (let attempt = 0; attempt < 11; attempt++) decisions.push((await attempts.count('user-c')).allowed);
     expect(decisions).toEqual([...Array<boolean>(10).fill(true), false]);
@@ -67,7 +65,7 @@ describe('makeLoginAttempts', () => {
       redis: down,
       maxPerMinute: 1,
       onUnavailable: (error) => outages.push(error),
-      now: clock.now,
+      clock,
     });
     for (let attempt = 0; attempt < 5; attempt++) expect(await attempts.count('user-d')).toEqual({ allowed: true });
     expect(outages).toHaveLength(1);

@@ -1,4 +1,5 @@
 import type { GraphQLError } from 'graphql';
+import { systemClock, type Clock } from '@curbside/async';
 import type { Redis } from '@curbside/redis';
 import { clientError } from '@curbside/errors';
 
@@ -35,8 +36,8 @@ export interface LoginAttemptsOptions {
    * without Redis, and the gateway still limits per address), at most once a minute.
    */
   onUnavailable: (error: unknown) => void;
-  /** The clock, in milliseconds since the epoch. Default `Date.now`. */
-  now?: (() => number) | undefined;
+  /** Where the window and the outage reports read the time. Default `systemClock`; tests move a `manualClock`. */
+  clock?: Clock | undefined;
 }
 
 /** Whether an attempt on an account may go on to the password check, or how long until it may. */
@@ -49,14 +50,14 @@ export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterMs
  * password hash is verified (argon2 costs about 20 ms of a core).
  */
 export function makeLoginAttempts(options: LoginAttemptsOptions) {
-  const { redis, maxPerMinute = defaultAuthAttemptsPerMinute, onUnavailable, now = Date.now } = options;
+  const { redis, maxPerMinute = defaultAuthAttemptsPerMinute, onUnavailable, clock = systemClock } = options;
   redis.defineCommand('curbsideLoginAttempt', { numberOfKeys: 1, lua: countScript });
   const commands = redis as unknown as CountCommand;
   let lastReport = -Infinity;
 
   function unavailable(error: unknown): AttemptDecision {
-    if (now() - lastReport >= unavailableReportMs) {
-      lastReport = now();
+    if (clock.now() - lastReport >= unavailableReportMs) {
+      lastReport = clock.now();
       onUnavailable(error);
     }
     return { allowed: true };
@@ -67,7 +68,7 @@ export function makeLoginAttempts(options: LoginAttemptsOptions) {
     async count(userId: string): Promise<AttemptDecision> {
       // Known to be down (reconnecting): fail open at once rather than wait out the command timeout.
       if (redis.status !== 'ready') return unavailable(new Error(`Redis is ${redis.status}`));
-      const window = Math.floor(now() / windowMs);
+      const window = Math.floor(clock.now() / windowMs);
       try {
         const [total, ttl] = await commands.curbsideLoginAttempt(`auth:attempts:user:${userId}:${window}`, 1, windowMs);
         return total > maxPerMinute ? { allowed: false, retryAfterMs: Math.max(ttl, 1) } : { allowed: true };
