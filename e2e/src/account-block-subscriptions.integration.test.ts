@@ -5,6 +5,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '@curbside/async';
 import {
   createVendorSeenByLocation,
   dataOf,
@@ -27,9 +28,11 @@ let stack: TestStack;
 let owner: Account;
 let admin: Account;
 const openResponses: AbortController[] = [];
+/** The location subgraph's clock (see nextSecond). */
+const clock = manualClock();
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ clock });
   owner = await registerUser(stack.gatewayUrl, 'block_live_owner');
   admin = await registerAdmin(stack, 'block_live_admin');
 });
@@ -46,8 +49,8 @@ const VENDOR_LOCATION = `subscription ($vendorId: ID!) {
 }`;
 
 const lisbon = { lat: 38.7223, lng: -9.1393 };
-/** The location subgraph accepts one position per vendor per second. */
-const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1_050));
+/** The location subgraph accepts one position per vendor per second: its clock is moved past each. */
+const nextSecond = () => clock.advance(1_000);
 
 /** A multipart HTTP subscription read in the background: its event payloads, and its ending errors. */
 interface MultipartLive {
@@ -118,7 +121,7 @@ async function moveUntilDelivered(vendorId: string, streams: { events: unknown[]
     async () => {
       lat += 0.0001;
       dataOf(await moveVendor(vendorId, lat));
-      await nextSecond();
+      nextSecond();
       return streams.every((stream) => stream.events.length > 0);
     },
     20_000,

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { resumableSubscriptions } from '@curbside/example-web-client';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '@curbside/async';
 import {
   createPost,
   createVendorSeenByLocation,
@@ -37,9 +38,11 @@ let stack: TestStack;
 let admin: Redis;
 let owner: Account;
 let other: Account;
+/** The location subgraph's clock (see nextSecond). */
+const clock = manualClock();
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ clock });
   admin = new Redis(redisUrl);
   owner = await registerUser(stack.gatewayUrl, 'gw_live_owner');
   other = await registerUser(stack.gatewayUrl, 'gw_live_other');
@@ -64,8 +67,8 @@ async function numsub(topic: Parameters<TestStack['pubsub']['channelOf']>[0], ke
 
 const lisbon = { lat: 38.7223, lng: -9.1393 };
 const north = (meters: number) => ({ lat: lisbon.lat + meters / 111_320, lng: lisbon.lng });
-/** The location subgraph accepts one position per vendor per second. */
-const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1_050));
+/** The location subgraph accepts one position per vendor per second: its clock is moved past each. */
+const nextSecond = () => clock.advance(1_000);
 
 const moveVendor = (vendorId: string, point: { lat: number; lng: number }, token = owner.accessToken) =>
   graphql(
@@ -139,7 +142,7 @@ describe('federated subscriptions through the gateway', () => {
     first.stop();
     await waitFor('one subscription left', async () => stack.gateway.subscriptionStats().subscriptions === 1);
     expect(stack.gateway.subscriptionStats().upstreams).toBe(1);
-    await nextSecond();
+    nextSecond();
     dataOf(await moveVendor(vendorId, north(20)));
     expect((await second.next('second, alone'))['data'].vendorLocationUpdated.lat).toBe(north(20).lat);
     await first.expectQuiet(200);
@@ -374,7 +377,7 @@ describe('failures', () => {
     const missed = await live.next('the move published while the subgraph was down', 10_000);
     expect(missed['data'].vendorLocationUpdated.lat).toBe(north(20).lat);
     await waitFor('the resubscription', async () => (await numsub('vendor.location', vendorId)) === 1, 10_000);
-    await nextSecond();
+    nextSecond();
     dataOf(await moveVendor(vendorId, north(30)));
     expect((await live.next('an event after the restart'))['data'].vendorLocationUpdated.lat).toBe(north(30).lat);
     await live.expectQuiet(300);
@@ -401,7 +404,7 @@ describe('supergraph reload', () => {
 
     const again = subscribe(gatewayClient(owner.accessToken), VENDOR_LOCATION, { vendorId });
     await waitFor('the new subscription', async () => (await numsub('vendor.location', vendorId)) === 1);
-    await nextSecond();
+    nextSecond();
     dataOf(await moveVendor(vendorId, north(2)));
     expect((await again.next('an event on the new schema'))['data'].vendorLocationUpdated.lat).toBe(north(2).lat);
   });

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '@curbside/async';
 import {
   dataOf,
   graphql,
@@ -26,9 +27,11 @@ let stack: TestStack;
 let admin: Redis;
 let owner: Awaited<ReturnType<typeof registerUser>>;
 let other: Awaited<ReturnType<typeof registerUser>>;
+/** The location subgraph's clock: moved across its one-update-per-second window instead of sleeping. */
+const clock = manualClock();
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ clock });
   admin = new Redis(redisUrl);
   owner = await registerUser(stack.gatewayUrl, 'live_owner');
   other = await registerUser(stack.gatewayUrl, 'live_other');
@@ -123,7 +126,7 @@ describe('vendorLocationUpdated (location subgraph)', () => {
     first.stop();
     await waitFor('one local subscriber left', async () => stack.pubsub.stats().subscribers === 1);
     expect(await numsub(channel('vendor.location', vendorId))).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1_050)); // one accepted update per vendor per second
+    clock.advance(1_000); // one accepted update per vendor per second
     dataOf(await moveVendor(vendorId, north(60)));
     expect((await second.next('second, alone'))['data'].vendorLocationUpdated.lat).toBe(north(60).lat);
 
