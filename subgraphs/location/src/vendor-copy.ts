@@ -3,7 +3,7 @@ import type { EventOfQueue } from '@curbside/events';
 import type { GeoIndex } from './geo-index.ts';
 import { VendorPosition, VendorPositionHistory } from './entities.ts';
 
-interface CopyChange {
+export interface CopyChange {
   vendorId: string;
   ownerId: string;
   isOpen: boolean;
@@ -14,7 +14,7 @@ interface CopyChange {
 export type LocationVendorEvent = EventOfQueue<'location.vendor-copy'>;
 
 /** What a vendor event says about the copy. */
-function changeOf(event: LocationVendorEvent): CopyChange {
+export function changeOf(event: LocationVendorEvent): CopyChange {
   const { vendorId, ownerId } = event.payload;
   switch (event.name) {
     case 'vendor.created':

@@ -6,7 +6,7 @@ import type { DocumentType } from './entities.ts';
 export type SearchEvent = EventOfQueue<'search.index'>;
 
 /** What one event does to the index. */
-type IndexChange =
+export type IndexChange =
   | {
       kind: 'write';
       type: DocumentType;
@@ -20,7 +20,8 @@ type IndexChange =
   | { kind: 'delete'; type: DocumentType; id: string; ownerId: string }
   | { kind: 'closeAccount'; ownerId: string };
 
-function changeOf(event: SearchEvent): IndexChange {
+/** What one event does to the index (pure: the event alone decides). */
+export function changeOf(event: SearchEvent): IndexChange {
   switch (event.name) {
     case 'user.registered': {
       const { userId, username, displayName } = event.payload;

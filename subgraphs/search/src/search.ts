@@ -22,7 +22,7 @@ const typenames: Record<DocumentType, ResultReference['__typename']> = {
 const documentTypes = Object.keys(typenames) as DocumentType[];
 
 /** Position of a hit in a result list: its score (as the database rounded it, exactly), then type and id. */
-interface HitCursor {
+export interface HitCursor {
   score: string;
   type: DocumentType;
   id: string;
@@ -30,11 +30,13 @@ interface HitCursor {
 
 const scorePattern = /^\d{1,6}\.\d{1,6}$/;
 
-function encodeHitCursor(cursor: HitCursor): string {
+/** The opaque cursor of a hit: its position, base64url JSON. */
+export function encodeHitCursor(cursor: HitCursor): string {
   return Buffer.from(JSON.stringify([cursor.score, cursor.type, cursor.id])).toString('base64url');
 }
 
-function decodeHitCursor(value: string): HitCursor | null {
+/** A cursor's position, or null when it is not one this connection returned (or was tampered with). */
+export function decodeHitCursor(value: string): HitCursor | null {
   if (value.length > maxCursorLength) return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
@@ -115,6 +117,14 @@ export async function searchDocuments(em: EntityManager, args: SearchArgs): Prom
       ],
     );
   });
+  return searchPage(rows, first);
+}
+
+/**
+ * A page of hits from rows in ranking order, fetched one past the page (`first + 1`) to tell whether more follow:
+ * each hit with its cursor, its score as a number and a reference to its entity.
+ */
+export function searchPage(rows: readonly HitCursor[], first: number): Connection<SearchHitRow> {
   const page = rows.slice(0, first);
   const edges = page.map((row) => ({
     cursor: encodeHitCursor(row),
