@@ -91,13 +91,26 @@ async function checkMediaOwnership(
 ): Promise<void> {
   if (mediaIds.length === 0) return;
   const copies = await em.find(MediaCopy, { mediaId: { $in: mediaIds } });
+  const problem = mediaOwnershipProblem(authorId, mediaIds, copies);
+  if (problem) problems['mediaIds'] = problem;
+}
+
+/**
+ * What is wrong with attaching `mediaIds` for `authorId`, given the media copies found for them, or null: each
+ * must be known, not deleted, and the author's own. Ids are named in the order given.
+ */
+export function mediaOwnershipProblem(
+  authorId: string,
+  mediaIds: readonly string[],
+  copies: readonly { mediaId: string; ownerId: string; deleted: boolean }[],
+): string | null {
   const byId = new Map(copies.map((copy) => [copy.mediaId, copy]));
   const notReady = mediaIds.filter((id) => !byId.get(id) || byId.get(id)!.deleted);
   const notOwned = mediaIds.filter((id) => !notReady.includes(id) && byId.get(id)!.ownerId !== authorId);
   const found: string[] = [];
   if (notReady.length > 0) found.push(`media ${notReady.join(', ')} not found or not READY`);
   if (notOwned.length > 0) found.push(`media ${notOwned.join(', ')} belong to another user`);
-  if (found.length > 0) problems['mediaIds'] = `expected your own READY media: ${found.join('; ')}`;
+  return found.length > 0 ? `expected your own READY media: ${found.join('; ')}` : null;
 }
 
 /** Replaces a post's media list (positions 0, 1, ...). */

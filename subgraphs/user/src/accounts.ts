@@ -1,11 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import type { GraphQLError } from 'graphql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AccountBlocklist, Viewer } from '@curbside/auth';
 import { badUserInput, conflict, forbidden, unauthenticated, type FieldProblems } from '@curbside/errors';
 import { checkLengths, recordEvent, requireViewer } from '@curbside/subgraph-kit';
-import { RefreshToken, User, type UserEntity } from './entities.ts';
+import { RefreshToken, User, type RefreshTokenEntity, type UserEntity } from './entities.ts';
 import { removeAllFollows } from './follows.ts';
 import { tooManyAttempts, type LoginAttempts } from './login-attempts.ts';
 import type { TokenIssuer } from './signing-keys.ts';
@@ -78,6 +79,47 @@ function newPasswordProblem(password: string): string | null {
   if (password.length < minPasswordLength) return `expected at least ${minPasswordLength} characters`;
   if (password.length > maxPasswordLength) return `expected at most ${maxPasswordLength} characters`;
   return null;
+}
+
+/** Which account a login names: an email address when it has an `@`, else a username; both matched lower-cased. */
+export function loginLookup(login: string): { email: string } | { username: string } {
+  const normalized = login.trim().toLowerCase();
+  return normalized.includes('@') ? { email: normalized } : { username: normalized };
+}
+
+/**
+ * Why a login with the password checked is refused, or null to sign in. A closed account answers like an unknown
+ * one, and both like a wrong password; a suspension is told only to whoever has the password.
+ */
+export function loginRefusal(
+  user: Pick<UserEntity, 'deletedAt' | 'suspendedAt'> | null,
+  passwordMatches: boolean,
+): GraphQLError | null {
+  if (!user || !passwordMatches || user.deletedAt !== null) return unauthenticated(wrongCredentials);
+  if (user.suspendedAt !== null) return forbidden(suspendedAccount);
+  return null;
+}
+
+/** Whether a refresh token is past its expiry at `now` (expired at the instant itself). */
+export function refreshTokenExpired(token: Pick<RefreshTokenEntity, 'expiresAt'>, now: Date): boolean {
+  return token.expiresAt.getTime() <= now.getTime();
+}
+
+/** Every way a refresh token can fail to continue a session. */
+export type RefreshRefusal = 'unknown' | 'reused' | 'expired' | 'suspended';
+
+/** What the client is told when a refresh token does not continue its session. */
+export function refreshRefusal(kind: RefreshRefusal): GraphQLError {
+  switch (kind) {
+    case 'reused':
+      return unauthenticated('This refresh token was already used, so the session has been ended. Sign in again.');
+    case 'expired':
+      return unauthenticated('The refresh token has expired. Sign in again.');
+    case 'suspended':
+      return forbidden(suspendedAccount);
+    case 'unknown':
+      return unauthenticated('The refresh token is invalid.');
+  }
 }
 
 /** Whether `password` is the user's; over-long ones are refused unhashed (see maxPasswordLength). */
@@ -204,8 +246,7 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist, l
 
     async login(em: EntityManager, login: string, password: string): Promise<AuthPayload> {
       checkLoginInput(login, password);
-      const normalized = login.trim().toLowerCase();
-      const user = await em.findOne(User, normalized.includes('@') ? { email: normalized } : { username: normalized });
+      const user = await em.findOne(User, loginLookup(login));
       if (user) {
         // Counted before the hash is verified: past the limit the answer is the same whatever the password, and
         // costs no hashing. Every attempt counts, right or wrong, and a success resets nothing: as at the gateway,
@@ -217,9 +258,8 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist, l
       const matches = user
         ? await verify(user.passwordHash, password)
         : (await verify(await (decoyHash ??= hash('decoy-password', argon2Options)), password), false);
-      // A closed account answers like an unknown one; a suspension is told only to whoever has the password.
-      if (!user || !matches || user.deletedAt !== null) throw unauthenticated(wrongCredentials);
-      if (user.suspendedAt !== null) throw forbidden(suspendedAccount);
+      const refusal = loginRefusal(user, matches);
+      if (refusal || !user) throw refusal ?? unauthenticated(wrongCredentials);
       const payload = await startSession(em, user, randomUUID());
       recordEvent(em, 'user.logged_in', { userId: user.id });
       await em.flush();
@@ -252,21 +292,11 @@ export function makeAccounts(issuer: TokenIssuer, blocklist: AccountBlocklist, l
           }
           return { kind: 'reused' as const };
         }
-        if (token.expiresAt.getTime() <= now.getTime()) return { kind: 'expired' as const };
+        if (refreshTokenExpired(token, now)) return { kind: 'expired' as const };
         return { kind: 'ok' as const, payload: await startSession(tx, user, token.familyId) };
       });
-      switch (outcome.kind) {
-        case 'ok':
-          return outcome.payload;
-        case 'reused':
-          throw unauthenticated('This refresh token was already used, so the session has been ended. Sign in again.');
-        case 'expired':
-          throw unauthenticated('The refresh token has expired. Sign in again.');
-        case 'suspended':
-          throw forbidden(suspendedAccount);
-        default:
-          throw unauthenticated('The refresh token is invalid.');
-      }
+      if (outcome.kind === 'ok') return outcome.payload;
+      throw refreshRefusal(outcome.kind);
     },
 
     async logout(em: EntityManager, presented: string): Promise<boolean> {

@@ -14,10 +14,16 @@ import {
 } from '@curbside/subgraph-kit';
 import { User, UserFollow, type UserEntity } from './entities.ts';
 
-/** The user `userId` names, unless unknown or closed (then NOT_FOUND), and never the viewer themselves. */
-async function findOtherUser(em: EntityManager, viewer: Viewer, userId: string): Promise<UserEntity> {
+/** The id of the user to follow or unfollow, checked: BAD_USER_INPUT when it is not one, or is the viewer's own. */
+export function otherUserId(viewer: Pick<Viewer, 'userId'>, userId: string): string {
   const id = checkId(userId, 'userId');
   if (id === viewer.userId) throw badUserInput({ userId: 'expected another user than yourself' });
+  return id;
+}
+
+/** The user `userId` names, unless unknown or closed (then NOT_FOUND), and never the viewer themselves. */
+async function findOtherUser(em: EntityManager, viewer: Viewer, userId: string): Promise<UserEntity> {
+  const id = otherUserId(viewer, userId);
   const user = await em.findOne(User, { id, deletedAt: null });
   if (!user) throw notFound(`User ${userId}`);
   return user;
