@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { GraphQLResponse } from '@curbside/e2e';
-import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './report.ts';
-import { runConcurrent } from './stats.ts';
+import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './common/report.ts';
+import { runConcurrent } from './common/stats.ts';
 
 // The stack names its databases after the run id, so it must be set before the stack is loaded.
 process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;

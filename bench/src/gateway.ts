@@ -34,9 +34,9 @@ import {
   reportFailures,
   result,
   type OperationResult,
-} from './report.ts';
-import { createPostOnceCopied, uploadImage } from './seeding.ts';
-import { runConcurrent, summarize, type ConcurrentRun } from './stats.ts';
+} from './common/report.ts';
+import { createPostOnceCopied, uploadImage } from './common/seeding.ts';
+import { runConcurrent, summarize, type ConcurrentRun } from './common/stats.ts';
 
 type QueryKind = 'vendors page' | 'posts page' | 'me';
 

@@ -4,7 +4,7 @@
  * consumers, gateway) does not add to the latency measured.
  */
 import { Agent, request } from 'node:http';
-import { runConcurrent } from './stats.ts';
+import { runConcurrent } from './common/stats.ts';
 
 /** Keep-alive sockets, one per concurrent request: what a real client or gateway pool does. */
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });

@@ -12,8 +12,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './report.ts';
-import { runConcurrent, type ConcurrentRun } from './stats.ts';
+import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './common/report.ts';
+import { runConcurrent, type ConcurrentRun } from './common/stats.ts';
 
 process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
 process.env['APOLLO_TELEMETRY_DISABLED'] = '1';

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './report.ts';
-import { createPostOnceCopied, uploadImage } from './seeding.ts';
-import { runConcurrent } from './stats.ts';
+import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './common/report.ts';
+import { createPostOnceCopied, uploadImage } from './common/seeding.ts';
+import { runConcurrent } from './common/stats.ts';
 
 process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
 process.env['APOLLO_TELEMETRY_DISABLED'] = '1';

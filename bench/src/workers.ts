@@ -16,7 +16,7 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { queuesFor, type EventQueueName } from '@curbside/events';
-import { jobTimes, postCreatedEvents, type JobTimes } from './event-timings.ts';
+import { jobTimes, postCreatedEvents, type JobTimes } from './workers/event-timings.ts';
 import {
   checkedData,
   intFromEnv,
@@ -25,8 +25,8 @@ import {
   printLatencyTable,
   reportFailures,
   type LatencyResult,
-} from './report.ts';
-import { runConcurrent } from './stats.ts';
+} from './common/report.ts';
+import { runConcurrent } from './common/stats.ts';
 
 process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
 process.env['APOLLO_TELEMETRY_DISABLED'] = '1';

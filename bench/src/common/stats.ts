@@ -83,3 +83,10 @@ export async function runConcurrent(
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
   return { latenciesMs, elapsedMs: performance.now() - start, failures, errors };
 }
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for no values. */
+export function median(values: readonly number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -124,3 +124,15 @@ export function printFacts(facts: readonly (readonly [label: string, value: stri
   const width = Math.max(...facts.map(([label]) => label.length));
   for (const [label, value] of facts) console.log(`${label.padEnd(width)}  ${value}`);
 }
+
+/** Bytes as mebibytes with one decimal: `12.3 MiB`. */
+export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+/** A share already in percent, rounded: `42%`. */
+export const percent = (value: number) => `${value.toFixed(0)}%`;
+/** An integer with thousands separators: `5,200`. */
+export const thousands = (value: number) => value.toLocaleString('en-US');
+/** Milliseconds as seconds with two decimals: `1.25 s`. */
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+/** `count` over `ms` as a rounded rate: `340 posts/s`. */
+export const perSecond = (count: number, ms: number, unit: string): string =>
+  `${((count / ms) * 1000).toFixed(0)} ${unit}/s`;

@@ -1,0 +1,76 @@
+/** The gateway measured by `bench:subscriptions`: a process of its own, as deployed, and its /metrics. */
+import { randomBytes } from 'node:crypto';
+import type { ProcessStack } from '@curbside/e2e';
+import { readyUrl, spawnTsx, terminate } from '../common/processes.ts';
+import { gatewayProfileDir } from './config.ts';
+
+/** The gateway's unlabelled Prometheus samples (/metrics), by name; empty when it does not answer within 5 s. */
+export async function gatewayMetrics(gatewayUrl: string): Promise<Map<string, number>> {
+  try {
+    const response = await fetch(new URL('/metrics', gatewayUrl), { signal: AbortSignal.timeout(5_000) });
+    const samples = new Map<string, number>();
+    for (const line of (await response.text()).split('\n')) {
+      const [, name, value] = /^([a-z_]+) (\S+)$/.exec(line) ?? [];
+      if (name && value) samples.set(name, Number(value));
+    }
+    return samples;
+  } catch {
+    return new Map();
+  }
+}
+
+export interface GatewayProcess {
+  pid: number;
+  /** The gateway's HTTP URL, as its ready line gives it. */
+  url: string;
+  /** The gateway's graphql-ws endpoint. */
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `gateway/src/main.ts` as its own process on an OS-chosen port, pointed at the stack's subgraph processes. */
+export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayProcess> {
+  const profile = gatewayProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${gatewayProfileDir}`] : [];
+  const subgraphEnv = Object.fromEntries(
+    Object.entries(stack.subgraphs).map(([name, { url }]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, url]),
+  );
+  const entry = new URL('../../../gateway/src/main.ts', import.meta.url);
+  const child = spawnTsx(
+    entry,
+    [],
+    {
+      env: {
+        ...process.env,
+        ...subgraphEnv,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        JWKS_URL: new URL('/.well-known/jwks.json', stack.subgraphs.user.url).toString(),
+        REDIS_KEY_PREFIX: stack.redisKeyPrefix,
+        NODE_ENV: 'production',
+        // Required in production; the subgraph processes run in development without one, so they do not check it.
+        GATEWAY_SECRET: randomBytes(32).toString('hex'),
+        // The load client gives each subscriber its own address in X-Forwarded-For (see client/sockets.ts).
+        TRUST_PROXY: 'true',
+        // The URL is only in the ready line, logged at info; the gateway logs nothing per request at info.
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+    profile,
+  );
+  const stop = () => terminate(child);
+  try {
+    const url = await readyUrl(child, {
+      name: 'gateway',
+      readyText: 'gateway ready',
+      timeoutMessage: 'the gateway process was not ready within 60 s',
+      onLine: (line) => {
+        if (/"level":(4|5|6)\d/.test(line)) console.error(`[gateway] ${line}`);
+      },
+    });
+    return { pid: child.pid!, url, wsUrl: url.replace(/^http/, 'ws'), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
