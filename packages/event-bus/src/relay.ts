@@ -128,6 +128,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
     try {
       await client.connect();
+      // Stopped while connecting (a start-up that failed right after starting the relay): nothing to listen for.
+      if (stopped) {
+        await client.end();
+        return;
+      }
       await client.query(`listen ${outboxChannel}`);
       listener = client;
       notify(); // rows may have arrived while no one listened
@@ -137,7 +142,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       setTimeout(() => void listen().catch(() => undefined), 1_000).unref();
     }
   }
-  void listen();
+  const firstListen = listen();
 
   const loop = (async () => {
     while (!stopped) {
@@ -169,6 +174,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         stopped = true;
         wake?.();
         await loop;
+        await firstListen;
         await listener?.end().catch(() => undefined);
         await Promise.all([...queues.values()].map((queue) => queue.close()));
       })();
