@@ -12,7 +12,13 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '@curbside/async';
-import { makeAccessTokenCheck, redisAccountBlocklist, remoteKeySet, type AccountBlocklist } from '@curbside/auth';
+import {
+  makeAccessTokenCheck,
+  redisAccountBlocklist,
+  remoteKeySet,
+  type AccessTokenVerifier,
+  type AccountBlocklist,
+} from '@curbside/auth';
 import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
 import { createGateway, type Gateway, type GatewayOptions } from '@curbside/gateway';
 import { closeServer, listen } from '@curbside/http';
@@ -23,6 +29,7 @@ import {
   ensureDatabase,
   makeLivePubSub,
   type LivePubSub,
+  type SubgraphDeps,
   type SubgraphServer,
 } from '@curbside/subgraph-kit';
 import { createUserSubgraph } from '@curbside/user-subgraph';
@@ -208,19 +215,32 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const stoppables: { close(): Promise<void> }[] = [];
   const access = options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {};
   try {
-    const user = await createUserSubgraph({
-      databaseUrl: databases.user,
-      logger: logger.child({ service: 'user' }),
+    // Every subgraph gets the same deps, as runSubgraph gives them in production; only `options` differs.
+    const depsOf = <Options>(
+      name: SubgraphName,
+      verifyAccessToken: AccessTokenVerifier,
+      subgraphOptions: Options,
+    ): SubgraphDeps<Options> => ({
+      databaseUrl: databases[name],
+      logger: logger.child({ service: name }),
       redis,
-      // Counted per account as the gateway counts per name: a budget only where a test sets one (see below).
-      authAttemptsPerMinute:
-        options.gateway?.rateLimits?.authAttemptsPerAccountPerMinute ?? unlimited.authAttemptsPerAccountPerMinute,
-      clock: options.clock,
       accountBlocklist,
+      verifyAccessToken,
       eventBus,
       pubsub,
-      onQuery: (text) => sql.user.record(text),
+      onQuery: (text) => sql[name].record(text),
+      options: subgraphOptions,
     });
+    // The user subgraph checks tokens with the keys it issues; the JWKS the others use exists once it listens.
+    const noJwks: AccessTokenVerifier = () => Promise.reject(new Error('the user subgraph checks its own tokens'));
+    const user: SubgraphServer = await createUserSubgraph(
+      depsOf('user', noJwks, {
+        // Counted per account as the gateway counts per name: a budget only where a test sets one (see below).
+        authAttemptsPerMinute:
+          options.gateway?.rateLimits?.authAttemptsPerAccountPerMinute ?? unlimited.authAttemptsPerAccountPerMinute,
+        clock: options.clock,
+      }),
+    );
     stoppables.unshift(user);
     const userUrl = await user.listen(0, '127.0.0.1', access);
     const jwksUrl = new URL('/.well-known/jwks.json', userUrl).toString();
@@ -233,60 +253,27 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         if (!options.redisUrl) throw new Error('Redis unreachable in a test stack');
       },
     });
-    const vendor: SubgraphServer = await createVendorSubgraph({
-      databaseUrl: databases.vendor,
-      logger: logger.child({ service: 'vendor' }),
-      verifyAccessToken,
-      eventBus,
-      pubsub,
-      onQuery: (text) => sql.vendor.record(text),
-    });
+    const vendor: SubgraphServer = await createVendorSubgraph(depsOf('vendor', verifyAccessToken, {}));
     stoppables.unshift(vendor);
     const vendorUrl = await vendor.listen(0, '127.0.0.1', access);
-    const startLocation = () =>
-      createLocationSubgraph({
-        databaseUrl: databases.location,
-        logger: logger.child({ service: 'location' }),
-        verifyAccessToken,
-        redis,
-        eventBus,
-        pubsub,
-        onQuery: (text) => sql.location.record(text),
-        clock: options.clock,
-      });
+    const startLocation = () => createLocationSubgraph(depsOf('location', verifyAccessToken, { clock: options.clock }));
     let location = await startLocation();
     stoppables.unshift({ close: () => location.close() });
     const locationUrl = await location.listen(0, '127.0.0.1', access);
 
-    const post = await createPostSubgraph({
-      databaseUrl: databases.post,
-      logger: logger.child({ service: 'post' }),
-      verifyAccessToken,
-      eventBus,
-      pubsub,
-      onQuery: (text) => sql.post.record(text),
-    });
+    const post = await createPostSubgraph(depsOf('post', verifyAccessToken, {}));
     stoppables.unshift(post);
     const postUrl = await post.listen(0, '127.0.0.1', access);
-    const media = await createMediaSubgraph({
-      databaseUrl: databases.media,
-      logger: logger.child({ service: 'media' }),
-      verifyAccessToken,
-      eventBus,
-      mediaDir,
-      publicBaseUrl: `http://127.0.0.1:${gatewayPort}/media`,
-      uploadSigningSecret: mediaSigningSecret,
-      pubsub,
-      onQuery: (text) => sql.media.record(text),
-    });
+    const media = await createMediaSubgraph(
+      depsOf('media', verifyAccessToken, {
+        mediaDir,
+        publicBaseUrl: `http://127.0.0.1:${gatewayPort}/media`,
+        uploadSigningSecret: mediaSigningSecret,
+      }),
+    );
     stoppables.unshift(media);
     const mediaUrl = await media.listen(0, '127.0.0.1', access);
-    const search = await createSearchSubgraph({
-      databaseUrl: databases.search,
-      logger: logger.child({ service: 'search' }),
-      verifyAccessToken,
-      onQuery: (text) => sql.search.record(text),
-    });
+    const search = await createSearchSubgraph(depsOf('search', verifyAccessToken, {}));
     stoppables.unshift(search);
     const searchUrl = await search.listen(0, '127.0.0.1', access);
 

@@ -60,7 +60,14 @@ export {
   loadSubgraphAccess,
   type SubgraphAccess,
 } from './gateway-access.ts';
-export { runSubgraph, type SubgraphProcessDeps, type SubgraphProcessEnv } from './process.ts';
-export { withOrderedShutdown } from './lifecycle.ts';
+export { runSubgraph, type SubgraphProcessEnv } from './process.ts';
+export { withOrderedShutdown, type Stoppable } from './lifecycle.ts';
+export {
+  defineSubgraph,
+  type NoOptions,
+  type SubgraphDefinition,
+  type SubgraphDeps,
+  type SubgraphParts,
+} from './define.ts';
 export { subgraphSchema, type SubgraphResolverMap } from './schema.ts';
 export type { ScheduledJob, SubgraphWorkerModule, WorkerDeps } from './worker-module.ts';

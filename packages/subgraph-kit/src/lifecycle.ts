@@ -23,3 +23,47 @@ export function withOrderedShutdown(parts: {
     },
   };
 }
+
+/** Something long-lived a start-up step returns: BullMQ-style `close()` or the relay's `stop()`. */
+export type Stoppable = { close(): Promise<void> } | { stop(): Promise<void> };
+
+/** The function that stops `part`. */
+export function stopperOf(part: Stoppable): () => Promise<void> {
+  return 'close' in part ? () => part.close() : () => part.stop();
+}
+
+/**
+ * Runs start-up steps one after another, remembering how to stop each part started. If a step throws,
+ * every part already started is stopped, newest first (a part may use an older one, never a newer one),
+ * and the step's error is rethrown; a part that fails to stop is reported to `onStopError` and the others
+ * are still stopped.
+ */
+export function startupSequence(onStopError: (error: unknown) => void) {
+  const stops: (() => Promise<void>)[] = [];
+  const release = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(onStopError);
+  };
+  return {
+    /** Runs `start`; once it succeeded, `stop` is called if a later step fails. Returns what `start` returned. */
+    async step<Part>(start: () => Part | Promise<Part>, stop: (part: Part) => Promise<void>): Promise<Part> {
+      let part: Part;
+      try {
+        part = await start();
+      } catch (error) {
+        await release();
+        throw error;
+      }
+      stops.push(() => stop(part));
+      return part;
+    },
+    /** Runs a step that starts nothing (a check, a rebuild); a failure still releases what was started. */
+    async run<Result>(work: () => Result | Promise<Result>): Promise<Result> {
+      try {
+        return await work();
+      } catch (error) {
+        await release();
+        throw error;
+      }
+    },
+  };
+}

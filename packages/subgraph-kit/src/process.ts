@@ -1,18 +1,12 @@
-import {
-  makeAccessTokenCheck,
-  redisAccountBlocklist,
-  remoteKeySet,
-  type AccessTokenVerifier,
-  type AccountBlocklist,
-} from '@curbside/auth';
+import { makeAccessTokenCheck, redisAccountBlocklist, remoteKeySet } from '@curbside/auth';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
-import { closeRedis, createRedis, type Redis } from '@curbside/redis';
-import { createLogger, runService, type Logger } from '@curbside/service';
+import { closeRedis, createRedis } from '@curbside/redis';
+import { createLogger, runService } from '@curbside/service';
 import { startTracing } from '@curbside/tracing';
-import type { ConnectionOptions } from 'bullmq';
 import { databaseUrl, ensureDatabase } from './database.ts';
 import { loadAll, loadSubgraphAccess } from './gateway-access.ts';
-import { makeLivePubSub, type LivePubSub } from './live.ts';
+import type { SubgraphDeps } from './define.ts';
+import { makeLivePubSub } from './live.ts';
 import type { SubgraphServer } from './server.ts';
 
 /** The variables every subgraph process reads (each env.ts adds its own). */
@@ -27,33 +21,21 @@ export interface SubgraphProcessEnv {
   LOG_LEVEL: string;
 }
 
-/** What a subgraph process hands its factory, built from the environment. */
-export interface SubgraphProcessDeps {
-  /** Its own database, created if missing. */
-  databaseUrl: string;
-  logger: Logger;
-  /** Key-prefixed Redis client (blocklist, and whatever the subgraph keeps in Redis). */
-  redis: Redis;
-  accountBlocklist: AccountBlocklist;
-  /** Tokens checked against the user subgraph's JWKS and the account blocklist. */
-  verifyAccessToken: AccessTokenVerifier;
-  eventBus: { connection: ConnectionOptions; prefix: string };
-  /** Live events on Redis pub/sub, channels under REDIS_KEY_PREFIX; closed after the subgraph. */
-  pubsub: LivePubSub;
-}
-
 /**
  * The whole life of a subgraph process, the same for every subgraph: read and check the environment (its
  * own variables and GATEWAY_SECRET, which every subgraph reads alike, problems of both reported together),
  * create its database if missing, connect Redis and the live pub/sub, build the subgraph with `create`,
  * listen, and on SIGTERM close the subgraph (its sockets first), then the pub/sub, then Redis. Only entry files call this.
  */
-export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
+export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
   name: string;
   loadEnv: (source: NodeJS.ProcessEnv) => Env;
   /** The name of its database, from the environment. */
   database: (env: Env) => string;
-  create: (deps: SubgraphProcessDeps, env: Env) => Promise<SubgraphServer>;
+  /** The subgraph's factory, from `defineSubgraph`. */
+  create: (deps: SubgraphDeps<Options>) => Promise<SubgraphServer>;
+  /** The subgraph's own settings, from the environment (`() => ({})` for none). */
+  options: (env: Env) => Options;
 }): Promise<void> {
   const service = `${options.name}-subgraph`;
   return runService(service, async () => {
@@ -79,25 +61,23 @@ export function runSubgraph<Env extends SubgraphProcessEnv>(options: {
     });
     const closeRedisClients = () => pubsub.close().finally(() => closeRedis(redis));
     try {
-      const subgraph = await options.create(
-        {
-          databaseUrl: databaseUrl(env.POSTGRES_URL, options.database(env)),
-          logger,
-          redis,
-          accountBlocklist,
-          verifyAccessToken: env.JWKS_URL
-            ? makeAccessTokenCheck({
-                keys: remoteKeySet(env.JWKS_URL),
-                blocklist: accountBlocklist,
-                onBlocklistUnavailable: (error) =>
-                  logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
-              })
-            : () => Promise.reject(new Error(`${service} has no JWKS_URL to verify tokens with`)),
-          eventBus: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
-          pubsub,
-        },
-        env,
-      );
+      const subgraph = await options.create({
+        databaseUrl: databaseUrl(env.POSTGRES_URL, options.database(env)),
+        logger,
+        redis,
+        accountBlocklist,
+        verifyAccessToken: env.JWKS_URL
+          ? makeAccessTokenCheck({
+              keys: remoteKeySet(env.JWKS_URL),
+              blocklist: accountBlocklist,
+              onBlocklistUnavailable: (error) =>
+                logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
+            })
+          : () => Promise.reject(new Error(`${service} has no JWKS_URL to verify tokens with`)),
+        eventBus: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+        pubsub,
+        options: options.options(env),
+      });
       const url = await subgraph.listen(env.PORT, env.HOST, access);
       logger.info({ url, gatewayOnly: Boolean(access.gatewaySecret) }, `${options.name} subgraph ready`);
       return {

@@ -1,3 +1,3 @@
-export { createLocationSubgraph, ensureGeoIndex, typeDefs, type LocationSubgraphDeps } from './subgraph.ts';
+export { createLocationSubgraph, ensureGeoIndex, typeDefs, type LocationSubgraphOptions } from './subgraph.ts';
 export { entities } from './entities.ts';
 export { migrations } from './migrations/index.ts';

@@ -6,6 +6,6 @@ await runSubgraph({
   name: 'location',
   loadEnv,
   database: (env) => env.LOCATION_DATABASE,
-  create: ({ databaseUrl, logger, verifyAccessToken, eventBus, redis, pubsub }) =>
-    createLocationSubgraph({ databaseUrl, logger, verifyAccessToken, eventBus, redis, pubsub }),
+  create: createLocationSubgraph,
+  options: () => ({}),
 });

@@ -1,25 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import type { ConnectionOptions } from 'bullmq';
 import type { Clock } from '@curbside/async';
-import type { AccessTokenVerifier } from '@curbside/auth';
-import { startEventConsumer, startOutboxRelay } from '@curbside/event-bus';
-import type { Redis } from '@curbside/redis';
+import { startEventConsumer } from '@curbside/event-bus';
 import type { Logger } from '@curbside/service';
-import {
-  createSubgraphServer,
-  subgraphSchema,
-  openOrm,
-  type LivePubSub,
-  type Orm,
-  type SubgraphServer,
-  withOrderedShutdown,
-} from '@curbside/subgraph-kit';
+import { defineSubgraph, type Orm } from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { makeGeoIndex, type GeoIndex, type IndexedPosition } from './geo-index.ts';
 import { migrations } from './migrations/index.ts';
-import type { Resolvers } from './generated/resolvers.ts';
 import { makeResolvers } from './resolvers.ts';
 import { makeUpdateWindow } from './update-window.ts';
 import { applyVendorEvent } from './vendor-copy.ts';
@@ -27,19 +16,9 @@ import { applyVendorEvent } from './vendor-copy.ts';
 /** The SDL, read once: the file is the schema (codegen and composition read the same file). */
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
-export interface LocationSubgraphDeps {
-  /** URL of the location subgraph's own database (created beforehand, see ensureDatabase). */
-  databaseUrl: string;
-  logger: Logger;
-  verifyAccessToken: AccessTokenVerifier;
-  /** Key-prefixed client for the geo index and the update rate limit. */
-  redis: Redis;
-  /** Queues: where events come from (the vendor copy) and go to (this subgraph's outbox). */
-  eventBus: { connection: ConnectionOptions; prefix: string };
-  /** Live events: publishes `vendor.location`, serves the location subscriptions. Owned by the caller. */
-  pubsub: LivePubSub;
-  onQuery?: ((sql: string) => void) | undefined;
-  /** Where the one-update-per-second window reads the time. Default `systemClock`; tests move a `manualClock`. */
+/** The location subgraph's own settings (`SubgraphDeps.options`). */
+export interface LocationSubgraphOptions {
+  /** The clock of the one-update-per-vendor-per-second window (tests pass a manual one). Default the system clock. */
   clock?: Clock | undefined;
 }
 
@@ -72,40 +51,36 @@ export async function ensureGeoIndex(orm: Orm, geo: GeoIndex, logger: Logger): P
 }
 
 /**
- * Builds the location subgraph: database (migrated), geo index (rebuilt if Redis lost it), the consumer
- * of vendor events, the relay of its own outbox, schema and HTTP server. `close()` stops them all.
+ * Builds the location subgraph: database (migrated), geo index (rebuilt if Redis lost it), schema and HTTP
+ * server, the relay of its own outbox, the consumer of vendor events. Publishes `vendor.location` and serves
+ * the location subscriptions; the geo index and the update rate limit live in `deps.redis`. `close()` stops
+ * them all.
  */
-export async function createLocationSubgraph(deps: LocationSubgraphDeps): Promise<SubgraphServer> {
-  const { logger } = deps;
-  const orm = await openOrm({
-    databaseUrl: deps.databaseUrl,
-    entities,
-    migrations,
-    ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
-  });
-  const geo = makeGeoIndex(deps.redis);
-  const updateWindow = makeUpdateWindow({ redis: deps.redis, clock: deps.clock });
-  try {
-    await ensureGeoIndex(orm, geo, logger);
-    const consumer = startEventConsumer({
-      queue: 'location.vendor-copy',
-      consumer: 'location-subgraph',
-      ...deps.eventBus,
-      logger,
-      handle: (event) => applyVendorEvent(orm.em.fork(), geo, event),
-    });
-    const relay = startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger });
-    const server = await createSubgraphServer({
-      name: 'location',
-      schema: subgraphSchema<Resolvers>(typeDefs, makeResolvers({ updateWindow, geo, pubsub: deps.pubsub })),
-      orm,
-      logger,
-      verifyAccessToken: deps.verifyAccessToken,
-      createContext,
-    });
-    return withOrderedShutdown({ server, background: [() => consumer.close(), () => relay.stop()], orm });
-  } catch (error) {
-    await orm.close();
-    throw error;
-  }
-}
+export const createLocationSubgraph = defineSubgraph<LocationSubgraphOptions, Resolvers>({
+  name: 'location',
+  typeDefs,
+  entities,
+  migrations,
+  createContext,
+  async build({ deps, orm }) {
+    const geo = makeGeoIndex(deps.redis);
+    await ensureGeoIndex(orm, geo, deps.logger);
+    return {
+      resolvers: makeResolvers({
+        updateWindow: makeUpdateWindow({ redis: deps.redis, clock: deps.options.clock }),
+        geo,
+        pubsub: deps.pubsub,
+      }),
+      background: [
+        () =>
+          startEventConsumer({
+            queue: 'location.vendor-copy',
+            consumer: 'location-subgraph',
+            ...deps.eventBus,
+            logger: deps.logger,
+            handle: (event) => applyVendorEvent(orm.em.fork(), geo, event),
+          }),
+      ],
+    };
+  },
+});

@@ -6,15 +6,10 @@ await runSubgraph({
   name: 'media',
   loadEnv,
   database: (env) => env.MEDIA_DATABASE,
-  create: ({ databaseUrl, logger, verifyAccessToken, eventBus, pubsub }, env) =>
-    createMediaSubgraph({
-      databaseUrl,
-      logger,
-      verifyAccessToken,
-      eventBus,
-      mediaDir: env.MEDIA_DIR,
-      publicBaseUrl: env.MEDIA_PUBLIC_URL,
-      uploadSigningSecret: env.MEDIA_SIGNING_SECRET,
-      pubsub,
-    }),
+  create: createMediaSubgraph,
+  options: (env) => ({
+    mediaDir: env.MEDIA_DIR,
+    publicBaseUrl: env.MEDIA_PUBLIC_URL,
+    uploadSigningSecret: env.MEDIA_SIGNING_SECRET,
+  }),
 });

@@ -1,4 +1,4 @@
-export { createPostSubgraph, typeDefs, type PostSubgraphDeps } from './subgraph.ts';
+export { createPostSubgraph, typeDefs } from './subgraph.ts';
 export { entities } from './entities.ts';
 export { migrations } from './migrations/index.ts';
 export { postWorkerModule } from './worker.ts';

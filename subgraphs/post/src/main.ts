@@ -6,6 +6,6 @@ await runSubgraph({
   name: 'post',
   loadEnv,
   database: (env) => env.POST_DATABASE,
-  create: ({ databaseUrl, logger, verifyAccessToken, eventBus, pubsub }) =>
-    createPostSubgraph({ databaseUrl, logger, verifyAccessToken, eventBus, pubsub }),
+  create: createPostSubgraph,
+  options: () => ({}),
 });

@@ -1,4 +1,4 @@
-export { createSearchSubgraph, typeDefs, type SearchSubgraphDeps } from './subgraph.ts';
+export { createSearchSubgraph, typeDefs } from './subgraph.ts';
 export { entities } from './entities.ts';
 export { migrations } from './migrations/index.ts';
 export { searchWorkerModule } from './worker-module.ts';

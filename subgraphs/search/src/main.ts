@@ -6,6 +6,6 @@ await runSubgraph({
   name: 'search',
   loadEnv,
   database: (env) => env.SEARCH_DATABASE,
-  create: ({ databaseUrl, logger, verifyAccessToken }) =>
-    createSearchSubgraph({ databaseUrl, logger, verifyAccessToken }),
+  create: createSearchSubgraph,
+  options: () => ({}),
 });

@@ -1,4 +1,4 @@
-export { createUserSubgraph, typeDefs, type UserSubgraph, type UserSubgraphDeps } from './subgraph.ts';
+export { createUserSubgraph, typeDefs, type UserSubgraphOptions } from './subgraph.ts';
 export { entities } from './entities.ts';
 export { migrations } from './migrations/index.ts';
 export { accountBlocklistEntries, grantAdmin, restoreAccountBlocklist } from './admin.ts';

@@ -6,15 +6,6 @@ await runSubgraph({
   name: 'user',
   loadEnv,
   database: (env) => env.USER_DATABASE,
-  create: ({ databaseUrl, logger, redis, accountBlocklist, eventBus, pubsub }, env) =>
-    createUserSubgraph({
-      databaseUrl,
-      logger,
-      redis,
-      authAttemptsPerMinute: env.RATE_LIMIT_AUTH_ATTEMPTS,
-      accountBlocklist,
-      eventBus,
-      pubsub,
-      signingKey: env.AUTH_SIGNING_KEY,
-    }),
+  create: createUserSubgraph,
+  options: (env) => ({ signingKey: env.AUTH_SIGNING_KEY, authAttemptsPerMinute: env.RATE_LIMIT_AUTH_ATTEMPTS }),
 });

@@ -6,6 +6,6 @@ await runSubgraph({
   name: 'vendor',
   loadEnv,
   database: (env) => env.VENDOR_DATABASE,
-  create: ({ databaseUrl, logger, verifyAccessToken, eventBus, pubsub }) =>
-    createVendorSubgraph({ databaseUrl, logger, verifyAccessToken, eventBus, pubsub }),
+  create: createVendorSubgraph,
+  options: () => ({}),
 });

@@ -1,0 +1,137 @@
+import type { ConnectionOptions } from 'bullmq';
+import type { DocumentNode } from 'graphql';
+import type { AccessTokenVerifier, AccountBlocklist } from '@curbside/auth';
+import { startOutboxRelay } from '@curbside/event-bus';
+import type { Redis } from '@curbside/redis';
+import type { Logger } from '@curbside/service';
+import { startupSequence, stopperOf, withOrderedShutdown, type Stoppable } from './lifecycle.ts';
+import type { LivePubSub } from './live.ts';
+import { openOrm, type OpenOrmOptions, type Orm } from './orm.ts';
+import { subgraphSchema, type SubgraphResolverMap } from './schema.ts';
+import { createSubgraphServer, type BaseRequestContext, type Route, type SubgraphServer } from './server.ts';
+
+/** The settings of a subgraph that has none of its own. */
+export type NoOptions = Record<never, never>;
+
+/**
+ * What every subgraph is built from, whoever builds it: its entry file (through `runSubgraph`) and the test
+ * stack give the same things; only `options` differs from one subgraph to another.
+ */
+export interface SubgraphDeps<Options = NoOptions> {
+  /** URL of the subgraph's own database (created beforehand, see ensureDatabase); migrated at start. */
+  databaseUrl: string;
+  logger: Logger;
+  /** Key-prefixed Redis client (the account blocklist, and whatever the subgraph keeps there). Owned by the caller. */
+  redis: Redis;
+  /** Accounts whose valid tokens are refused (suspended, deleted); the user subgraph keeps it current. */
+  accountBlocklist: AccountBlocklist;
+  /**
+   * Checks access tokens against the user subgraph's keys and the blocklist. The user subgraph, which issues
+   * the keys, checks with its own and ignores this one.
+   */
+  verifyAccessToken: AccessTokenVerifier;
+  /** Queues: where the subgraph's consumers read events and where its outbox is relayed. */
+  eventBus: { connection: ConnectionOptions; prefix: string };
+  /** Live events the subgraph publishes and serves subscriptions from. Owned by the caller, closed after it. */
+  pubsub: LivePubSub;
+  /** Called with every SQL statement sent; tests count queries with it. Default none. */
+  onQuery?: ((sql: string) => void) | undefined;
+  /** The subgraph's own settings (the user subgraph's signing key, the media subgraph's storage, ...). */
+  options: Options;
+}
+
+/** What a subgraph's `build` returns: its resolvers and the parts around them. */
+export interface SubgraphParts<Resolvers> {
+  /** Typed by codegen from the subgraph's SDL (see `subgraphSchema`). */
+  resolvers: Resolvers;
+  /** Plain routes beside /graphql (see `SubgraphServerOptions.routes`). Default none. */
+  routes?: Record<string, Route>;
+  /** The token check of this subgraph's requests. Default `deps.verifyAccessToken`. */
+  verifyAccessToken?: AccessTokenVerifier;
+  /**
+   * Background parts (event consumers), each started by one function, in order, once the server is built and
+   * the outbox relay started; stopped with them. Default none.
+   */
+  background?: (() => Stoppable | Promise<Stoppable>)[];
+}
+
+/** One subgraph, as `defineSubgraph` builds it. */
+export interface SubgraphDefinition<Options, Resolvers> {
+  /** Its name: the `service` of /health and the logs. */
+  name: string;
+  /** Its SDL, parsed from its `schema.graphql`. */
+  typeDefs: DocumentNode;
+  entities: OpenOrmOptions['entities'];
+  /** Committed migrations, oldest first, applied at start. */
+  migrations: OpenOrmOptions['migrations'];
+  /** Adds the subgraph's per-request state (DataLoaders) to the base context. */
+  createContext: (base: BaseRequestContext) => BaseRequestContext;
+  /** Relays the subgraph's outbox to the queues. Default true; false for a subgraph that records no events. */
+  relayOutbox?: boolean;
+  /**
+   * Builds the resolvers and parts from the deps and the ORM (opened and migrated). May do start-up work that
+   * starts nothing long-lived (restore a Redis copy, rebuild an index); if it throws, the ORM is closed.
+   */
+  build(context: {
+    deps: SubgraphDeps<Options>;
+    orm: Orm;
+  }): SubgraphParts<Resolvers> | Promise<SubgraphParts<Resolvers>>;
+}
+
+/**
+ * The one way to build a subgraph: returns its factory, `(deps) => Promise<SubgraphServer>`, which the entry
+ * file (`runSubgraph`) and the test stack call alike. Start-up runs in order: the ORM (migrations applied),
+ * `build`, the server (not yet listening), the outbox relay, the background parts. If any step fails, every
+ * part already started is stopped, newest first, and the error is rethrown. `close()` stops the server, then
+ * the background parts and relay, then the ORM (see `withOrderedShutdown`).
+ *
+ * The resolver type is named, never inferred: `defineSubgraph<Options, Resolvers>({...})`, as with
+ * `subgraphSchema`, so a resolver the SDL does not declare fails typecheck.
+ */
+export function defineSubgraph<Options = NoOptions, Resolvers extends SubgraphResolverMap = never>(
+  definition: SubgraphDefinition<Options, NoInfer<Resolvers>>,
+): (deps: SubgraphDeps<Options>) => Promise<SubgraphServer> {
+  return async (deps) => {
+    const { logger } = deps;
+    const startup = startupSequence((error) =>
+      logger.error({ err: error }, `${definition.name} subgraph: a part failed to stop after start-up failed`),
+    );
+    const orm = await startup.step(
+      () =>
+        openOrm({
+          databaseUrl: deps.databaseUrl,
+          entities: definition.entities,
+          migrations: definition.migrations,
+          ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
+        }),
+      (orm) => orm.close(),
+    );
+    const parts = await startup.run(() => definition.build({ deps, orm }));
+    const server = await startup.step(
+      () =>
+        createSubgraphServer({
+          name: definition.name,
+          schema: subgraphSchema<Resolvers>(definition.typeDefs, parts.resolvers),
+          orm,
+          logger,
+          verifyAccessToken: parts.verifyAccessToken ?? deps.verifyAccessToken,
+          createContext: definition.createContext,
+          ...(parts.routes ? { routes: parts.routes } : {}),
+        }),
+      (server) => server.close(),
+    );
+    const background: (() => Promise<void>)[] = [];
+    if (definition.relayOutbox !== false) {
+      const relay = await startup.step(
+        () => startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger }),
+        (relay) => relay.stop(),
+      );
+      background.push(() => relay.stop());
+    }
+    for (const start of parts.background ?? []) {
+      const part = await startup.step(start, (part) => stopperOf(part)());
+      background.push(stopperOf(part));
+    }
+    return withOrderedShutdown({ server, background, orm });
+  };
+}
