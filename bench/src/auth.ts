@@ -3,15 +3,14 @@
  * plan) at the gateway, on the whole stack booted in-process on fresh databases that are dropped at the
  * end. Every response is checked, so a fast run of errors can never pass for a fast run.
  */
-import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { GraphQLResponse } from '@curbside/e2e';
 import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './common/report.ts';
+import { prepareBenchRun } from './common/run.ts';
 import { runConcurrent } from './common/stats.ts';
 
 // The stack names its databases after the run id, so it must be set before the stack is loaded.
-process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
-process.env['APOLLO_TELEMETRY_DISABLED'] = '1';
+prepareBenchRun();
 
 const { startStack, graphql, registerUser, postgresUrl, testDatabasePrefix } = await import('@curbside/e2e');
 const { dropDatabasesWithPrefix } = await import('@curbside/subgraph-kit');

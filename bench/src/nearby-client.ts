@@ -3,33 +3,13 @@
  * prints the run as JSON. Kept apart from the benchmark's in-process stack so its event loop (relays,
  * consumers, gateway) does not add to the latency measured.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postJson } from './common/http.ts';
+import { printRun } from './common/processes.ts';
 import { runConcurrent } from './common/stats.ts';
 
 /** Keep-alive sockets, one per concurrent request: what a real client or gateway pool does. */
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-/** POSTs a GraphQL request with node:http (lighter than fetch, so less of the client is measured). */
-function post(target: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      target,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
 
 const [url, total, concurrency] = [new URL(process.argv[2]!), Number(process.argv[3]), Number(process.argv[4])];
 const city = { lat: 38.7223, lng: -9.1393, spread: 0.15 };
@@ -42,7 +22,7 @@ const search = async () => {
     lat: city.lat + (Math.random() * 2 - 1) * city.spread,
     lng: city.lng + (Math.random() * 2 - 1) * city.spread,
   };
-  const response = await post(url, JSON.stringify({ query, variables: point }));
+  const response = await postJson(agent, url, JSON.stringify({ query, variables: point }));
   const body = JSON.parse(response.text) as {
     data?: { vendorsNearby: { distanceMeters: number }[] };
     errors?: unknown;
@@ -58,6 +38,5 @@ const search = async () => {
 };
 
 await runConcurrent(200, Math.min(4, concurrency), search); // warm-up, not reported
-const run = await runConcurrent(total, concurrency, search);
-process.stdout.write(JSON.stringify({ ...run, errors: run.errors.map((error) => String(error).slice(0, 400)) }));
+printRun(await runConcurrent(total, concurrency, search));
 agent.destroy();

@@ -7,16 +7,14 @@
  * - sustained location updates per second at the location subgraph.
  * Every response is checked. The stack runs in-process on its own databases, dropped at the end.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { readyUrl, runLoadClient, spawnTsx, terminate } from './common/processes.ts';
 import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './common/report.ts';
+import { prepareBenchRun } from './common/run.ts';
 import { runConcurrent, type ConcurrentRun } from './common/stats.ts';
 
-process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
-process.env['APOLLO_TELEMETRY_DISABLED'] = '1';
+prepareBenchRun();
 
 const { startStack, graphql, registerUser, queryRows, postgresUrl, testDatabasePrefix } = await import('@curbside/e2e');
 const { dropDatabasesWithPrefix } = await import('@curbside/subgraph-kit');
@@ -86,8 +84,7 @@ async function seed(stack: Stack, ownerId: string): Promise<string[]> {
  * are not shared with the load generator and the other services' event loop.
  */
 async function startLocationProcess(stack: Stack): Promise<{ url: string; stop(): Promise<void> }> {
-  const entry = fileURLToPath(new URL('../../subgraphs/location/src/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawnTsx(new URL('../../subgraphs/location/src/main.ts', import.meta.url), [], {
     env: {
       ...process.env,
       PORT: '0',
@@ -98,41 +95,17 @@ async function startLocationProcess(stack: Stack): Promise<{ url: string; stop()
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the location subgraph process did not start within 60 s')),
-      60_000,
-    );
-    child.once('exit', (code) => reject(new Error(`the location subgraph process exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const url = /"url":"([^"]+)"/.exec(line)?.[1];
-      if (line.includes('location subgraph ready') && url) {
-        clearTimeout(timer);
-        resolve(url);
-      }
-    });
+  const url = await readyUrl(child, {
+    name: 'location subgraph',
+    readyText: 'location subgraph ready',
+    timeoutMessage: 'the location subgraph process did not start within 60 s',
   });
-  return { url, stop };
+  return { url, stop: () => terminate(child) };
 }
 
 /** Runs `nearby-client.ts` in its own process against `url` and returns its run. */
-async function clientProcess(url: string, total: number, concurrency: number): Promise<ConcurrentRun> {
-  const script = fileURLToPath(new URL('./nearby-client.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, String(total), String(concurrency)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`the load client exited with ${code}`);
-  return JSON.parse(output) as ConcurrentRun;
-}
+const clientProcess = (url: string, total: number, concurrency: number): Promise<ConcurrentRun> =>
+  runLoadClient(new URL('./nearby-client.ts', import.meta.url), [url, String(total), String(concurrency)]);
 
 async function main(): Promise<void> {
   const stack = await startStack({ countSubgraphRequests: false });

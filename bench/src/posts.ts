@@ -3,14 +3,13 @@
  * vendors, media and counts. Seeds through the real API: users, a vendor, PNG uploads through the
  * gateway's signed URLs, 60 posts with media, likes and comments. Every response is checked.
  */
-import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './common/report.ts';
-import { createPostOnceCopied, uploadImage } from './common/seeding.ts';
+import { prepareBenchRun } from './common/run.ts';
+import { createPostsWithReactions, uploadImage } from './common/seeding.ts';
 import { runConcurrent } from './common/stats.ts';
 
-process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
-process.env['APOLLO_TELEMETRY_DISABLED'] = '1';
+prepareBenchRun();
 
 const { startStack, graphql, registerUser, postgresUrl, testDatabasePrefix } = await import('@curbside/e2e');
 const { dropDatabasesWithPrefix } = await import('@curbside/subgraph-kit');
@@ -49,35 +48,7 @@ async function seed(stack: Stack) {
   ).createVendor.id;
   const mediaIds: string[] = [];
   for (let index = 0; index < imageCount; index++) mediaIds.push(await uploadImage(stack, author, index));
-  for (let index = 0; index < postCount; index++) {
-    const postId = await createPostOnceCopied(stack, author, {
-      body: `Today's special #${index}: ${'tacos and salsa '.repeat(1 + (index % 5))}`,
-      mediaIds: [mediaIds[index % imageCount]!, mediaIds[(index + 1) % imageCount]!],
-      vendorId,
-    });
-    for (const [readerIndex, reader] of readers.entries()) {
-      if ((index + readerIndex) % 2 === 0) {
-        checkedData(
-          await graphql(
-            stack.gatewayUrl,
-            'mutation ($id: ID!) { likePost(postId: $id) { id } }',
-            { id: postId },
-            { token: reader.accessToken },
-          ),
-        );
-      }
-      if ((index + readerIndex) % 3 === 0) {
-        checkedData(
-          await graphql(
-            stack.gatewayUrl,
-            'mutation ($id: ID!, $body: String!) { addComment(postId: $id, body: $body) { id } }',
-            { id: postId, body: `Looks great (${readerIndex})` },
-            { token: reader.accessToken },
-          ),
-        );
-      }
-    }
-  }
+  await createPostsWithReactions(stack, author, readers, { count: postCount, mediaIds, vendorId });
   return { author, viewer: readers[0]! };
 }
 

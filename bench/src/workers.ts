@@ -26,10 +26,10 @@ import {
   reportFailures,
   type LatencyResult,
 } from './common/report.ts';
+import { prepareBenchRun } from './common/run.ts';
 import { runConcurrent } from './common/stats.ts';
 
-process.env['CURBSIDE_TEST_RUN'] ??= `bench${randomBytes(3).toString('hex')}`;
-process.env['APOLLO_TELEMETRY_DISABLED'] = '1';
+prepareBenchRun();
 
 const {
   startStack,

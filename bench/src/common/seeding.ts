@@ -51,3 +51,37 @@ export async function createPostOnceCopied(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * `count` posts by `author` on `vendorId`, post `i` with photos `i` and `i + 1` of `mediaIds` (round robin), each
+ * liked by every other reader and commented on by every third (which ones depends on the post and the reader);
+ * the posts that `bench:posts` and `bench:gateway` read.
+ */
+export async function createPostsWithReactions(
+  stack: Gateway,
+  author: Account,
+  readers: readonly Account[],
+  { count, mediaIds, vendorId }: { count: number; mediaIds: readonly string[]; vendorId: string },
+): Promise<void> {
+  const { graphql } = await import('@curbside/e2e');
+  const as = async (reader: Account, query: string, variables: Record<string, unknown>) =>
+    checkedData(await graphql(stack.gatewayUrl, query, variables, { token: reader.accessToken }));
+  for (let index = 0; index < count; index++) {
+    const postId = await createPostOnceCopied(stack, author, {
+      body: `Today's special #${index}: ${'tacos and salsa '.repeat(1 + (index % 5))}`,
+      mediaIds: [mediaIds[index % mediaIds.length]!, mediaIds[(index + 1) % mediaIds.length]!],
+      vendorId,
+    });
+    for (const [readerIndex, reader] of readers.entries()) {
+      if ((index + readerIndex) % 2 === 0) {
+        await as(reader, 'mutation ($id: ID!) { likePost(postId: $id) { id } }', { id: postId });
+      }
+      if ((index + readerIndex) % 3 === 0) {
+        await as(reader, 'mutation ($id: ID!, $body: String!) { addComment(postId: $id, body: $body) { id } }', {
+          id: postId,
+          body: `Looks great (${readerIndex})`,
+        });
+      }
+    }
+  }
+}
