@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { systemClock, type Clock } from '@curbside/async';
 import type { Logger } from '@curbside/service';
 import { publishCommitted, recordEvent, type LivePubSub, type Orm } from '@curbside/subgraph-kit';
 import { Media, type MediaEntity } from './entities.ts';
@@ -143,10 +144,11 @@ export async function processReceivedMedia(deps: MediaBackgroundDeps, mediaId: s
  * died with its process) `unfinishedUploadLifetimeMs` after createUpload, their files (a private upload
  * stored just before a crash), and the temporary files of writes interrupted that long ago. Each removal
  * records `media.deleted`. The upload URL expired long before, so nothing can complete them any more; a PUT
- * still trickling in finds its row gone and removes what it wrote. Returns how many media it removed.
+ * still trickling in finds its row gone and removes what it wrote. Returns how many media it removed. `clock`
+ * says when now is (default `systemClock`).
  */
-export async function removeUnfinishedUploads(deps: MediaBackgroundDeps, now = new Date()): Promise<number> {
-  const cutoff = new Date(now.getTime() - unfinishedUploadLifetimeMs);
+export async function removeUnfinishedUploads(deps: MediaBackgroundDeps, clock: Clock = systemClock): Promise<number> {
+  const cutoff = new Date(clock.now() - unfinishedUploadLifetimeMs);
   let removed = 0;
   for (;;) {
     const em = deps.orm.em.fork();
