@@ -4,7 +4,6 @@
  * end. Every response is checked, so a fast run of errors can never pass for a fast run.
  */
 import { availableParallelism } from 'node:os';
-import type { GraphQLResponse } from '@curbside/e2e';
 import { checkedData, intFromEnv, printTable, reportFailures, result, type OperationResult } from './common/report.ts';
 import { prepareBenchRun } from './common/run.ts';
 import { runConcurrent } from './common/stats.ts';

@@ -1,0 +1,22 @@
+/** The knobs of `bench:workers` (BENCH_*, read once at load), its pacing, timeouts and targets. */
+import type { EventQueueName } from '@curbside/events';
+import { intFromEnv } from '../common/report.ts';
+
+export const relayEvents = intFromEnv('BENCH_RELAY_EVENTS', 200);
+export const visibilityPosts = intFromEnv('BENCH_SEARCHABLE_POSTS', 100);
+export const burstPosts = intFromEnv('BENCH_INDEX_BURST', 2_000);
+export const burstConcurrency = intFromEnv('BENCH_INDEX_CONCURRENCY', 16);
+/** Pause after each relay sample's mutation: 20 ms, so that every event meets an idle relay and idle workers. */
+export const relaySpacingMs = 20;
+/** Pause between two polls of search or feed: 10 ms. A poll's answer is late by up to this plus one request. */
+export const pollIntervalMs = 10;
+/** How long a post may take to be searchable (or in the feed) before it counts as a failure: 10 s. */
+export const visibilityTimeoutMs = 10_000;
+/** How long the index may take to hold a whole burst before the run fails: 120 s. */
+export const burstTimeoutMs = 120_000;
+/** Below this many documents left at the last API response, there is no backlog to time the workers alone on. */
+export const leastBacklog = 50;
+export const relayTargetP95Ms = 100;
+export const searchableTargetP95Ms = 1_000;
+export const warmUpPosts = 10;
+export const searchQueueName = 'search.index' satisfies EventQueueName;
