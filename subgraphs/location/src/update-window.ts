@@ -7,9 +7,10 @@ export const updateIntervalMs = 1_000;
 /**
  * Claims the vendor's slot when the last claim is at least the interval old by the caller's clock, atomically.
  * The slot holds the claim's time by the caller's clock, so that clock alone decides (a test's manual clock, or
- * each replica's own). Its key outlives the interval (twice as long) so that Redis's expiry never opens the slot
- * before the clock does, and still expires, so nothing is left behind. A claim stamped ahead of the caller's clock
- * (replicas a few ms apart) counts as just made: waited out by the clock, or by the key's expiry at the latest.
+ * each replica's own). Its key outlives the interval ten times over, so that Redis's expiry never opens the slot
+ * before the clock does (not even for a test's clock standing still while the test waits on something else),
+ * and still expires, so nothing is left behind. A claim stamped ahead of the caller's clock (replicas a few ms
+ * apart) counts as just made: waited out by the clock, or by the key's expiry at the latest.
  * KEYS[1] slot; ARGV: now ms, interval ms. Returns 0 when claimed, else the ms until the slot opens (1 to interval).
  */
 const claimScript = `
@@ -20,7 +21,7 @@ if last then
   local elapsed = math.max(now - last, 0)
   if elapsed < interval then return interval - elapsed end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', 2 * interval)
+redis.call('SET', KEYS[1], ARGV[1], 'PX', 10 * interval)
 return 0`;
 
 /** The claim script as a command of the client: sent by its SHA1 (EVALSHA), the body only once per connection. */
