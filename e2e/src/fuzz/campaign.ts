@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { buildSchema } from 'graphql';
+import { buildSchema, getOperationAST } from 'graphql';
 import { registerAdmin } from '../actors.ts';
 import { dataOf, graphql, registerUser } from '../client.ts';
 import { createPost } from '../social.ts';
 import type { TestStack } from '../stack.ts';
 import { anyInput, type FuzzInput, type FuzzKind, type HttpInput } from './inputs.ts';
-import { knownFindings, type KnownFinding } from './known-findings.ts';
+import { knownFindings, sentOperation, type KnownFinding } from './known-findings.ts';
 import { checkHttpResponse, checkWsOutcome, type Problem } from './oracle.ts';
 import { runWsSession, sendRaw, serializeHttp, type Tokens } from './transport.ts';
 
@@ -126,9 +126,23 @@ export function printable(input: FuzzInput, host: string, max = 1_500): string {
 
 const normalize = (detail: string) =>
   detail
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f-]{27}/gi, 'UUID')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, 'UUID')
     .replace(/\d+/g, 'N')
     .slice(0, 160);
+
+/**
+ * What kind of operation an HTTP input sent (`subscription notificationReceived`), so that masked failures,
+ * which all read "Internal server error.", stay apart when they come from different places.
+ */
+function signature(input: FuzzInput): string {
+  const sent = sentOperation(input);
+  const operation = sent && getOperationAST(sent.document, sent.operationName);
+  if (!operation) return '';
+  const roots = operation.selectionSet.selections.map((selection) =>
+    selection.kind === 'Field' ? selection.name.value : selection.kind,
+  );
+  return `${operation.operation} ${roots.join(',')}`;
+}
 
 function methodsOf(http: HttpInput): string[] {
   return http.pipelined ? [http.method, http.pipelined.method] : [http.method];
@@ -161,11 +175,11 @@ export async function runFuzz(stack: TestStack, options: FuzzOptions): Promise<F
   const findings = new Map<string, Finding>();
   const knownBugs = options.known ?? knownFindings;
   const record = (found: Problem, kind: Finding['kind'], input: string, replay: Finding['replay'], raw?: FuzzInput) => {
-    const bug = raw && found.severity === 'fail' ? knownBugs.find((entry) => entry.matches(found, raw)) : undefined;
+    const bug = raw ? knownBugs.find((entry) => entry.matches(found, raw)) : undefined;
     const problem: Problem = bug ? { ...found, severity: 'known' } : found;
     const key = bug
       ? `known|${bug.id}|${problem.category}`
-      : `${problem.category}|${kind}|${normalize(problem.detail)}`;
+      : `${problem.category}|${kind}|${normalize(problem.detail)}|${raw ? signature(raw) : ''}`;
     const seen = findings.get(key);
     if (seen) seen.count++;
     else {

@@ -49,6 +49,8 @@ interface Build {
   maxDepth: number;
   /** Whether the document may be made invalid on purpose. */
   sloppy: boolean;
+  /** Fields left to select: without a budget, 4 fields a level 40 levels deep is no document but a bomb. */
+  fieldsLeft: number;
 }
 
 /** Builds one operation of `schema` from `pick`'s choices. */
@@ -77,6 +79,7 @@ export function generateOperation(pick: Pick, schema: GraphQLSchema, known: Know
       [1, pick.int(11, 40)],
     ]),
     sloppy: pick.chance(0.25),
+    fieldsLeft: pick.int(5, 300),
   };
   // A subscription has one root field (more is a validation error, worth sending now and then).
   const rootFields = kind === 'subscription' && !pick.chance(0.1) ? 1 : pick.int(1, 3);
@@ -95,6 +98,7 @@ export function generateOperation(pick: Pick, schema: GraphQLSchema, known: Know
 function selectionSet(build: Build, type: GraphQLNamedType, depth: number, count?: number): string {
   const { pick } = build;
   const selections: string[] = [];
+  if (build.fieldsLeft <= 0) return '{ __typename }';
   if (isObjectType(type) || isInterfaceType(type)) {
     const fields = Object.values(type.getFields());
     const chosen = pick.some(fields, 1, count ?? pick.int(1, 4));
@@ -141,6 +145,7 @@ function directives(build: Build): string {
 
 function fieldSelection(build: Build, field: GraphQLField<unknown, unknown>, depth: number): string {
   const { pick } = build;
+  build.fieldsLeft--;
   const args = field.args.flatMap((arg) => {
     const required = isNonNullType(arg.type) && arg.defaultValue === undefined;
     if (required ? build.sloppy && pick.chance(0.1) : !pick.chance(0.5)) return [];

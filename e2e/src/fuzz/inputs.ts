@@ -257,7 +257,7 @@ const weirdQueryStrings = [
 /** The body of a raw request: random bytes, broken or odd JSON, or GraphQL-shaped bodies made strange. */
 function rawBody(pick: Pick): string | Uint8Array {
   return pick.weighted<() => string | Uint8Array>([
-    [3, () => pick.from(fc.uint8Array({ maxLength: 4_096 }))],
+    [3, () => pick.bytes(4_096)],
     [2, () => requestBody('{ __typename }', '{}').slice(0, pick.int(0, 30))], // truncated JSON
     [
       2,
@@ -378,7 +378,7 @@ function randomFrame(pick: Pick, ids: string[]): string | Uint8Array {
     () => `{"type":"subscribe","id":${JSON.stringify(id)},"payload":{"query":${hostileJsonText(pick)}}}`,
     () => hostileJsonText(pick),
     () => pick.text(200),
-    () => pick.from(fc.uint8Array({ maxLength: 512 })),
+    () => pick.bytes(512),
     () => `{"type":"connection_init","payload":{}}`, // a second init: 4429
     () => `{"type":"subscribe","id":"big","payload":{"query":"${'{ __typename '.repeat(pick.int(1_000, 30_000))}"}}`, // near or past the message limit
   ])();

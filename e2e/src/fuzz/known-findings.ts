@@ -23,7 +23,7 @@ interface SentOperation {
 }
 
 /** The operation an HTTP input carries (POST JSON body or GET query string), when its document parses. */
-function sentOperation(input: FuzzInput): SentOperation | null {
+export function sentOperation(input: FuzzInput): SentOperation | null {
   if (input.kind === 'ws') return null;
   const { http } = input;
   let fields: Record<string, unknown>;
@@ -58,11 +58,12 @@ export const knownFindings: KnownFinding[] = [
   {
     id: 'unknown-operation-name',
     why:
-      'operationName naming no operation of the document: @apollo/gateway throws INVALID_GRAPHQL "Unknown operation ' +
-      'named", which formatError masks: HTTP 500 instead of a 400 (gateway/src/gateway.ts)',
+      'operationName naming no operation of the document, or left out when it has several: @apollo/gateway throws ' +
+      'INVALID_GRAPHQL ("Unknown operation named", "Must provide operation name"), which formatError masks: HTTP 500 ' +
+      'instead of a 400 OPERATION_RESOLUTION_FAILURE (gateway/src/gateway.ts)',
     matches(problem, input) {
       const sent = sentOperation(input);
-      return maskedFailure(problem) && !!sent?.operationName && !getOperationAST(sent.document, sent.operationName);
+      return maskedFailure(problem) && !!sent && !getOperationAST(sent.document, sent.operationName);
     },
   },
   {
@@ -100,6 +101,32 @@ export const knownFindings: KnownFinding[] = [
           sent.variables[definition.variable.name.value] == null,
       );
     },
+  },
+  {
+    id: 'skipped-subscription-root',
+    why:
+      'a subscription whose root field is left out by @skip/@include plans to nothing: over multipart HTTP 500, over ' +
+      'graphql-ws a 4500 close "expected a subscription plan, got none" (gateway/src/subscriptions/planner.ts); it ' +
+      'should be refused as a bad request, or complete at once',
+    matches(problem, input) {
+      if (problem.category === 'ws-internal-close') return problem.detail.includes('expected a subscription plan');
+      const sent = sentOperation(input);
+      const operation = sent && getOperationAST(sent.document, sent.operationName);
+      return (
+        maskedFailure(problem) &&
+        operation?.operation === 'subscription' &&
+        operation.selectionSet.selections.some((selection) => (selection.directives ?? []).length > 0)
+      );
+    },
+  },
+  {
+    id: 'ws-deeply-nested-message',
+    why:
+      'a graphql-ws message nested a few thousand levels deep (a ping payload of [[[[...]]]]) overflows the stack ' +
+      'in the message handling: 4500 "Maximum call stack size exceeded" (gateway/src/subscriptions/websocket.ts, ' +
+      'graphql-ws); it should be a 4400',
+    matches: (problem) =>
+      problem.category === 'ws-internal-close' && problem.detail.includes('Maximum call stack size exceeded'),
   },
   {
     id: 'parser-stack-overflow',

@@ -169,10 +169,15 @@ export function checkHttpResponse(response: RawResponse, sent: string, route: st
     : [parseJson(text)];
   const problems: Problem[] = [];
   if (response.status >= 500 && !deliberate(response.status, bodies[0])) {
+    // The codes and messages, not the raw body: request ids and key order must not split one finding in many.
+    const errors = (bodies[0] as { errors?: unknown } | undefined)?.errors;
+    const summary = Array.isArray(errors)
+      ? errors.map((error) => `${String(error?.extensions?.code)}: ${String(error?.message)}`).join('; ')
+      : text;
     problems.push({
       category: 'http-5xx',
       severity: 'fail',
-      detail: `${route}: HTTP ${response.status}: ${text.slice(0, 300)}`,
+      detail: `${route}: HTTP ${response.status}: ${summary.slice(0, 300)}`,
     });
   }
   for (const body of bodies) {

@@ -5,6 +5,19 @@
  */
 import fc, { type Arbitrary, type GeneratorValue } from 'fast-check';
 
+/*
+ * fc.gen() caches the arbitrary each builder makes, per builder function and arguments, for the life of the
+ * arbitrary: a fresh closure per call (or ever-new arguments) would grow that cache with every choice, which
+ * is a leak in a fuzzer that runs for minutes. So every choice goes through one of these module-level builders
+ * with a handful of distinct arguments.
+ */
+const uniform = () => fc.noBias(fc.integer({ min: 0, max: 2 ** 30 - 1 }));
+const strings = (minLength: number, maxLength: number, unit: 'grapheme' | 'binary' | 'grapheme-ascii') =>
+  fc.string({ minLength, maxLength, unit });
+const graphqlNames = () => fc.stringMatching(/^[_A-Za-z][_0-9A-Za-z]{0,11}$/);
+const bytes = (maxLength: number) => fc.uint8Array({ maxLength });
+const doubles = () => fc.double({ noNaN: true, noDefaultInfinity: true });
+
 export class Pick {
   readonly #g: GeneratorValue;
 
@@ -12,14 +25,12 @@ export class Pick {
     this.#g = g;
   }
 
-  /** A value of any fast-check arbitrary. */
-  from<T>(arbitrary: Arbitrary<T>): T {
-    return this.#g(() => arbitrary);
-  }
-
   /** An integer in [min, max], uniformly (fast-check's default bias towards small values would skew every choice). */
   int(min: number, max: number): number {
-    return this.#g(() => fc.noBias(fc.integer({ min, max })));
+    const span = max - min + 1;
+    // Two draws for spans past 2^30 (the 32-bit ranges of Int arguments), within 2^52 so the sum stays exact.
+    const draw = span > 2 ** 30 ? (this.#g(uniform) % 2 ** 22) * 2 ** 30 + this.#g(uniform) : this.#g(uniform);
+    return min + (draw % span);
   }
 
   /** True with probability `p`. */
@@ -54,12 +65,22 @@ export class Pick {
 
   /** A string of `unit` (default: any Unicode grapheme) of `minLength` to `maxLength` units. */
   text(maxLength = 20, minLength = 0, unit: 'grapheme' | 'binary' | 'grapheme-ascii' = 'grapheme'): string {
-    return this.#g(fc.string, { minLength, maxLength, unit });
+    return this.#g(strings, minLength, maxLength, unit);
   }
 
   /** A GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`). */
   name(): string {
-    return this.#g(fc.stringMatching, /^[_A-Za-z][_0-9A-Za-z]{0,11}$/);
+    return this.#g(graphqlNames);
+  }
+
+  /** Random bytes, at most `maxLength` of them. */
+  bytes(maxLength: number): Uint8Array {
+    return this.#g(bytes, maxLength);
+  }
+
+  /** Any finite double (edge cases such as -0 and the smallest subnormal included). */
+  double(): number {
+    return this.#g(doubles);
   }
 }
 
