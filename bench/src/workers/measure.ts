@@ -20,6 +20,7 @@ import {
   visibilityTimeoutMs,
   warmUpPosts,
 } from './config.ts';
+import type { JobTimes, RecordedEvent } from './event-timings.ts';
 import {
   FEED,
   indexedPosts,
@@ -36,6 +37,22 @@ export interface RelayRun {
   toEveryQueue: number[];
   /** Events with no job in one of their queues: a lost event, the one thing the relay must never do. */
   missingJobs: number;
+}
+
+/**
+ * Where a search job's time went (relay, queue wait, handler), added to `stages` once the job has finished; returns
+ * when it finished, null while it has not.
+ */
+function addJobStages(
+  stages: { relay: number[]; queueWait: number[]; handler: number[] },
+  event: RecordedEvent,
+  job: JobTimes | undefined,
+): number | null {
+  if (job?.startedAt === undefined || job.finishedAt === undefined) return null;
+  stages.relay.push(job.addedAt - event.occurredAt);
+  stages.queueWait.push(job.startedAt - job.addedAt);
+  stages.handler.push(job.finishedAt - job.startedAt);
+  return job.finishedAt;
 }
 
 /** Relay latency: posts one at a time, each event's time from its outbox row to its job in each of its queues. */
@@ -148,12 +165,9 @@ export async function measureVisibility(
   const { events, jobs } = await timelines(probes, [...seenBySearch.keys()]);
   for (const [postId, seenAt] of seenBySearch) {
     const event = events.get(postId)!;
-    const job = jobs.get(searchQueueName)!.get(event.eventId);
-    if (job?.startedAt === undefined || job.finishedAt === undefined) continue;
-    run.stages.relay.push(job.addedAt - event.occurredAt);
-    run.stages.queueWait.push(job.startedAt - job.addedAt);
-    run.stages.handler.push(job.finishedAt - job.startedAt);
-    run.stages.untilSearched.push(seenAt - job.finishedAt);
+    const finishedAt = addJobStages(run.stages, event, jobs.get(searchQueueName)!.get(event.eventId));
+    if (finishedAt === null) continue;
+    run.stages.untilSearched.push(seenAt - finishedAt);
     run.stages.fromEvent.push(seenAt - event.occurredAt);
   }
   return run;
@@ -215,11 +229,7 @@ export async function measureBurst(stack: Stack, author: Account, probes: Probes
   const { events, jobs } = await timelines(probes, postIds);
   const searchJobs = jobs.get(searchQueueName)!;
   for (const event of events.values()) {
-    const job = searchJobs.get(event.eventId);
-    if (job?.startedAt === undefined || job.finishedAt === undefined) continue;
-    run.stages.relay.push(job.addedAt - event.occurredAt);
-    run.stages.queueWait.push(job.startedAt - job.addedAt);
-    run.stages.handler.push(job.finishedAt - job.startedAt);
+    addJobStages(run.stages, event, searchJobs.get(event.eventId));
   }
   return run;
 }
