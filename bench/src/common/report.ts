@@ -34,6 +34,7 @@ export interface OperationResult {
 
 const round = (value: number): number => Math.round(value * 100) / 100;
 
+/** A request row: count, rate over the run's wall time, percentiles, failures (figures to 2 decimals). */
 export function result(operation: string, concurrency: number, run: ConcurrentRun): OperationResult {
   const summary = summarize(run.latenciesMs);
   return {
@@ -50,6 +51,7 @@ export function result(operation: string, concurrency: number, run: ConcurrentRu
   };
 }
 
+/** Prints a run's failure count and first errors to stderr; nothing when none failed. */
 export function reportFailures(label: string, run: ConcurrentRun): void {
   if (run.failures === 0) return;
   console.error(`${label}: ${run.failures} failed request(s); first errors:`);
@@ -69,6 +71,7 @@ function printAligned(header: readonly string[], rows: readonly (readonly string
   for (const row of rows) console.log(line(row));
 }
 
+/** Prints request rows as an aligned table: count, concurrency, req/s and latency percentiles in ms. */
 export function printTable(results: readonly OperationResult[]): void {
   const header = ['operation', 'requests', 'concurrency', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
   const rows = results.map((r) => [
@@ -91,6 +94,7 @@ export interface LatencyResult {
   targetP95Ms: number | null;
 }
 
+/** A latency row from samples in ms, with the p95 target it is held to (none by default). */
 export function latencyResult(
   measure: string,
   samplesMs: readonly number[],

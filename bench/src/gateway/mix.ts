@@ -48,11 +48,13 @@ const POSTS_PAGE = `query PostsPage($authorId: ID!) {
 
 const ME = `query Me { me { id username email vendors { name isOpen } } }`;
 
+/** The seed's size: 4 owners with 5 vendors each (a vendors page of 20), 30 posts on 4 photos. */
 export const ownerCount = 4;
 export const vendorsPerOwner = 5;
 export const postCount = 30;
 export const imageCount = 4;
 
+/** What the answers hold, as far as `check` reads them. */
 export interface Answer {
   vendors?: { edges: { node: { owner: { username: string }; location: { lat: number } | null } }[] };
   user?: {

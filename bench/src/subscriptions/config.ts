@@ -6,6 +6,7 @@ import { intFromEnv } from '../common/report.ts';
 
 /** 100 per vendor: at one update per vendor per `roundPeriodMs`, 5,098 deliveries/s are offered (see below). */
 export const subscriberCount = intFromEnv('BENCH_SUBSCRIBERS', 5_200);
+/** BENCH_VENDORS: vendors the subscribers are spread over, round-robin (52). */
 export const vendorCount = intFromEnv('BENCH_VENDORS', 52);
 /** Rounds of `roundPeriodMs`, each moving every vendor once. */
 export const publishRounds = intFromEnv('BENCH_SECONDS', 20);
@@ -13,6 +14,7 @@ export const publishRounds = intFromEnv('BENCH_SECONDS', 20);
 export const resumingCount = Math.min(intFromEnv('BENCH_RESUMING', 1_000), subscriberCount);
 /** Rounds published while they are away: each of them misses that many events. */
 export const roundsAway = 2;
+/** BENCH_GATEWAY_CPU_PROFILE: a folder the gateway writes a CPU profile to (`--cpu-prof`); none by default. */
 export const gatewayProfileDir = process.env['BENCH_GATEWAY_CPU_PROFILE'] || undefined;
 /**
  * Signed-in users the subscribers are spread over; 0 (the default): every subscriber is anonymous. Subscriber `i`
@@ -54,6 +56,7 @@ export const readinessTimeoutMs = 60_000;
 export const drainQuietMs = 3_000;
 /** Descriptors a process needs besides its sockets to subscribers (modules, upstreams, HTTP pools). */
 export const descriptorMargin = 256;
+/** Where the vendors are moved around (Lisbon). */
 export const lisbon = { lat: 38.7223, lng: -9.1393 };
 
 /**

@@ -9,6 +9,7 @@ import type { EventQueueName } from '@curbside/events';
 import { searchQueueName } from './config.ts';
 import { jobTimes, postCreatedEvents, type JobTimes } from './event-timings.ts';
 
+/** A search for one word among posts, and the first feed page: what the benchmark polls. */
 export const SEARCH = `query ($query: String!) {
   search(query: $query, types: [POST], first: 5) { edges { node { node { ... on Post { id } } } } }
 }`;
@@ -26,6 +27,7 @@ export function uniqueWord(): string {
   return Array.from(randomBytes(12), (byte) => String.fromCharCode(97 + (byte % 26))).join('');
 }
 
+/** Posts in the search index. */
 export async function indexedPosts(probes: Probes): Promise<number> {
   const { rows } = await probes.searchDatabase.query<{ count: string }>(
     "select count(*) from search_document where type = 'POST'",
@@ -33,6 +35,7 @@ export async function indexedPosts(probes: Probes): Promise<number> {
   return Number(rows[0]?.count ?? 0);
 }
 
+/** Outbox events the relay has not sent yet. */
 export async function unrelayedEvents(probes: Probes): Promise<number> {
   const { rows } = await probes.postDatabase.query<{ count: string }>(
     'select count(*) from outbox_event where sent_at is null',
@@ -40,6 +43,7 @@ export async function unrelayedEvents(probes: Probes): Promise<number> {
   return Number(rows[0]?.count ?? 0);
 }
 
+/** The `search.index` queue. */
 export const searchQueue = (probes: Probes): Queue => probes.queues.get(searchQueueName)!;
 
 /** The events of `postIds` once the relay has moved them all, and their jobs' times in each of their queues. */

@@ -34,6 +34,7 @@ export function problemOf(state: ClientState, payload: EventPayload, vendor: Ben
   return null;
 }
 
+/** Records an event on a subscriber's first socket: checked, then its latency counted under its update. */
 export function onEvent(state: ClientState, subscriber: Subscriber, payload: EventPayload, receivedAtMs: number): void {
   const vendor = state.vendors[subscriber.vendorIndex]!;
   if (!subscriber.heard) {

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { ClientReport, StatusReply } from '../protocol.ts';
 import { updateOf, type ClientState } from './state.ts';
 
+/** The updates the parent measures: from now on `received` counts only their deliveries, past ones included. */
 export function expect(state: ClientState, accepted: [number, string][]): void {
   state.expected = 0;
   state.received = 0;
@@ -17,6 +18,7 @@ export function expect(state: ClientState, accepted: [number, string][]): void {
   }
 }
 
+/** The measured figures: latencies per delivery and per update (first, upstream, gateway, fan-out), problems. */
 export function report(state: ClientState): ClientReport {
   const latenciesMs: number[] = [];
   const firstDeliveryMs: number[] = [];

@@ -59,6 +59,7 @@ export function resume(state: ClientState, url: string, missed: [number, string]
   }
 }
 
+/** The updates published once the leavers had resubscribed: expected after every missed one. */
 export function expectLive(state: ClientState, accepted: [number, string][]): void {
   state.liveByVendor = updatedAtsByVendor(state, accepted);
   state.resumePhaseUpdates.push(...accepted);

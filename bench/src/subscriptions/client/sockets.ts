@@ -161,6 +161,7 @@ export function openUpstreamProbe(state: ClientState, url: string): Promise<void
   });
 }
 
+/** Opens the upstream probe, then every subscriber, `connectConcurrency` at a time; counts who failed and why. */
 export async function connect(
   state: ClientState,
   request: Extract<ClientRequest, { type: 'connect' }>,

@@ -108,10 +108,12 @@ export function createClientState(): ClientState {
   };
 }
 
+/** Keeps a problem of the main phase for the report (the first `keptExamples`, 400 characters each). */
 export const note = (state: ClientState, problem: string) => {
   if (state.examples.length < keptExamples) state.examples.push(problem.slice(0, 400));
 };
 
+/** The deliveries of one update (vendor index, `updatedAt`), created at its first sighting. */
 export function updateOf(state: ClientState, vendorIndex: number, updatedAt: string): Update {
   const key = `${vendorIndex} ${updatedAt}`;
   let update = state.updates.get(key);
@@ -122,6 +124,7 @@ export function updateOf(state: ClientState, vendorIndex: number, updatedAt: str
   return update;
 }
 
+/** Keeps a problem of the resume phase for its report (the first `keptExamples`, 400 characters each). */
 export const noteResumed = (state: ClientState, problem: string) => {
   if (state.resumeExamples.length < keptExamples) state.resumeExamples.push(problem.slice(0, 400));
 };
