@@ -5,14 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultOperationLimits, defaultRateLimits } from '@curbside/gateway';
-import { dataOf, graphql, registerUser, startStack, type Account, type TestStack } from './index.ts';
+import { dataOf, graphql, queryRows, registerUser, startStack, type Account, type TestStack } from './index.ts';
 
 let stack: TestStack;
 let owner: Account;
 
 beforeAll(async () => {
   // The production budgets (the stack's default is unlimited, for tests that sign in and query a lot).
-  stack = await startStack({ gateway: { rateLimits: defaultRateLimits } });
+  stack = await startStack({ gateway: { rateLimits: defaultRateLimits }, maxVendorsPerOwner: 10 });
   owner = await registerUser(stack.gatewayUrl, 'cost_owner');
   for (const name of ['Cost Cart One', 'Cost Cart Two', 'Cost Cart Three']) {
     dataOf(
@@ -85,5 +85,34 @@ describe('natural pages under the default budgets', () => {
       );
       expect(owners).toContain('cost_owner');
     }
+  });
+});
+
+describe('the assumed size of an unpaginated list holds', () => {
+  it('lets an account run at most 10 vendors (User.vendors is assumed 10 long by the cost estimate)', async () => {
+    const busy = await registerUser(stack.gatewayUrl, 'busy_owner');
+    // Concurrently: the owner's creations are serialised, so no two can both pass the count.
+    const attempts = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        graphql(
+          stack.gatewayUrl,
+          'mutation ($input: CreateVendorInput!) { createVendor(input: $input) { id } }',
+          { input: { name: `Stall ${index}`, category: 'MARKET_STALL' } },
+          { token: busy.accessToken },
+        ),
+      ),
+    );
+    const created = attempts.filter((response) => response.data?.createVendor);
+    const refused = attempts.filter((response) => response.errors?.[0]?.extensions?.['code'] === 'CONFLICT');
+    expect(created).toHaveLength(10);
+    expect(refused).toHaveLength(2);
+    const rows = await queryRows(stack.databases.vendor, 'select count(*)::int as n from vendor where owner_id = $1', [
+      busy.id,
+    ]);
+    expect(rows[0]!['n']).toBe(10);
+    const { user } = dataOf(
+      await graphql(stack.gatewayUrl, 'query ($id: ID!) { user(id: $id) { vendors { id } } }', { id: busy.id }),
+    );
+    expect(user.vendors).toHaveLength(10);
   });
 });

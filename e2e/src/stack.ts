@@ -181,6 +181,11 @@ export interface StackOptions {
    * across a window. Default: the system clock.
    */
   clock?: Clock;
+  /**
+   * The most vendors one account may run (production: 10). Default unlimited: tests create vendors far more
+   * freely than people do, as they query more than budgets allow; a test of the cap sets it.
+   */
+  maxVendorsPerOwner?: number;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
@@ -253,7 +258,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         if (!options.redisUrl) throw new Error('Redis unreachable in a test stack');
       },
     });
-    const vendor: SubgraphServer = await createVendorSubgraph(depsOf('vendor', verifyAccessToken, {}));
+    const vendor: SubgraphServer = await createVendorSubgraph(
+      depsOf('vendor', verifyAccessToken, { maxVendorsPerOwner: options.maxVendorsPerOwner ?? Infinity }),
+    );
     stoppables.unshift(vendor);
     const vendorUrl = await vendor.listen(0, '127.0.0.1', access);
     const startLocation = () => createLocationSubgraph(depsOf('location', verifyAccessToken, { clock: options.clock }));

@@ -10,6 +10,11 @@ const schema = z.object({
   VENDOR_DATABASE: z.string().default('curbside_vendor'),
   /** Where the user subgraph publishes the access-token keys. */
   JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  /**
+   * The most vendors one account may run. The cost estimate assumes 10 for `User.vendors`
+   * (`@listSize(assumedSize: 10)`): raise both together.
+   */
+  MAX_VENDORS_PER_OWNER: z.coerce.number().int().positive().default(10),
   REDIS_URL: redisUrlSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,

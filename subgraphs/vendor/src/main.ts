@@ -7,5 +7,5 @@ await runSubgraph({
   loadEnv,
   database: (env) => env.VENDOR_DATABASE,
   create: createVendorSubgraph,
-  options: () => ({}),
+  options: (env) => ({ maxVendorsPerOwner: env.MAX_VENDORS_PER_OWNER }),
 });

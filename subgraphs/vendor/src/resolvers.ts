@@ -33,6 +33,8 @@ function forgetFollows({ loaders }: RequestContext, vendor: VendorEntity): Vendo
 export interface ResolverDeps {
   /** Where vendor changes are published (`vendor.status`) and subscribed to. */
   pubsub: LivePubSub;
+  /** The most vendors one account may run (see `defaultMaxVendorsPerOwner`). */
+  maxVendorsPerOwner: number;
 }
 
 /** The vendor, read now with this event's own loaders; NOT_FOUND (ending the stream) once it is deleted. */
@@ -42,7 +44,7 @@ async function currentVendor(vendorId: string, { loaders }: RequestContext): Pro
   return vendor;
 }
 
-export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
+export function makeResolvers({ pubsub, maxVendorsPerOwner }: ResolverDeps): Resolvers {
   /** Called once the change committed: the mutation functions return only after their transaction. */
   const announce = async ({ logger }: RequestContext, vendorId: string) =>
     publishCommitted(pubsub, logger, 'vendor.status', vendorId, { vendorId });
@@ -65,7 +67,7 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
       },
     },
     Mutation: {
-      createVendor: (_root, { input }, { em, viewer }) => createVendor(em, viewer, input),
+      createVendor: (_root, { input }, { em, viewer }) => createVendor(em, viewer, input, maxVendorsPerOwner),
       updateVendor: async (_root, { id, input }, context) =>
         announced(context, await updateVendor(context.em, context.viewer, id, input)),
       deleteVendor: async (_root, { id }, context) => {

@@ -6,7 +6,7 @@ import {
   type EntityManager,
 } from '@mikro-orm/postgresql';
 import type { Viewer } from '@curbside/auth';
-import { badUserInput, notFound, type FieldProblems } from '@curbside/errors';
+import { badUserInput, conflict, notFound, type FieldProblems } from '@curbside/errors';
 import {
   checkId,
   checkLengths,
@@ -103,17 +103,42 @@ async function findOwnedVendor(
   return vendor;
 }
 
+/**
+ * The most vendors one account may run: 10. `User.vendors` is a plain list, so the cost estimate assumes this
+ * many (`@listSize(assumedSize: 10)` in the schema), and the cap is what makes that assumption true: without
+ * it, an account with a thousand vendors would turn `user { vendors { owner { vendors … } } }`, estimated
+ * cheap, into a billion objects.
+ */
+export const defaultMaxVendorsPerOwner = 10;
+
 export async function createVendor(
   em: EntityManager,
   viewer: Viewer | null,
   input: { name: string; description?: string | null; category: Category },
+  maxVendorsPerOwner = defaultMaxVendorsPerOwner,
 ): Promise<VendorEntity> {
   const owner = requireViewer(viewer);
   const fields = checkChanges({ name: input.name, description: input.description ?? '', category: input.category });
+  return em.transactional(async (tx) => {
+    // One owner's creations one at a time, so two at once cannot both pass the count below.
+    await tx.execute(`select pg_advisory_xact_lock(hashtextextended('vendor-owner:' || ?, 0))`, [owner.userId]);
+    if ((await tx.count(Vendor, { ownerId: owner.userId })) >= maxVendorsPerOwner) {
+      throw conflict(`An account may run at most ${maxVendorsPerOwner} vendors; delete one first.`);
+    }
+    return createVendorRow(tx, owner.userId, fields);
+  });
+}
+
+/** Inserts a vendor with its `vendor.created` event (the caller holds the owner's lock). */
+async function createVendorRow(
+  em: EntityManager,
+  ownerId: string,
+  fields: ReturnType<typeof checkChanges>,
+): Promise<VendorEntity> {
   const now = new Date();
   const vendor = em.create(Vendor, {
     id: randomUUID(),
-    ownerId: owner.userId,
+    ownerId,
     name: fields.name!,
     description: fields.description ?? '',
     category: fields.category!,
