@@ -5,6 +5,7 @@ import type { Viewer } from '@curbside/auth';
 import type { ErrorCode } from '@curbside/errors';
 import type { Logger } from '@curbside/service';
 import { authAttemptsOf } from './auth-attempts.ts';
+import { bracketNesting } from './document-shape.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import {
   makeOperationMeasurer,
@@ -33,6 +34,12 @@ export interface AdmissionLimits {
    * (and an APQ registration keeps what it is sent). Default 64 KiB.
    */
   maxDocumentBytes: number;
+  /**
+   * The deepest nesting of brackets in a document's text, checked before it is parsed: graphql-js parses
+   * recursively, so thousands of nested selections (far under the token limit) would overflow its stack. Far
+   * above what the depth limit lets through (fields, fragments and input values nested). Default 64.
+   */
+  maxDocumentNesting: number;
   /** Subscriptions one user (or, anonymous, one address) may hold open on one gateway process. Default 100. */
   maxSubscriptionsPerCaller: number;
   /** Subscriptions open at once on one gateway process, over every transport. Default 20,000. */
@@ -41,6 +48,7 @@ export interface AdmissionLimits {
 
 export const defaultAdmissionLimits: AdmissionLimits = {
   maxDocumentBytes: 64 * 1024,
+  maxDocumentNesting: 64,
   maxSubscriptionsPerCaller: 100,
   maxSubscriptionsPerProcess: 20_000,
 };
@@ -65,6 +73,53 @@ export function refusal(
   status = 400,
 ): GraphQLError {
   return new graphqlCjs.GraphQLError(message, { extensions: { ...extensions, code, http: { status } } });
+}
+
+/**
+ * The operation's variables as it will run with them (types coerced, defaults applied), or the refusal
+ * execution would answer with (BAD_USER_INPUT): every measure and count reads the coerced values, so a
+ * required variable left out, or one of the wrong type, is refused here and never measured.
+ */
+export function coerceVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): { coerced: Record<string, unknown> } | { refused: GraphQLError } {
+  const result = graphqlCjs.getVariableValues(schema, operation.variableDefinitions ?? [], variables, {
+    maxErrors: 5,
+  });
+  if (!result.errors) return { coerced: result.coerced };
+  const message = result.errors.map((error) => error.message).join(' ');
+  return { refused: refusal('BAD_USER_INPUT', message) };
+}
+
+/**
+ * Whether a value holds the NUL character (U+0000) in a string, walked without recursion (however deep the
+ * value nests). PostgreSQL text cannot hold NUL, and a bound parameter carrying one breaks the protocol
+ * message itself, so such input is refused before it reaches a subgraph.
+ */
+function containsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (next.includes('\u0000')) return true;
+    } else if (typeof next === 'object' && next !== null) {
+      for (const item of Object.values(next)) pending.push(item);
+    }
+  }
+  return false;
+}
+
+/** Whether a document's string literals, or the operation's variables, hold the NUL character. */
+function operationHoldsNul(document: DocumentNode, variables: Record<string, unknown>): boolean {
+  let found = false;
+  graphqlCjs.visit(document, {
+    StringValue(node) {
+      if (node.value.includes('\u0000')) found = true;
+    },
+  });
+  return found || containsNul(variables);
 }
 
 /** A slot of a subscription cap, taken at admission and given back when the subscription ends. */
@@ -158,17 +213,26 @@ export function makeAdmission(options: AdmissionOptions) {
   }
 
   return {
-    /** The document's size refused before parsing, or null. */
-    documentTooLarge(query: string): GraphQLError | null {
+    /** The document's size or nesting, refused before it is parsed; null when it may be parsed. */
+    documentRefusal(query: string): GraphQLError | null {
       // Bytes are at most 3 per UTF-16 unit: most documents are decided without counting them.
-      if (query.length * 3 <= limits.maxDocumentBytes) return null;
-      const bytes = Buffer.byteLength(query, 'utf8');
-      if (bytes <= limits.maxDocumentBytes) return null;
-      return refusal(
-        'OPERATION_LIMIT_EXCEEDED',
-        `The document is larger than allowed: ${bytes} bytes, at most ${limits.maxDocumentBytes}.`,
-        { limit: 'documentBytes', max: limits.maxDocumentBytes, actual: bytes },
-      );
+      const bytes = query.length * 3 <= limits.maxDocumentBytes ? query.length : Buffer.byteLength(query, 'utf8');
+      if (bytes > limits.maxDocumentBytes) {
+        return refusal(
+          'OPERATION_LIMIT_EXCEEDED',
+          `The document is larger than allowed: ${bytes} bytes, at most ${limits.maxDocumentBytes}.`,
+          { limit: 'documentBytes', max: limits.maxDocumentBytes, actual: bytes },
+        );
+      }
+      const nesting = bracketNesting(query, limits.maxDocumentNesting);
+      if (nesting > limits.maxDocumentNesting) {
+        return refusal(
+          'OPERATION_LIMIT_EXCEEDED',
+          `The document nests brackets deeper than allowed: at most ${limits.maxDocumentNesting}.`,
+          { limit: 'documentNesting', max: limits.maxDocumentNesting },
+        );
+      }
+      return null;
     },
 
     /**
@@ -182,14 +246,9 @@ export function makeAdmission(options: AdmissionOptions) {
       variables: Record<string, unknown>;
     }): GraphQLError | null {
       const { schema, document, operation } = input;
-      const coerced = graphqlCjs.getVariableValues(schema, operation.variableDefinitions ?? [], input.variables);
-      const measured = measure(
-        document,
-        operation,
-        schema,
-        coerced.coerced ?? input.variables,
-        options.costDirectives(),
-      );
+      const variables = coerceVariables(schema, operation, input.variables);
+      if ('refused' in variables) return variables.refused;
+      const measured = measure(document, operation, schema, variables.coerced, options.costDirectives());
       return operationLimitErrors(measured, operationLimits)[0] ?? null;
     },
 
@@ -206,11 +265,12 @@ export function makeAdmission(options: AdmissionOptions) {
       caller: Caller;
     }): Promise<{ measure: OperationMeasure } | { refused: GraphQLError }> {
       const { schema, document, operation, caller } = input;
-      const raw = input.variables ?? {};
-      // Variables that do not coerce fail execution before any field runs (BAD_USER_INPUT); measuring the
-      // raw values until then costs nothing more.
-      const coerced = graphqlCjs.getVariableValues(schema, operation.variableDefinitions ?? [], raw);
-      const variables = coerced.coerced ?? raw;
+      const coerced = coerceVariables(schema, operation, input.variables ?? {});
+      if ('refused' in coerced) return coerced;
+      const variables = coerced.coerced;
+      if (operationHoldsNul(document, variables)) {
+        return { refused: refusal('BAD_USER_INPUT', 'Text may not contain the NUL character (U+0000).') };
+      }
       const measured = measure(document, operation, schema, variables, options.costDirectives());
       metrics.operationCost.observe({ operation: operation.operation }, measured.cost);
       const [exceeded] = operationLimitErrors(measured, operationLimits);

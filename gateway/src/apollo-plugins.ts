@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '@curbside/service';
-import type { Admission } from './admission.ts';
+import { refusal, type Admission } from './admission.ts';
 import type { GatewayContext } from './context.ts';
 import { makeOperationLabel, type GatewayMetrics } from './metrics.ts';
 
@@ -68,6 +68,15 @@ export function metricsPlugin(options: {
   };
 }
 
+/** The refusal of a document whose operation cannot be chosen (the name quoted cut short). */
+function unresolvedOperation(operationName: string | undefined) {
+  const message =
+    operationName === undefined
+      ? 'The document has several operations: name the one to run in operationName.'
+      : `The document has no operation named ${JSON.stringify(operationName.slice(0, 64))}.`;
+  return refusal('OPERATION_RESOLUTION_FAILURE', message);
+}
+
 /**
  * Admits every operation Apollo runs (HTTP, and queries and mutations over graphql-ws) after it is validated
  * and before it is planned: the gateway's one admission, so a refused operation reaches no subgraph. Outside
@@ -84,7 +93,9 @@ export function admissionPlugin(options: {
       let cost: number | undefined;
       return {
         async didResolveOperation({ document, operation, schema, request, contextValue }) {
-          if (!operation) return;
+          // Apollo lets a document through whose operationName names none of its operations (or is left out
+          // among several); @apollo/gateway then fails unexplained. Refused here for what it is.
+          if (!operation) throw unresolvedOperation(request.operationName);
           const admitted = await admission.admitOperation({
             schema,
             document,

@@ -1,13 +1,6 @@
 import { createRequire } from 'node:module';
-import type {
-  DirectiveNode,
-  DocumentNode,
-  FieldNode,
-  FragmentDefinitionNode,
-  GraphQLSchema,
-  OperationDefinitionNode,
-  SelectionSetNode,
-} from 'graphql';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { rootFieldsOf } from './root-fields.ts';
 
 /** graphql's CommonJS build: the schema comes from Apollo's packages (CommonJS). */
 const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -27,8 +20,8 @@ export interface AuthAttempts {
 }
 
 /**
- * The sign-in attempts of an operation as it would execute: root fields collected the way graphql-js does
- * (inline and named fragments expanded, `@skip`/`@include` applied) and arguments read with the variables
+ * The sign-in attempts of an operation as it would execute: its root fields as graphql-js runs them
+ * (`rootFieldsOf`: fragments expanded, `@skip`/`@include` applied, each response key once) and arguments read with the variables
  * already coerced (defaults applied), so no spelling of the same mutation escapes the count. The operation
  * must have passed validation (fragments exist and do not cycle).
  */
@@ -41,35 +34,7 @@ export function authAttemptsOf(
   const attempts: AuthAttempts = { count: 0, accounts: new Map() };
   const mutationType = schema.getMutationType();
   if (operation.operation !== 'mutation' || !mutationType) return attempts;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
-  }
-  const included = (node: { readonly directives?: readonly DirectiveNode[] | undefined }) => {
-    const skip = graphqlCjs.getDirectiveValues(graphqlCjs.GraphQLSkipDirective, node, coercedVariables);
-    if (skip?.['if'] === true) return false;
-    const include = graphqlCjs.getDirectiveValues(graphqlCjs.GraphQLIncludeDirective, node, coercedVariables);
-    return include?.['if'] !== false;
-  };
-  // By response key, as graphql-js executes them: fields sharing one (validation makes their arguments equal)
-  // run once.
-  const fields = new Map<string, FieldNode>();
-  // graphql-js spreads a named fragment once per selection set; validation already refused cycles.
-  const collect = (selectionSet: SelectionSetNode, spread: Set<string>) => {
-    for (const selection of selectionSet.selections) {
-      if (!included(selection)) continue;
-      if (selection.kind === 'Field') {
-        const key = selection.alias?.value ?? selection.name.value;
-        if (!fields.has(key)) fields.set(key, selection);
-      } else if (selection.kind === 'InlineFragment') collect(selection.selectionSet, spread);
-      else if (!spread.has(selection.name.value)) {
-        spread.add(selection.name.value);
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) collect(fragment.selectionSet, spread);
-      }
-    }
-  };
-  collect(operation.selectionSet, new Set());
+  const fields = rootFieldsOf(document, operation, coercedVariables);
   const mutationFields = mutationType.getFields();
   for (const field of fields.values()) {
     const name = field.name.value;

@@ -172,7 +172,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     admit: admitSubscription,
     formatError,
     clientIpOf,
-    documentTooLarge: (query) => admission.documentTooLarge(query),
+    documentRefusal: (query) => admission.documentRefusal(query),
     maxTokens: operationLimits.maxTokens,
   });
 
@@ -215,9 +215,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return true;
     }
     const query = documentTextOf(request);
-    const tooLarge = query === null ? null : admission.documentTooLarge(query);
-    if (tooLarge) {
-      sendJson(res, 400, { errors: [formatError(tooLarge.toJSON())] }, responseHeaders);
+    const refused = query === null ? null : admission.documentRefusal(query);
+    if (refused) {
+      sendJson(res, 400, { errors: [formatError(refused.toJSON())] }, responseHeaders);
+      return true;
+    }
+    if (request.method === 'GET' && httpSubscriptions.subscriptionIn(getParams(request.search))) {
+      sendGraphQLError(
+        res,
+        'BAD_REQUEST',
+        'Subscriptions are sent with POST (multipart) or over graphql-ws, not with GET.',
+        {},
+        responseHeaders,
+      );
       return true;
     }
     const subscription = request.method === 'POST' ? httpSubscriptions.subscriptionIn(request.body) : null;
@@ -339,6 +349,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return closing;
     },
   };
+}
+
+/** A GET request's operation, as its query string gives it. */
+function getParams(search: string): { query: string | null; operationName: string | null } {
+  const params = new URLSearchParams(search);
+  return { query: params.get('query'), operationName: params.get('operationName') };
 }
 
 /** The document text a request carries (a POST body's `query`, or GET's `?query=`); null when none. */

@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import type { AccountBlocklist, Viewer } from '@curbside/auth';
 import type { ErrorCode } from '@curbside/errors';
-import { refusal, type Admission, type Caller } from '../admission.ts';
+import { coerceVariables, refusal, type Admission, type Caller } from '../admission.ts';
+import { hasConditionalRoot, rootFieldsOf } from '../root-fields.ts';
 import type { DocumentResolution } from '../persisted-documents.ts';
 import { accountBlockError } from './account-watch.ts';
 import { lastEventIdOf } from './resume.ts';
@@ -60,6 +61,9 @@ export interface SubscriptionAdmissionOptions {
 
 const coded = (message: string, code: ErrorCode) => refusal(code, message);
 
+const conditionalRootMessage =
+  "A subscription selects exactly one root field, unconditionally (no @skip or @include on it): subscribe, or don't.";
+
 /**
  * The admission of operations that arrive outside Apollo's HTTP pipeline: every graphql-ws message and every
  * multipart subscription pass through this one function, in this order: token still valid, trusted documents,
@@ -99,8 +103,8 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
     }
     const query = resolution?.query ?? payload.query;
     if (typeof query !== 'string') return { refused: [refusal('BAD_REQUEST', 'Send the document in `query`.')] };
-    const tooLarge = admission.documentTooLarge(query);
-    if (tooLarge) return { refused: [tooLarge] };
+    const unparsable = admission.documentRefusal(query);
+    if (unparsable) return { refused: [unparsable] };
     const schema = options.schema();
     // Clients send the same few documents over and over: each is parsed and validated once per schema.
     let document = validDocuments.get(schema)?.get(query);
@@ -110,7 +114,14 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
       } catch (error) {
         return { refused: [coded((error as Error).message, 'GRAPHQL_PARSE_FAILED')] };
       }
-      const invalid = graphqlCjs.validate(schema, document);
+      let invalid: readonly GraphQLError[];
+      try {
+        invalid = graphqlCjs.validate(schema, document);
+      } catch {
+        // graphql-js 16's single-field-subscription rule evaluates @skip/@include on the root without variables,
+        // and throws on a variable there instead of reporting it.
+        return { refused: [coded(conditionalRootMessage, 'GRAPHQL_VALIDATION_FAILED')] };
+      }
       if (invalid.length > 0) {
         return { refused: invalid.map((error) => coded(error.message, 'GRAPHQL_VALIDATION_FAILED')) };
       }
@@ -129,8 +140,14 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
       if (exceeded) return { refused: [exceeded] };
       return { kind: 'execution', document, query, operationName, variables: rawVariables };
     }
-    const coerced = graphqlCjs.getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
-    if (coerced.errors) return { refused: coerced.errors.map((error) => coded(error.message, 'BAD_USER_INPUT')) };
+    const coerced = coerceVariables(schema, operation, rawVariables);
+    if ('refused' in coerced) return { refused: [coerced.refused] };
+    // The planner plans one subscription field; a root that @skip/@include may remove plans to a condition.
+    if (hasConditionalRoot(document, operation) || rootFieldsOf(document, operation, coerced.coerced).size !== 1) {
+      return {
+        refused: [coded(conditionalRootMessage, 'GRAPHQL_VALIDATION_FAILED')],
+      };
+    }
     const extensions =
       typeof payload.extensions === 'object' && payload.extensions !== null
         ? (payload.extensions as Record<string, unknown>)

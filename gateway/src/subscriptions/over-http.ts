@@ -16,8 +16,8 @@ export interface HttpSubscriptionsOptions {
   admit: SubscriptionAdmission;
   formatError: (error: GraphQLFormattedError) => GraphQLFormattedError;
   clientIpOf: (req: IncomingMessage) => string;
-  /** Documents past the size limit are left to Apollo's path, which refuses them. */
-  documentTooLarge: (query: string) => unknown;
+  /** Documents refused before parsing (size, nesting) are left to the caller, which refuses them. */
+  documentRefusal: (query: string) => unknown;
   maxTokens: number;
 }
 
@@ -50,7 +50,7 @@ export function makeHttpSubscriptions(options: HttpSubscriptionsOptions) {
       const { query, operationName } = body as Record<string, unknown>;
       // Cheap first: most requests are not subscriptions and are parsed by Apollo anyway.
       if (typeof query !== 'string' || !query.includes('subscription')) return null;
-      if (options.documentTooLarge(query)) return null;
+      if (options.documentRefusal(query)) return null;
       let document;
       try {
         document = graphqlCjs.parse(query, { maxTokens: options.maxTokens });

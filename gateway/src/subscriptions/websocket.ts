@@ -12,7 +12,11 @@ import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbsi
 import { requestIdOf } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 import type { SubscriptionAdmission } from './admission.ts';
+import { guardMessages } from './message-guard.ts';
 import { SubscriptionEndedError, type SubscriptionRequest, type SubscriptionService } from './service.ts';
+
+/** The deepest nesting of a message's JSON: far above any subscribe payload's variables. */
+const maxMessageNesting = 64;
 
 export interface WebSocketLimits {
   /** A socket that sends no `connection_init` within this long is closed (4408). */
@@ -93,6 +97,8 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
     path: options.path,
     maxPayload: limits.maxMessageBytes,
   });
+  // Before graphql-ws's own listener, so the messages it would choke on never reach it.
+  sockets.on('connection', (socket) => guardMessages(socket, maxMessageNesting));
   const formatErrors = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON()));
 
   const graphqlWs = useServer<Record<string, unknown> | undefined, Partial<SocketState>>(

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { describe, expect, it } from 'vitest';
 import { badUserInput } from '@curbside/errors';
 import { createLogger } from '@curbside/service';
@@ -33,5 +33,14 @@ describe('makeErrorFormatter', () => {
     const result = formatted(wrap(violation));
     expect(result.extensions).toEqual({ code: 'CONFLICT' });
     expect(result.message).not.toContain('app_user');
+  });
+
+  it('maps text PostgreSQL cannot store (a NUL character) to BAD_USER_INPUT, and other driver errors to a mask', () => {
+    const nul = new DriverException(
+      Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }),
+    );
+    expect(formatted(wrap(nul)).extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    const other = new DriverException(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
+    expect(formatted(wrap(other)).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
 });

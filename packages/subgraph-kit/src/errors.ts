@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ZodError } from 'zod';
 import { clientFacingError, maskedError, replacedError } from '@curbside/http';
 import type { Logger } from '@curbside/service';
@@ -16,6 +16,9 @@ function originalErrorOf(error: unknown): unknown {
   return current;
 }
 
+/** PostgreSQL's codes for text it cannot store: character_not_in_repertoire, untranslatable_character. */
+const textRefusedCodes = new Set(['22021', '22P05']);
+
 /**
  * The one place a subgraph turns thrown errors into what clients see: registered codes pass as they
  * are, database and validation failures are mapped to client codes, everything else is masked and
@@ -28,6 +31,10 @@ export function makeErrorFormatter(logger: Logger) {
     const original = originalErrorOf(error);
     if (original instanceof UniqueConstraintViolationException) {
       return replacedError(formatted, 'CONFLICT', 'This conflicts with existing data.');
+    }
+    // PostgreSQL's text cannot hold NUL (U+0000) or bytes its encoding lacks: the input, not the server, is wrong.
+    if (original instanceof DriverException && textRefusedCodes.has(String(original.code))) {
+      return replacedError(formatted, 'BAD_USER_INPUT', 'Text may not contain the NUL character (U+0000).');
     }
     if (original instanceof ZodError) {
       const fields = Object.fromEntries(original.issues.map((issue) => [issue.path.join('.'), issue.message]));

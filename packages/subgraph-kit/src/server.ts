@@ -30,7 +30,7 @@ import {
   sendGraphQLError,
   sendJson,
 } from '@curbside/http';
-import { clientError, isClientError, unauthenticated } from '@curbside/errors';
+import { clientError, unauthenticated } from '@curbside/errors';
 import { historyIdPattern } from '@curbside/pubsub';
 import { withServerSpan } from '@curbside/tracing';
 import { makeErrorFormatter } from './errors.ts';
@@ -46,6 +46,8 @@ const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('g
 
 /** A client that opened a socket and sent no `connection_init` within this long is closed (4408): 3 seconds. */
 export const connectionInitWaitTimeout = 3_000;
+/** On close, how long in-flight requests may take to finish before their connections are cut: 10 seconds. */
+export const drainTimeoutMs = 10_000;
 /** The largest WebSocket message accepted (`ws`'s own default is 100 MiB): 1 MiB. */
 export const maxWebSocketMessageBytes = 1024 * 1024;
 
@@ -346,7 +348,11 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
         // Stop accepting first; upgraded sockets keep the HTTP server open until they are closed (1001).
         const drained = closeServer(server);
         await graphqlWs.dispose();
+        // In-flight requests get up to `drainTimeoutMs` to finish; a request whose client never finishes its body
+        // (an upload that stalls) would otherwise hold the stop for ever.
+        const cut = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
         await drained;
+        clearTimeout(cut);
         await apollo.stop();
       })();
       return closing;

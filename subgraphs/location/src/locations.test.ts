@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { distanceMeters, fixOf } from './live.ts';
-import { checkCircle, checkPosition } from './locations.ts';
+import { checkCircle, checkPosition, maxLatitude } from './locations.ts';
 import { changeOf, type LocationVendorEvent } from './vendor-copy.ts';
 
 /** What `run` threw, as its code and field problems; fails when it did not throw. */
@@ -18,9 +18,9 @@ function refusal(run: () => unknown): { code: unknown; fields: unknown } {
 const lisbon = { lat: 38.7223, lng: -9.1393 };
 
 describe('checkPosition', () => {
-  it('accepts the edges of the globe and returns the accuracy, null when not given', () => {
-    expect(checkPosition({ lat: 90, lng: 180 })).toBeNull();
-    expect(checkPosition({ lat: -90, lng: -180, accuracyMeters: null })).toBeNull();
+  it('accepts the edges of the distance index (±85.05112878°) and returns the accuracy, null when not given', () => {
+    expect(checkPosition({ lat: maxLatitude, lng: 180 })).toBeNull();
+    expect(checkPosition({ lat: -maxLatitude, lng: -180, accuracyMeters: null })).toBeNull();
     expect(checkPosition({ ...lisbon, accuracyMeters: 0 })).toBe(0);
     expect(checkPosition({ ...lisbon, accuracyMeters: 100_000 })).toBe(100_000);
   });
@@ -29,11 +29,20 @@ describe('checkPosition', () => {
     expect(refusal(() => checkPosition({ lat: 90.5, lng: -181, accuracyMeters: -1 }))).toEqual({
       code: 'BAD_USER_INPUT',
       fields: {
-        lat: 'expected a latitude from -90 to 90, got 90.5',
+        lat: 'expected a latitude from -85.05112878 to 85.05112878, got 90.5',
         lng: 'expected a longitude from -180 to 180, got -181',
         accuracyMeters: 'expected 0 to 100000 meters, got -1',
       },
     });
+  });
+
+  it('refuses the polar latitudes the distance index cannot hold (Redis would fail the search)', () => {
+    expect(refusal(() => checkPosition({ lat: 89, lng: 0 })).fields).toEqual({
+      lat: 'expected a latitude from -85.05112878 to 85.05112878, got 89',
+    });
+    expect(Object.keys(refusal(() => checkCircle({ lat: -90, lng: 70, radiusMeters: 22 })).fields as object)).toEqual([
+      'lat',
+    ]);
   });
 
   it('refuses numbers that are not finite', () => {
@@ -58,7 +67,7 @@ describe('checkCircle', () => {
     expect(refusal(() => checkCircle({ lat: -91, lng: 0, radiusMeters: 0.5 }))).toEqual({
       code: 'BAD_USER_INPUT',
       fields: {
-        lat: 'expected a latitude from -90 to 90, got -91',
+        lat: 'expected a latitude from -85.05112878 to 85.05112878, got -91',
         radiusMeters: 'expected 1 to 50000 meters, got 0.5',
       },
     });

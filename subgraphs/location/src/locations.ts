@@ -27,9 +27,15 @@ import {
 const maxRadiusMeters = 50_000;
 const maxAccuracyMeters = 100_000;
 
+/**
+ * The latitudes the distance index holds: Redis's geo commands (GEOADD, GEOSEARCH) cover ±85.05112878°, the Web
+ * Mercator limit, and refuse the rest; no vendor trades closer to a pole.
+ */
+export const maxLatitude = 85.05112878;
+
 function checkCoordinates(lat: number, lng: number, problems: FieldProblems): void {
-  if (!Number.isFinite(lat) || lat < -90 || lat > 90)
-    problems['lat'] = `expected a latitude from -90 to 90, got ${lat}`;
+  if (!Number.isFinite(lat) || lat < -maxLatitude || lat > maxLatitude)
+    problems['lat'] = `expected a latitude from -${maxLatitude} to ${maxLatitude}, got ${lat}`;
   if (!Number.isFinite(lng) || lng < -180 || lng > 180)
     problems['lng'] = `expected a longitude from -180 to 180, got ${lng}`;
 }

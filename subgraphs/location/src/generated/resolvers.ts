@@ -110,7 +110,7 @@ export type VendorLocation = {
   __typename?: 'VendorLocation';
   /** Radius of uncertainty in meters, when the device reported one. */
   accuracyMeters?: Maybe<Scalars['Float']['output']>;
-  /** Degrees, -90 to 90. */
+  /** Degrees, -85.05112878 to 85.05112878 (the Web Mercator band the distance index covers). */
   lat: Scalars['Float']['output'];
   /** Degrees, -180 to 180. */
   lng: Scalars['Float']['output'];
