@@ -267,6 +267,17 @@ describe('the media proxy', () => {
     expect(stack.subgraphRequests.media).toBe(0);
   });
 
+  it('answers a path that is none of the media routes itself (404), with nothing sent upstream', async () => {
+    stack.resetCounters();
+    const response = await fetch(new URL('/media/..%2f..%2fetc%2fpasswd', stack.gatewayUrl), {
+      method: 'POST',
+      body: 'x'.repeat(150_000),
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect(stack.subgraphRequests.media).toBe(0);
+  });
+
   it('still proxies a plain GET', async () => {
     stack.resetCounters();
     const response = await fetch(new URL('/media/files/00000000-0000-4000-8000-000000000000', stack.gatewayUrl));

@@ -15,6 +15,7 @@ import {
   closeServer,
   listen,
   requestIdOf,
+  sendCodedJson,
   sendGraphQLError,
   sendJson,
   type HttpCaller,
@@ -25,7 +26,7 @@ import { defaultAdmissionLimits, makeAdmission, type AdmissionLimits } from './a
 import { makeClientIp } from './client-ip.ts';
 import type { GatewayContext } from './context.ts';
 import { makeCorsPolicy } from './cors.ts';
-import { mediaPathPrefix, proxyRequest } from './media-proxy.ts';
+import { isMediaRoute, mediaPathPrefix, proxyRequest } from './media-proxy.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { makeOperationsEndpoints } from './operations-endpoints.ts';
 import { costDirectivesFromSdl, defaultOperationLimits, type OperationLimits } from './operation-limits.ts';
@@ -266,7 +267,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (path.startsWith(mediaPathPrefix)) {
         // Resolved when the supergraph was loaded: a supergraph without a `media` subgraph has no media.
         const target = resolvedSubgraphUrls.get('media');
-        if (!target) return sendJson(res, 404, { error: 'not found' }, { 'x-request-id': requestId });
+        if (!target || !isMediaRoute(path)) {
+          return sendCodedJson(res, 'NOT_FOUND', 'No such media path.', { 'x-request-id': requestId });
+        }
         const { search } = new URL(req.url ?? '/', 'http://localhost');
         return proxyRequest(req, res, {
           origin: new URL(target),

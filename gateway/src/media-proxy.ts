@@ -9,8 +9,17 @@ import { request as httpsRequest } from 'node:https';
 import { sendCodedJson } from '@curbside/http';
 import type { Logger } from '@curbside/service';
 
-/** Paths proxied as they are to the origin of the subgraph named `media` (uploads and files). */
+/** Paths under which the gateway serves media, by proxying to the origin of the subgraph named `media`. */
 export const mediaPathPrefix = '/media/';
+
+/**
+ * The media subgraph's routes (its `uploadPathPrefix`, `filePathPrefix` and `thumbnailPathPrefix`): only these
+ * are proxied; any other path under /media/ is answered 404 here, without a request to the subgraph.
+ */
+const mediaRoutes = ['/media/uploads/', '/media/files/', '/media/thumbnails/'];
+
+/** Whether `path` is one of the media subgraph's routes. */
+export const isMediaRoute = (path: string) => mediaRoutes.some((prefix) => path.startsWith(prefix));
 
 /** Headers about one connection, not the message: never forwarded by a proxy (RFC 9110, section 7.6.1). */
 const hopByHopHeaders = new Set([
