@@ -22,6 +22,7 @@ import {
   type Account,
   type Live,
   type TestStack,
+  multipartParts,
 } from './index.ts';
 
 let stack: TestStack;
@@ -75,24 +76,11 @@ async function multipartSubscribe(token: string, query: string, variables: Recor
   expect(response.status).toBe(200);
   const live: MultipartLive = { events: [], ended: null };
   void (async () => {
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let boundary;
-        while ((boundary = buffer.indexOf('\r\n--graphql')) >= 0) {
-          const part = buffer.slice(0, boundary);
-          buffer = buffer.slice(boundary + '\r\n--graphql'.length);
-          const body = part.slice(part.indexOf('\r\n\r\n') + 4);
-          if (!part.includes('\r\n\r\n') || !body.trim()) continue;
-          const parsed = JSON.parse(body) as { payload?: Record<string, any> | null; errors?: MultipartLive['ended'] };
-          if (parsed.payload) live.events.push(parsed.payload);
-          else if (parsed.payload === null) live.ended = parsed.errors ?? [];
-        }
+      for await (const part of multipartParts(response)) {
+        const { payload, errors } = part as { payload?: Record<string, any> | null; errors?: MultipartLive['ended'] };
+        if (payload) live.events.push(payload);
+        else if (payload === null) live.ended = errors ?? [];
       }
     } catch {
       // Aborted by the test's cleanup.

@@ -121,6 +121,40 @@ describe('operations that cannot run as sent, over HTTP', () => {
     expect(vendor.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
+  it('refuses a number literal too large to be finite (1e400) as BAD_USER_INPUT, before planning', async () => {
+    stack.resetCounters();
+    const response = await graphql(
+      stack.gatewayUrl,
+      '{ vendorsNearby(lat: 38.7, lng: 1e400, radiusMeters: 100) { distanceMeters } }',
+    );
+    expect(response.status).toBe(400);
+    expect(response.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(subgraphCalls()).toBe(0);
+  });
+
+  it('refuses text with a lone surrogate (not Unicode) as BAD_USER_INPUT, not an internal error', async () => {
+    const response = await graphql(
+      stack.gatewayUrl,
+      'mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { username } }',
+      { input: { bio: 'half \udfff a pair' } },
+      { token: user.accessToken },
+    );
+    expect(response.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses a document holding a conditional subscription, whichever operation it runs (not a 500)', async () => {
+    const conditional = 'subscription S($on: Boolean!) { commentAdded(postId: "x") @skip(if: $on) { body } }';
+    for (const body of [
+      { query: `${conditional} query Q { __typename }`, operationName: 'Q' },
+      { query: `${conditional} query Q { __typename }` },
+      { query: conditional, operationName: 'Other' },
+    ]) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(response.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    }
+  });
+
   it('refuses a polar latitude the distance index cannot hold as BAD_USER_INPUT, not an internal error', async () => {
     const response = await graphql(
       stack.gatewayUrl,

@@ -23,6 +23,7 @@ import {
   waitFor,
   type Account,
   type TestStack,
+  multipartParts,
 } from './index.ts';
 
 /** The per-caller cap under test (also the default). */
@@ -98,25 +99,6 @@ async function refusalCode(response: Response): Promise<unknown> {
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const body = (await response.json()) as { errors: { extensions: { code: unknown } }[] };
   return body.errors[0]?.extensions.code;
-}
-
-/** Reads a multipart subscription response, part by part (each part's JSON body). */
-async function* multipartParts(response: Response): AsyncGenerator<Record<string, any>> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    let boundary;
-    while ((boundary = buffer.indexOf('\r\n--graphql')) >= 0) {
-      const part = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary + '\r\n--graphql'.length);
-      const body = part.slice(part.indexOf('\r\n\r\n') + 4);
-      if (part.includes('\r\n\r\n') && body.trim()) yield JSON.parse(body);
-    }
-  }
 }
 
 /** The next part of a multipart stream that carries an event (heartbeats `{}` skipped). */

@@ -32,6 +32,7 @@ import {
   type Account,
   type Live,
   type TestStack,
+  multipartParts,
 } from './index.ts';
 
 let stack: TestStack;
@@ -481,25 +482,6 @@ describe('the socket', () => {
     },
   );
 });
-
-/** Reads a multipart HTTP subscription response, part by part (each part's JSON body). */
-async function* multipartParts(response: Response): AsyncGenerator<Record<string, any>> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    let boundary;
-    while ((boundary = buffer.indexOf('\r\n--graphql')) >= 0) {
-      const part = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary + '\r\n--graphql'.length);
-      const body = part.slice(part.indexOf('\r\n\r\n') + 4);
-      if (part.includes('\r\n\r\n') && body.trim()) yield JSON.parse(body);
-    }
-  }
-}
 
 describe('multipart HTTP subscriptions', () => {
   const post = (body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>

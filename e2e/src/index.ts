@@ -40,3 +40,4 @@ export {
   waitForFollowCopy,
 } from './social.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+export { multipartParts } from './multipart-client.ts';

@@ -94,32 +94,50 @@ export function coerceVariables(
 }
 
 /**
- * Whether a value holds the NUL character (U+0000) in a string, walked without recursion (however deep the
- * value nests). PostgreSQL text cannot hold NUL, and a bound parameter carrying one breaks the protocol
- * message itself, so such input is refused before it reaches a subgraph.
+ * What is wrong with a string as text a subgraph stores, or null: PostgreSQL text cannot hold NUL (U+0000)
+ * (a bound parameter carrying one breaks the protocol message itself), and a lone surrogate is not Unicode
+ * (it cannot be encoded as UTF-8, and JSON columns refuse it).
  */
-function containsNul(value: unknown): boolean {
+function textProblem(text: string): string | null {
+  if (text.includes('\u0000')) return 'Text may not contain the NUL character (U+0000).';
+  if (!text.isWellFormed()) return 'Text must be Unicode: a lone surrogate (U+D800 to U+DFFF) is not.';
+  return null;
+}
+
+/** The first text problem in a value's strings, walked without recursion (however deep the value nests). */
+function valueTextProblem(value: unknown): string | null {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const next = pending.pop();
     if (typeof next === 'string') {
-      if (next.includes('\u0000')) return true;
+      const problem = textProblem(next);
+      if (problem) return problem;
     } else if (typeof next === 'object' && next !== null) {
       for (const item of Object.values(next)) pending.push(item);
     }
   }
-  return false;
+  return null;
 }
 
-/** Whether a document's string literals, or the operation's variables, hold the NUL character. */
-function operationHoldsNul(document: DocumentNode, variables: Record<string, unknown>): boolean {
-  let found = false;
+/**
+ * What would fail an operation after admission although it validated: text no subgraph can store (see
+ * `textProblem`) in its string literals or variables, and number literals too large to be finite (`1e400`
+ * validates as a Float, and only fails when the plan's fetch is written). Null when there is none.
+ */
+function operationInputProblem(document: DocumentNode, variables: Record<string, unknown>): string | null {
+  let problem: string | null = null;
   graphqlCjs.visit(document, {
     StringValue(node) {
-      if (node.value.includes('\u0000')) found = true;
+      problem ??= textProblem(node.value);
+    },
+    FloatValue(node) {
+      if (!Number.isFinite(Number(node.value))) problem ??= `The number ${node.value.slice(0, 40)} is not finite.`;
+    },
+    IntValue(node) {
+      if (!Number.isFinite(Number(node.value))) problem ??= `The number ${node.value.slice(0, 40)} is not finite.`;
     },
   });
-  return found || containsNul(variables);
+  return problem ?? valueTextProblem(variables);
 }
 
 /** A slot of a subscription cap, taken at admission and given back when the subscription ends. */
@@ -268,9 +286,8 @@ export function makeAdmission(options: AdmissionOptions) {
       const coerced = coerceVariables(schema, operation, input.variables ?? {});
       if ('refused' in coerced) return coerced;
       const variables = coerced.coerced;
-      if (operationHoldsNul(document, variables)) {
-        return { refused: refusal('BAD_USER_INPUT', 'Text may not contain the NUL character (U+0000).') };
-      }
+      const inputProblem = operationInputProblem(document, variables);
+      if (inputProblem) return { refused: refusal('BAD_USER_INPUT', inputProblem) };
       const measured = measure(document, operation, schema, variables, options.costDirectives());
       metrics.operationCost.observe({ operation: operation.operation }, measured.cost);
       const [exceeded] = operationLimitErrors(measured, operationLimits);

@@ -30,7 +30,12 @@ import { isMediaRoute, mediaPathPrefix, proxyRequest } from './media-proxy.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { makeOperationsEndpoints } from './operations-endpoints.ts';
 import { costDirectivesFromSdl, defaultOperationLimits, type OperationLimits } from './operation-limits.ts';
-import { apqDocumentCache, makePersistedDocumentsStep, resolveDocument } from './persisted-documents.ts';
+import {
+  apqDocumentCache,
+  makePersistedDocumentsStep,
+  parsedDocumentCache,
+  resolveDocument,
+} from './persisted-documents.ts';
 import { createQueueDashboard, type QueueDashboard } from './queue-dashboard.ts';
 import { createRateLimiter, defaultRateLimits } from './rate-limit.ts';
 import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
@@ -64,6 +69,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let updateSupergraph: ((supergraphSdl: string) => void) | undefined;
   let currentSupergraphId = supergraphId(options.supergraphSdl);
   const gateway = new ApolloGateway({
+    // Bounded like every cache a client's documents fill (Apollo's default is 30 MiB).
+    experimental_approximateQueryPlanStoreMiB: 8,
     // The function form hands us `update`, the way to switch supergraphs without a restart.
     supergraphSdl: async ({ update }) => {
       updateSupergraph = update;
@@ -113,6 +120,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     gateway,
     csrfPrevention: true,
     parseOptions: { maxTokens: operationLimits.maxTokens },
+    documentStore: parsedDocumentCache(8 * 1024 * 1024),
     // Automatic persisted queries, bounded and in this process (see apqDocumentCache).
     persistedQueries: { cache: apqDocumentCache(options.apqCacheSize) },
     // "Did you mean ...?" suggestions map the schema for whoever probes it; only developers need them.
@@ -221,7 +229,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       sendJson(res, 400, { errors: [formatError(refused.toJSON())] }, responseHeaders);
       return true;
     }
-    if (request.method === 'GET' && httpSubscriptions.subscriptionIn(getParams(request.search))) {
+    const handled = httpSubscriptions.classify(request.method === 'GET' ? getParams(request.search) : request.body);
+    if (!handled) return false;
+    if ('refused' in handled) {
+      sendJson(res, 400, { errors: [formatError(handled.refused.toJSON())] }, responseHeaders);
+      return true;
+    }
+    if (request.method !== 'POST') {
       sendGraphQLError(
         res,
         'BAD_REQUEST',
@@ -231,8 +245,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       );
       return true;
     }
-    const subscription = request.method === 'POST' ? httpSubscriptions.subscriptionIn(request.body) : null;
-    if (!subscription) return false;
+    const subscription = handled.subscription;
     await httpSubscriptions.serve(req, res, subscription, { ...caller, requestId });
     return true;
   }

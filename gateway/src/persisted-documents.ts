@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { DocumentNode } from 'graphql';
 import type { ErrorCode } from '@curbside/errors';
 
 /**
@@ -85,8 +86,16 @@ export function resolveDocument(
   return null;
 }
 
-/** How much document text (in UTF-16 code units, about bytes) the APQ cache of one gateway keeps: 16 Mi. */
-export const defaultApqCacheSize = 16 * 1024 * 1024;
+/** How much document text (in UTF-16 code units, about bytes) the APQ cache of one gateway keeps: 8 Mi. */
+export const defaultApqCacheSize = 8 * 1024 * 1024;
+
+/**
+ * Apollo Server's cache of parsed and validated documents, bounded by about `maxBytes` of their JSON form
+ * (Apollo's own default is 30 MiB): every distinct document a client sends lands in it.
+ */
+export function parsedDocumentCache(maxBytes: number): KeyValueCache<DocumentNode> {
+  return new InMemoryLRUCache<DocumentNode>({ maxSize: maxBytes, sizeCalculation: InMemoryLRUCache.sizeCalculation });
+}
 
 /**
  * Apollo Server's APQ cache: in this process, least recently used evicted past `maxSize` characters of

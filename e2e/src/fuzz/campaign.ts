@@ -4,15 +4,15 @@
  * process's memory are checked against their state before the campaign.
  */
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
+import { forceGc, mb, settledHeap, type MemoryFigures } from './memory.ts';
 import { buildSchema, getOperationAST } from 'graphql';
 import { registerAdmin } from '../actors.ts';
 import { dataOf, graphql, registerUser } from '../client.ts';
 import { createPost } from '../social.ts';
 import type { TestStack } from '../stack.ts';
-import { anyInput, type FuzzInput, type FuzzKind, type HttpInput } from './inputs.ts';
+import type { FuzzInput, FuzzKind, HttpInput } from './inputs.ts';
+import { anyInput } from './ws-inputs.ts';
 import { knownFindings, sentOperation, type KnownFinding } from './known-findings.ts';
 import { checkHttpResponse, checkWsOutcome, type Problem } from './oracle.ts';
 import { runWsSession, sendRaw, serializeHttp, type Tokens } from './transport.ts';
@@ -50,20 +50,6 @@ export interface Finding extends Problem {
   known?: string;
 }
 
-export interface MemoryFigures {
-  /** heapUsed after a forced full GC: before any input, after the first batch (the baseline) and at the end. */
-  heapStart: number;
-  heapBefore: number;
-  heapAfter: number;
-  rssBefore: number;
-  rssAfter: number;
-  /** What the gateway's subscription machinery still held at the end (all zero when nothing leaked). */
-  gatewayHeld: Record<string, number>;
-  /** Size of the gateway's /metrics page at the baseline and at the end (labels it keeps per operation name). */
-  metricsBytesBefore: number;
-  metricsBytesAfter: number;
-}
-
 export interface FuzzReport {
   seed: number;
   durationMs: number;
@@ -72,41 +58,19 @@ export interface FuzzReport {
   memory: MemoryFigures;
 }
 
+/**
+ * What the in-process stack's bounded caches may hold once full: the gateway's parsed documents (8 MiB), query
+ * plans (8 MiB), APQ documents (8 Mi characters) and graphql-ws documents (1 Mi characters), and each of the six
+ * subgraphs' parsed documents (4 MiB).
+ */
+const cacheBoundsBytes = (8 + 8 + 8 + 1 + 6 * 4) * 1024 * 1024;
+
 /** Inputs sampled at once from one seed. */
 const batchSize = 50;
 
 /** The API schema clients see (what documents are generated from). */
 export function apiSchema() {
   return buildSchema(readFileSync(new URL('../../../schema/schema.graphql', import.meta.url), 'utf8'));
-}
-
-/** A full GC, available without --expose-gc: the flag is set at run time and `gc` taken from a new context. */
-function forceGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-/**
- * heapUsed after full GCs, once it has settled: read every second until two readings are within 1 MB (or
- * `patienceMs` passed), because work still draining when the last input was answered (server-side requests of
- * clients that left, sockets closing) holds memory for a moment without leaking it.
- */
-async function settledHeap(gc: () => void, patienceMs = 0): Promise<{ heap: number; rss: number }> {
-  const read = async () => {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    gc();
-    return process.memoryUsage();
-  };
-  let last = await read();
-  for (const started = Date.now(); Date.now() - started < patienceMs;) {
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const now = await read();
-    const settled = Math.abs(now.heapUsed - last.heapUsed) < 1024 * 1024;
-    last = now;
-    if (settled) break;
-  }
-  return { heap: last.heapUsed, rss: last.rss };
 }
 
 /** An input shortened for a report: non-printable characters escaped, at most `max` characters. */
@@ -208,6 +172,7 @@ export async function runFuzz(stack: TestStack, options: FuzzOptions): Promise<F
   // The baseline is taken after the first batch, a warm-up: the first request down each path loads code and
   // creates lazily built parts (the queue dashboard, the subscription upstream sockets) that are not a leak.
   let before = start;
+  let halfway: Awaited<ReturnType<typeof settledHeap>> | null = null;
   const metricsBytes = () =>
     fetch(new URL('/metrics', stack.gatewayUrl)).then(
       async (response) => (await response.arrayBuffer()).byteLength,
@@ -293,6 +258,11 @@ export async function runFuzz(stack: TestStack, options: FuzzOptions): Promise<F
       before = await settledHeap(gc);
       metricsBytesBefore = await metricsBytes();
     }
+    // Halfway, once the bounded caches (documents, plans, APQ) have long been full: from here on the heap must
+    // stay level.
+    if (!halfway && (count * 2 >= options.maxInputs || Date.now() * 2 >= started + deadline)) {
+      halfway = await settledHeap(gc);
+    }
     batch++;
     if (batch % 10 === 0)
       log(
@@ -347,12 +317,18 @@ export async function runFuzz(stack: TestStack, options: FuzzOptions): Promise<F
   }
   const metricsBytesAfter = await metricsBytes();
   const after = await settledHeap(gc, 15_000);
-  if (after.heap - before.heap > memoryToleranceBytes) {
+  // A leak grows with the inputs; the caches stop at their bounds. So the second half must add nothing, and the
+  // whole run no more than the caches' bounds (about 50 MB over the in-process stack) and the tolerance.
+  const level = halfway ?? before;
+  if (
+    after.heap - level.heap > memoryToleranceBytes ||
+    after.heap - before.heap > cacheBoundsBytes + memoryToleranceBytes
+  ) {
     record(
       {
         category: 'memory',
         severity: 'fail',
-        detail: `heapUsed ${mb(before.heap)} → ${mb(after.heap)} (tolerance +${mb(memoryToleranceBytes)})`,
+        detail: `heapUsed ${mb(before.heap)} → ${mb(level.heap)} halfway → ${mb(after.heap)} (tolerance +${mb(memoryToleranceBytes)} over the second half, +${mb(cacheBoundsBytes + memoryToleranceBytes)} over the run)`,
       },
       'after',
       '',
@@ -372,15 +348,13 @@ export async function runFuzz(stack: TestStack, options: FuzzOptions): Promise<F
       metricsBytesAfter,
       gatewayHeld: { ...held },
       heapBefore: before.heap,
+      heapHalfway: (halfway ?? before).heap,
       heapAfter: after.heap,
       rssBefore: before.rss,
       rssAfter: after.rss,
     },
   };
 }
-
-/** Bytes as megabytes with one decimal, for reports. */
-export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** The report as lines of text: inputs per kind, memory, then each finding with its input. */
 export function formatReport(report: FuzzReport): string {
@@ -389,7 +363,7 @@ export function formatReport(report: FuzzReport): string {
   const lines = [
     `seed ${report.seed}: ${total} inputs in ${(report.durationMs / 1000).toFixed(1)} s`,
     `  http documents ${tried.document}, mutated documents ${tried.mutated}, raw HTTP ${tried.raw}, ws sessions ${tried.ws} (${tried.wsFrames} frames)`,
-    `  heapUsed after GC: ${mb(memory.heapStart)} at start, ${mb(memory.heapBefore)} after the first ${batchSize} inputs (baseline), ${mb(memory.heapAfter)} after (${memory.heapAfter >= memory.heapBefore ? '+' : ''}${mb(memory.heapAfter - memory.heapBefore)}); rss ${mb(memory.rssBefore)} → ${mb(memory.rssAfter)}; /metrics ${mb(memory.metricsBytesBefore)} → ${mb(memory.metricsBytesAfter)}`,
+    `  heapUsed after GC: ${mb(memory.heapStart)} at start, ${mb(memory.heapBefore)} after the first ${batchSize} inputs (baseline), ${mb(memory.heapHalfway)} halfway, ${mb(memory.heapAfter)} after (${memory.heapAfter >= memory.heapBefore ? '+' : ''}${mb(memory.heapAfter - memory.heapBefore)}); rss ${mb(memory.rssBefore)} → ${mb(memory.rssAfter)}; /metrics ${mb(memory.metricsBytesBefore)} → ${mb(memory.metricsBytesAfter)}`,
     `  findings: ${(['fail', 'known', 'note'] as const).map((severity) => `${report.findings.filter((f) => f.severity === severity).length} ${severity}`).join(', ')}`,
   ];
   const order = { fail: 0, known: 1, note: 2 };

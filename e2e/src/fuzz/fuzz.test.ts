@@ -3,7 +3,7 @@ import { parse, validate } from 'graphql';
 import { describe, expect, test } from 'vitest';
 import { apiSchema } from './campaign.ts';
 import { generateOperation } from './documents.ts';
-import { anyInput } from './inputs.ts';
+import { anyInput } from './ws-inputs.ts';
 import { checkGraphQLErrors, checkHttpResponse, leaksIn } from './oracle.ts';
 import { picking } from './pick.ts';
 import { parseResponses, serializeHttp } from './transport.ts';

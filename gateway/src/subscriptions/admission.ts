@@ -61,7 +61,13 @@ export interface SubscriptionAdmissionOptions {
 
 const coded = (message: string, code: ErrorCode) => refusal(code, message);
 
-const conditionalRootMessage =
+/** Documents parsed and validated per schema, remembered for the next subscribe that sends the same text. */
+const maxCachedDocuments = 1_000;
+/** ... and the most text they may hold together: 1 Mi characters. */
+const maxCachedDocumentChars = 1024 * 1024;
+
+/** Why a subscription with a conditional root (or none, or several) is refused. */
+export const conditionalRootMessage =
   "A subscription selects exactly one root field, unconditionally (no @skip or @include on it): subscribe, or don't.";
 
 /**
@@ -73,13 +79,22 @@ const conditionalRootMessage =
  */
 export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions) {
   const { admission } = options;
-  const validDocuments = new WeakMap<GraphQLSchema, Map<string, DocumentNode>>();
+  const validDocuments = new WeakMap<GraphQLSchema, { byText: Map<string, DocumentNode>; chars: number }>();
   const remember = (schema: GraphQLSchema, query: string, document: DocumentNode) => {
     let documents = validDocuments.get(schema);
-    if (!documents) validDocuments.set(schema, (documents = new Map()));
-    // A bounded cache: a client sending ever-new documents cannot grow it past this.
-    if (documents.size >= 1_000) documents.delete(documents.keys().next().value!);
-    documents.set(query, document);
+    if (!documents) validDocuments.set(schema, (documents = { byText: new Map(), chars: 0 }));
+    // Bounded in count and in text (a parsed document is a few times its text): a client sending ever-new
+    // documents cannot grow it past this. The oldest go first.
+    while (
+      documents.byText.size > 0 &&
+      (documents.byText.size >= maxCachedDocuments || documents.chars + query.length > maxCachedDocumentChars)
+    ) {
+      const oldest = documents.byText.keys().next().value!;
+      documents.byText.delete(oldest);
+      documents.chars -= oldest.length;
+    }
+    documents.byText.set(query, document);
+    documents.chars += query.length;
   };
 
   return async function admit(
@@ -107,7 +122,7 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
     if (unparsable) return { refused: [unparsable] };
     const schema = options.schema();
     // Clients send the same few documents over and over: each is parsed and validated once per schema.
-    let document = validDocuments.get(schema)?.get(query);
+    let document = validDocuments.get(schema)?.byText.get(query);
     if (!document) {
       try {
         document = graphqlCjs.parse(query, { maxTokens: options.maxTokens });

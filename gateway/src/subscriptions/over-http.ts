@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Viewer } from '@curbside/auth';
 import { sendGraphQLError, sendJson } from '@curbside/http';
-import type { OperationPayload, SubscriptionAdmission } from './admission.ts';
+import { refusal } from '../admission.ts';
+import { hasConditionalRoot } from '../root-fields.ts';
+import { conditionalRootMessage, type OperationPayload, type SubscriptionAdmission } from './admission.ts';
 import { acceptsMultipartSubscription, streamMultipart } from './multipart.ts';
 import type { SubscriptionService } from './service.ts';
 
@@ -42,10 +44,12 @@ export function makeHttpSubscriptions(options: HttpSubscriptionsOptions) {
   const { formatError } = options;
   return {
     /**
-     * The body when it carries a subscription; null for anything else, which Apollo answers as usual. Only a
-     * cheap look: the admission parses and checks it for real.
+     * What the gateway does with a request body itself, before Apollo: `subscription` when it carries a
+     * subscription to serve; `refused` when it holds a subscription whose root is conditional (graphql-js's
+     * validation throws on those instead of reporting them, whichever operation the request runs); null for
+     * anything else, which Apollo answers as usual. Only a cheap look: the admission checks it for real.
      */
-    subscriptionIn(body: unknown): OperationPayload | null {
+    classify(body: unknown): { subscription: OperationPayload } | { refused: GraphQLError } | null {
       if (typeof body !== 'object' || body === null) return null;
       const { query, operationName } = body as Record<string, unknown>;
       // Cheap first: most requests are not subscriptions and are parsed by Apollo anyway.
@@ -57,9 +61,16 @@ export function makeHttpSubscriptions(options: HttpSubscriptionsOptions) {
       } catch {
         return null; // Apollo reports the syntax error (or the token limit) itself
       }
+      const conditional = document.definitions.some(
+        (definition) =>
+          definition.kind === 'OperationDefinition' &&
+          definition.operation === 'subscription' &&
+          hasConditionalRoot(document, definition),
+      );
+      if (conditional) return { refused: refusal('GRAPHQL_VALIDATION_FAILED', conditionalRootMessage) };
       const name = typeof operationName === 'string' ? operationName : undefined;
       const operation = graphqlCjs.getOperationAST(document, name);
-      return operation?.operation === 'subscription' ? (body as OperationPayload) : null;
+      return operation?.operation === 'subscription' ? { subscription: body as OperationPayload } : null;
     },
 
     /** Admits the subscription and streams it, or answers the refusal with its status. */

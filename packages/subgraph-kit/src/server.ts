@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { createRequire } from 'node:module';
 import type {
+  DocumentNode,
   GraphQLError,
   ExecutionArgs,
   ExecutionResult,
@@ -139,6 +141,12 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
   const apollo = new ApolloServer<Context>({
     schema: options.schema,
     csrfPrevention: true,
+    // A subgraph sees the few documents query plans send, so a small cache holds them all (Apollo's default
+    // is 30 MiB per server).
+    documentStore: new InMemoryLRUCache<DocumentNode>({
+      maxSize: 4 * 1024 * 1024,
+      sizeCalculation: InMemoryLRUCache.sizeCalculation,
+    }),
     // Signals belong to the entry file (runService), which stops everything in order; Apollo's own
     // handler would race it and leave our stop() waiting.
     stopOnTerminationSignals: false,

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { encodeCursor, type BaseRequestContext, type Connection } from '@curbside/subgraph-kit';
 import { Vendor, type VendorEntity } from './entities.ts';
-import { loadFollowedVendors, type FollowedVendorsKey } from './vendors.ts';
+import { loadFollowedVendors, type FollowedVendorsKey } from './follows.ts';
 
 export interface RequestContext extends BaseRequestContext {
   loaders: ReturnType<typeof createLoaders>;

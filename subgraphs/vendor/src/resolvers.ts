@@ -11,16 +11,8 @@ import {
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { VendorEntity } from './entities.ts';
-import {
-  createVendor,
-  deleteVendor,
-  followedVendorsKey,
-  followVendor,
-  listVendors,
-  setVendorOpen,
-  unfollowVendor,
-  updateVendor,
-} from './vendors.ts';
+import { createVendor, deleteVendor, listVendors, setVendorOpen, updateVendor } from './vendors.ts';
+import { followedVendorsKey, followVendor, unfollowVendor } from './follows.ts';
 
 /** A follow or unfollow changes what these loaders may already hold for the vendor in this request. */
 function forgetFollows({ loaders }: RequestContext, vendor: VendorEntity): VendorEntity {

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@curbside/auth';
 import { describe, expect, it } from 'vitest';
-import { checkChanges, followedVendorsKey, listVendors, updateVendor } from './vendors.ts';
+import { followedVendorsKey } from './follows.ts';
+import { checkChanges, listVendors, updateVendor } from './vendors.ts';
 
 const megabyte = 1 << 20;
 /** Generous: each check is linear, so a megabyte takes a few milliseconds. */
