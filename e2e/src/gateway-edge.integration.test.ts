@@ -239,9 +239,13 @@ function rawExchange(gatewayUrl: string, bytes: string): Promise<string> {
 }
 
 describe('the media proxy', () => {
-  it.each(['GET', 'HEAD', 'DELETE'])(
+  it.each([
+    ['GET', 'HTTP/1.1 400 Bad Request'],
+    ['HEAD', 'HTTP/1.1 400 Bad Request'],
+    ['DELETE', 'HTTP/1.1 405 Method Not Allowed'],
+  ])(
     'refuses a %s with a chunked body, so the request inside it never reaches the media subgraph',
-    async (method) => {
+    async (method, statusLine) => {
       const { host } = new URL(stack.gatewayUrl);
       const smuggled = `GET /media/files/smuggled HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
       const chunk = `${Buffer.byteLength(smuggled).toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`;
@@ -250,7 +254,7 @@ describe('the media proxy', () => {
         stack.gatewayUrl,
         `${method} /media/files/anything HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}`,
       );
-      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      expect(answer.split('\r\n')[0]).toBe(statusLine);
       expect(stack.subgraphRequests.media).toBe(0);
     },
   );
@@ -264,6 +268,20 @@ describe('the media proxy', () => {
       `GET /media/files/anything HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(stack.subgraphRequests.media).toBe(0);
+  });
+
+  it('answers a method the media route does not take itself (405 with Allow), with nothing sent upstream', async () => {
+    stack.resetCounters();
+    for (const [path, allow] of [
+      ['/media/uploads/00000000-0000-4000-8000-000000000000', 'PUT'],
+      ['/media/files/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
+    ] as const) {
+      const response = await fetch(new URL(path, stack.gatewayUrl), { method: 'POST', body: '"x"'.repeat(50_000) });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(await response.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    }
     expect(stack.subgraphRequests.media).toBe(0);
   });
 

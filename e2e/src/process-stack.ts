@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { databaseUrl } from '@curbside/subgraph-kit';
+import { databaseUrl, ensureDatabase } from '@curbside/subgraph-kit';
 import { startProcess, stopProcess, type ServiceProcess } from './processes.ts';
 import { postgresUrl, redisUrl, subgraphNames, testDatabasePrefix, type SubgraphName } from './stack.ts';
+import { templateDatabase } from './templates.ts';
 
 export interface ProcessStack {
   /** The first gateway's URL, for setup requests. */
@@ -36,6 +37,13 @@ export async function startProcessStack(options: {
   const databaseNames = Object.fromEntries(
     subgraphNames.map((name) => [name, `${testDatabasePrefix()}${id}_${name}`]),
   ) as Record<SubgraphName, string>;
+  // Copies of the run's migrated templates when there are some (see templates.ts); otherwise each process
+  // creates and migrates its own database as in production.
+  await Promise.all(
+    subgraphNames.map((name) =>
+      ensureDatabase(postgresUrl, databaseNames[name], { template: templateDatabase(testDatabasePrefix(), name) }),
+    ),
+  );
   const shared = { POSTGRES_URL: postgresUrl, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisKeyPrefix, ...options.env };
   const started: ServiceProcess[] = [];
   const start = async (entry: string, env: Record<string, string>) => {

@@ -41,6 +41,7 @@ import { createSearchSubgraph } from '@curbside/search-subgraph';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { createWorkers, type Workers } from '@curbside/workers';
 import { SqlRecorder } from './sql-recorder.ts';
+import { templateDatabase } from './templates.ts';
 
 export const subgraphNames = ['user', 'vendor', 'location', 'post', 'media', 'search'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
@@ -195,7 +196,9 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const databases = {} as Record<SubgraphName, string>;
   for (const name of subgraphNames) {
     const database = `${testDatabasePrefix()}${id}_${name}`;
-    await ensureDatabase(postgresUrl, database);
+    // A copy of the run's migrated template when there is one (see templates.ts): the subgraph then finds
+    // nothing to migrate.
+    await ensureDatabase(postgresUrl, database, { template: templateDatabase(testDatabasePrefix(), name) });
     databases[name] = databaseUrl(postgresUrl, database);
   }
   const sql = Object.fromEntries(subgraphNames.map((name) => [name, new SqlRecorder()])) as Record<

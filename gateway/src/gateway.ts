@@ -26,7 +26,7 @@ import { defaultAdmissionLimits, makeAdmission, type AdmissionLimits } from './a
 import { makeClientIp } from './client-ip.ts';
 import type { GatewayContext } from './context.ts';
 import { makeCorsPolicy } from './cors.ts';
-import { isMediaRoute, mediaPathPrefix, proxyRequest } from './media-proxy.ts';
+import { mediaPathPrefix, mediaRouteMethods, proxyRequest } from './media-proxy.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { makeOperationsEndpoints } from './operations-endpoints.ts';
 import { costDirectivesFromSdl, defaultOperationLimits, type OperationLimits } from './operation-limits.ts';
@@ -280,8 +280,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (path.startsWith(mediaPathPrefix)) {
         // Resolved when the supergraph was loaded: a supergraph without a `media` subgraph has no media.
         const target = resolvedSubgraphUrls.get('media');
-        if (!target || !isMediaRoute(path)) {
+        const methods = mediaRouteMethods(path);
+        if (!target || !methods) {
           return sendCodedJson(res, 'NOT_FOUND', 'No such media path.', { 'x-request-id': requestId });
+        }
+        if (!methods.includes(req.method ?? 'GET')) {
+          return sendCodedJson(res, 'METHOD_NOT_ALLOWED', `This media path takes ${methods.join(' and ')} only.`, {
+            'x-request-id': requestId,
+            allow: methods.join(', '),
+            connection: 'close',
+          });
         }
         const { search } = new URL(req.url ?? '/', 'http://localhost');
         return proxyRequest(req, res, {

@@ -13,13 +13,20 @@ import type { Logger } from '@curbside/service';
 export const mediaPathPrefix = '/media/';
 
 /**
- * The media subgraph's routes (its `uploadPathPrefix`, `filePathPrefix` and `thumbnailPathPrefix`): only these
- * are proxied; any other path under /media/ is answered 404 here, without a request to the subgraph.
+ * The media subgraph's routes (its `uploadPathPrefix`, `filePathPrefix` and `thumbnailPathPrefix`) and the methods
+ * each takes: only these are proxied. Any other path under /media/ is answered 404 here, and another method 405,
+ * without a request to the subgraph (which would refuse it before reading its body, and a refusal racing a body
+ * still being sent can reach the gateway as a reset connection rather than an answer).
  */
-const mediaRoutes = ['/media/uploads/', '/media/files/', '/media/thumbnails/'];
+const mediaRoutes: [prefix: string, methods: readonly string[]][] = [
+  ['/media/uploads/', ['PUT']],
+  ['/media/files/', ['GET', 'HEAD']],
+  ['/media/thumbnails/', ['GET', 'HEAD']],
+];
 
-/** Whether `path` is one of the media subgraph's routes. */
-export const isMediaRoute = (path: string) => mediaRoutes.some((prefix) => path.startsWith(prefix));
+/** The methods the media route of `path` takes; null when `path` is none of the media subgraph's routes. */
+export const mediaRouteMethods = (path: string): readonly string[] | null =>
+  mediaRoutes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? null;
 
 /** Headers about one connection, not the message: never forwarded by a proxy (RFC 9110, section 7.6.1). */
 const hopByHopHeaders = new Set([

@@ -317,18 +317,27 @@ export async function runFuzz(stack: TestStack, options: FuzzOptions): Promise<F
   }
   const metricsBytesAfter = await metricsBytes();
   const after = await settledHeap(gc, 15_000);
-  // A leak grows with the inputs; the caches stop at their bounds. So the second half must add nothing, and the
-  // whole run no more than the caches' bounds (about 50 MB over the in-process stack) and the tolerance.
+  // A leak grows with the inputs; the caches stop at their bounds. So the heap must stay level over the second
+  // half (fail), and the whole run is told against the caches' nominal bounds (a note: their LRUs weigh a
+  // parsed document by its JSON text, and the objects take a few times that).
   const level = halfway ?? before;
-  if (
-    after.heap - level.heap > memoryToleranceBytes ||
-    after.heap - before.heap > cacheBoundsBytes + memoryToleranceBytes
-  ) {
+  if (after.heap - level.heap > memoryToleranceBytes) {
     record(
       {
         category: 'memory',
         severity: 'fail',
-        detail: `heapUsed ${mb(before.heap)} → ${mb(level.heap)} halfway → ${mb(after.heap)} (tolerance +${mb(memoryToleranceBytes)} over the second half, +${mb(cacheBoundsBytes + memoryToleranceBytes)} over the run)`,
+        detail: `heapUsed ${mb(level.heap)} halfway → ${mb(after.heap)} (tolerance +${mb(memoryToleranceBytes)} over the second half)`,
+      },
+      'after',
+      '',
+      null,
+    );
+  } else if (after.heap - before.heap > cacheBoundsBytes + memoryToleranceBytes) {
+    record(
+      {
+        category: 'memory',
+        severity: 'note',
+        detail: `heapUsed ${mb(before.heap)} → ${mb(after.heap)} over the run, level over its second half: the bounded caches, fuller than their nominal ${mb(cacheBoundsBytes)}`,
       },
       'after',
       '',
