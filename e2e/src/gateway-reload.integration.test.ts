@@ -68,10 +68,9 @@ describe('supergraph hot reload', () => {
         while (running) responses.push(await graphql(gateway.url, QUERY));
       })();
 
-      const changed = readFileSync(committedSupergraph, 'utf8').replace(
-        'Degrees, -90 to 90.',
-        'Degrees, from -90 to 90.',
-      );
+      const committed = readFileSync(committedSupergraph, 'utf8');
+      const changed = committed.replace('Degrees, -180 to 180.', 'Degrees, from -180 to 180.');
+      expect(changed).not.toBe(committed); // the change this test makes must be one
       writeFileSync(path, changed);
       const after = await waitFor('the new supergraph', async () => {
         const id = (await readiness(gateway.url)).supergraph;
