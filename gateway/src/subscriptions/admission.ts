@@ -74,8 +74,8 @@ export const conditionalRootMessage =
  * The admission of operations that arrive outside Apollo's HTTP pipeline: every graphql-ws message and every
  * multipart subscription pass through this one function, in this order: token still valid, trusted documents,
  * document size, parse and validate (cached per schema and text), then for a subscription the variables, the
- * valid `lastEventId`, the caps per connection, per caller and per process, then the operation limits, the
- * budgets and sign-in attempts (`Admission.admitOperation`, the same as HTTP's).
+ * valid `lastEventId`, the operation limits, the budgets and sign-in attempts (`Admission.admitOperation`, the
+ * same as HTTP's), then the caps per connection, per caller and per process.
  */
 export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions) {
   const { admission } = options;
@@ -171,9 +171,6 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
     if (lastEventId === 'invalid') {
       return { refused: [coded('extensions.lastEventId must be an eventId that an event carried.', 'BAD_USER_INPUT')] };
     }
-    // The caps first: they cost nothing to check, and a subscription they refuse is not charged to the budget.
-    const slot = admission.reserveSubscription(caller, connection);
-    if ('refused' in slot) return { refused: [slot.refused] };
     const admitted = await admission.admitOperation({
       schema,
       document,
@@ -181,10 +178,11 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
       variables: coerced.coerced,
       caller,
     });
-    if ('refused' in admitted) {
-      slot.release();
-      return { refused: [admitted.refused] };
-    }
+    if ('refused' in admitted) return { refused: [admitted.refused] };
+    // The caps last, with nothing awaited between taking a slot and the subscription that holds it: a slot is
+    // never held by a subscription still being admitted (one whose client may already have gone).
+    const slot = admission.reserveSubscription(caller, connection);
+    if ('refused' in slot) return { refused: [slot.refused] };
     return {
       kind: 'subscription',
       request: {
