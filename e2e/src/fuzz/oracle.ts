@@ -45,10 +45,11 @@ export const maskedMessage = 'Internal server error.';
 
 /** Internal detail that must never reach a client. Each has a name for the finding. */
 const leakPatterns: [string, RegExp][] = [
-  ['stack frame', /\n\s+at \S|\bat (?:async )?[\w.$<>[\] ]+ \([^)\n]*:\d+:\d+\)/],
+  // Every quantifier bounded or unambiguous: these run over whole response bodies.
+  ['stack frame', /\n[ \t]{1,16}at \S|\bat (?:async )?[\w.$<>[\]]{1,200} \([^()\n]{1,300}:\d{1,7}:\d{1,7}\)/],
   ['file path', /(?:\/work\/|\/home\/|\/usr\/lib\/|\/tmp\/curbside|node_modules|file:\/\/|[A-Za-z]:\\\\)/],
-  ['source location', /\.(?:ts|js|mjs|cjs):\d+(?::\d+)?\b/],
-  ['SQL', /\b(?:select\s[^"]{1,120}?\sfrom|insert\s+into|delete\s+from|update\s+\S+\s+set)\s/i],
+  ['source location', /\.(?:ts|js|mjs|cjs):\d{1,7}(?::\d{1,7})?\b/],
+  ['SQL', /\b(?:select\s[^"]{1,120}?\sfrom|insert\s{1,8}into|delete\s{1,8}from|update\s{1,8}\S{1,64}\s{1,8}set)\s/i],
   [
     'SQL error',
     /syntax error at or near|violates (?:unique|foreign key|not-null|check) constraint|duplicate key value|relation "[^"]+" does not exist|SQLSTATE|invalid input syntax for/i,
