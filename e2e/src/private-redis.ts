@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { reservePort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
 export interface PrivateRedis {
@@ -21,17 +21,11 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'curbside-redis-'));
-  const port = await freePort();
+  const reserved = await reservePort();
+  const port = reserved.port;
+  await reserved.release();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
 

@@ -42,6 +42,7 @@ import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { createWorkers, type Workers } from '@curbside/workers';
 import { SqlRecorder } from './sql-recorder.ts';
 import { templateDatabase } from './templates.ts';
+import { reservePort } from './ports.ts';
 
 export const subgraphNames = ['user', 'vendor', 'location', 'post', 'media', 'search'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
@@ -89,14 +90,6 @@ export interface TestStack {
   /** Stops the location subgraph, runs `whileDown`, and starts it again on the same port. */
   restartLocationSubgraph(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A port that was free a moment ago (the OS's choice), for a server that must know its URL before it starts. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  const port = await listen(probe, 0, '127.0.0.1');
-  await closeServer(probe);
-  return port;
 }
 
 /**
@@ -207,7 +200,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   >;
   const subgraphRequests = Object.fromEntries(subgraphNames.map((name) => [name, 0])) as Record<SubgraphName, number>;
   // The gateway's port is chosen now: the media subgraph builds its public URLs on the gateway's origin.
-  const gatewayPort = await freePort();
+  const gatewayPort = await reservePort();
   const mediaDir = await mkdtemp(join(tmpdir(), `curbside-media-${id}-`));
   const mediaSigningSecret = randomBytes(32).toString('hex');
   const redisKeyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`;
@@ -277,7 +270,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     const media = await createMediaSubgraph(
       depsOf('media', verifyAccessToken, {
         mediaDir,
-        publicBaseUrl: `http://127.0.0.1:${gatewayPort}/media`,
+        publicBaseUrl: `http://127.0.0.1:${gatewayPort.port}/media`,
         uploadSigningSecret: mediaSigningSecret,
       }),
     );
@@ -335,7 +328,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       rateLimits: { ...unlimited, ...options.gateway?.rateLimits },
     });
     stoppables.unshift(gateway);
-    const gatewayUrl = await gateway.listen(gatewayPort);
+    await gatewayPort.release();
+    const gatewayUrl = await gateway.listen(gatewayPort.port);
     return {
       gatewayUrl,
       subgraphUrls,
@@ -382,6 +376,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     };
   } catch (error) {
     for (const service of stoppables) await service.close().catch(() => undefined);
+    await gatewayPort.release().catch(() => undefined);
     await pubsub.close();
     await closeRedis(redis);
     throw error;
