@@ -8,6 +8,13 @@ import { defineConfig } from 'vitest/config';
 process.env['CURBSIDE_TEST_RUN'] ??= randomBytes(4).toString('hex');
 const env = { CURBSIDE_TEST_RUN: process.env['CURBSIDE_TEST_RUN'], APOLLO_TELEMETRY_DISABLED: '1' };
 const exclude = ['**/node_modules/**'];
+/**
+ * Files share a worker's module cache (`isolate: false`): every integration file imports the whole stack
+ * (Apollo's gateway and planner, MikroORM, BullMQ), and importing it afresh per file was a quarter of `pnpm test`
+ * (about 85 s of 340). Safe because no module here keeps per-test state at module level (no singletons, see
+ * STYLE.md) and tests that fake timers restore them in `afterEach`.
+ */
+const isolate = false;
 
 export default defineConfig({
   test: {
@@ -16,6 +23,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          isolate,
           include: ['**/src/**/*.test.ts'],
           exclude: [...exclude, '**/*.integration.test.ts'],
           env,
@@ -24,6 +32,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          isolate,
           include: ['**/src/**/*.integration.test.ts'],
           exclude,
           env,
