@@ -2,25 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '@curbside/auth';
 import type { FieldProblems } from '@curbside/errors';
 import { encodeCursor } from '@curbside/subgraph-kit';
+import { outcomeWithinHangGuard } from '@curbside/fixtures';
 import { describe, expect, it } from 'vitest';
 import { pageCacheKey, pageKey, toPostRow } from './pages.ts';
 import { addComment, checkMediaIds, checkText, createPost, mediaOwnershipProblem, updatePost } from './posts.ts';
 
 const megabyte = 1 << 20;
-/** Generous: each check is linear, so a megabyte takes a few milliseconds. */
-const budgetMs = 200;
-
-/** What `run` resolved to or threw, failing when it took longer than `budgetMs`. */
-async function quickly(run: () => unknown): Promise<unknown> {
-  const started = performance.now();
-  try {
-    return await run();
-  } catch (error) {
-    return error;
-  } finally {
-    expect(performance.now() - started).toBeLessThan(budgetMs);
-  }
-}
 
 /** Fails whatever touches it: these inputs must be refused before any query. */
 const noDatabase = new Proxy({} as EntityManager, {
@@ -48,15 +35,15 @@ describe('post input on hostile sizes', () => {
     expect(checkText(`  ${'y'.repeat(5_000)}  `, 'body', 5_000, problems)).toBe('y'.repeat(5_000));
     for (const value of hostile) {
       const found: FieldProblems = {};
-      expect(await quickly(() => checkText(value, 'body', 5_000, found))).toBeUndefined();
+      expect(await outcomeWithinHangGuard(() => checkText(value, 'body', 5_000, found))).toBeUndefined();
       expect(found['body']).toMatch(/^expected 1 to 5,000 characters after trimming, got \d+$/);
-      expect(await quickly(() => createPost(noDatabase, viewer, { body: value }))).toEqual(
+      expect(await outcomeWithinHangGuard(() => createPost(noDatabase, viewer, { body: value }))).toEqual(
         refused({ body: expect.any(String) }),
       );
-      expect(await quickly(() => updatePost(noDatabase, viewer, postId, { body: value }))).toEqual(
+      expect(await outcomeWithinHangGuard(() => updatePost(noDatabase, viewer, postId, { body: value }))).toEqual(
         refused({ body: expect.any(String) }),
       );
-      expect(await quickly(() => addComment(noDatabase, viewer, postId, value))).toEqual(
+      expect(await outcomeWithinHangGuard(() => addComment(noDatabase, viewer, postId, value))).toEqual(
         refused({ body: expect.any(String) }),
       );
     }
@@ -66,21 +53,23 @@ describe('post input on hostile sizes', () => {
   it('refuses a huge media list by its length, and long ids quoted short', async () => {
     const many = Array.from({ length: 200_000 }, () => postId);
     const problems: FieldProblems = {};
-    expect(await quickly(() => checkMediaIds(many, problems))).toBeUndefined();
+    expect(await outcomeWithinHangGuard(() => checkMediaIds(many, problems))).toBeUndefined();
     expect(problems['mediaIds']).toBe('expected at most 10 media, got 200000');
-    expect(await quickly(() => updatePost(noDatabase, viewer, postId, { mediaIds: many }))).toEqual(
+    expect(await outcomeWithinHangGuard(() => updatePost(noDatabase, viewer, postId, { mediaIds: many }))).toEqual(
       refused({ mediaIds: 'expected at most 10 media, got 200000' }),
     );
     const malformed: FieldProblems = {};
     checkMediaIds(['a'.repeat(megabyte), 'a'.repeat(megabyte)], malformed);
     expect(malformed['mediaIds']!.length).toBeLessThan(200);
-    const vendor = await quickly(() => createPost(noDatabase, viewer, { body: 'hi', vendorId: 'v'.repeat(megabyte) }));
+    const vendor = await outcomeWithinHangGuard(() =>
+      createPost(noDatabase, viewer, { body: 'hi', vendorId: 'v'.repeat(megabyte) }),
+    );
     expect(vendor).toEqual(refused({ vendorId: expect.stringMatching(/^expected a UUID, got ".{40}"…$/) }));
   });
 
   it('refuses a megabyte-long cursor', async () => {
     for (const value of hostile) {
-      expect(await quickly(() => pageKey(postId, { first: 10, after: value }))).toEqual(
+      expect(await outcomeWithinHangGuard(() => pageKey(postId, { first: 10, after: value }))).toEqual(
         refused({ after: expect.any(String) }),
       );
     }
