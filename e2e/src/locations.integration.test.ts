@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { geoKeys } from '@curbside/location-subgraph';
 import { manualClock } from '@curbside/async';
 import {
   dataOf,
@@ -86,12 +87,10 @@ describe('updateVendorLocation', () => {
         accuracyMeters: 5,
         vendor: { id: vendorId },
       });
-      const events = await queryRows(
-        stack.databases.location,
-        "select payload from outbox_event where name = 'vendor.location_updated' and payload->>'vendorId' = $1",
-        [vendorId],
-      );
-      expect(events).toHaveLength(1);
+      // A position is published live and kept in the history, never recorded in the outbox (no queue wants it).
+      const after = await locationSnapshot();
+      expect(after.history).toBe(before.history + 1);
+      expect(after.events).toBe(before.events);
     } else {
       expect(response.errors?.[0]?.extensions?.['code']).toBe(expected);
       expect(await locationSnapshot()).toEqual(before);
@@ -325,7 +324,7 @@ describe('vendorsNearby', () => {
   it('returns the same vendors after Redis lost the index and the location subgraph restarted', async () => {
     const before = dataOf(await graphql(stack.gatewayUrl, NEARBY, { ...search, radius: 2000 })).vendorsNearby;
     // Only this stack's keys: other test files share the Redis server.
-    await stack.redis.del('geo:vendors:all', 'geo:vendors:open', 'geo:vendors:built');
+    await stack.redis.del(geoKeys.all, geoKeys.open, geoKeys.built);
     expect(dataOf(await graphql(stack.gatewayUrl, NEARBY, { ...search, radius: 2000 })).vendorsNearby).toEqual([]);
     await stack.restartLocationSubgraph();
     const after = dataOf(await graphql(stack.gatewayUrl, NEARBY, { ...search, radius: 2000 })).vendorsNearby;
@@ -334,6 +333,27 @@ describe('vendorsNearby', () => {
 });
 
 describe('the federated vendorsNearby query', () => {
+  /**
+   * Resolves once the user, vendor and location subgraphs have run no statement but outbox sweeps for 300 ms. The
+   * set-up's follows and location updates have effects handled in the background (copies, counters), and under
+   * load one of their statements could land in the window measured next and count against the query.
+   */
+  async function settled(): Promise<void> {
+    const running = () =>
+      (['user', 'vendor', 'location'] as const)
+        .map((name) => stack.sql[name].statements.filter((sql) => !sql.includes('outbox_event')).length)
+        .reduce((sum, count) => sum + count, 0);
+    await waitFor(
+      'the background work of the set-up to finish',
+      async () => {
+        const before = running();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return running() === before;
+      },
+      20_000,
+    );
+  }
+
   it('is correct and costs one SQL query per entity type per subgraph, whatever the number of vendors', async () => {
     const owners = await Promise.all([0, 1, 2].map((index) => registerUser(stack.gatewayUrl, `fed_owner_${index}`)));
     const fan = await registerUser(stack.gatewayUrl, 'fed_fan');
@@ -362,6 +382,7 @@ describe('the federated vendorsNearby query', () => {
     }`;
     const counts: Record<string, Record<string, number>>[] = [];
     for (const first of [4, 12]) {
+      await settled();
       stack.resetCounters();
       const hits = dataOf(
         await graphql(stack.gatewayUrl, query, { ...offset(origin.north, origin.east), first }),
