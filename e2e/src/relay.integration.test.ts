@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, startOutboxRelay, type OutboxRelay } from '@curbside/event-bus';
+import { bullConnection, pruneSentOutbox, startOutboxRelay, type OutboxRelay } from '@curbside/event-bus';
 import { createLogger } from '@curbside/service';
 import { databaseUrl, ensureDatabase, openOrm, recordEvent, type Orm } from '@curbside/subgraph-kit';
 import { entities, migrations } from '@curbside/vendor-subgraph';
@@ -64,5 +64,60 @@ describe('the outbox relay', () => {
     expect(await relay.relayPending()).toBe(10);
     expect(await queue.count()).toBe(5);
     expect(await relay.relayPending()).toBe(0);
+  });
+
+  it('prunes only sent rows past their retention (short for events no queue receives), a batch per statement, never an unsent row', async () => {
+    // The relay would claim the unsent rows inserted below: pruning is tested on its own.
+    await relay.stop();
+    await queryRows(url, 'delete from outbox_event');
+    const statements: string[] = [];
+    const recordingOrm = await openOrm({
+      databaseUrl: url,
+      entities,
+      migrations,
+      onQuery: (sql) => statements.push(sql),
+    });
+    try {
+      const insert = (count: number, name: string, sentAt: string, occurredAt = "now() - interval '3 hours'") =>
+        queryRows(
+          url,
+          `insert into outbox_event (id, name, payload, occurred_at, sent_at)
+           select gen_random_uuid(), '${name}', '{}'::jsonb, ${occurredAt}, ${sentAt}
+           from generate_series(1, ${count})`,
+        );
+      await insert(7, 'vendor.opened', "now() - interval '2 hours'"); // sent, past retention: pruned
+      await insert(2, 'vendor.opened', "now() - interval '59 minutes'"); // sent, within retention: kept
+      await insert(4, 'vendor.opened', 'null', "now() - interval '30 days'"); // unsent, however old: kept
+      // An event no queue receives is kept only for its short retention.
+      await insert(5, 'user.logged_in', "now() - interval '2 minutes'"); // pruned
+      await insert(1, 'user.logged_in', "now() - interval '30 seconds'"); // kept
+      await insert(3, 'user.logged_in', 'null', "now() - interval '30 days'"); // unsent: kept
+
+      const prune = () =>
+        pruneSentOutbox(recordingOrm, {
+          retentionMs: 3_600_000, // 1 hour
+          unqueuedRetentionMs: 60_000, // 1 minute
+          batchSize: 3,
+          pauseMs: 1,
+        });
+      expect(await prune()).toBe(12);
+      const deletes = statements.filter((sql) => /^\s*delete from outbox_event/i.test(sql));
+      expect(deletes).toHaveLength(5); // 3 + 3 + 1, then 3 + 2
+      expect(
+        await queryRows(
+          url,
+          `select name, (sent_at is null) as unsent, count(*)::int as n from outbox_event
+           group by 1, 2 order by 1, 2`,
+        ),
+      ).toEqual([
+        { name: 'user.logged_in', unsent: false, n: 1 },
+        { name: 'user.logged_in', unsent: true, n: 3 },
+        { name: 'vendor.opened', unsent: false, n: 2 },
+        { name: 'vendor.opened', unsent: true, n: 4 },
+      ]);
+      expect(await prune()).toBe(0);
+    } finally {
+      await recordingOrm.close();
+    }
   });
 });

@@ -1,6 +1,14 @@
 export { bullConnection, bullPrefix } from './connection.ts';
 export { eventJobOptions, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.ts';
 export {
+  outboxPruningDefaults,
+  pruneSentOutbox,
+  startOutboxPruning,
+  unqueuedEventNames,
+  type OutboxPruning,
+  type OutboxPruningSettings,
+} from './prune.ts';
+export {
   deadLetterId,
   deadLetterQueueName,
   defineEventHandler,

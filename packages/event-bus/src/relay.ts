@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { outboxChannel, queuesFor, type EventQueueName } from '@curbside/events';
 import type { Logger } from '@curbside/service';
+import { startOutboxPruning, type OutboxPruningSettings } from './prune.ts';
 
 export interface OutboxRelayOptions {
   orm: MikroORM;
@@ -16,11 +17,15 @@ export interface OutboxRelayOptions {
   sweepIntervalMs?: number;
   /** Events moved per transaction. Default 100. */
   batchSize?: number;
+  /** Pruning of the sent rows (retention, interval, batch size). Default: `outboxPruningDefaults`. */
+  pruning?: Partial<OutboxPruningSettings>;
 }
 
 export interface OutboxRelay {
   /** Moves what is pending now; resolves with how many events were moved. */
   relayPending(): Promise<number>;
+  /** Deletes the sent rows older than the retention now, in batches; resolves with how many were deleted. */
+  pruneSent(): Promise<number>;
   /** Stops sweeping and closes the queues; idempotent. */
   stop(): Promise<void>;
 }
@@ -55,6 +60,7 @@ interface OutboxRow {
  * Moves a subgraph's outbox into the consumers' queues. Rows are claimed with FOR UPDATE SKIP LOCKED
  * (several relays may run), queued with the event id as job id (a row relayed twice, after a crash
  * between queueing and marking, is not queued twice), and marked sent only after Redis accepted them.
+ * Sent rows are pruned once past their retention, in small batches (see startOutboxPruning).
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { orm, logger } = options;
@@ -166,14 +172,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   })();
 
+  const pruning = startOutboxPruning(orm, { ...options.pruning, logger });
+
   let stopping: Promise<void> | undefined;
   return {
     relayPending,
+    pruneSent: () => pruning.prune(),
     stop() {
       stopping ??= (async () => {
         stopped = true;
         wake?.();
-        await loop;
+        await Promise.all([loop, pruning.stop()]);
         await firstListen;
         await listener?.end().catch(() => undefined);
         await Promise.all([...queues.values()].map((queue) => queue.close()));

@@ -38,13 +38,6 @@ export const domainEvents = {
   'vendor.closed': z.object({ vendorId: z.uuid(), ownerId: z.uuid(), closedAt: z.iso.datetime() }),
   'vendor.followed': z.object({ vendorId: z.uuid(), userId: z.uuid() }),
   'vendor.unfollowed': z.object({ vendorId: z.uuid(), userId: z.uuid() }),
-  'vendor.location_updated': z.object({
-    vendorId: z.uuid(),
-    lat: z.number().min(-90).max(90),
-    lng: z.number().min(-180).max(180),
-    accuracyMeters: z.number().nonnegative().nullable(),
-    updatedAt: z.iso.datetime(),
-  }),
   'media.upload_requested': z.object({
     mediaId: z.uuid(),
     ownerId: z.uuid(),
@@ -275,7 +268,10 @@ export function parseEventOfQueue<Queue extends EventQueueName>(queue: Queue, da
  * the entity fresh when it arrives.
  */
 export const liveTopics = {
-  /** A vendor's new position, keyed by vendorId. */
+  /**
+   * A vendor's new position, keyed by vendorId. Not a domain event as well: no queue wants positions, and at one
+   * a second per moving vendor they would fill the outbox.
+   */
   'vendor.location': z.object({
     vendorId: z.uuid(),
     lat: z.number().min(-90).max(90),

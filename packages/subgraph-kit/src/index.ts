@@ -24,6 +24,7 @@ export { ensureDatabase, databaseUrl, dropDatabasesWithPrefix, defaultPostgresUr
 export {
   OutboxEvent,
   Migration20261129000000_outbox_notify,
+  Migration20261210000000_outbox_sent_index,
   outboxNotifySql,
   outboxTableSql,
   recordEvent,

@@ -66,3 +66,17 @@ export class Migration20261129000000_outbox_notify extends Migration {
     for (const sql of outboxNotifySql) this.addSql(sql);
   }
 }
+
+/**
+ * The migration every subgraph database takes so that the relay's pruning finds the sent rows past their
+ * retention by index, oldest first, without reading the unsent ones (which have their own partial index): all
+ * of them by time, and those of the events no queue receives (kept briefly) by name and time.
+ */
+export class Migration20261210000000_outbox_sent_index extends Migration {
+  override up(): void {
+    this.addSql(`create index "outbox_event_sent_idx" on "outbox_event" ("sent_at") where "sent_at" is not null`);
+    this.addSql(
+      `create index "outbox_event_sent_name_idx" on "outbox_event" ("name", "sent_at") where "sent_at" is not null`,
+    );
+  }
+}

@@ -7,7 +7,6 @@ import {
   checkId,
   checkPageSize,
   decodeCursor,
-  recordEvent,
   requireOwnerOrAdmin,
   requireViewer,
   toConnection,
@@ -113,8 +112,10 @@ export async function updateVendorLocation(
     updatedAt: new Date(),
   };
   try {
-    // One transaction: the position, its history row and the event are written together or not at all
-    // (em.upsert alone runs outside the flush's transaction).
+    // One transaction: the position and its history row are written together or not at all (em.upsert alone
+    // runs outside the flush's transaction). No domain event is recorded: no queue receives a position, and at
+    // one a second per moving vendor the outbox would take 86,400 rows a day per vendor. Subscribers get it
+    // live (the `vendor.location` topic, published by the resolver once this commits); history keeps it.
     await em.transactional(async (tx) => {
       await tx.upsert(VendorPosition, fix);
       tx.create(VendorPositionHistory, {
@@ -124,13 +125,6 @@ export async function updateVendorLocation(
         lng: fix.lng,
         accuracyMeters: fix.accuracyMeters,
         createdAt: fix.updatedAt,
-      });
-      recordEvent(tx, 'vendor.location_updated', {
-        vendorId,
-        lat: fix.lat,
-        lng: fix.lng,
-        accuracyMeters: fix.accuracyMeters,
-        updatedAt: fix.updatedAt.toISOString(),
       });
     });
   } catch (error) {

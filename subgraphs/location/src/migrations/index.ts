@@ -1,8 +1,12 @@
 import { Migration20261121020000_locations } from './Migration20261121020000_locations.ts';
-import { Migration20261129000000_outbox_notify } from '@curbside/subgraph-kit';
+import {
+  Migration20261129000000_outbox_notify,
+  Migration20261210000000_outbox_sent_index,
+} from '@curbside/subgraph-kit';
 
 /** Every migration of the location database, oldest first. */
 export const migrations = [
   { name: 'Migration20261121020000_locations', class: Migration20261121020000_locations },
   { name: 'Migration20261129000000_outbox_notify', class: Migration20261129000000_outbox_notify },
+  { name: 'Migration20261210000000_outbox_sent_index', class: Migration20261210000000_outbox_sent_index },
 ];
