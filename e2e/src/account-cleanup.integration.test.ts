@@ -365,7 +365,7 @@ describe('closing an account', () => {
           logger: createLogger('cleanup-test', 'silent'),
           redis: stack.redis,
           pubsub: stack.pubsub,
-          mediaDir: stack.mediaDir,
+          mediaStore: stack.mediaStore,
         });
       };
       const handlers = [

@@ -333,7 +333,7 @@ describe('the follow copy handler', () => {
       logger: createLogger('feed-test', 'silent'),
       redis: stack.redis,
       pubsub: stack.pubsub,
-      mediaDir: stack.mediaDir,
+      mediaStore: stack.mediaStore,
     });
     expect(handler?.queue).toBe('post.follow-copy');
     handle = handler!.handle as (event: EventEnvelope) => Promise<void>;

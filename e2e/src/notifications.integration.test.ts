@@ -425,7 +425,7 @@ describe('the notification handlers', () => {
       logger: createLogger('notifications-test', 'silent'),
       redis: stack.redis,
       pubsub: stack.pubsub,
-      mediaDir: stack.mediaDir,
+      mediaStore: stack.mediaStore,
     });
     handlers = new Map(list.map((handler) => [handler.queue, handler]));
   });

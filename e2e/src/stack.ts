@@ -29,6 +29,7 @@ import {
   ensureDatabase,
   makeLivePubSub,
   type LivePubSub,
+  type MediaStoreConfig,
   type SubgraphDeps,
   type SubgraphServer,
 } from '@curbside/subgraph-kit';
@@ -43,6 +44,7 @@ import { createWorkers, type Workers } from '@curbside/workers';
 import { SqlRecorder } from './sql-recorder.ts';
 import { templateDatabase } from './templates.ts';
 import { reservePort } from './ports.ts';
+import { startS3Server, type TestS3Server } from './s3-server.ts';
 
 export const subgraphNames = ['user', 'vendor', 'location', 'post', 'media', 'search'] as const;
 export type SubgraphName = (typeof subgraphNames)[number];
@@ -69,7 +71,12 @@ export interface TestStack {
   subgraphRequests: Record<SubgraphName, number>;
   /** Database URLs, for assertions on rows. */
   databases: Record<SubgraphName, string>;
-  /** Where the media subgraph stores uploaded files (a temporary folder removed at stop). */
+  /**
+   * Where the media subgraph and the workers keep files: `mediaDir`, or a bucket of the stack's own S3 server
+   * (`StackOptions.mediaStore`).
+   */
+  mediaStore: MediaStoreConfig;
+  /** The local store's folder (a temporary folder removed at stop); nothing uses it when the store is S3. */
   mediaDir: string;
   /** The HMAC secret of upload URLs, so a test can sign an expired URL correctly. */
   mediaSigningSecret: string;
@@ -180,6 +187,11 @@ export interface StackOptions {
    * freely than people do, as they query more than budgets allow; a test of the cap sets it.
    */
   maxVendorsPerOwner?: number;
+  /**
+   * Where media files live: `local` (default), a temporary folder; `s3`, a bucket of an S3-compatible server
+   * (s3rver) the stack starts on a loopback port and stops with it.
+   */
+  mediaStore?: 'local' | 's3';
 }
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
@@ -214,8 +226,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     logger: logger.child({ service: 'pubsub' }),
   });
   const stoppables: { close(): Promise<void> }[] = [];
+  let s3Server: TestS3Server | undefined;
   const access = options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {};
   try {
+    if (options.mediaStore === 's3') s3Server = await startS3Server();
+    const mediaStore: MediaStoreConfig = s3Server?.store ?? { kind: 'local', dir: mediaDir };
     // Every subgraph gets the same deps, as runSubgraph gives them in production; only `options` differs.
     const depsOf = <Options>(
       name: SubgraphName,
@@ -269,7 +284,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     const postUrl = await post.listen(0, '127.0.0.1', access);
     const media = await createMediaSubgraph(
       depsOf('media', verifyAccessToken, {
-        mediaDir,
+        mediaStore,
         publicBaseUrl: `http://127.0.0.1:${gatewayPort.port}/media`,
         uploadSigningSecret: mediaSigningSecret,
       }),
@@ -297,7 +312,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         redis,
         pubsub,
         logger: logger.child({ service: 'workers' }),
-        mediaDir,
+        mediaStore,
       });
       stoppables.unshift(workers);
     }
@@ -337,6 +352,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       sql,
       subgraphRequests,
       databases,
+      mediaStore,
       mediaDir,
       mediaSigningSecret,
       redisKeyPrefix,
@@ -371,6 +387,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         const bare = keys.map((key) => key.slice(redisKeyPrefix.length));
         if (bare.length > 0) await redis.del(...bare);
         await closeRedis(redis);
+        await s3Server?.stop();
         await rm(mediaDir, { recursive: true, force: true });
       },
     };
@@ -379,6 +396,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     await gatewayPort.release().catch(() => undefined);
     await pubsub.close();
     await closeRedis(redis);
+    await s3Server?.stop();
+    await rm(mediaDir, { recursive: true, force: true });
     throw error;
   }
 }

@@ -1,19 +1,24 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { logLevelSchema, parseEnv, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import { checkMediaStoreEnv, mediaStoreEnvShape } from '@curbside/media-subgraph';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
 
 const defaultMediaDir = fileURLToPath(new URL('../../.media', import.meta.url));
 
-const schema = z.object({
-  /** Any database on the server; each subgraph's database is `<NAME>_DATABASE` on it (default curbside_<name>). */
-  POSTGRES_URL: z.url().default(defaultPostgresUrl),
-  REDIS_URL: redisUrlSchema,
-  REDIS_KEY_PREFIX: redisKeyPrefixSchema,
-  /** The media subgraph's files (the same folder as its MEDIA_DIR). */
-  MEDIA_DIR: z.string().min(1).default(defaultMediaDir),
-  LOG_LEVEL: logLevelSchema,
-});
+const schema = z
+  .object({
+    /** Any database on the server; each subgraph's database is `<NAME>_DATABASE` on it (default curbside_<name>). */
+    POSTGRES_URL: z.url().default(defaultPostgresUrl),
+    REDIS_URL: redisUrlSchema,
+    REDIS_KEY_PREFIX: redisKeyPrefixSchema,
+    NODE_ENV: z.string().default('development'),
+    /** The media subgraph's store: MEDIA_STORE, S3_* and MEDIA_DIR the same as its own. */
+    ...mediaStoreEnvShape,
+    MEDIA_DIR: z.string().min(1).default(defaultMediaDir),
+    LOG_LEVEL: logLevelSchema,
+  })
+  .superRefine(checkMediaStoreEnv);
 
 export type WorkersEnv = z.infer<typeof schema> & {
   /** Database name of each subgraph, from `<NAME>_DATABASE`. */

@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { bullConnection, bullPrefix } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
+import { mediaStoreConfigOf } from '@curbside/media-subgraph';
 import { databaseUrl, makeLivePubSub } from '@curbside/subgraph-kit';
 import { loadEnv } from './env.ts';
 import { workerModules } from './modules.ts';
@@ -34,7 +36,7 @@ await runService('workers', async () => {
       redis,
       pubsub,
       logger,
-      mediaDir: env.MEDIA_DIR,
+      mediaStore: mediaStoreConfigOf(env, resolve(env.MEDIA_DIR)),
     });
     logger.info({ queues: workers.queues }, 'workers ready');
     return { logger, stop: () => workers.close().finally(closeRedisClients) };

@@ -11,6 +11,7 @@ import type { Logger } from '@curbside/service';
 import {
   openOrm,
   type LivePubSub,
+  type MediaStoreConfig,
   type Orm,
   type ScheduledJob,
   type SubgraphWorkerModule,
@@ -24,7 +25,8 @@ export interface WorkersDeps {
   redis: Redis;
   pubsub: LivePubSub;
   logger: Logger;
-  mediaDir: string;
+  /** Where the media subgraph keeps its files (its own store). */
+  mediaStore: MediaStoreConfig;
   /**
    * The modules to run. Default: every subgraph's (`workerModules`), which must then handle every queue declared
    * `consumedBy: 'workers'`, each once.
@@ -78,7 +80,7 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
         logger: logger.child({ subgraph: module.subgraph }),
         redis: deps.redis,
         pubsub: deps.pubsub,
-        mediaDir: deps.mediaDir,
+        mediaStore: deps.mediaStore,
       };
       handlers.push(...module.handlers(moduleDeps));
       scheduled.push(...(module.schedules?.(moduleDeps) ?? []));

@@ -71,4 +71,4 @@ export {
   type SubgraphParts,
 } from './define.ts';
 export { subgraphSchema, type SubgraphResolverMap } from './schema.ts';
-export type { ScheduledJob, SubgraphWorkerModule, WorkerDeps } from './worker-module.ts';
+export type { MediaStoreConfig, ScheduledJob, SubgraphWorkerModule, WorkerDeps } from './worker-module.ts';

@@ -14,9 +14,28 @@ export interface WorkerDeps {
   redis: Redis;
   /** Live events, for handlers whose work clients see live (a new notification). */
   pubsub: LivePubSub;
-  /** Where the media subgraph stores files (same machine or shared volume). */
-  mediaDir: string;
+  /** Where the media subgraph stores files: the same store as the media subgraph's. */
+  mediaStore: MediaStoreConfig;
 }
+
+/**
+ * Where the media subgraph and the workers keep media files: a local folder (one machine, or a volume both
+ * mount), or a bucket on an S3-compatible object store (AWS S3, MinIO, R2, ...). Credentials of a bucket come
+ * from the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, an instance role).
+ */
+export type MediaStoreConfig =
+  | { kind: 'local'; /** Absolute folder of the files (created if missing). */ dir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      region: string;
+      /** Another service than AWS S3 (MinIO, R2, ...), such as `http://127.0.0.1:9000`. Default AWS's. */
+      endpoint?: string | undefined;
+      /** `<endpoint>/<bucket>/<key>` rather than `<bucket>.<endpoint>/<key>` (MinIO and most self-hosted stores). */
+      forcePathStyle: boolean;
+      /** Default: the AWS SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, an instance role). */
+      credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
 
 /** A job run on a schedule (BullMQ job scheduler), rather than for an event. */
 export interface ScheduledJob {

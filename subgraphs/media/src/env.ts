@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
+import { checkMediaStoreEnv, mediaStoreEnvShape } from './media-store.ts';
 
 /** `.media/` at the repository root (git-ignored). */
 const defaultMediaDir = fileURLToPath(new URL('../../../.media', import.meta.url));
@@ -21,7 +22,8 @@ const schema = z
     /** Any database on the server; the subgraph uses its own database `MEDIA_DATABASE` on it. */
     POSTGRES_URL: z.url().default(defaultPostgresUrl),
     MEDIA_DATABASE: z.string().default('curbside_media'),
-    /** Folder of the uploaded files; a relative path is taken from the working directory. */
+    ...mediaStoreEnvShape,
+    /** Folder of the uploaded files (MEDIA_STORE=local); a relative path is taken from the working directory. */
     MEDIA_DIR: z
       .string()
       .min(1)
@@ -43,6 +45,7 @@ const schema = z
     LOG_LEVEL: logLevelSchema,
   })
   .superRefine((env, ctx) => {
+    checkMediaStoreEnv(env, ctx);
     if (env.NODE_ENV === 'production' && !env.MEDIA_SIGNING_SECRET) {
       ctx.addIssue({
         code: 'custom',

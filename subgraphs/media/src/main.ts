@@ -1,5 +1,6 @@
 import { runSubgraph } from '@curbside/subgraph-kit';
 import { loadEnv } from './env.ts';
+import { mediaStoreConfigOf } from './media-store.ts';
 import { createMediaSubgraph } from './subgraph.ts';
 
 await runSubgraph({
@@ -8,7 +9,7 @@ await runSubgraph({
   database: (env) => env.MEDIA_DATABASE,
   create: createMediaSubgraph,
   options: (env) => ({
-    mediaDir: env.MEDIA_DIR,
+    mediaStore: mediaStoreConfigOf(env, env.MEDIA_DIR),
     publicBaseUrl: env.MEDIA_PUBLIC_URL,
     uploadSigningSecret: env.MEDIA_SIGNING_SECRET,
   }),

@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /**
- * Where media bytes live, by key (a media id). Small on purpose, so that an object store can stand in
- * for the local folder later.
+ * Where media bytes live, by key (a media id): a local folder (`localFileStorage`) or a bucket of an
+ * S3-compatible object store (`s3Storage`). Small on purpose, so that both behave alike.
  */
 export interface MediaStorage {
   /** Stores the bytes under `key`, all or nothing: a failed put leaves nothing, and replaces nothing. */
@@ -26,6 +26,14 @@ export interface MediaStorage {
   removeAbandonedWrites(before: Date): Promise<number>;
 }
 
+/** A storage as a deployable holds it: checked at start, closed at stop. */
+export interface MediaStore extends MediaStorage {
+  /** Fails when the storage cannot be used (a folder that cannot be created, a bucket out of reach). */
+  ready(): Promise<void>;
+  /** Releases its connections; idempotent. */
+  close(): void;
+}
+
 /** The keys of one media's files: the served image, its thumbnail, and the upload kept until processed. */
 export function mediaKeys(mediaId: string) {
   return { served: mediaId, thumbnail: `${mediaId}-thumbnail`, original: `${mediaId}-original` };
@@ -38,9 +46,12 @@ export async function deleteMediaFiles(storage: MediaStorage, mediaId: string): 
 
 const keyPattern = /^[0-9a-z-]{1,64}$/;
 
-/** Keys become file names: anything but plain lowercase ids (no dots, no separators) is refused. */
-function checkKey(key: string): string {
-  if (!keyPattern.test(key)) throw new Error(`invalid media storage key ${JSON.stringify(key)}`);
+/** True for a key media storage takes: a plain lowercase id (no dots, no separators). */
+export const isMediaKey = (key: string) => keyPattern.test(key);
+
+/** Keys become file and object names: anything but plain lowercase ids (no dots, no separators) is refused. */
+export function checkKey(key: string): string {
+  if (!isMediaKey(key)) throw new Error(`invalid media storage key ${JSON.stringify(key)}`);
   return key;
 }
 
@@ -53,7 +64,7 @@ const temporaryFolder = '.tmp';
  * only its temporary file, which is removed. A process killed mid-write leaves its temporary file behind
  * (removeAbandonedWrites); keeping them in their own folder makes them cheap to list.
  */
-export function localFileStorage(dir: string): MediaStorage & { ready(): Promise<void> } {
+export function localFileStorage(dir: string): MediaStore {
   const pathOf = (key: string) => join(dir, checkKey(key));
   const temporaryDir = join(dir, temporaryFolder);
   return {
@@ -61,6 +72,8 @@ export function localFileStorage(dir: string): MediaStorage & { ready(): Promise
     async ready() {
       await mkdir(temporaryDir, { recursive: true });
     },
+
+    close() {},
 
     async put(key, source) {
       const target = pathOf(key);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import { defineSubgraph } from '@curbside/subgraph-kit';
+import { defineSubgraph, type MediaStoreConfig } from '@curbside/subgraph-kit';
 import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import type { Resolvers } from './generated/resolvers.ts';
@@ -8,15 +8,15 @@ import { migrations } from './migrations/index.ts';
 import { makeResolvers } from './resolvers.ts';
 import { mediaRoutes } from './routes.ts';
 import { makeUploadSigner } from './signing.ts';
-import { localFileStorage } from './storage.ts';
+import { makeMediaStorage } from './media-store.ts';
 
 /** The SDL, read once: the file is the schema (codegen and composition read the same file). */
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** The media subgraph's own settings (`SubgraphDeps.options`). */
 export interface MediaSubgraphOptions {
-  /** Absolute folder holding the uploaded files (created if missing). */
-  mediaDir: string;
+  /** Where the files live: a local folder (created if missing) or an S3 bucket (which must exist). */
+  mediaStore: MediaStoreConfig;
   /**
    * Public URL of this subgraph's `/media` routes as clients reach them, such as
    * `http://localhost:4000/media` (the gateway proxies `/media/*` here, same path). Upload and file URLs
@@ -28,7 +28,7 @@ export interface MediaSubgraphOptions {
 }
 
 /**
- * Builds the media subgraph: database (migrated), file storage under `mediaDir`, schema, the upload and
+ * Builds the media subgraph: database (migrated), file storage (checked usable), schema, the upload and
  * file routes and the HTTP server, the relay of its outbox. Publishes `media.status` (deletions; the workers
  * publish READY and FAILED) and serves mediaStatusChanged. `close()` stops them all.
  */
@@ -44,11 +44,18 @@ export const createMediaSubgraph = defineSubgraph<MediaSubgraphOptions, Resolver
       publicBaseUrl: options.publicBaseUrl.replace(/\/+$/, ''),
       signer: makeUploadSigner(options.uploadSigningSecret),
     };
-    const storage = localFileStorage(options.mediaDir);
-    await storage.ready();
+    const storage = makeMediaStorage(options.mediaStore);
+    try {
+      await storage.ready();
+    } catch (error) {
+      storage.close();
+      throw error;
+    }
     return {
       resolvers: makeResolvers({ links, storage, logger, pubsub: deps.pubsub }),
       routes: mediaRoutes({ orm, storage, links, logger }),
+      // Stopped after the server, so that no request reads from a closed store.
+      background: [() => ({ close: async () => storage.close() })],
     };
   },
 });

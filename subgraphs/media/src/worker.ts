@@ -8,14 +8,14 @@ import {
 } from './background.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
-import { localFileStorage } from './storage.ts';
+import { makeMediaStorage } from './media-store.ts';
 
 /** The scheduler id of the sweep of unfinished uploads, run every hour. */
 export const unfinishedUploadsSchedule = 'media.remove-unfinished-uploads';
 
 const backgroundDeps = (deps: WorkerDeps): MediaBackgroundDeps => ({
   orm: deps.orm,
-  storage: localFileStorage(deps.mediaDir),
+  storage: makeMediaStorage(deps.mediaStore),
   logger: deps.logger,
   pubsub: deps.pubsub,
 });
