@@ -92,6 +92,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
 
+  // Apollo builds the query planner with each supergraph it loads: loaded means able to plan (see /ready).
+  let supergraphLoaded = false;
+  gateway.onSchemaLoadOrUpdate(() => {
+    supergraphLoaded = true;
+  });
+
   const formatError = (formatted: GraphQLFormattedError): GraphQLFormattedError => {
     const passed = clientFacingError(formatted);
     if (passed) return passed;
@@ -201,6 +207,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     subgraphs: () => resolvedSubgraphUrls,
     probeHeaders: credentialHeaders,
     supergraphId: () => currentSupergraphId,
+    supergraphLoaded: () => supergraphLoaded,
     draining: () => draining,
     gauges: () => ({ ...subscriptions.stats(), connections: sockets.connections() }),
   });

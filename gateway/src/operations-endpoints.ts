@@ -11,11 +11,17 @@ export interface OperationsEndpointsOptions {
   /** The bearer token of scrapers and operators; unset in production: /metrics is not served. */
   token: string | undefined;
   readinessTimeoutMs: number;
-  /** Subgraph name to URL, as the supergraph resolved them. */
+  /** Subgraph name to URL, as the supergraph resolved them (reachability is a detail of /ready, see below). */
   subgraphs: () => ReadonlyMap<string, string>;
   /** Sent with every readiness probe (the gateway credential, for subgraphs that answer only the gateway). */
   probeHeaders: Record<string, string>;
   supergraphId: () => string;
+  /**
+   * Whether a supergraph is loaded, and so queries can be planned: what readiness means for the gateway. A
+   * subgraph that is down fails only its own fields (the others still answer), so it never makes the gateway
+   * unready: under an orchestrator, that would turn one subgraph's outage into the whole API's.
+   */
+  supergraphLoaded: () => boolean;
   draining: () => boolean;
   gauges: () => SubscriptionStats & { connections: number };
 }
@@ -88,9 +94,12 @@ export function makeOperationsEndpoints(options: OperationsEndpointsOptions) {
           sendJson(res, 503, { ready: false, draining: true });
           return true;
         }
-        const subgraphs = await probeSubgraphs();
-        const ready = Object.values(subgraphs).every(Boolean);
-        const details = trusted(req) ? { supergraphLoaded: true, supergraph: options.supergraphId(), subgraphs } : {};
+        const ready = options.supergraphLoaded();
+        // Which subgraphs answer is for an operator to read (only with the token in production); it is probed
+        // only for them, and never decides readiness.
+        const details = trusted(req)
+          ? { supergraphLoaded: ready, supergraph: options.supergraphId(), subgraphs: await probeSubgraphs() }
+          : {};
         sendJson(res, ready ? 200 : 503, { ready, ...details });
         return true;
       }
