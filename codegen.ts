@@ -38,9 +38,12 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
   search: {
     mappers: {
       SearchHit: '../entities.ts#SearchHitRow',
-      User: '../entities.ts#ResultReference',
-      Vendor: '../entities.ts#ResultReference',
-      Post: '../entities.ts#ResultReference',
+      User: '../entities.ts#SearchResultReference',
+      Vendor: '../entities.ts#SearchResultReference',
+      Post: '../entities.ts#SearchResultReference',
+      Comment: '../entities.ts#ResultReference',
+      Media: '../entities.ts#ResultReference',
+      Node: '../entities.ts#ResultReference',
     },
   },
 };

@@ -33,13 +33,26 @@ export {
 export {
   checkPageSize,
   decodeCursor,
+  emptyConnection,
   encodeCursor,
+  forwardPageInfo,
   toConnection,
   maxPageSize,
   maxCursorLength,
   type Connection,
   type Cursor,
+  type PageInfo,
 } from './pagination.ts';
+export {
+  globalIdOf,
+  maxGlobalIdLength,
+  maxNodeIds,
+  nodeTypes,
+  parseGlobalId,
+  referenceId,
+  type NodeReference,
+  type NodeType,
+} from './global-id.ts';
 export { makeErrorFormatter } from './errors.ts';
 export { dateTimeScalar } from './scalars.ts';
 export { checkId, isUuid, requireOwnerOrAdmin, requireViewer } from './guards.ts';

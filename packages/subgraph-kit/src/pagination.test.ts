@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPageSize, decodeCursor, encodeCursor, toConnection } from './pagination.ts';
+import { checkPageSize, decodeCursor, emptyConnection, encodeCursor, toConnection } from './pagination.ts';
 
 describe('cursors and connections', () => {
   it('round-trips a cursor and refuses a forged one with BAD_USER_INPUT', () => {
@@ -22,7 +22,21 @@ describe('cursors and connections', () => {
     const rows = [1, 2, 3].map((n) => ({ id: String(n), createdAt: new Date(3000 - n) }));
     const page = toConnection(rows, 2);
     expect(page.edges.map((edge) => edge.node.id)).toEqual(['1', '2']);
-    expect(page.pageInfo).toEqual({ hasNextPage: true, endCursor: page.edges[1]!.cursor });
+    expect(page.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: page.edges[0]!.cursor,
+      endCursor: page.edges[1]!.cursor,
+    });
     expect(toConnection(rows, 3).pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('pages forward only: never a previous page, and no cursors on an empty page', () => {
+    const rows = [1, 2].map((n) => ({ id: String(n), createdAt: new Date(3000 - n) }));
+    expect(toConnection(rows.slice(1), 1).pageInfo.hasPreviousPage).toBe(false);
+    expect(emptyConnection()).toEqual({
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    });
   });
 });

@@ -44,14 +44,40 @@ export function checkPageSize(first: number, argument = 'first'): number {
   return first;
 }
 
+/**
+ * Relay's PageInfo. Connections page forward only, so `hasPreviousPage` is always false (the Relay spec allows
+ * that for a page read with first/after).
+ */
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
 export interface Connection<Node> {
   edges: { cursor: string; node: Node }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: PageInfo;
+}
+
+/** The page info of forward-only edges, `hasNextPage` told by the caller (usually: one row past the page came). */
+export function forwardPageInfo(edges: readonly { cursor: string }[], hasNextPage: boolean): PageInfo {
+  return {
+    hasNextPage,
+    hasPreviousPage: false,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  };
+}
+
+/** A connection with no edges. */
+export function emptyConnection<Node>(): Connection<Node> {
+  return { edges: [], pageInfo: forwardPageInfo([], false) };
 }
 
 /** Builds a connection from up to `first + 1` rows fetched newest first (the extra one says there is more). */
 export function toConnection<Node extends Cursor>(rows: Node[], first: number): Connection<Node> {
   const page = rows.slice(0, first);
   const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
-  return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  return { edges, pageInfo: forwardPageInfo(edges, rows.length > first) };
 }

@@ -11,6 +11,9 @@ import {
   subscribedEntityGone,
   type LivePubSub,
   liveEvents,
+  emptyConnection,
+  globalIdOf,
+  referenceId,
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { MediaEntity } from './entities.ts';
@@ -77,7 +80,12 @@ export function makeResolvers(deps: ResolverDeps): Resolvers {
       },
     },
     Media: {
-      __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.mediaById.load(id.toLowerCase()) : null),
+      __resolveReference: (reference, { loaders }) => {
+        const id = referenceId(reference);
+        return isUuid(id) ? loaders.mediaById.load(id.toLowerCase()) : null;
+      },
+      globalId: (media) => globalIdOf('Media', media.id),
+      nodeKey: (media) => media.id,
       owner: (media) => ({ id: media.ownerId }),
       status: (media) => publicStatus(media),
       url: (media) => urlOf(links, media),
@@ -92,7 +100,7 @@ export function makeResolvers(deps: ResolverDeps): Resolvers {
       media: async (user, args, { loaders, viewer }) => {
         const first = checkPageSize(args.first);
         const after = args.after ? decodeCursor(args.after) : null;
-        if (!isUuid(user.id)) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+        if (!isUuid(user.id)) return emptyConnection();
         const userId = user.id.toLowerCase();
         const readyOnly = viewer?.userId !== userId && viewer?.role !== 'ADMIN';
         const connection = await loaders.mediaPages.load({ userId, first, after, readyOnly });

@@ -10,14 +10,15 @@ import {
   subscribedEntityGone,
   type LivePubSub,
   liveEvents,
+  emptyConnection,
+  globalIdOf,
+  referenceId,
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { CommentEntity, PostRow } from './entities.ts';
 import { loadFeedPage, pageKey } from './pages.ts';
 import { addComment, createPost, deleteComment, deletePost, likePost, unlikePost, updatePost } from './posts.ts';
-
-const emptyConnection = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
 
 /** A mutation changed what these loaders may already hold for the post in this request. */
 function forgetPost({ loaders }: RequestContext, postId: string): void {
@@ -131,7 +132,12 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
       },
     },
     Post: {
-      __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.postById.load(id.toLowerCase()) : null),
+      __resolveReference: (reference, { loaders }) => {
+        const id = referenceId(reference);
+        return isUuid(id) ? loaders.postById.load(id.toLowerCase()) : null;
+      },
+      globalId: (post) => globalIdOf('Post', post.id),
+      nodeKey: (post) => post.id,
       author: (post) => ({ id: post.authorId }),
       vendor: (post) => (post.vendorId ? { id: post.vendorId } : null),
       media: async (post, _args, { loaders }) => (await loaders.mediaIdsByPostId.load(post.id)).map((id) => ({ id })),
@@ -141,7 +147,12 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
       comments: (post, args, { loaders }) => loaders.commentsByPost.load(pageKey(post.id, args)),
     },
     Comment: {
-      __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.commentById.load(id.toLowerCase()) : null),
+      __resolveReference: (reference, { loaders }) => {
+        const id = referenceId(reference);
+        return isUuid(id) ? loaders.commentById.load(id.toLowerCase()) : null;
+      },
+      globalId: (comment) => globalIdOf('Comment', comment.id),
+      nodeKey: (comment) => comment.id,
       post: async (comment, _args, { loaders }) => {
         // A comment goes with its post (on delete cascade), so a miss is a post deleted during this request.
         const post = await loaders.postById.load(comment.postId);
@@ -153,12 +164,12 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
     User: {
       __resolveReference: ({ id }) => ({ id }),
       posts: (user, args, { loaders }) =>
-        isUuid(user.id) ? loaders.postsByAuthor.load(pageKey(user.id, args)) : emptyConnection,
+        isUuid(user.id) ? loaders.postsByAuthor.load(pageKey(user.id, args)) : emptyConnection(),
     },
     Vendor: {
       __resolveReference: ({ id }) => ({ id }),
       posts: (vendor, args, { loaders }) =>
-        isUuid(vendor.id) ? loaders.postsByVendor.load(pageKey(vendor.id, args)) : emptyConnection,
+        isUuid(vendor.id) ? loaders.postsByVendor.load(pageKey(vendor.id, args)) : emptyConnection(),
     },
   };
 }

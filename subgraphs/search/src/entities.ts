@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { NodeType } from '@curbside/subgraph-kit';
 
 /** What a document is: the owning subgraph's entity type, as the schema's SearchType names it. */
 export type DocumentType = 'USER' | 'VENDOR' | 'POST';
@@ -43,16 +44,25 @@ export const ClosedAccount = defineEntity({
 });
 export type ClosedAccountEntity = InferEntity<typeof ClosedAccount>;
 
-/** A reference to an entity another subgraph resolves; `__typename` picks the member of SearchResult. */
+/**
+ * A reference to an entity another subgraph resolves; `__typename` picks the member of SearchResult or the
+ * implementation of Node. Keyed by `nodeKey` (the entity's id), a key clients cannot select: whatever they select
+ * comes from the owner, which alone says whether the object exists and whether the viewer may see it.
+ */
 export interface ResultReference {
+  __typename: NodeType;
+  nodeKey: string;
+}
+
+/** A reference to what a search can find: a member of SearchResult. */
+export interface SearchResultReference extends ResultReference {
   __typename: 'User' | 'Vendor' | 'Post';
-  id: string;
 }
 
 /** One row of a search's results. */
 export interface SearchHitRow {
   score: number;
-  node: ResultReference;
+  node: SearchResultReference;
 }
 
 export const entities = [SearchDocument, ClosedAccount];

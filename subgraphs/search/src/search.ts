@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, type FieldProblems } from '@curbside/errors';
-import { isUuid, maxCursorLength, trimmedLengthSlack, type Connection } from '@curbside/subgraph-kit';
-import type { DocumentType, ResultReference, SearchHitRow } from './entities.ts';
+import { forwardPageInfo, isUuid, maxCursorLength, trimmedLengthSlack, type Connection } from '@curbside/subgraph-kit';
+import type { DocumentType, SearchHitRow, SearchResultReference } from './entities.ts';
 
 /** Longest query, after trimming: 200 characters. */
 export const maxQueryLength = 200;
@@ -14,7 +14,7 @@ export const maxSearchPageSize = 50;
  */
 export const typoSimilarityThreshold = 0.5;
 
-const typenames: Record<DocumentType, ResultReference['__typename']> = {
+const typenames: Record<DocumentType, SearchResultReference['__typename']> = {
   USER: 'User',
   VENDOR: 'Vendor',
   POST: 'Post',
@@ -128,7 +128,7 @@ export function searchPage(rows: readonly HitCursor[], first: number): Connectio
   const page = rows.slice(0, first);
   const edges = page.map((row) => ({
     cursor: encodeHitCursor(row),
-    node: { score: Number(row.score), node: { __typename: typenames[row.type], id: row.id } },
+    node: { score: Number(row.score), node: { __typename: typenames[row.type], nodeKey: row.id } },
   }));
-  return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  return { edges, pageInfo: forwardPageInfo(edges, rows.length > first) };
 }

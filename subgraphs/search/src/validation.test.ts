@@ -113,17 +113,25 @@ describe('searchPage', () => {
   it('keeps the ranking order, cuts to the page and says more follow when a row past it came', () => {
     const page = searchPage(rows, 2);
     expect(page.edges.map((edge) => edge.node)).toEqual([
-      { score: 0.9, node: { __typename: 'User', id: uuid(1) } },
-      { score: 0.5, node: { __typename: 'Post', id: uuid(2) } },
+      { score: 0.9, node: { __typename: 'User', nodeKey: uuid(1) } },
+      { score: 0.5, node: { __typename: 'Post', nodeKey: uuid(2) } },
     ]);
-    expect(page.pageInfo).toEqual({ hasNextPage: true, endCursor: page.edges[1]!.cursor });
+    expect(page.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: page.edges[0]!.cursor,
+      endCursor: page.edges[1]!.cursor,
+    });
     // The next page starts after the last hit's exact position.
     expect(decodeHitCursor(page.pageInfo.endCursor!)).toEqual(rows[1]);
   });
 
-  it('says nothing follows on the last page, and has no end cursor when empty', () => {
+  it('says nothing follows on the last page, and has no cursors when empty', () => {
     expect(searchPage(rows, 3).pageInfo.hasNextPage).toBe(false);
-    expect(searchPage([], 3)).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
+    expect(searchPage([], 3)).toEqual({
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    });
   });
 });
 

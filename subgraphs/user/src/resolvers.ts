@@ -7,6 +7,8 @@ import {
   trimmedLengthSlack,
   type LivePubSub,
   liveEvents,
+  globalIdOf,
+  referenceId,
 } from '@curbside/subgraph-kit';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { Accounts, AuthPayload } from './accounts.ts';
@@ -87,7 +89,12 @@ export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlock
     User: {
       // A reference to a user that does not exist (or closed their account) resolves to null, never to
       // an invented entity.
-      __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null),
+      __resolveReference: (reference, { loaders }) => {
+        const id = referenceId(reference);
+        return isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null;
+      },
+      globalId: (user) => globalIdOf('User', user.id),
+      nodeKey: (user) => user.id,
       email: (user, _args, { viewer, sessionUserId }) =>
         sessionUserId === user.id || (viewer && (viewer.userId === user.id || viewer.role === 'ADMIN'))
           ? user.email

@@ -7,6 +7,9 @@ import {
   subscribedEntityGone,
   type LivePubSub,
   liveEvents,
+  emptyConnection,
+  globalIdOf,
+  referenceId,
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
@@ -88,7 +91,12 @@ export function makeResolvers({ pubsub, maxVendorsPerOwner }: ResolverDeps): Res
       },
     },
     Vendor: {
-      __resolveReference: ({ id }, { loaders }) => (isUuid(id) ? loaders.vendorById.load(id.toLowerCase()) : null),
+      __resolveReference: (reference, { loaders }) => {
+        const id = referenceId(reference);
+        return isUuid(id) ? loaders.vendorById.load(id.toLowerCase()) : null;
+      },
+      globalId: (vendor) => globalIdOf('Vendor', vendor.id),
+      nodeKey: (vendor) => vendor.id,
       owner: (vendor) => ({ id: vendor.ownerId }),
       followerCount: (vendor, _args, { loaders }) => loaders.followerCountByVendorId.load(vendor.id),
       viewerFollows: (vendor, _args, { loaders }) => loaders.viewerFollowsByVendorId.load(vendor.id),
@@ -99,7 +107,7 @@ export function makeResolvers({ pubsub, maxVendorsPerOwner }: ResolverDeps): Res
         isUuid(user.id) ? loaders.vendorsByOwnerId.load(user.id.toLowerCase()) : [],
       followedVendors: async (user, args, { loaders }) => {
         const key = followedVendorsKey(user.id, args);
-        if (!isUuid(user.id)) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+        if (!isUuid(user.id)) return emptyConnection();
         const connection = await loaders.followedVendors.load(key);
         for (const { node } of connection.edges) loaders.vendorById.prime(node.id, node);
         return connection;

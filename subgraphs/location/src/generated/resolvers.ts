@@ -35,10 +35,23 @@ export type NearbyVendor = {
   vendor: Vendor;
 };
 
+/**
+ * Where a page sits in its list, as the Relay connection spec has it. Connections page forward only ('first' and
+ * 'after'): to read on, pass endCursor as 'after' while hasNextPage is true.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the last edge of this page, to pass as 'after' for the next page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more edges follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+  /**
+   * Always false: connections page forward only, and the Relay spec lets a page read forward answer false
+   * (there is no 'last'/'before' to page back with).
+   */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first edge of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 export type Query = {
@@ -282,6 +295,8 @@ export type NearbyVendorResolvers<ContextType = RequestContext, ParentType exten
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {

@@ -29,7 +29,7 @@ export type CreateUploadInput = {
 };
 
 /** An image uploaded by a user. */
-export type Media = {
+export type Media = Node & {
   __typename?: 'Media';
   /**
    * Size in bytes of the upload, as declared at createUpload and verified at upload. The served image is
@@ -41,9 +41,16 @@ export type Media = {
   createdAt: Scalars['DateTime']['output'];
   /** Why processing failed; null unless FAILED. */
   failureReason?: Maybe<Scalars['String']['output']>;
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
   /** Pixels, as displayed (EXIF orientation applied); null until the bytes arrived. */
   height?: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
+  /** Internal: the key node(id:) resolves this object by. */
+  nodeKey: Scalars['ID']['output'];
   owner: User;
   status: MediaStatus;
   /**
@@ -103,10 +110,36 @@ export type MutationDeleteMediaArgs = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * An object that can be fetched again by its global id alone, with node(id:) or nodes(ids:) (Relay's global object
+ * identification). Its id for Relay is the field globalId: set relay-compiler's schemaConfig.nodeInterfaceIdField to
+ * "globalId". User, Vendor, Post, Comment and Media implement it.
+ */
+export type Node = {
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
+};
+
+/**
+ * Where a page sits in its list, as the Relay connection spec has it. Connections page forward only ('first' and
+ * 'after'): to read on, pass endCursor as 'after' while hasNextPage is true.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the last edge of this page, to pass as 'after' for the next page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more edges follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+  /**
+   * Always false: connections page forward only, and the Relay spec lets a page read forward answer false
+   * (there is no 'last'/'before' to page back with).
+   */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first edge of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 export type Query = {
@@ -255,13 +288,18 @@ export type FederationTypes = {
 export type FederationReferenceTypes = {
   Media:
     ( { __typename: 'Media' }
-    & GraphQLRecursivePick<FederationTypes['Media'], {"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['Media'], {"id":true}>
+        | GraphQLRecursivePick<FederationTypes['Media'], {"nodeKey":true}> ) );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
 };
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node: ( MediaEntity );
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -276,6 +314,7 @@ export type ResolversTypes = {
   MediaEdge: ResolverTypeWrapper<Omit<MediaEdge, 'node'> & { node: ResolversTypes['Media'] }>;
   MediaStatus: MediaStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -296,6 +335,7 @@ export type ResolversParentTypes = {
   MediaConnection: Omit<MediaConnection, 'edges'> & { edges: Array<ResolversParentTypes['MediaEdge']> };
   MediaEdge: Omit<MediaEdge, 'node'> & { node: ResolversParentTypes['Media'] };
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
@@ -322,13 +362,16 @@ export type MediaResolvers<ContextType = RequestContext, ParentType extends Reso
   contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   failureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   height?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MediaStatus'], ParentType, ContextType>;
   thumbnailUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   width?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MediaConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MediaConnection'] = ResolversParentTypes['MediaConnection']> = {
@@ -346,9 +389,15 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   deleteMedia?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteMediaArgs, 'id'>>;
 };
 
+export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Media', ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -379,6 +428,7 @@ export type Resolvers<ContextType = RequestContext> = {
   MediaConnection?: MediaConnectionResolvers<ContextType>;
   MediaEdge?: MediaEdgeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

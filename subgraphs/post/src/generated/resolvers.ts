@@ -18,13 +18,20 @@ export type Scalars = {
 };
 
 /** A reply to a post. */
-export type Comment = {
+export type Comment = Node & {
   __typename?: 'Comment';
   author: User;
   /** 1 to 2,000 characters. */
   body: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
   id: Scalars['ID']['output'];
+  /** Internal: the key node(id:) resolves this object by. */
+  nodeKey: Scalars['ID']['output'];
   post: Post;
 };
 
@@ -110,14 +117,40 @@ export type MutationUpdatePostArgs = {
   input: UpdatePostInput;
 };
 
+/**
+ * An object that can be fetched again by its global id alone, with node(id:) or nodes(ids:) (Relay's global object
+ * identification). Its id for Relay is the field globalId: set relay-compiler's schemaConfig.nodeInterfaceIdField to
+ * "globalId". User, Vendor, Post, Comment and Media implement it.
+ */
+export type Node = {
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
+};
+
+/**
+ * Where a page sits in its list, as the Relay connection spec has it. Connections page forward only ('first' and
+ * 'after'): to read on, pass endCursor as 'after' while hasNextPage is true.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the last edge of this page, to pass as 'after' for the next page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more edges follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+  /**
+   * Always false: connections page forward only, and the Relay spec lets a page read forward answer false
+   * (there is no 'last'/'before' to page back with).
+   */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first edge of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** What a user shared: text, optionally with photos, optionally as one of their vendors. */
-export type Post = {
+export type Post = Node & {
   __typename?: 'Post';
   author: User;
   /** 1 to 5,000 characters. */
@@ -128,10 +161,17 @@ export type Post = {
   createdAt: Scalars['DateTime']['output'];
   /** When the author last edited the post; null if never edited. */
   editedAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
   id: Scalars['ID']['output'];
   likeCount: Scalars['Int']['output'];
   /** Attached media in the author's order (at most 10); a deleted media disappears from the list. */
   media: Array<Media>;
+  /** Internal: the key node(id:) resolves this object by. */
+  nodeKey: Scalars['ID']['output'];
   /** The vendor the post was made as; null for a personal post or once that vendor is deleted. */
   vendor?: Maybe<Vendor>;
   /** Whether the signed-in viewer likes this post; false when anonymous. */
@@ -322,10 +362,12 @@ export type FederationTypes = {
 export type FederationReferenceTypes = {
   Comment:
     ( { __typename: 'Comment' }
-    & GraphQLRecursivePick<FederationTypes['Comment'], {"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['Comment'], {"id":true}>
+        | GraphQLRecursivePick<FederationTypes['Comment'], {"nodeKey":true}> ) );
   Post:
     ( { __typename: 'Post' }
-    & GraphQLRecursivePick<FederationTypes['Post'], {"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['Post'], {"id":true}>
+        | GraphQLRecursivePick<FederationTypes['Post'], {"nodeKey":true}> ) );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
@@ -335,6 +377,13 @@ export type FederationReferenceTypes = {
 };
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node:
+    | ( CommentEntity )
+    | ( PostRow )
+  ;
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -347,6 +396,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Media: ResolverTypeWrapper<EntityReference>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Post: ResolverTypeWrapper<PostRow>;
@@ -371,6 +421,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Media: EntityReference;
   Mutation: Record<PropertyKey, never>;
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Post: PostRow;
@@ -393,8 +444,11 @@ export type CommentResolvers<ContextType = RequestContext, ParentType extends Re
   author?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   post?: Resolver<ResolversTypes['Post'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CommentConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CommentConnection'] = ResolversParentTypes['CommentConnection']> = {
@@ -425,9 +479,15 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   updatePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUpdatePostArgs, 'id' | 'input'>>;
 };
 
+export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Comment' | 'Post', ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PostResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Post'] = ResolversParentTypes['Post'], FederationReferenceType extends FederationReferenceTypes['Post'] = FederationReferenceTypes['Post']> = {
@@ -438,11 +498,14 @@ export type PostResolvers<ContextType = RequestContext, ParentType extends Resol
   comments?: Resolver<ResolversTypes['CommentConnection'], ParentType, ContextType, RequireFields<PostCommentsArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   editedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   likeCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   media?: Resolver<Array<ResolversTypes['Media']>, ParentType, ContextType>;
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   vendor?: Resolver<Maybe<ResolversTypes['Vendor']>, ParentType, ContextType>;
   viewerHasLiked?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type PostConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostConnection'] = ResolversParentTypes['PostConnection']> = {
@@ -484,6 +547,7 @@ export type Resolvers<ContextType = RequestContext> = {
   DateTime?: GraphQLScalarType;
   Media?: MediaResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Post?: PostResolvers<ContextType>;
   PostConnection?: PostConnectionResolvers<ContextType>;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { SearchHitRow, ResultReference } from '../entities.ts';
+import type { SearchHitRow, SearchResultReference, ResultReference } from '../entities.ts';
 import type { RequestContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -15,25 +15,86 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-export type PageInfo = {
-  __typename?: 'PageInfo';
-  endCursor?: Maybe<Scalars['String']['output']>;
-  hasNextPage: Scalars['Boolean']['output'];
+export type Comment = Node & {
+  __typename?: 'Comment';
+  globalId: Scalars['ID']['output'];
+  nodeKey: Scalars['ID']['output'];
 };
 
-export type Post = {
+export type Media = Node & {
+  __typename?: 'Media';
+  globalId: Scalars['ID']['output'];
+  nodeKey: Scalars['ID']['output'];
+};
+
+/**
+ * An object that can be fetched again by its global id alone, with node(id:) or nodes(ids:) (Relay's global object
+ * identification). Its id for Relay is the field globalId: set relay-compiler's schemaConfig.nodeInterfaceIdField to
+ * "globalId". User, Vendor, Post, Comment and Media implement it.
+ */
+export type Node = {
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
+};
+
+/**
+ * Where a page sits in its list, as the Relay connection spec has it. Connections page forward only ('first' and
+ * 'after'): to read on, pass endCursor as 'after' while hasNextPage is true.
+ */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last edge of this page, to pass as 'after' for the next page; null when the page is empty. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more edges follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+  /**
+   * Always false: connections page forward only, and the Relay spec lets a page read forward answer false
+   * (there is no 'last'/'before' to page back with).
+   */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first edge of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type Post = Node & {
   __typename?: 'Post';
-  id: Scalars['ID']['output'];
+  globalId: Scalars['ID']['output'];
+  nodeKey: Scalars['ID']['output'];
 };
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The object this global id (a Node's globalId) names, resolved by the subgraph that owns it: null when it does
+   * not exist or the viewer may not see it, exactly as the type's own field (user(id:), post(id:), ...) gives.
+   * BAD_USER_INPUT when the id is not a global id (longer than 80 characters, or not made by Curbside).
+   * Selecting only __typename does not look the object up.
+   */
+  node?: Maybe<Node>;
+  /**
+   * The objects these global ids name, in the order of the ids, each as node(id:) gives it (null where that gives
+   * null). At most 100 ids; more, or any id that is not a global id, is BAD_USER_INPUT.
+   */
+  nodes: Array<Maybe<Node>>;
   /**
    * Users, vendors and posts matching 'query' (1 to 200 characters after trimming): those with every word of it,
    * in any form ('taco' finds 'tacos'), or with words close to it ('tacso' finds 'tacos'), best first. 'types'
    * limits what is searched (left out: everything). 'first' is 1 to 50. Anyone may search, signed in or not.
    */
   search: SearchHitConnection;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -80,14 +141,16 @@ export type SearchType =
   /** Vendors, by name and description. */
   | 'VENDOR';
 
-export type User = {
+export type User = Node & {
   __typename?: 'User';
-  id: Scalars['ID']['output'];
+  globalId: Scalars['ID']['output'];
+  nodeKey: Scalars['ID']['output'];
 };
 
-export type Vendor = {
+export type Vendor = Node & {
   __typename?: 'Vendor';
-  id: Scalars['ID']['output'];
+  globalId: Scalars['ID']['output'];
+  nodeKey: Scalars['ID']['output'];
 };
 
 
@@ -162,20 +225,23 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   SearchResult:
-    | ( ResultReference )
-    | ( ResultReference )
-    | ( ResultReference )
+    | ( SearchResultReference )
+    | ( SearchResultReference )
+    | ( SearchResultReference )
   ;
 };
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  Comment: ResolverTypeWrapper<ResultReference>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Media: ResolverTypeWrapper<ResultReference>;
+  Node: ResolverTypeWrapper<ResultReference>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Post: ResolverTypeWrapper<ResultReference>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Post: ResolverTypeWrapper<SearchResultReference>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   SearchHit: ResolverTypeWrapper<SearchHitRow>;
@@ -184,17 +250,20 @@ export type ResolversTypes = {
   SearchHitEdge: ResolverTypeWrapper<Omit<SearchHitEdge, 'node'> & { node: ResolversTypes['SearchHit'] }>;
   SearchResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SearchResult']>;
   SearchType: SearchType;
-  User: ResolverTypeWrapper<ResultReference>;
-  Vendor: ResolverTypeWrapper<ResultReference>;
+  User: ResolverTypeWrapper<SearchResultReference>;
+  Vendor: ResolverTypeWrapper<SearchResultReference>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  Comment: ResultReference;
+  ID: Scalars['ID']['output'];
+  Media: ResultReference;
+  Node: ResultReference;
   PageInfo: PageInfo;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
-  Post: ResultReference;
-  ID: Scalars['ID']['output'];
+  Post: SearchResultReference;
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
   SearchHit: SearchHitRow;
@@ -202,21 +271,39 @@ export type ResolversParentTypes = {
   SearchHitConnection: Omit<SearchHitConnection, 'edges'> & { edges: Array<ResolversParentTypes['SearchHitEdge']> };
   SearchHitEdge: Omit<SearchHitEdge, 'node'> & { node: ResolversParentTypes['SearchHit'] };
   SearchResult: ResolversUnionTypes<ResolversParentTypes>['SearchResult'];
-  User: ResultReference;
-  Vendor: ResultReference;
+  User: SearchResultReference;
+  Vendor: SearchResultReference;
+};
+
+export type CommentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Comment'] = ResolversParentTypes['Comment']> = {
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MediaResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Media'] = ResolversParentTypes['Media']> = {
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Comment' | 'Media' | 'Post' | 'User' | 'Vendor', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PostResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Post'] = ResolversParentTypes['Post']> = {
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
+  nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   search?: Resolver<ResolversTypes['SearchHitConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'first' | 'query'>>;
 };
 
@@ -240,16 +327,19 @@ export type SearchResultResolvers<ContextType = RequestContext, ParentType exten
 };
 
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor']> = {
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  Comment?: CommentResolvers<ContextType>;
+  Media?: MediaResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Post?: PostResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

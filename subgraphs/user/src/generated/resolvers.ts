@@ -143,6 +143,19 @@ export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
 
+/**
+ * An object that can be fetched again by its global id alone, with node(id:) or nodes(ids:) (Relay's global object
+ * identification). Its id for Relay is the field globalId: set relay-compiler's schemaConfig.nodeInterfaceIdField to
+ * "globalId". User, Vendor, Post, Comment and Media implement it.
+ */
+export type Node = {
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
+};
+
 /** Something that happened to you or around you. Nobody is notified of their own action. */
 export type Notification = {
   __typename?: 'Notification';
@@ -187,10 +200,23 @@ export type NotificationKind =
   /** A vendor you follow opened; the actor is its owner. */
   | 'VENDOR_OPENED';
 
+/**
+ * Where a page sits in its list, as the Relay connection spec has it. Connections page forward only ('first' and
+ * 'after'): to read on, pass endCursor as 'after' while hasNextPage is true.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the last edge of this page, to pass as 'after' for the next page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more edges follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+  /**
+   * Always false: connections page forward only, and the Relay spec lets a page read forward answer false
+   * (there is no 'last'/'before' to page back with).
+   */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first edge of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** A post; the post subgraph resolves its fields. */
@@ -259,7 +285,7 @@ export type UpdateProfileInput = {
 };
 
 /** A person with a Curbside account. */
-export type User = {
+export type User = Node & {
   __typename?: 'User';
   bio?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
@@ -272,7 +298,14 @@ export type User = {
   /** Users this user follows, most recent follow first. 'first' is 1 to 100. */
   following: UserConnection;
   followingCount: Scalars['Int']['output'];
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
   id: Scalars['ID']['output'];
+  /** Internal: the key node(id:) resolves this object by. */
+  nodeKey: Scalars['ID']['output'];
   role: Role;
   /** Lower-case handle, unique, 3 to 30 of a-z, 0-9 and _. */
   username: Scalars['String']['output'];
@@ -399,10 +432,15 @@ export type FederationTypes = {
 export type FederationReferenceTypes = {
   User:
     ( { __typename: 'User' }
-    & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['User'], {"id":true}>
+        | GraphQLRecursivePick<FederationTypes['User'], {"nodeKey":true}> ) );
 };
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node: ( UserEntity );
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -414,6 +452,7 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Notification: ResolverTypeWrapper<NotificationEntity>;
   NotificationConnection: ResolverTypeWrapper<Omit<NotificationConnection, 'edges'> & { edges: Array<ResolversTypes['NotificationEdge']> }>;
   NotificationEdge: ResolverTypeWrapper<Omit<NotificationEdge, 'node'> & { node: ResolversTypes['Notification'] }>;
@@ -442,6 +481,7 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Notification: NotificationEntity;
   NotificationConnection: Omit<NotificationConnection, 'edges'> & { edges: Array<ResolversParentTypes['NotificationEdge']> };
   NotificationEdge: Omit<NotificationEdge, 'node'> & { node: ResolversParentTypes['Notification'] };
@@ -489,6 +529,10 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
 };
 
+export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'User', ParentType, ContextType>;
+};
+
 export type NotificationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Notification'] = ResolversParentTypes['Notification']> = {
   actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -512,6 +556,8 @@ export type NotificationEdgeResolvers<ContextType = RequestContext, ParentType e
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type PostResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Post'] = ResolversParentTypes['Post']> = {
@@ -540,10 +586,13 @@ export type UserResolvers<ContextType = RequestContext, ParentType extends Resol
   followers?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<UserFollowersArgs, 'first'>>;
   following?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<UserFollowingArgs, 'first'>>;
   followingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   viewerIsFollowing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type UserConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UserConnection'] = ResolversParentTypes['UserConnection']> = {
@@ -564,6 +613,7 @@ export type Resolvers<ContextType = RequestContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   Notification?: NotificationResolvers<ContextType>;
   NotificationConnection?: NotificationConnectionResolvers<ContextType>;
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;

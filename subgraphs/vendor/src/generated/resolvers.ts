@@ -78,10 +78,36 @@ export type MutationUpdateVendorArgs = {
   input: UpdateVendorInput;
 };
 
+/**
+ * An object that can be fetched again by its global id alone, with node(id:) or nodes(ids:) (Relay's global object
+ * identification). Its id for Relay is the field globalId: set relay-compiler's schemaConfig.nodeInterfaceIdField to
+ * "globalId". User, Vendor, Post, Comment and Media implement it.
+ */
+export type Node = {
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
+};
+
+/**
+ * Where a page sits in its list, as the Relay connection spec has it. Connections page forward only ('first' and
+ * 'after'): to read on, pass endCursor as 'after' while hasNextPage is true.
+ */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of the last edge of this page, to pass as 'after' for the next page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more edges follow this page. */
   hasNextPage: Scalars['Boolean']['output'];
+  /**
+   * Always false: connections page forward only, and the Relay spec lets a page read forward answer false
+   * (there is no 'last'/'before' to page back with).
+   */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first edge of this page; null when the page is empty. */
+  startCursor?: Maybe<Scalars['String']['output']>;
 };
 
 export type Query = {
@@ -137,17 +163,24 @@ export type UserFollowedVendorsArgs = {
 };
 
 /** A food truck, market stall or other local business, run by a user. */
-export type Vendor = {
+export type Vendor = Node & {
   __typename?: 'Vendor';
   category: VendorCategory;
   createdAt: Scalars['DateTime']['output'];
   description: Scalars['String']['output'];
   /** How many users follow this vendor. */
   followerCount: Scalars['Int']['output'];
+  /**
+   * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
+   * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
+   */
+  globalId: Scalars['ID']['output'];
   id: Scalars['ID']['output'];
   /** Whether the vendor is open for business now. */
   isOpen: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
+  /** Internal: the key node(id:) resolves this object by. */
+  nodeKey: Scalars['ID']['output'];
   /** When the vendor opened; null while closed. */
   openedAt?: Maybe<Scalars['DateTime']['output']>;
   owner: User;
@@ -275,10 +308,15 @@ export type FederationReferenceTypes = {
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
   Vendor:
     ( { __typename: 'Vendor' }
-    & GraphQLRecursivePick<FederationTypes['Vendor'], {"id":true}> );
+    & ( GraphQLRecursivePick<FederationTypes['Vendor'], {"id":true}>
+        | GraphQLRecursivePick<FederationTypes['Vendor'], {"nodeKey":true}> ) );
 };
 
 
+/** Mapping of interface types */
+export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
+  Node: ( VendorEntity );
+};
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
@@ -287,6 +325,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -308,6 +347,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
+  Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
@@ -339,9 +379,15 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   updateVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationUpdateVendorArgs, 'id' | 'input'>>;
 };
 
+export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
+  __resolveType: TypeResolveFn<'Vendor', ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -366,13 +412,16 @@ export type VendorResolvers<ContextType = RequestContext, ParentType extends Res
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   followerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  globalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isOpen?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nodeKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   openedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   viewerFollows?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type VendorConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorConnection'] = ResolversParentTypes['VendorConnection']> = {
@@ -388,6 +437,7 @@ export type VendorEdgeResolvers<ContextType = RequestContext, ParentType extends
 export type Resolvers<ContextType = RequestContext> = {
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
+  Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
