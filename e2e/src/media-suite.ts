@@ -295,6 +295,23 @@ export function mediaSuite(store: 'local' | 's3'): void {
         expect(head.headers.get('content-length')).toBe(String(served.length));
       });
 
+      it('answers GET and HEAD of a READY media whose file is missing from the store with 404 NOT_FOUND', async () => {
+        const id = await uploaded(await png(6, 4));
+        await files.remove(id);
+        const url = `${gatewayOrigin}/media/files/${id}`;
+        const missing = await fetch(url);
+        expect(missing.status).toBe(404);
+        expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND' });
+        const head = await fetch(url, { method: 'HEAD' });
+        expect(head.status).toBe(404);
+        await head.arrayBuffer();
+        // Its thumbnail is still stored, and still served, with its type and size.
+        const thumbnail = await fetch(`${gatewayOrigin}/media/thumbnails/${id}`, { method: 'HEAD' });
+        expect(thumbnail.status).toBe(200);
+        expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+        expect(thumbnail.headers.get('content-length')).toBe(String((await files.read(`${id}-thumbnail`)).length));
+      });
+
       it('serves nothing for a media that is not READY, or that does not exist', async () => {
         const ticket = await ticketFor(await png(4, 4));
         for (const id of [ticket.media.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {

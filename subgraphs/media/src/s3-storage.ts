@@ -32,6 +32,11 @@ export interface S3StorageOptions {
   partBytes?: number | undefined;
 }
 
+/** How long connecting to the store may take: 10 seconds. */
+const connectTimeoutMs = 10_000;
+/** How long a request may go without a byte either way before it fails (and is retried): 30 seconds. */
+const idleTimeoutMs = 30_000;
+
 /** S3's smallest part of a multipart upload (but the last): 5 MiB. */
 const minimumPartBytes = 5 * 1024 * 1024;
 
@@ -72,6 +77,8 @@ export function s3Storage(options: S3StorageOptions): MediaStore {
     // Checksums only where S3 requires them: S3-compatible stores do not all take the newer trailing ones.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // The SDK waits for ever by default: a store that stops answering would hold uploads, downloads and jobs.
+    requestHandler: { connectionTimeout: connectTimeoutMs, requestTimeout: idleTimeoutMs },
   });
   const Bucket = options.bucket;
 
