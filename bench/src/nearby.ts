@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     const seedMs = performance.now() - seedStart;
 
     // As after a Redis loss: the restarted location subgraph rebuilds its index from PostgreSQL.
-    await stack.redis.del('geo:vendors:built');
+    await stack.redis.del('{geo:vendors}:built'); // geoKeys.built of the location subgraph
     const rebuildStart = performance.now();
     await stack.restartLocationSubgraph();
     const rebuildMs = performance.now() - rebuildStart;

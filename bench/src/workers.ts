@@ -11,7 +11,7 @@
  */
 import { Queue } from 'bullmq';
 import pg from 'pg';
-import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, queueOptions } from '@curbside/event-bus';
 import { queuesFor } from '@curbside/events';
 import { prepareBenchRun } from './common/run.ts';
 import { measureBurst, measureRelay, measureVisibility, warmUp } from './workers/measure.ts';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const probes: Probes = {
     postDatabase: new pg.Pool({ connectionString: stack.databases.post, max: 2 }),
     searchDatabase: new pg.Pool({ connectionString: stack.databases.search, max: 2 }),
-    queues: new Map(queuesFor('post.created').map((name) => [name, new Queue(name, eventBus)])),
+    queues: new Map(queuesFor('post.created').map((name) => [name, new Queue(name, queueOptions(eventBus, name))])),
   };
   let failed = false;
   try {

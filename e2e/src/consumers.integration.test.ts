@@ -5,7 +5,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, queueOptions } from '@curbside/event-bus';
 import { eventQueues, type EventQueueName } from '@curbside/events';
 import { redisUrl, startStack, waitFor, type TestStack } from './index.ts';
 
@@ -27,7 +27,7 @@ describe('queue consumers', () => {
   it('consume every queue from exactly the deployable it declares', async () => {
     const bus = { connection: bullConnection(redisUrl), prefix: bullPrefix(stack.redisKeyPrefix) };
     const names = Object.keys(eventQueues) as EventQueueName[];
-    const queues = names.map((name) => new Queue(name, bus));
+    const queues = names.map((name) => new Queue(name, queueOptions(bus, name)));
     try {
       const declared = Object.fromEntries(names.map((name) => [name, [eventQueues[name].consumedBy]]));
       // Workers name their connections as they connect, just after the stack has started them.

@@ -11,6 +11,7 @@ import {
   deadLetterQueueName,
   eventJobOptions,
   listDeadLetters,
+  queueOptions,
   retryDeadLetter,
   startEventHandlers,
   type EventConsumer,
@@ -21,7 +22,7 @@ import { redisUrl, waitFor } from './index.ts';
 const prefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:dead-letters:bull`;
 const connection = bullConnection(redisUrl);
 const bus = { connection, prefix };
-const queue = new Queue('media.process', bus);
+const queue = new Queue('media.process', queueOptions(bus, 'media.process'));
 const logger = createLogger('dead-letters-test', 'silent');
 let consumer: EventConsumer | undefined;
 
@@ -31,7 +32,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   for (const name of ['media.process', deadLetterQueueName]) {
-    const created = new Queue(name, bus);
+    const created = new Queue(name, queueOptions(bus, name));
     await created.obliterate({ force: true }).catch(() => undefined);
     await created.close();
   }

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { Queue } from 'bullmq';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, bullPrefix, scheduledQueueName, type EventHandler } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, queueOptions, scheduledQueueName, type EventHandler } from '@curbside/event-bus';
 import { createGateway } from '@curbside/gateway';
 import {
   entities as mediaEntities,
@@ -767,10 +767,8 @@ export function mediaSuite(store: 'local' | 's3'): void {
       });
 
       it('the job is scheduled every hour in the workers', async () => {
-        const scheduled = new Queue(scheduledQueueName, {
-          connection: bullConnection(redisUrl),
-          prefix: bullPrefix(stack.redisKeyPrefix),
-        });
+        const bus = { connection: bullConnection(redisUrl), prefix: bullPrefix(stack.redisKeyPrefix) };
+        const scheduled = new Queue(scheduledQueueName, queueOptions(bus, scheduledQueueName));
         try {
           const scheduler = await scheduled.getJobScheduler(unfinishedUploadsSchedule);
           expect(scheduler).toMatchObject({ key: unfinishedUploadsSchedule, every: 3_600_000 });

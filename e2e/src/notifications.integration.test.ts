@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, bullPrefix, type EventHandler } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, queueOptions, type EventHandler } from '@curbside/event-bus';
 import type { EventEnvelope } from '@curbside/events';
 import { createLogger } from '@curbside/service';
 import { openOrm, type Orm } from '@curbside/subgraph-kit';
@@ -42,10 +42,8 @@ let notificationQueue: Queue;
 beforeAll(async () => {
   stack = await startStack();
   redisAdmin = new Redis(redisUrl);
-  notificationQueue = new Queue('user.notifications', {
-    connection: bullConnection(redisUrl),
-    prefix: bullPrefix(stack.redisKeyPrefix),
-  });
+  const bus = { connection: bullConnection(redisUrl), prefix: bullPrefix(stack.redisKeyPrefix) };
+  notificationQueue = new Queue('user.notifications', queueOptions(bus, 'user.notifications'));
 });
 afterEach(async () => {
   await disposeLiveClients();

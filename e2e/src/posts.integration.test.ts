@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, queueOptions } from '@curbside/event-bus';
 import {
   dataOf,
   graphql,
@@ -714,10 +714,8 @@ describe('User.posts and Vendor.posts', () => {
 describe('the media copy, fed by media events', () => {
   let queue: Queue;
   beforeAll(() => {
-    queue = new Queue('post.media-copy', {
-      connection: bullConnection(redisUrl),
-      prefix: bullPrefix(stack.redisKeyPrefix),
-    });
+    const bus = { connection: bullConnection(redisUrl), prefix: bullPrefix(stack.redisKeyPrefix) };
+    queue = new Queue('post.media-copy', queueOptions(bus, 'post.media-copy'));
   });
   afterAll(async () => {
     await queue?.close();

@@ -8,6 +8,7 @@ import {
   defineEventHandler,
   eventJobOptions,
   listDeadLetters,
+  queueOptions,
   startEventHandlers,
   type EventConsumer,
 } from '@curbside/event-bus';
@@ -58,7 +59,7 @@ describe('/admin/queues', () => {
     expect(await page.text()).toMatch(/Curbside queues/);
 
     const jobId = randomUUID();
-    const queue = new Queue('media.process', bus);
+    const queue = new Queue('media.process', queueOptions(bus, 'media.process'));
     await queue.add(
       'media.uploaded',
       { id: jobId, name: 'media.uploaded', payload: { mediaId: 'not-a-uuid' }, occurredAt: new Date().toISOString() },

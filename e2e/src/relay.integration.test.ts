@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, pruneSentOutbox, startOutboxRelay, type OutboxRelay } from '@curbside/event-bus';
+import { bullConnection, pruneSentOutbox, queueOptions, startOutboxRelay, type OutboxRelay } from '@curbside/event-bus';
 import { createLogger } from '@curbside/service';
 import { databaseUrl, ensureDatabase, openOrm, recordEvent, type Orm } from '@curbside/subgraph-kit';
 import { entities, migrations } from '@curbside/vendor-subgraph';
@@ -28,7 +28,7 @@ beforeAll(async () => {
     sweepIntervalMs: 60_000,
     databaseUrl: url,
   });
-  queue = new Queue('location.vendor-copy', { connection, prefix });
+  queue = new Queue('location.vendor-copy', queueOptions({ connection, prefix }, 'location.vendor-copy'));
 });
 afterAll(async () => {
   await relay?.stop();

@@ -19,7 +19,14 @@ import {
   type AccessTokenVerifier,
   type AccountBlocklist,
 } from '@curbside/auth';
-import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
+import {
+  closeRedis,
+  createRedis,
+  defaultRedisUrl,
+  deleteKeysWithPrefix,
+  redisTargetFromEnv,
+  type RedisClient,
+} from '@curbside/redis';
 import { createGateway, type Gateway, type GatewayOptions } from '@curbside/gateway';
 import { closeServer, listen } from '@curbside/http';
 import { createLogger } from '@curbside/service';
@@ -39,7 +46,7 @@ import { createLocationSubgraph } from '@curbside/location-subgraph';
 import { createMediaSubgraph } from '@curbside/media-subgraph';
 import { createPostSubgraph } from '@curbside/post-subgraph';
 import { createSearchSubgraph } from '@curbside/search-subgraph';
-import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event-bus';
 import { createWorkers, type Workers } from '@curbside/workers';
 import { SqlRecorder } from './sql-recorder.ts';
 import { templateDatabase } from './templates.ts';
@@ -51,6 +58,11 @@ export type SubgraphName = (typeof subgraphNames)[number];
 
 export const postgresUrl = process.env['POSTGRES_URL'] ?? defaultPostgresUrl;
 export const redisUrl = process.env['REDIS_URL'] ?? defaultRedisUrl;
+/**
+ * The Redis Cluster of `REDIS_CLUSTER_NODES` when the run has one (`pnpm test:cluster` starts it; `redisUrl` is then
+ * one of its nodes), else none: every stack of the run uses it, for keys, queues and live events alike.
+ */
+export const redisClusterNodes: readonly string[] = redisTargetFromEnv(process.env).clusterNodes ?? [];
 const machineRedisUrl = redisUrl;
 
 /** Prefix of every database a test run creates; the run's global teardown drops them. */
@@ -84,7 +96,9 @@ export interface TestStack {
   redisKeyPrefix: string;
   /** The Redis this stack uses (the machine's, or the private one it was given). */
   redisUrl: string;
-  redis: Redis;
+  /** The cluster's seed nodes when the stack runs on a Redis Cluster; empty on one server. */
+  redisClusterNodes: readonly string[];
+  redis: RedisClient;
   /** The live pub/sub every subgraph of this stack shares (channels under `redisKeyPrefix`). */
   pubsub: LivePubSub;
   accountBlocklist: AccountBlocklist;
@@ -197,6 +211,8 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const id = randomBytes(3).toString('hex');
   const redisUrl = options.redisUrl ?? machineRedisUrl;
+  // A private Redis (one a test may kill) is one server, whatever the run's profile.
+  const clusterNodes = options.redisUrl ? [] : redisClusterNodes;
   const logger = createLogger('test-stack', options.logLevel ?? 'silent');
   const databases = {} as Record<SubgraphName, string>;
   for (const name of subgraphNames) {
@@ -216,11 +232,17 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const mediaDir = await mkdtemp(join(tmpdir(), `curbside-media-${id}-`));
   const mediaSigningSecret = randomBytes(32).toString('hex');
   const redisKeyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`;
-  const redis = createRedis({ url: redisUrl, keyPrefix: redisKeyPrefix, connectionName: `test-stack-${id}` });
+  const redis = createRedis({
+    url: redisUrl,
+    clusterNodes,
+    keyPrefix: redisKeyPrefix,
+    connectionName: `test-stack-${id}`,
+  });
   const accountBlocklist = redisAccountBlocklist(redis);
-  const eventBus = { connection: bullConnection(redisUrl), prefix: bullPrefix(redisKeyPrefix) };
+  const eventBus = { connection: bullConnection(redisUrl, clusterNodes), prefix: bullPrefix(redisKeyPrefix) };
   const pubsub = makeLivePubSub({
     url: redisUrl,
+    clusterNodes,
     keyPrefix: redisKeyPrefix,
     connectionName: `test-stack-${id}:live`,
     logger: logger.child({ service: 'pubsub' }),
@@ -357,6 +379,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       mediaSigningSecret,
       redisKeyPrefix,
       redisUrl,
+      redisClusterNodes: clusterNodes,
       redis,
       pubsub,
       accountBlocklist,
@@ -382,10 +405,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         for (const service of stoppables) await service.close();
         await pubsub.close();
         // Keys die with the stack, as its databases die with the run.
-        // KEYS takes a full pattern: ioredis does not prefix it, so it is prefixed here and stripped for DEL.
-        const keys = await redis.keys(`${redisKeyPrefix}*`);
-        const bare = keys.map((key) => key.slice(redisKeyPrefix.length));
-        if (bare.length > 0) await redis.del(...bare);
+        await deleteKeysWithPrefix(redis, redisKeyPrefix);
+        await closeBullConnection(eventBus.connection);
         await closeRedis(redis);
         await s3Server?.stop();
         await rm(mediaDir, { recursive: true, force: true });
@@ -395,6 +416,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     for (const service of stoppables) await service.close().catch(() => undefined);
     await gatewayPort.release().catch(() => undefined);
     await pubsub.close();
+    await closeBullConnection(eventBus.connection);
     await closeRedis(redis);
     await s3Server?.stop();
     await rm(mediaDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, bullPrefix, listDeadLetters } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, listDeadLetters, queueOptions } from '@curbside/event-bus';
 import {
   disposeLiveClients,
   liveClient,
@@ -71,7 +71,7 @@ describe('the workers killed mid-backlog', () => {
     );
     await Promise.all(accounts.map((account) => setFollowingUser(stack, account.accessToken, target.id)));
     const bus = { connection: bullConnection(stack.redisUrl), prefix: bullPrefix(stack.redisKeyPrefix) };
-    const queue = new Queue('user.notifications', bus);
+    const queue = new Queue('user.notifications', queueOptions(bus, 'user.notifications'));
     await waitFor('the backlog queued', async () => (await queue.getWaitingCount()) >= followers, 30_000);
 
     workers = await startWorkers();

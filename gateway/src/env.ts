@@ -1,7 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { gatewaySecretProblem } from '@curbside/auth';
-import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import {
+  logLevelSchema,
+  parseEnv,
+  portSchema,
+  redisClusterNodesSchema,
+  redisKeyPrefixSchema,
+  redisUrlSchema,
+} from '@curbside/service';
 
 const defaultSupergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
@@ -68,6 +75,7 @@ const fields = z.object({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   REDIS_URL: redisUrlSchema,
+  REDIS_CLUSTER_NODES: redisClusterNodesSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,
 });

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
 import type { AccessTokenVerifier, AccountBlocklist } from '@curbside/auth';
-import type { Redis } from '@curbside/redis';
+import type { RedisClient } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import type { AdmissionLimits } from './admission.ts';
 import type { OperationLimits } from './operation-limits.ts';
@@ -37,7 +37,7 @@ export interface GatewayOptions {
   /** Timeout and circuit breaking of subgraph fetches. */
   subgraphFetchPolicy?: Partial<SubgraphFetchPolicy>;
   /** Redis for rate limits shared by every gateway; without it, no rate limits. */
-  redis?: Redis;
+  redis?: RedisClient;
   /**
    * Suspended and closed accounts (kept by the user subgraph): their open subscriptions end within about 2 s with
    * the error a new request of theirs gets. Default: none (they end when their token expires).

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { makeAccessTokenCheck, redisAccountBlocklist, remoteKeySet } from '@curbside/auth';
-import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { startTracing } from '@curbside/tracing';
@@ -17,11 +17,16 @@ await runService('gateway', async () => {
   const tracing = startTracing('gateway');
   const redis = createRedis({
     url: env.REDIS_URL,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
     keyPrefix: env.REDIS_KEY_PREFIX,
     connectionName: 'gateway',
     onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
   });
   const accountBlocklist = redisAccountBlocklist(redis);
+  const queues = {
+    connection: bullConnection(env.REDIS_URL, env.REDIS_CLUSTER_NODES),
+    prefix: bullPrefix(env.REDIS_KEY_PREFIX),
+  };
   const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
   if (env.PERSISTED_DOCUMENTS !== 'off' && !env.PERSISTED_DOCUMENTS_MANIFEST) {
     throw new Error(
@@ -41,7 +46,7 @@ await runService('gateway', async () => {
     logger,
     production: env.NODE_ENV === 'production',
     corsOrigins: env.CORS_ORIGINS,
-    queues: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+    queues,
     redis,
     trustProxy: env.TRUST_PROXY,
     accountBlocklist,
@@ -74,6 +79,7 @@ await runService('gateway', async () => {
       watcher.stop();
       return gateway
         .close()
+        .finally(() => closeBullConnection(queues.connection))
         .finally(() => closeRedis(redis))
         .finally(() => tracing.shutdown());
     },

@@ -4,7 +4,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import express from 'express';
-import { deadLetterQueueName, scheduledQueueName } from '@curbside/event-bus';
+import { deadLetterQueueName, queueOptions, scheduledQueueName } from '@curbside/event-bus';
 import { eventQueues } from '@curbside/events';
 
 /** Where the dashboard lives on the gateway's host. */
@@ -23,7 +23,7 @@ export interface QueueDashboard {
  */
 export function createQueueDashboard(options: { connection: ConnectionOptions; prefix: string }): QueueDashboard {
   const names = [...Object.keys(eventQueues), scheduledQueueName, deadLetterQueueName];
-  const queues = names.map((name) => new Queue(name, { connection: options.connection, prefix: options.prefix }));
+  const queues = names.map((name) => new Queue(name, queueOptions(options, name)));
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(queueDashboardPath);
   createBullBoard({

@@ -1,4 +1,4 @@
-import type { Redis } from '@curbside/redis';
+import type { RedisClient } from '@curbside/redis';
 
 /** Budgets per minute, shared by every gateway through Redis. */
 export interface RateLimits {
@@ -60,7 +60,7 @@ interface ChargeCommand {
  * are applied together; the request is refused when any budget is exceeded. When Redis cannot be reached the
  * answer is `unavailable` and the caller lets the request through (reads must keep working without Redis).
  */
-export function createRateLimiter(redis: Redis) {
+export function createRateLimiter(redis: RedisClient) {
   redis.defineCommand('curbsideRateCharge', { numberOfKeys: 1, lua: chargeScript });
   const commands = redis as unknown as ChargeCommand;
   return {

@@ -1,16 +1,18 @@
 /**
  * `pnpm jobs:dead`: lists the dead-letter queue (jobs that failed for good), oldest first.
  * `pnpm jobs:retry <id>`: puts one back in its own queue (the same job: same event id, same data).
- * Reads REDIS_URL and REDIS_KEY_PREFIX like the services (and the repository's .env if there is one).
+ * Reads REDIS_URL, REDIS_CLUSTER_NODES and REDIS_KEY_PREFIX like the services (and the repository's .env if there is
+ * one).
  */
 import { existsSync } from 'node:fs';
-import { bullConnection, bullPrefix, listDeadLetters, retryDeadLetter } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, closeBullConnection, listDeadLetters, retryDeadLetter } from '@curbside/event-bus';
+import { redisTargetFromEnv } from '@curbside/redis';
 import { fromRoot } from './paths.ts';
-import { redisUrl } from './local-services.ts';
 
 if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));
+const redis = redisTargetFromEnv(process.env);
 const bus = {
-  connection: bullConnection(process.env['REDIS_URL'] ?? redisUrl),
+  connection: bullConnection(redis.url, redis.clusterNodes),
   prefix: bullPrefix(process.env['REDIS_KEY_PREFIX'] ?? 'curbside:'),
 };
 const [command, id] = process.argv.slice(2);
@@ -35,4 +37,5 @@ if (command === 'dead') {
   console.error('Usage: pnpm jobs:dead | pnpm jobs:retry <queue>/<id>');
   process.exitCode = 2;
 }
-// BullMQ's connections are closed by the helpers; nothing else keeps the process alive.
+// BullMQ's connections are closed by the helpers, and a cluster client here; nothing else keeps the process alive.
+await closeBullConnection(bus.connection);

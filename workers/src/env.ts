@@ -1,6 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { logLevelSchema, parseEnv, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import {
+  logLevelSchema,
+  parseEnv,
+  redisClusterNodesSchema,
+  redisKeyPrefixSchema,
+  redisUrlSchema,
+} from '@curbside/service';
 import { checkMediaStoreEnv, mediaStoreEnvShape } from '@curbside/media-subgraph';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
 
@@ -11,6 +17,7 @@ const schema = z
     /** Any database on the server; each subgraph's database is `<NAME>_DATABASE` on it (default curbside_<name>). */
     POSTGRES_URL: z.url().default(defaultPostgresUrl),
     REDIS_URL: redisUrlSchema,
+    REDIS_CLUSTER_NODES: redisClusterNodesSchema,
     REDIS_KEY_PREFIX: redisKeyPrefixSchema,
     NODE_ENV: z.string().default('development'),
     /** The media subgraph's store: MEDIA_STORE, S3_* and MEDIA_DIR the same as its own. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { mediaStoreConfigOf } from '@curbside/media-subgraph';
@@ -13,17 +13,27 @@ await runService('workers', async () => {
   const logger = createLogger('workers', env.LOG_LEVEL);
   const redis = createRedis({
     url: env.REDIS_URL,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
     keyPrefix: env.REDIS_KEY_PREFIX,
     connectionName: 'workers',
     onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
   });
   const pubsub = makeLivePubSub({
     url: env.REDIS_URL,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
     keyPrefix: env.REDIS_KEY_PREFIX,
     connectionName: 'workers:live',
     logger,
   });
-  const closeRedisClients = () => pubsub.close().finally(() => closeRedis(redis));
+  const eventBus = {
+    connection: bullConnection(env.REDIS_URL, env.REDIS_CLUSTER_NODES),
+    prefix: bullPrefix(env.REDIS_KEY_PREFIX),
+  };
+  const closeRedisClients = () =>
+    pubsub
+      .close()
+      .finally(() => closeBullConnection(eventBus.connection))
+      .finally(() => closeRedis(redis));
   try {
     const workers = await createWorkers({
       databaseUrls: Object.fromEntries(
@@ -32,7 +42,7 @@ await runService('workers', async () => {
           databaseUrl(env.POSTGRES_URL, env.databaseOf(module.subgraph)),
         ]),
       ),
-      eventBus: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+      eventBus,
       redis,
       pubsub,
       logger,

@@ -1,5 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import {
+  queueOptions,
   scheduledQueueName,
   startEventHandlers,
   type EventConsumer,
@@ -94,7 +95,7 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
   // Refuses (before starting any) a handler of a queue another deployable consumes, or two of one queue.
   const consumers: EventConsumer = startEventHandlers(handlers, { ...deps.eventBus, consumer: 'workers', logger });
 
-  const schedulerQueue = new Queue(scheduledQueueName, deps.eventBus);
+  const schedulerQueue = new Queue(scheduledQueueName, queueOptions(deps.eventBus, scheduledQueueName));
   for (const job of scheduled) {
     await schedulerQueue.upsertJobScheduler(job.name, { every: job.everyMs }, { name: job.name });
   }
@@ -106,7 +107,7 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
       if (!scheduledJob) return; // a schedule from another version of the workers; its own will run it
       await scheduledJob.run();
     },
-    { ...deps.eventBus, concurrency: 1 },
+    { ...queueOptions(deps.eventBus, scheduledQueueName), concurrency: 1 },
   );
   scheduler.on('failed', (job, error) => logger.warn({ err: error, job: job?.name }, 'scheduled job failed'));
   scheduler.on('error', (error) => logger.warn({ err: error }, 'scheduler connection error'));

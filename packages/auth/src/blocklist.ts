@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { forbidden, unauthenticated } from '@curbside/errors';
 import type { JWTVerifyGetKey } from 'jose';
 import { makeAccessTokenVerifier, withVerifiedTokenCache, type AccessTokenVerifier } from './verify.ts';
@@ -20,12 +20,29 @@ export interface AccountBlocklist {
   replaceAll(entries: [userId: string, reason: AccountBlock][]): Promise<void>;
 }
 
-const keyOf = (userId: string) => `auth:blocked:${userId}`;
-const setKey = 'auth:blocked';
-/** Keys per MGET: a long MGET holds Redis (single-threaded) for everyone else while it runs. */
-const keysPerMget = 1_000;
+/**
+ * The list is spread over buckets, each a hash (account id → reason) under its own hash tag: every change touches
+ * one key, so it is atomic on a cluster too, and reads spread over the cluster's nodes rather than all landing on
+ * one. 64 buckets: several per node of any cluster this runs on, few enough to replace the list bucket by bucket.
+ */
+const buckets = 64;
+const bucketKey = (bucket: number) => `{auth:blocked:${bucket}}`;
 
-const blockOf = (value: string | null): AccountBlock | null =>
+/** FNV-1a over the id's UTF-16 units: stable across processes, cheap on every request. */
+function bucketOf(userId: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < userId.length; index++) {
+    hash ^= userId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % buckets;
+}
+
+/** The layout before buckets (a key per account and a set of them), removed by the first `replaceAll`. */
+const legacySetKey = 'auth:blocked';
+const legacyKeyOf = (userId: string) => `auth:blocked:${userId}`;
+
+const blockOf = (value: string | null | undefined): AccountBlock | null =>
   value === 'suspended' || value === 'deleted' ? value : null;
 
 /** The error a blocked account's requests (and open subscriptions) get: suspended → FORBIDDEN, deleted → UNAUTHENTICATED. */
@@ -35,43 +52,61 @@ export function accountBlockedError(block: AccountBlock): ReturnType<typeof forb
     : unauthenticated('This account has been closed.');
 }
 
-/** The blocklist in Redis: one key per blocked account, plus a set of them to replace the list at once. */
-export function redisAccountBlocklist(redis: Redis): AccountBlocklist {
+/** The blocklist in Redis (one server or a cluster): 64 hashes of blocked account id → reason. */
+export function redisAccountBlocklist(redis: Redis | Cluster): AccountBlocklist {
   return {
     async statusOf(userId) {
       // Known to be down (reconnecting): fail at once rather than wait out the command timeout per request.
       if (redis.status !== 'ready') throw new Error(`Redis is ${redis.status}`);
-      return blockOf(await redis.get(keyOf(userId)));
+      return blockOf(await redis.hget(bucketKey(bucketOf(userId)), userId));
     },
     async statusOfMany(userIds) {
       if (userIds.length === 0) return [];
       if (redis.status !== 'ready') throw new Error(`Redis is ${redis.status}`);
-      // Pipelined: one round trip however many MGETs the ids need.
-      const pipeline = redis.pipeline();
-      for (let start = 0; start < userIds.length; start += keysPerMget) {
-        pipeline.mget(userIds.slice(start, start + keysPerMget).map(keyOf));
+      const positions = new Map<number, number[]>();
+      for (const [index, userId] of userIds.entries()) {
+        const bucket = bucketOf(userId);
+        const list = positions.get(bucket) ?? [];
+        list.push(index);
+        positions.set(bucket, list);
       }
-      const replies = (await pipeline.exec()) ?? [];
-      const statuses: (AccountBlock | null)[] = [];
-      for (const [error, values] of replies) {
-        if (error) throw error;
-        for (const value of values as (string | null)[]) statuses.push(blockOf(value));
-      }
+      // One HMGET per bucket, all sent at once (ioredis writes them together, per node on a cluster); at most 64
+      // commands of about |ids| / 64 fields each, so no single one holds Redis long.
+      const statuses: (AccountBlock | null)[] = new Array<AccountBlock | null>(userIds.length).fill(null);
+      await Promise.all(
+        [...positions].map(async ([bucket, indexes]) => {
+          const values = await redis.hmget(bucketKey(bucket), ...indexes.map((index) => userIds[index]!));
+          for (const [at, index] of indexes.entries()) statuses[index] = blockOf(values[at]);
+        }),
+      );
       return statuses;
     },
     async block(userId, reason) {
-      await redis.multi().set(keyOf(userId), reason).sadd(setKey, userId).exec();
+      await redis.hset(bucketKey(bucketOf(userId)), userId, reason);
     },
     async unblock(userId) {
-      await redis.multi().del(keyOf(userId)).srem(setKey, userId).exec();
+      await redis.hdel(bucketKey(bucketOf(userId)), userId);
     },
     async replaceAll(entries) {
-      const previous = await redis.smembers(setKey);
-      const next = new Set(entries.map(([userId]) => userId));
-      const transaction = redis.multi();
-      for (const userId of previous) if (!next.has(userId)) transaction.del(keyOf(userId)).srem(setKey, userId);
-      for (const [userId, reason] of entries) transaction.set(keyOf(userId), reason).sadd(setKey, userId);
-      await transaction.exec();
+      const byBucket = new Map<number, string[]>();
+      for (const [userId, reason] of entries) {
+        const bucket = bucketOf(userId);
+        const fields = byBucket.get(bucket) ?? [];
+        fields.push(userId, reason);
+        byBucket.set(bucket, fields);
+      }
+      // Bucket by bucket, each replaced atomically: an account reads its old status or its new one, never none.
+      for (let bucket = 0; bucket < buckets; bucket++) {
+        const fields = byBucket.get(bucket);
+        const transaction = redis.multi().del(bucketKey(bucket));
+        if (fields) transaction.hset(bucketKey(bucket), ...fields);
+        await transaction.exec();
+      }
+      const legacy = await redis.smembers(legacySetKey);
+      if (legacy.length > 0) {
+        await Promise.all(legacy.map((userId) => redis.del(legacyKeyOf(userId))));
+        await redis.del(legacySetKey);
+      }
     },
   };
 }

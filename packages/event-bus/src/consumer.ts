@@ -11,6 +11,7 @@ import {
 } from '@curbside/events';
 import type { Logger } from '@curbside/service';
 import { eventJobOptions } from './relay.ts';
+import { queueOptions } from './connection.ts';
 
 /** The queue of scheduled jobs (one BullMQ job scheduler per scheduled job, named after it). */
 export const scheduledQueueName = 'scheduled';
@@ -99,10 +100,7 @@ function isFinalFailure(job: Job, error: Error): boolean {
  */
 export function startEventConsumer<Queue extends EventQueueName>(options: EventConsumerOptions<Queue>): EventConsumer {
   assertConsumer(options.queue, options.consumer);
-  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, {
-    connection: options.connection,
-    prefix: options.prefix,
-  });
+  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
   const worker = new Worker<unknown>(
     options.queue,
     async (job) => {
@@ -117,8 +115,7 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
     },
     {
       name: options.consumer,
-      connection: options.connection,
-      prefix: options.prefix,
+      ...queueOptions(options, options.queue),
       concurrency: options.concurrency ?? 4,
       // A worker that dies (kill -9) leaves its jobs active with a lock: they are taken up again once the lock
       // expires, so a short lock (renewed every 5 s while a job runs) gets them done again within seconds.
@@ -211,7 +208,7 @@ export async function listDeadLetters(options: {
   connection: ConnectionOptions;
   prefix: string;
 }): Promise<DeadLetter[]> {
-  const queue = new Queue<DeadLetter>(deadLetterQueueName, options);
+  const queue = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
   try {
     const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1, true);
     return jobs.map((job) => job.data);
@@ -228,11 +225,11 @@ export async function retryDeadLetter(
   id: string,
   options: { connection: ConnectionOptions; prefix: string },
 ): Promise<boolean> {
-  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, options);
+  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
   try {
     const letter = await deadLetters.getJob(id);
     if (!letter) return false;
-    const source = new Queue(letter.data.queue, options);
+    const source = new Queue(letter.data.queue, queueOptions(options, letter.data.queue));
     try {
       const job = await source.getJob(letter.data.jobId);
       if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true });

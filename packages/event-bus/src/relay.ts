@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { outboxChannel, queuesFor, type EventQueueName } from '@curbside/events';
 import type { Logger } from '@curbside/service';
+import { queueOptions } from './connection.ts';
 import { startOutboxPruning, type OutboxPruningSettings } from './prune.ts';
 
 export interface OutboxRelayOptions {
@@ -70,7 +71,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const queueOf = (name: EventQueueName) => {
     let queue = queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: options.connection, prefix: options.prefix });
+      queue = new Queue(name, queueOptions(options, name));
       queues.set(name, queue);
     }
     return queue;

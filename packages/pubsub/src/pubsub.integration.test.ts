@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { closeRedis, connectRedis, isCluster, redisTargetFromEnv, type RedisClient } from '@curbside/redis';
 import { HistoryUnavailableError, makeRedisPubSub, type HistoryOptions, type PubSub } from './index.ts';
 
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+/** The run's Redis: the machine's server, or the cluster of `pnpm test:cluster` (sharded pub/sub). */
+const target = redisTargetFromEnv(process.env);
+const cluster = isCluster(target);
 const topics = {
   'thing.changed': z.object({ thingId: z.string(), version: z.number().int() }),
   'thing.deleted': z.object({ thingId: z.string() }),
@@ -12,15 +15,21 @@ const topics = {
 const warnings: unknown[] = [];
 const logger = { warn: (object: unknown) => void warnings.push(object) };
 
-let admin: Redis;
+let admin: RedisClient;
 const opened: PubSub<typeof topics>[] = [];
 
-function pubsub(keyPrefix: string, bufferSize?: number, history?: Partial<HistoryOptions>): PubSub<typeof topics> {
+function pubsub(
+  keyPrefix: string,
+  bufferSize?: number,
+  history?: Partial<HistoryOptions>,
+  connectionName = 'pubsub-test',
+): PubSub<typeof topics> {
   const created = makeRedisPubSub({
-    url: redisUrl,
+    ...target,
     keyPrefix,
     topics,
-    connectionName: 'pubsub-test',
+    wholeTopics: ['thing.changed'],
+    connectionName,
     logger,
     ...(bufferSize ? { bufferSize } : {}),
     ...(history ? { history } : {}),
@@ -32,10 +41,22 @@ function pubsub(keyPrefix: string, bufferSize?: number, history?: Partial<Histor
 /** A prefix of its own per test: no other test or run can see or count its channels. */
 const freshPrefix = () => `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:pubsub-${randomBytes(3).toString('hex')}:`;
 
+/** The primaries (the only node on one server): where subscribers connect. */
+const primaries = (): Redis[] => (admin instanceof Cluster ? admin.nodes('master') : [admin]);
+
+/** Subscriptions to `channel` (on a cluster, sharded ones, held by the primary of its slot). */
 async function numsub(channel: string): Promise<number> {
-  const reply = (await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
-  return Number(reply[1]);
+  let count = 0;
+  for (const node of primaries()) {
+    const reply = (await node.call('PUBSUB', cluster ? 'SHARDNUMSUB' : 'NUMSUB', channel)) as [string, number];
+    count += Number(reply[1]);
+  }
+  return count;
 }
+
+/** Publishes around the pub/sub's validation, as no publisher of this package would. */
+const publishRaw = (channel: string, message: string) =>
+  cluster ? admin.spublish(channel, message) : admin.publish(channel, message);
 
 async function waitUntil(what: string, probe: () => Promise<boolean> | boolean): Promise<void> {
   const deadline = Date.now() + 5_000;
@@ -45,15 +66,16 @@ async function waitUntil(what: string, probe: () => Promise<boolean> | boolean):
   }
 }
 
-beforeAll(() => {
-  admin = new Redis(redisUrl);
+beforeAll(async () => {
+  admin = connectRedis(target, { connectionName: 'pubsub-test-admin' });
+  await admin.ping();
 });
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((created) => created.close()));
   warnings.length = 0;
 });
 afterAll(async () => {
-  await admin.quit();
+  await closeRedis(admin);
 });
 
 describe('Redis PubSub', () => {
@@ -63,8 +85,9 @@ describe('Redis PubSub', () => {
     const one = live.subscribe('thing.changed', 'a');
     const other = live.subscribe('thing.changed', 'b');
     await Promise.all([one.ready, other.ready]);
-    expect(live.channelOf('thing.changed', 'a')).toBe(`${prefix}live:thing.changed:a`);
-    expect(await numsub(`${prefix}live:thing.changed:a`)).toBe(1);
+    // The key's hash tag: on a cluster, its channel and its history share a slot, other keys spread over others.
+    expect(live.channelOf('thing.changed', 'a')).toBe(`${prefix}live:{thing.changed:a}`);
+    expect(await numsub(`${prefix}live:{thing.changed:a}`)).toBe(1);
 
     expect(await live.publish('thing.changed', 'a', { thingId: 'a', version: 1 })).toBe(1);
     expect(await one.next()).toEqual({ value: { thingId: 'a', version: 1 }, done: false });
@@ -130,9 +153,9 @@ describe('Redis PubSub', () => {
     const subscription = live.subscribe('thing.changed', 'x');
     await subscription.ready;
     // A message no publisher of this package would send: published raw, around the validation.
-    await admin.publish(live.channelOf('thing.changed', 'x'), JSON.stringify({ thingId: 'x' }));
-    await admin.publish(live.channelOf('thing.changed', 'x'), 'not json');
-    await admin.publish(live.channelOf('thing.changed', 'x'), `1-0 ${JSON.stringify({ thingId: 'x' })}`);
+    await publishRaw(live.channelOf('thing.changed', 'x'), JSON.stringify({ thingId: 'x' }));
+    await publishRaw(live.channelOf('thing.changed', 'x'), 'not json');
+    await publishRaw(live.channelOf('thing.changed', 'x'), `1-0 ${JSON.stringify({ thingId: 'x' })}`);
     await live.publish('thing.changed', 'x', { thingId: 'x', version: 3 });
     expect((await subscription.next()).value).toEqual({ thingId: 'x', version: 3 });
     expect(live.stats().invalid).toBe(3);
@@ -154,21 +177,68 @@ describe('Redis PubSub', () => {
     await slow.return();
   });
 
-  it('subscribeAll receives every key of a topic through one pattern, filtered per subscriber', async () => {
+  it('subscribeAll receives every key of a topic through its shard channels, filtered per subscriber', async () => {
     const live = pubsub(freshPrefix());
     const all = live.subscribeAll('thing.changed');
     const even = live.subscribeAll('thing.changed', { filter: (payload) => payload.version % 2 === 0 });
     await Promise.all([all.ready, even.ready]);
     expect(live.stats()).toMatchObject({ patterns: 1, subscribers: 2 });
-    await live.publish('thing.changed', 'p', { thingId: 'p', version: 1 });
-    await live.publish('thing.changed', 'q', { thingId: 'q', version: 2 });
-    await live.publish('thing.deleted', 'p', { thingId: 'p' }); // another topic: not matched
-    expect((await all.next()).value).toEqual({ thingId: 'p', version: 1 });
-    expect((await all.next()).value).toEqual({ thingId: 'q', version: 2 });
-    expect((await even.next()).value).toEqual({ thingId: 'q', version: 2 });
+    // Enough keys to land on every shard channel (and, on a cluster, every node).
+    const keys = Array.from({ length: 40 }, (_, index) => `k${index}`);
+    for (const [index, key] of keys.entries()) {
+      await live.publish('thing.changed', key, { thingId: key, version: index });
+    }
+    await live.publish('thing.deleted', 'p', { thingId: 'p' }); // another topic: not followed
+    const received: number[] = [];
+    for (const _ of keys) received.push((await all.next()).value!.version);
+    // Shard channels of a cluster lie on different nodes: their events arrive in no set order between them.
+    expect(received.sort((a, b) => a - b)).toEqual(keys.map((_, index) => index));
+    const evens: number[] = [];
+    for (let count = 0; count < keys.length / 2; count++) evens.push((await even.next()).value!.version);
+    expect(evens.sort((a, b) => a - b)).toEqual(keys.map((_, index) => index).filter((index) => index % 2 === 0));
     await all.return();
     await even.return();
     expect(live.stats()).toMatchObject({ patterns: 0, subscribers: 0 });
+  });
+
+  it('refuses subscribeAll on a topic not declared whole (its events are not published for it)', () => {
+    const live = pubsub(freshPrefix());
+    expect(() => live.subscribeAll('thing.deleted')).toThrow(/wholeTopics/);
+  });
+
+  it('fills what a key subscriber missed while its connection was down from the history, in order, once', async () => {
+    const name = `pubsub-gap-${randomBytes(3).toString('hex')}`;
+    const live = pubsub(freshPrefix(), undefined, undefined, name);
+    const subscription = live.subscribe('thing.changed', 'gap');
+    await subscription.ready;
+    await live.publish('thing.changed', 'gap', { thingId: 'gap', version: 1 });
+    expect((await subscription.next()).value).toMatchObject({ version: 1 });
+    // Cut this pub/sub's subscriber connection(s) where Redis holds them; it reconnects by itself.
+    let killed = 0;
+    for (const node of primaries()) {
+      const clients = String(await node.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+      for (const line of clients.split('\n')) {
+        if (!line.includes(`${name}:sub`)) continue;
+        await node.call('CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line)![1]!);
+        killed++;
+      }
+    }
+    expect(killed).toBeGreaterThan(0);
+    // Published at once, before the subscriber is back (ioredis waits before reconnecting): missed live.
+    for (let version = 2; version <= 5; version++) {
+      await live.publish('thing.changed', 'gap', { thingId: 'gap', version });
+    }
+    const versions: number[] = [];
+    for (let count = 0; count < 4; count++) versions.push((await subscription.next()).value!.version);
+    expect(versions).toEqual([2, 3, 4, 5]);
+    await waitUntil(
+      'the subscriber to be back',
+      async () => (await numsub(live.channelOf('thing.changed', 'gap'))) === 1,
+    );
+    await live.publish('thing.changed', 'gap', { thingId: 'gap', version: 6 });
+    expect((await subscription.next()).value).toMatchObject({ version: 6 });
+    expect(subscription.lastEventId).toMatch(/^\d+-\d+$/);
+    await subscription.return();
   });
 
   it('does not deliver across prefixes', async () => {
@@ -264,7 +334,7 @@ describe('Redis PubSub', () => {
       );
     });
 
-    it('gives no history id to events received through a pattern', async () => {
+    it('gives no history id to events of a whole topic', async () => {
       const live = pubsub(freshPrefix());
       const all = live.subscribeAll('thing.changed');
       await all.ready;

@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { closeRedis, watchConnection } from '@curbside/redis';
+import { closeRedis, connectRedis, isCluster, watchConnection, type RedisClient } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
 import { BufferedSubscription, type Subscription } from './subscription.ts';
 
@@ -38,8 +37,9 @@ export interface HistoryOptions {
 }
 
 export interface PubSubStats {
-  /** Redis channels and patterns this process is subscribed to (one per channel, however many local subscribers). */
+  /** Keys this process follows (one Redis channel each, however many local subscribers). */
   channels: number;
+  /** Topics this process follows whole (`subscribeAll`; `wholeTopicShards` channels each). */
   patterns: number;
   /** Local subscribers, all channels together. */
   subscribers: number;
@@ -75,7 +75,10 @@ export interface PubSub<Topics extends TopicSchemas> {
     range: ReplayRange,
     options?: SubscribeOptions<TopicPayload<Topics, Topic>>,
   ): Promise<Subscription<TopicPayload<Topics, Topic>>>;
-  /** Every event of `topic`, whatever its key (one pattern subscription per process). */
+  /**
+   * Every event of `topic`, whatever its key: one subscription per process to the topic's `wholeTopicShards`
+   * channels. Only for topics declared in `wholeTopics`, whose events are published there too.
+   */
   subscribeAll<Topic extends TopicName<Topics>>(
     topic: Topic,
     options?: SubscribeOptions<TopicPayload<Topics, Topic>>,
@@ -88,8 +91,13 @@ export interface PubSub<Topics extends TopicSchemas> {
 }
 
 export interface RedisPubSubOptions<Topics extends TopicSchemas> {
-  /** Redis URL, such as `redis://127.0.0.1:6379`. */
+  /** Redis URL, such as `redis://127.0.0.1:6379` (`rediss://` for TLS; with `clusterNodes`, every node's). */
   url: string;
+  /**
+   * Redis Cluster seed nodes (`host:port`). With them, events go on sharded pub/sub (SPUBLISH / SSUBSCRIBE): each
+   * key's channel lives on the node of its history, not broadcast to every node. Default none: one server.
+   */
+  clusterNodes?: readonly string[] | undefined;
   /** Prepended to every channel: the service's `REDIS_KEY_PREFIX` (tests use their own). */
   keyPrefix: string;
   topics: Topics;
@@ -100,13 +108,42 @@ export interface RedisPubSubOptions<Topics extends TopicSchemas> {
   bufferSize?: number;
   /** Default: 100 events per key, kept 10 minutes. */
   history?: Partial<HistoryOptions>;
+  /**
+   * Topics `subscribeAll` may follow: each of their events is also published on one of the topic's
+   * `wholeTopicShards` channels (chosen by key), which `subscribeAll` subscribes to. Default none.
+   */
+  wholeTopics?: readonly TopicName<Topics>[];
+}
+
+/**
+ * Channels a whole topic's events are spread over: 16, so that on a cluster they land on several nodes rather
+ * than all on one, and a process following the topic holds 16 subscriptions.
+ */
+export const wholeTopicShards = 16;
+
+/** FNV-1a over the key's UTF-16 units: the same shard for a key in every process. */
+function shardOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % wholeTopicShards;
+}
+
+/** Orders history ids (`<ms>-<seq>`) as Redis does. */
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number) as [number, number];
+  const [bMs, bSeq] = b.split('-').map(Number) as [number, number];
+  return aMs - bMs || aSeq - bSeq;
 }
 
 /**
  * Appends the event to its key's history and publishes `<id> <payload>` in one step, so the history and the
  * channel see events in the same order. The oldest entries beyond the kept count are removed with XDEL rather
  * than trimmed (XADD MAXLEN): only XDEL records `max-deleted-entry-id`, which tells a replay that an event after
- * its id is gone. KEYS[1] history; ARGV: payload, events kept, retention ms, channel.
+ * its id is gone. KEYS[1] history; ARGV: payload, events kept, retention ms, channel, whole-topic channel ('' for
+ * none), publish command (PUBLISH, or SPUBLISH on a cluster, where the channel shares the history's hash tag).
  */
 const publishScript = `
 local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[1])
@@ -118,7 +155,10 @@ if excess > 0 then
   redis.call('XDEL', KEYS[1], unpack(ids))
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return redis.call('PUBLISH', ARGV[4], id .. ' ' .. ARGV[1])
+local message = id .. ' ' .. ARGV[1]
+local receivers = redis.call(ARGV[6], ARGV[4], message)
+if ARGV[5] ~= '' then redis.call(ARGV[6], ARGV[5], message) end
+return {receivers, message}
 `;
 
 /**
@@ -156,7 +196,9 @@ interface HistoryCommands {
     eventsKept: number,
     retentionMs: number,
     channel: string,
-  ): Promise<number>;
+    wholeChannel: string,
+    command: 'PUBLISH' | 'SPUBLISH',
+  ): Promise<[receivers: number, message: string]>;
   curbsideReplayLive(
     history: string,
     after: string,
@@ -166,22 +208,36 @@ interface HistoryCommands {
   ): Promise<['gone'] | ['ok', HistoryEntry[]]>;
 }
 
-/** Escapes Redis glob characters, so a prefix is matched literally in a PSUBSCRIBE pattern. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
-}
-
-/** A Redis channel or pattern and the local subscribers sharing it. */
+/**
+ * What this process follows and its local subscribers: one key of a topic (one channel, with a history to fill
+ * gaps from), or a whole topic (its shard channels).
+ */
 interface Feed {
   topic: string;
+  /** The key, for a key's feed; null for a whole topic. */
+  key: string | null;
+  channels: string[];
   sinks: Set<{ deliver(payload: unknown, id: string | null): void; fail(error: unknown): void }>;
   ready: Promise<void>;
+  /** A key's feed: the newest history id delivered; null before the first. */
+  lastId: string | null;
+  /** A time-based id of when the feed was subscribed: where a fill starts before any event was delivered. */
+  since: string;
+  /** Messages held while the gap after a reconnect is filled from the history, delivered after it. */
+  held: { payload: unknown; id: string }[] | null;
 }
 
 /**
- * A `PubSub` on Redis pub/sub: one publisher connection, one subscriber connection, and one `SUBSCRIBE` per
- * channel however many local subscribers share it (reference counted: the last one leaving unsubscribes).
- * Redis delivers at most once: an event published while the subscriber connection reconnects is lost.
+ * A `PubSub` on Redis pub/sub: one publisher connection, one subscriber connection, and one subscription per
+ * channel however many local subscribers share it (reference counted: the last one leaving unsubscribes). On a
+ * Redis Cluster it uses sharded pub/sub: a key's channel and its history share a hash tag, so the publish script
+ * runs on one node and the message reaches only that shard's subscribers, not every node of the cluster.
+ *
+ * Redis delivers at most once: a message published while the subscriber connection is down (a reconnect, a
+ * failover) never arrives. So once the subscriber is back, each key's feed is filled from its history after the
+ * last id it delivered (messages arriving meanwhile held, then delivered in order, none twice): its subscribers
+ * miss nothing the history still holds, and end with `HistoryUnavailableError` when it no longer holds what they
+ * missed. A whole topic's feed has no single history: what it missed is lost.
  */
 export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSubOptions<Topics>): PubSub<Topics> {
   const { topics, logger, keyPrefix } = options;
@@ -189,32 +245,48 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
   if (!Number.isInteger(bufferSize) || bufferSize < 1) {
     throw new Error(`expects bufferSize to be a positive integer, but got ${bufferSize}`);
   }
+  if (/[{}]/.test(keyPrefix)) {
+    // A brace in the prefix would be every channel's hash tag: all of them on one node of a cluster.
+    throw new Error(`expects a key prefix without { or }, but got ${JSON.stringify(keyPrefix)}`);
+  }
   const history: HistoryOptions = { eventsPerKey: () => 100, retentionMs: 600_000, ...options.history };
-  const publisher = new Redis(options.url, {
+  const cluster = isCluster(options);
+  const wholeTopics = new Set<string>(options.wholeTopics ?? []);
+  const publisher = connectRedis(options, {
     connectionName: `${options.connectionName}:pub`,
     // Publishing happens after a commit, on a request path: fail fast rather than hold the response.
     commandTimeout: 1_000,
     maxRetriesPerRequest: 1,
-  }) as Redis & HistoryCommands;
+  }) as RedisClient & HistoryCommands;
   publisher.defineCommand('curbsidePublishLive', { numberOfKeys: 1, lua: publishScript });
   publisher.defineCommand('curbsideReplayLive', { numberOfKeys: 1, lua: replayScript });
-  // ioredis resubscribes every channel and pattern by itself after a reconnect.
-  const subscriber = new Redis(options.url, {
-    connectionName: `${options.connectionName}:sub`,
-    maxRetriesPerRequest: null,
-  });
+  // ioredis resubscribes every channel by itself after a reconnect (on a cluster, on each shard's new primary).
+  const subscriber = connectRedis(
+    options,
+    { connectionName: `${options.connectionName}:sub`, maxRetriesPerRequest: null },
+    { shardedSubscribers: true },
+  );
   for (const client of [publisher, subscriber]) {
     watchConnection(client, (error) => logger.warn({ err: error }, 'live pub/sub lost Redis; reconnecting'));
   }
-  const channels = new Map<string, Feed>();
-  const patterns = new Map<string, Feed>();
+  const subscribeTo = (channel: string) =>
+    (cluster ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel)).then(() => undefined);
+  const unsubscribeFrom = (channel: string) =>
+    (cluster ? subscriber.sunsubscribe(channel) : subscriber.unsubscribe(channel)).then(() => undefined);
+
+  /** Feeds of one key, by channel; of a whole topic, by topic; and every feed by each of its channels. */
+  const keyFeeds = new Map<string, Feed>();
+  const wholeFeeds = new Map<string, Feed>();
+  const feedOfChannel = new Map<string, Feed>();
   let dropped = 0;
   let invalid = 0;
   let closing: Promise<void> | undefined;
 
-  const channelOf = (topic: string, key: string) => `${keyPrefix}live:${topic}:${key}`;
-  const historyOf = (topic: string, key: string) => `${keyPrefix}live-history:${topic}:${key}`;
-  const patternOf = (topic: string) => `${escapeGlob(keyPrefix)}live:${escapeGlob(topic)}:*`;
+  // The key's hash tag: its channel and its history in one slot of a cluster, different keys spread over slots.
+  const tagOf = (topic: string, key: string) => `{${topic}:${key}}`;
+  const channelOf = (topic: string, key: string) => `${keyPrefix}live:${tagOf(topic, key)}`;
+  const historyOf = (topic: string, key: string) => `${keyPrefix}live-history:${tagOf(topic, key)}`;
+  const wholeChannelOf = (topic: string, shard: number) => `${keyPrefix}live-all:{${topic}:${shard}}`;
 
   function schemaOf(topic: string): z.ZodType {
     if (!Object.hasOwn(topics, topic)) {
@@ -236,8 +308,16 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
     }
   }
 
+  /** Delivers a key's event once: an id not after the last one delivered is a duplicate (a fill and a live copy). */
+  function deliverKeyEvent(feed: Feed, payload: unknown, id: string): void {
+    if (feed.lastId !== null && compareIds(id, feed.lastId) <= 0) return;
+    feed.lastId = id;
+    for (const sink of feed.sinks) sink.deliver(payload, id);
+  }
+
   /** A message is `<history id> <payload JSON>`. */
-  function dispatch(feed: Feed | undefined, channel: string, message: string, kind: 'channel' | 'pattern'): void {
+  function dispatch(channel: string, message: string): void {
+    const feed = feedOfChannel.get(channel);
     if (!feed) return; // unsubscribed while the message was in flight
     const space = message.indexOf(' ');
     const id = space > 0 ? message.slice(0, space) : '';
@@ -248,40 +328,107 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
     }
     const payload = payloadOf(feed.topic, message.slice(space + 1), channel);
     if (payload === undefined) return;
-    // A pattern's events come from many keys' histories: no single id to resume after.
-    const eventId = kind === 'channel' ? id : null;
-    for (const sink of feed.sinks) sink.deliver(payload, eventId);
+    if (feed.key === null) {
+      // A whole topic's events come from many keys' histories: no single id to resume after.
+      for (const sink of feed.sinks) sink.deliver(payload, null);
+    } else if (feed.held) {
+      feed.held.push({ payload, id });
+    } else {
+      deliverKeyEvent(feed, payload, id);
+    }
   }
-  subscriber.on('message', (channel: string, message: string) =>
-    dispatch(channels.get(channel), channel, message, 'channel'),
-  );
-  subscriber.on('pmessage', (pattern: string, channel: string, message: string) =>
-    dispatch(patterns.get(pattern), channel, message, 'pattern'),
-  );
+  subscriber.on(cluster ? 'smessage' : 'message', dispatch);
+
+  /**
+   * Fills what a key's feed missed while the subscriber was away: its channel confirmed again (so nothing falls
+   * between the history read and the live messages), then the history after the last delivered id.
+   */
+  async function fill(feed: Feed): Promise<void> {
+    const channel = feed.channels[0]!;
+    if (feed.key === null || feed.held || closing || feedOfChannel.get(channel) !== feed) return;
+    feed.held = [];
+    try {
+      await subscribeTo(channel);
+      const after = feed.lastId ?? feed.since;
+      const reply = await publisher.curbsideReplayLive(
+        historyOf(feed.topic, feed.key),
+        after,
+        '',
+        history.retentionMs,
+        history.eventsPerKey(feed.topic),
+      );
+      if (reply[0] === 'gone') {
+        // Nothing delivered yet and no history: nothing was published. Otherwise some events are lost for good.
+        if (feed.lastId !== null) {
+          const error = new HistoryUnavailableError(
+            `The ${feed.topic} history of ${feed.key} no longer holds ${after}.`,
+          );
+          for (const sink of [...feed.sinks]) sink.fail(error);
+        }
+      } else {
+        for (const [id, fields] of reply[1]) {
+          const payload = payloadOf(feed.topic, fields[1] ?? '', historyOf(feed.topic, feed.key));
+          if (payload !== undefined) deliverKeyEvent(feed, payload, id);
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: error, channel }, 'live events missed while reconnecting could not be filled');
+    } finally {
+      const held = feed.held;
+      feed.held = null;
+      for (const message of held) deliverKeyEvent(feed, message.payload, message.id);
+    }
+  }
+  const fillAll = () => {
+    for (const feed of keyFeeds.values()) void fill(feed);
+  };
+  if (cluster) {
+    // After every change of the shards' subscriber connections (a failover among them), the first one included.
+    subscriber.on('subscribersReady', fillAll);
+  } else {
+    let connectedBefore = false;
+    subscriber.on('ready', () => {
+      if (connectedBefore) fillAll();
+      connectedBefore = true;
+    });
+  }
 
   function join<T>(
     feeds: Map<string, Feed>,
     name: string,
     topic: string,
-    command: 'subscribe' | 'psubscribe',
+    key: string | null,
+    channels: string[],
     subscribeOptions: SubscribeOptions<T> = {},
   ): Subscription<T> {
     if (closing) throw new Error('This pubsub is closed.');
     schemaOf(topic);
     let feed = feeds.get(name);
     if (!feed) {
-      const created: Feed = { topic, sinks: new Set(), ready: Promise.resolve() };
-      created.ready = subscriber[command](name).then(
-        () => undefined,
+      const created: Feed = {
+        topic,
+        key,
+        channels,
+        sinks: new Set(),
+        ready: Promise.resolve(),
+        lastId: null,
+        since: '0-0',
+        held: null,
+      };
+      created.ready = Promise.all(channels.map(subscribeTo)).then(
+        () => {
+          created.since = `${Date.now()}-0`;
+        },
         (error: unknown) => {
           // Forget the feed, so the next subscriber tries again; its current subscribers end with the error.
-          if (feeds.get(name) === created) feeds.delete(name);
+          if (feeds.get(name) === created) forget(feeds, name, created);
           for (const sink of created.sinks) sink.fail(error);
           throw error;
         },
       );
       created.ready.catch(() => undefined); // observed through each subscription's `ready`
       feeds.set(name, created);
+      for (const channel of channels) feedOfChannel.set(channel, created);
       feed = created;
     }
     const current = feed;
@@ -290,10 +437,13 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
       () => {
         current.sinks.delete(sink);
         if (current.sinks.size > 0 || feeds.get(name) !== current) return;
-        feeds.delete(name);
+        forget(feeds, name, current);
         if (closing) return;
-        const unsubscribe = command === 'subscribe' ? subscriber.unsubscribe(name) : subscriber.punsubscribe(name);
-        unsubscribe.catch((error: unknown) => logger.warn({ err: error, channel: name }, 'unsubscribe failed'));
+        for (const channel of current.channels) {
+          unsubscribeFrom(channel).catch((error: unknown) =>
+            logger.warn({ err: error, channel }, 'unsubscribe failed'),
+          );
+        }
       },
       current.ready,
       () => void dropped++,
@@ -309,16 +459,27 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
     return subscription;
   }
 
+  function forget(feeds: Map<string, Feed>, name: string, feed: Feed): void {
+    feeds.delete(name);
+    for (const channel of feed.channels) if (feedOfChannel.get(channel) === feed) feedOfChannel.delete(channel);
+  }
+
   return {
     async publish(topic, key, payload) {
       const checked = schemaOf(topic).parse(payload);
-      return publisher.curbsidePublishLive(
+      const whole = wholeTopics.has(topic) ? wholeChannelOf(topic, shardOf(key)) : '';
+      const [receivers, message] = await publisher.curbsidePublishLive(
         historyOf(topic, key),
         JSON.stringify(checked),
         history.eventsPerKey(topic),
         history.retentionMs,
         channelOf(topic, key),
+        cluster ? '' : whole,
+        cluster ? 'SPUBLISH' : 'PUBLISH',
       );
+      // On a cluster the whole topic's channel lies in another slot than the key's history: published on its own.
+      if (cluster && whole) await publisher.spublish(whole, message);
+      return Number(receivers);
     },
     async replay(topic, key, range, replayOptions = {}) {
       schemaOf(topic);
@@ -351,25 +512,31 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
       return replayed;
     },
     subscribe(topic, key, subscribeOptions) {
-      return join(channels, channelOf(topic, key), topic, 'subscribe', subscribeOptions);
+      const channel = channelOf(topic, key);
+      return join(keyFeeds, channel, topic, key, [channel], subscribeOptions);
     },
     subscribeAll(topic, subscribeOptions) {
-      return join(patterns, patternOf(topic), topic, 'psubscribe', subscribeOptions);
+      if (!wholeTopics.has(topic)) {
+        throw new Error(`expects a topic declared in wholeTopics (${[...wholeTopics].join(', ')}), but got ${topic}`);
+      }
+      const channels = Array.from({ length: wholeTopicShards }, (_, shard) => wholeChannelOf(topic, shard));
+      return join(wholeFeeds, topic, topic, null, channels, subscribeOptions);
     },
     channelOf,
     stats() {
       let subscribers = 0;
-      for (const feed of [...channels.values(), ...patterns.values()]) subscribers += feed.sinks.size;
-      return { channels: channels.size, patterns: patterns.size, subscribers, dropped, invalid };
+      for (const feed of [...keyFeeds.values(), ...wholeFeeds.values()]) subscribers += feed.sinks.size;
+      return { channels: keyFeeds.size, patterns: wholeFeeds.size, subscribers, dropped, invalid };
     },
     close() {
       closing ??= (async () => {
         const error = new Error('The live event feed closed.');
-        for (const feed of [...channels.values(), ...patterns.values()]) {
+        for (const feed of [...keyFeeds.values(), ...wholeFeeds.values()]) {
           for (const sink of [...feed.sinks]) sink.fail(error);
         }
-        channels.clear();
-        patterns.clear();
+        keyFeeds.clear();
+        wholeFeeds.clear();
+        feedOfChannel.clear();
         await Promise.all([closeRedis(publisher), closeRedis(subscriber)]);
       })();
       return closing;

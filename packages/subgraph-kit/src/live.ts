@@ -19,6 +19,8 @@ export type LiveTopic = TopicName<LiveTopics>;
 /** One process's live pub/sub on Redis, channels under `keyPrefix` (the service's `REDIS_KEY_PREFIX`). */
 export function makeLivePubSub(options: {
   url: string;
+  /** Redis Cluster seed nodes (`REDIS_CLUSTER_NODES`): sharded pub/sub on them. Default none: one server. */
+  clusterNodes?: readonly string[] | undefined;
   keyPrefix: string;
   connectionName: string;
   logger: Logger;
@@ -26,6 +28,8 @@ export function makeLivePubSub(options: {
   return makeRedisPubSub({
     ...options,
     topics: liveTopics,
+    // vendorsNearby follows every vendor's position.
+    wholeTopics: ['vendor.location'],
     history: { eventsPerKey: (topic) => liveTopicHistory[topic as LiveTopic], retentionMs: liveHistoryRetentionMs },
   });
 }

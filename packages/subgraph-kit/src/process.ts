@@ -1,5 +1,5 @@
 import { makeAccessTokenCheck, redisAccountBlocklist, remoteKeySet } from '@curbside/auth';
-import { bullConnection, bullPrefix } from '@curbside/event-bus';
+import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { startTracing } from '@curbside/tracing';
@@ -17,6 +17,8 @@ export interface SubgraphProcessEnv {
   /** Where the token keys are published; absent only for the user subgraph, which issues them. */
   JWKS_URL?: string | undefined;
   REDIS_URL: string;
+  /** Redis Cluster seed nodes (`REDIS_CLUSTER_NODES`); none: the single server of REDIS_URL. */
+  REDIS_CLUSTER_NODES?: readonly string[] | undefined;
   REDIS_KEY_PREFIX: string;
   LOG_LEVEL: string;
 }
@@ -48,6 +50,7 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
     await ensureDatabase(env.POSTGRES_URL, options.database(env));
     const redis = createRedis({
       url: env.REDIS_URL,
+      clusterNodes: env.REDIS_CLUSTER_NODES,
       keyPrefix: env.REDIS_KEY_PREFIX,
       connectionName: service,
       onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
@@ -55,11 +58,20 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
     const accountBlocklist = redisAccountBlocklist(redis);
     const pubsub = makeLivePubSub({
       url: env.REDIS_URL,
+      clusterNodes: env.REDIS_CLUSTER_NODES,
       keyPrefix: env.REDIS_KEY_PREFIX,
       connectionName: `${service}:live`,
       logger,
     });
-    const closeRedisClients = () => pubsub.close().finally(() => closeRedis(redis));
+    const eventBus = {
+      connection: bullConnection(env.REDIS_URL, env.REDIS_CLUSTER_NODES),
+      prefix: bullPrefix(env.REDIS_KEY_PREFIX),
+    };
+    const closeRedisClients = () =>
+      pubsub
+        .close()
+        .finally(() => closeBullConnection(eventBus.connection))
+        .finally(() => closeRedis(redis));
     try {
       const subgraph = await options.create({
         databaseUrl: databaseUrl(env.POSTGRES_URL, options.database(env)),
@@ -74,7 +86,7 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
                 logger.warn({ err: error }, 'account blocklist unreadable; trusting the token alone'),
             })
           : () => Promise.reject(new Error(`${service} has no JWKS_URL to verify tokens with`)),
-        eventBus: { connection: bullConnection(env.REDIS_URL), prefix: bullPrefix(env.REDIS_KEY_PREFIX) },
+        eventBus,
         pubsub,
         options: options.options(env),
       });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
-import { makeGeoIndex, type GeoIndex } from './geo-index.ts';
+import { closeRedis, createRedis, deleteKeysWithPrefix, redisTargetFromEnv, type RedisClient } from '@curbside/redis';
+import { geoKeys, makeGeoIndex, type GeoIndex } from './geo-index.ts';
 
 const prefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:geo-index:`;
-let redis: Redis;
+let redis: RedisClient;
 let geo: GeoIndex;
 const center = { lat: 38.7223, lng: -9.1393 };
 const randomAround = (spread: number) => ({
@@ -13,7 +13,7 @@ const randomAround = (spread: number) => ({
 
 beforeAll(async () => {
   redis = createRedis({
-    url: process.env['REDIS_URL'] ?? defaultRedisUrl,
+    ...redisTargetFromEnv(process.env), // the machine's Redis, or the cluster of `pnpm test:cluster`
     keyPrefix: prefix,
     connectionName: 'geo-index-test',
   });
@@ -29,15 +29,14 @@ beforeAll(async () => {
   await geo.rebuild(once());
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(prefix.length)));
+  await deleteKeysWithPrefix(redis, prefix);
   await closeRedis(redis);
 });
 
 /** The reference answer: one sorted search over the whole circle. */
 async function fullSearch(query: { lat: number; lng: number; radiusMeters: number; count: number; openOnly: boolean }) {
   const reply = (await redis.geosearch(
-    query.openOnly ? 'geo:vendors:open' : 'geo:vendors:all',
+    query.openOnly ? geoKeys.open : geoKeys.all,
     'FROMLONLAT',
     query.lng,
     query.lat,

@@ -1,10 +1,17 @@
-import type { Redis } from '@curbside/redis';
+import type { RedisClient } from '@curbside/redis';
 
-/** Every vendor with a position; and the open ones, so `openOnly` needs no filtering after the search. */
-const allKey = 'geo:vendors:all';
-const openKey = 'geo:vendors:open';
-/** Present once the index was built from PostgreSQL; absent after Redis lost its data. */
-const builtKey = 'geo:vendors:built';
+/**
+ * Every vendor with a position; and the open ones, so `openOnly` needs no filtering after the search. The index's
+ * keys share one hash tag: its transactions and the rebuild's renames touch several at once, which a Redis
+ * Cluster allows only within one slot (the index is one sorted set anyway, so one node holds it).
+ */
+export const geoKeys = {
+  all: '{geo:vendors}:all',
+  open: '{geo:vendors}:open',
+  /** Present once the index was built from PostgreSQL; absent after Redis lost its data. */
+  built: '{geo:vendors}:built',
+} as const;
+const { all: allKey, open: openKey, built: builtKey } = geoKeys;
 
 export interface IndexedPosition {
   vendorId: string;
@@ -22,7 +29,7 @@ export interface GeoHit {
  * The distance-search index in Redis (GEOADD / GEOSEARCH). PostgreSQL holds the truth; this is a
  * copy kept in step on every change and rebuilt from PostgreSQL when Redis has lost it.
  */
-export function makeGeoIndex(redis: Redis) {
+export function makeGeoIndex(redis: RedisClient) {
   return {
     async place(position: IndexedPosition): Promise<void> {
       const transaction = redis.multi().geoadd(allKey, position.lng, position.lat, position.vendorId);

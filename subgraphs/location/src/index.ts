@@ -1,3 +1,4 @@
 export { createLocationSubgraph, ensureGeoIndex, typeDefs, type LocationSubgraphOptions } from './subgraph.ts';
+export { geoKeys } from './geo-index.ts';
 export { entities } from './entities.ts';
 export { migrations } from './migrations/index.ts';

@@ -1,23 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '@curbside/async';
-import { closeRedis, createRedis, defaultRedisUrl, type Redis } from '@curbside/redis';
+import { closeRedis, createRedis, deleteKeysWithPrefix, redisTargetFromEnv, type RedisClient } from '@curbside/redis';
 import { makeUpdateWindow } from './update-window.ts';
 
 const prefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:update-window-${randomBytes(4).toString('hex')}:`;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(() => {
   redis = createRedis({
-    url: process.env['REDIS_URL'] ?? defaultRedisUrl,
+    ...redisTargetFromEnv(process.env), // the machine's Redis, or the cluster of `pnpm test:cluster`
     keyPrefix: prefix,
     connectionName: 'update-window-test',
   });
 });
 afterAll(async () => {
-  // KEYS takes the pattern as given (no prefix added) and returns full names; DEL would prefix them again.
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(prefix.length)));
+  await deleteKeysWithPrefix(redis, prefix);
   await closeRedis(redis);
 });
 

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '@curbside/async';
-import type { Redis } from '@curbside/redis';
+import type { RedisClient } from '@curbside/redis';
 
 /** At most one accepted update per vendor in this window: 1 second. */
 export const updateIntervalMs = 1_000;
@@ -34,7 +34,7 @@ export type SlotClaim = { claimed: true; release(): Promise<void> } | { claimed:
 
 export interface UpdateWindowOptions {
   /** Key-prefixed client; slots are `ratelimit:location:<vendorId>` under its prefix. */
-  redis: Redis;
+  redis: RedisClient;
   /** Where the window reads the time. Default `systemClock`; tests pass a `manualClock` and move it. */
   clock?: Clock | undefined;
 }

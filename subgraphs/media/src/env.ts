@@ -1,7 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import {
+  logLevelSchema,
+  parseEnv,
+  portSchema,
+  redisClusterNodesSchema,
+  redisKeyPrefixSchema,
+  redisUrlSchema,
+} from '@curbside/service';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
 import { checkMediaStoreEnv, mediaStoreEnvShape } from './media-store.ts';
 
@@ -41,6 +48,7 @@ const schema = z
       .optional(),
     JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
     REDIS_URL: redisUrlSchema,
+    REDIS_CLUSTER_NODES: redisClusterNodesSchema,
     REDIS_KEY_PREFIX: redisKeyPrefixSchema,
     LOG_LEVEL: logLevelSchema,
   })

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import {
+  logLevelSchema,
+  parseEnv,
+  portSchema,
+  redisClusterNodesSchema,
+  redisKeyPrefixSchema,
+  redisUrlSchema,
+} from '@curbside/service';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
 
 const schema = z.object({
@@ -11,6 +18,7 @@ const schema = z.object({
   JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
   /** The event queues and the account blocklist. */
   REDIS_URL: redisUrlSchema,
+  REDIS_CLUSTER_NODES: redisClusterNodesSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,
 });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import {
+  logLevelSchema,
+  parseEnv,
+  portSchema,
+  redisClusterNodesSchema,
+  redisKeyPrefixSchema,
+  redisUrlSchema,
+} from '@curbside/service';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
 import { defaultAuthAttemptsPerMinute } from './login-attempts.ts';
 
@@ -25,6 +32,7 @@ const schema = z.object({
   /** Sign-in attempts one account may receive per minute, by email and username together. */
   RATE_LIMIT_AUTH_ATTEMPTS: z.coerce.number().int().positive().default(defaultAuthAttemptsPerMinute),
   REDIS_URL: redisUrlSchema,
+  REDIS_CLUSTER_NODES: redisClusterNodesSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,
 });

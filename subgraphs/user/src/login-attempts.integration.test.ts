@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '@curbside/async';
-import { closeRedis, createRedis, defaultRedisUrl } from '@curbside/redis';
+import { closeRedis, createRedis, deleteKeysWithPrefix, redisTargetFromEnv } from '@curbside/redis';
 import { makeLoginAttempts } from './login-attempts.ts';
 
 const keyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:login-attempts-${randomBytes(4).toString('hex')}:`;
 const redis = createRedis({
-  url: process.env['REDIS_URL'] ?? defaultRedisUrl,
+  ...redisTargetFromEnv(process.env), // the machine's Redis, or the cluster of `pnpm test:cluster`
   keyPrefix,
   connectionName: 'login-attempts-test',
 });
@@ -14,9 +14,7 @@ beforeAll(async () => {
   await redis.ping(); // the counter fails open on a client that is not ready yet
 });
 afterAll(async () => {
-  // KEYS takes the pattern as given (no prefix added) and returns full names; DEL would prefix them again.
-  const keys = await redis.keys(`${keyPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys.map((key) => key.slice(keyPrefix.length)));
+  await deleteKeysWithPrefix(redis, keyPrefix);
   await closeRedis(redis);
 });
 

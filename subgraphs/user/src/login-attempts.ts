@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { systemClock, type Clock } from '@curbside/async';
-import type { Redis } from '@curbside/redis';
+import type { RedisClient } from '@curbside/redis';
 import { clientError } from '@curbside/errors';
 
 /** Sign-in attempts one account may receive per minute: 10, as the gateway's `RATE_LIMIT_AUTH_ATTEMPTS`. */
@@ -28,7 +28,7 @@ interface CountCommand {
 
 export interface LoginAttemptsOptions {
   /** Key-prefixed client; keys are `auth:attempts:user:<id>:<window>` under its prefix. */
-  redis: Redis;
+  redis: RedisClient;
   /** Attempts one account may receive per one-minute window; the next ones are refused. Default 10. */
   maxPerMinute?: number | undefined;
   /**

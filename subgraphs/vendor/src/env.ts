@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { logLevelSchema, parseEnv, portSchema, redisKeyPrefixSchema, redisUrlSchema } from '@curbside/service';
+import {
+  logLevelSchema,
+  parseEnv,
+  portSchema,
+  redisClusterNodesSchema,
+  redisKeyPrefixSchema,
+  redisUrlSchema,
+} from '@curbside/service';
 import { defaultPostgresUrl } from '@curbside/subgraph-kit';
 
 const schema = z.object({
@@ -16,6 +23,7 @@ const schema = z.object({
    */
   MAX_VENDORS_PER_OWNER: z.coerce.number().int().positive().default(10),
   REDIS_URL: redisUrlSchema,
+  REDIS_CLUSTER_NODES: redisClusterNodesSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,
   LOG_LEVEL: logLevelSchema,
 });
