@@ -44,14 +44,30 @@ const idsIn = async (database: string, sql: string) =>
 describe('Redis crash during a burst of mutations', () => {
   it('loses no committed event: every vendor reaches the location and post copies and the search index after Redis returns', async () => {
     const burst: Promise<unknown>[] = [];
+    let readyWhileDown: unknown;
     for (let index = 0; index < 60; index++) {
       burst.push(createVendor(`Crash Cart ${index}`));
-      if (index === 20) await redis.kill();
+      if (index === 20) {
+        await redis.kill();
+        // Subgraph readiness includes Redis: with it gone, the vendor subgraph says so.
+        readyWhileDown = await fetch(new URL('/ready', stack.subgraphUrls.vendor)).then(async (response) => ({
+          status: response.status,
+          body: await response.json(),
+        }));
+      }
       if (index === 40) await redis.start();
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     await Promise.all(burst);
 
+    expect(readyWhileDown).toEqual({
+      status: 503,
+      body: { ready: false, service: 'vendor', database: true, redis: false },
+    });
+    await waitFor(
+      'the vendor subgraph ready again',
+      async () => (await fetch(new URL('/ready', stack.subgraphUrls.vendor))).status === 200,
+    );
     const committed = await idsIn(stack.databases.vendor, 'select id from vendor where owner_id = $1');
     expect(committed.size).toBeGreaterThan(40);
     await waitFor(

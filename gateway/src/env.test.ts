@@ -33,3 +33,18 @@ describe('gateway environment: GATEWAY_SECRET', () => {
     ]);
   });
 });
+
+describe('gateway environment: the stop fits inside the hard stop', () => {
+  it('defaults to a 10 s drain inside a 15 s hard stop', () => {
+    const env = loadEnv({});
+    expect([env.SHUTDOWN_DELAY_MS, env.DRAIN_TIMEOUT_MS, env.STOP_TIMEOUT_MS]).toEqual([0, 10_000, 15_000]);
+  });
+
+  it('refuses a shutdown delay and drain that the hard stop would cut', () => {
+    expect(() => loadEnv({ SHUTDOWN_DELAY_MS: '5000' })).toThrow(
+      /STOP_TIMEOUT_MS: expected at least SHUTDOWN_DELAY_MS \+ DRAIN_TIMEOUT_MS \+ 2000 ms \(17000\), but got 15000/,
+    );
+    const env = loadEnv({ SHUTDOWN_DELAY_MS: '5000', DRAIN_TIMEOUT_MS: '10000', STOP_TIMEOUT_MS: '20000' });
+    expect(env.STOP_TIMEOUT_MS).toBe(20_000);
+  });
+});

@@ -51,6 +51,14 @@ const fields = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   /** On SIGTERM, how long /ready answers 503 while requests are still served (for the load balancer to notice). */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** After that delay, how long in-flight requests may take to finish before their connections are cut. */
+  DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * The hard stop: a stop still running this long after SIGTERM exits the process (code 1). It must hold
+   * SHUTDOWN_DELAY_MS + DRAIN_TIMEOUT_MS + 2 s (closing Apollo, Redis and the exporter), and stay below the
+   * orchestrator's own limit (Kubernetes' terminationGracePeriodSeconds), which kills the process outright.
+   */
+  STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   /** Trusted documents: off, allow (ids from the manifest also accepted) or safelist (only the manifest runs). */
   PERSISTED_DOCUMENTS: z.enum(['off', 'allow', 'safelist']).default('off'),
   /** The manifest (`persisted-documents.json` from @graphql-codegen/client-preset); required unless off. */
@@ -80,10 +88,24 @@ const fields = z.object({
   LOG_LEVEL: logLevelSchema,
 });
 
-/** Every variable; GATEWAY_SECRET is checked against NODE_ENV (required in production). */
+/** What a stop does after the drain (Apollo, Redis, the trace exporter) gets this long: 2 seconds. */
+export const afterDrainMs = 2_000;
+
+/**
+ * Every variable; GATEWAY_SECRET is checked against NODE_ENV (required in production), the shutdown delay and
+ * the drain against the hard stop.
+ */
 const schema = fields.superRefine((env, ctx) => {
   const problem = gatewaySecretProblem(env.GATEWAY_SECRET, { production: env.NODE_ENV === 'production' });
   if (problem) ctx.addIssue({ code: 'custom', path: ['GATEWAY_SECRET'], message: problem });
+  const needed = env.SHUTDOWN_DELAY_MS + env.DRAIN_TIMEOUT_MS + afterDrainMs;
+  if (needed > env.STOP_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['STOP_TIMEOUT_MS'],
+      message: `expected at least SHUTDOWN_DELAY_MS + DRAIN_TIMEOUT_MS + ${afterDrainMs} ms (${needed}), but got ${env.STOP_TIMEOUT_MS}`,
+    });
+  }
 });
 
 export type GatewayEnv = z.infer<typeof schema> & {

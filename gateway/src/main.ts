@@ -54,6 +54,7 @@ await runService('gateway', async () => {
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
     subgraphFetchPolicy: { timeoutMs: env.SUBGRAPH_TIMEOUT_MS },
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+    drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
     persistedDocuments: {
       mode: env.PERSISTED_DOCUMENTS,
       manifest: env.PERSISTED_DOCUMENTS_MANIFEST ? DocumentManifest.load(env.PERSISTED_DOCUMENTS_MANIFEST) : null,
@@ -75,6 +76,7 @@ await runService('gateway', async () => {
   logger.info({ url, sandbox: env.NODE_ENV === 'production' ? null : url }, 'gateway ready');
   return {
     logger,
+    stopTimeoutMs: env.STOP_TIMEOUT_MS,
     stop: () => {
       watcher.stop();
       return gateway

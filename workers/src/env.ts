@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { portSchema } from '@curbside/service';
 import {
   logLevelSchema,
   parseEnv,
@@ -24,6 +25,9 @@ const schema = z
     ...mediaStoreEnvShape,
     MEDIA_DIR: z.string().min(1).default(defaultMediaDir),
     LOG_LEVEL: logLevelSchema,
+    /** Port of the probe endpoint (/health, /ready; the workers serve nothing else); 0 asks the OS for one. */
+    PORT: portSchema.default(4010),
+    HOST: z.string().default('127.0.0.1'),
   })
   .superRefine(checkMediaStoreEnv);
 

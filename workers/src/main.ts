@@ -5,12 +5,24 @@ import { createLogger, runService } from '@curbside/service';
 import { mediaStoreConfigOf } from '@curbside/media-subgraph';
 import { databaseUrl, makeLivePubSub } from '@curbside/subgraph-kit';
 import { loadEnv } from './env.ts';
+import { startWorkersProbe } from './probe.ts';
 import { workerModules } from './modules.ts';
 import { createWorkers } from './workers.ts';
 
 await runService('workers', async () => {
   const env = loadEnv(process.env);
   const logger = createLogger('workers', env.LOG_LEVEL);
+  // The probe first: /health answers while the workers start (they wait for the subgraphs' migrations).
+  let phase: 'starting' | 'running' | 'stopping' = 'starting';
+  const probe = await startWorkersProbe({
+    port: env.PORT,
+    host: env.HOST,
+    check: async () => {
+      if (phase !== 'running') return { ready: false, reason: phase };
+      await redis.ping();
+      return { ready: true };
+    },
+  });
   const redis = createRedis({
     url: env.REDIS_URL,
     clusterNodes: env.REDIS_CLUSTER_NODES,
@@ -48,10 +60,21 @@ await runService('workers', async () => {
       logger,
       mediaStore: mediaStoreConfigOf(env, resolve(env.MEDIA_DIR)),
     });
-    logger.info({ queues: workers.queues }, 'workers ready');
-    return { logger, stop: () => workers.close().finally(closeRedisClients) };
+    phase = 'running';
+    logger.info({ queues: workers.queues, probe: probe.port }, 'workers ready');
+    return {
+      logger,
+      stop: () => {
+        phase = 'stopping';
+        return workers
+          .close()
+          .finally(closeRedisClients)
+          .finally(() => probe.close());
+      },
+    };
   } catch (error) {
     await closeRedisClients();
+    await probe.close();
     throw error;
   }
 });

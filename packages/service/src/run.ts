@@ -5,10 +5,12 @@ export interface RunningService {
   logger: Logger;
   /** Stops accepting work, drains, closes connections. */
   stop(): Promise<void>;
+  /** How long `stop` may take before the process exits anyway (code 1). Default `defaultStopTimeoutMs`. */
+  stopTimeoutMs?: number;
 }
 
-/** How long a stop may take before the process exits anyway: 10 seconds. */
-const stopTimeoutMs = 10_000;
+/** How long a stop may take before the process exits anyway, unless the service says: 10 seconds. */
+export const defaultStopTimeoutMs = 10_000;
 
 /**
  * The only place a deployable's process is managed: starts it, reports a bad configuration (every
@@ -29,7 +31,7 @@ export async function runService(name: string, start: () => Promise<RunningServi
     const timer = setTimeout(() => {
       running.logger.error('stop timed out; exiting');
       process.exit(1);
-    }, stopTimeoutMs);
+    }, running.stopTimeoutMs ?? defaultStopTimeoutMs);
     timer.unref();
     running.stop().then(
       () => process.exit(0),

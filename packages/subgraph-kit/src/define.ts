@@ -113,6 +113,7 @@ export function defineSubgraph<Options = NoOptions, Resolvers extends SubgraphRe
           name: definition.name,
           schema: subgraphSchema<Resolvers>(definition.typeDefs, parts.resolvers),
           orm,
+          redis: deps.redis,
           logger,
           verifyAccessToken: parts.verifyAccessToken ?? deps.verifyAccessToken,
           createContext: definition.createContext,

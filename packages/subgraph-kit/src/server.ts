@@ -78,6 +78,11 @@ export interface SubgraphServerOptions<Context extends BaseRequestContext> {
   name: string;
   schema: GraphQLSchema;
   orm: MikroORM;
+  /**
+   * The subgraph's Redis (events, pub/sub, blocklist): /ready answers 503 while it does not answer a PING.
+   * Unset, only the database decides.
+   */
+  redis?: { ping(): Promise<unknown> };
   verifyAccessToken: AccessTokenVerifier;
   logger: Logger;
   /** Adds per-request state (DataLoaders) to the base context. */
@@ -130,6 +135,29 @@ export function matchRoute(routes: Record<string, Route>, path: string): Route |
   return best?.route;
 }
 
+/** How long /ready waits for Redis's PING: 1 second (a client that lost Redis queues the command). */
+const pingTimeoutMs = 1_000;
+
+/** Whether `redis` answers a PING within `pingTimeoutMs`; true when there is none to ask. */
+async function answersPing(redis: { ping(): Promise<unknown> } | undefined): Promise<boolean> {
+  if (!redis) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), pingTimeoutMs);
+  });
+  try {
+    return await Promise.race([
+      redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Serves one subgraph's schema over HTTP (POST/GET /graphql, /health, /ready and extra routes) and over
  * graphql-ws (subprotocol graphql-transport-ws) on the same port and path, for subscriptions.
@@ -163,9 +191,13 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
 
   const routes: Record<string, Route> = {
     '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: options.name }),
+    // Ready: the database and Redis answer (the schema is current: a process waiting for its migrations
+    // answers on its start-up probe until then, see startStartupProbe). Which one failed is in the answer.
     '/ready': async (_req, res) => {
-      const database = await orm.checkConnection();
-      sendJson(res, database.ok ? 200 : 503, { ready: database.ok, service: options.name });
+      const [database, redis] = await Promise.all([orm.checkConnection(), answersPing(options.redis)]);
+      const ready = database.ok && redis;
+      const failed = ready ? {} : { database: database.ok, redis };
+      sendJson(res, ready ? 200 : 503, { ready, service: options.name, ...failed });
     },
     ...options.routes,
   };
