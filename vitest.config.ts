@@ -41,6 +41,20 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The accounts and posts journeys again, every stack behind a PgBouncer of its own in transaction
+        // pooling (see `StackOptions.databasePooler`); `pnpm test:pgbouncer` runs only these.
+        test: {
+          name: 'pgbouncer',
+          isolate,
+          include: ['e2e/src/accounts.integration.test.ts', 'e2e/src/posts.integration.test.ts'],
+          exclude,
+          env: { ...env, CURBSIDE_TEST_POOLER: 'pgbouncer' },
+          globalSetup: ['./e2e/src/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

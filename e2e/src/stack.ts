@@ -51,6 +51,7 @@ import { createWorkers, type Workers } from '@curbside/workers';
 import { SqlRecorder } from './sql-recorder.ts';
 import { templateDatabase } from './templates.ts';
 import { reservePort } from './ports.ts';
+import { startPgBouncer, type PgBouncer } from './pgbouncer.ts';
 import { startS3Server, type TestS3Server } from './s3-server.ts';
 
 export const subgraphNames = ['user', 'vendor', 'location', 'post', 'media', 'search'] as const;
@@ -98,6 +99,8 @@ export interface TestStack {
   redisUrl: string;
   /** The cluster's seed nodes when the stack runs on a Redis Cluster; empty on one server. */
   redisClusterNodes: readonly string[];
+  /** BullMQ's connection and prefix, as the stack's relays and workers use them (`queueOptions` per queue). */
+  eventBus: { connection: ConnectionOptions; prefix: string };
   redis: RedisClient;
   /** The live pub/sub every subgraph of this stack shares (channels under `redisKeyPrefix`). */
   pubsub: LivePubSub;
@@ -110,6 +113,8 @@ export interface TestStack {
   /** Stops the location subgraph and starts a new one on the same port (as a process restart would). */
   /** Stops the location subgraph, runs `whileDown`, and starts it again on the same port. */
   restartLocationSubgraph(whileDown?: () => Promise<void>): Promise<void>;
+  /** The stack's own PgBouncer in the pooler profile (see `CURBSIDE_TEST_POOLER`), else undefined. */
+  pooler: PgBouncer | undefined;
   stop(): Promise<void>;
 }
 
@@ -206,6 +211,22 @@ export interface StackOptions {
    * (s3rver) the stack starts on a loopback port and stops with it.
    */
   mediaStore?: 'local' | 's3';
+  /**
+   * 'pgbouncer': the stack starts a PgBouncer of its own in transaction pooling, and its subgraphs and workers
+   * reach their databases through it with no direct URL (the relays sweep), as a deployment behind PgBouncer
+   * does; the databases are still created on, and `TestStack.databases` still points at, the machine's
+   * PostgreSQL. Default: `CURBSIDE_TEST_POOLER` (the `pgbouncer` test project sets it), else none.
+   */
+  databasePooler?: 'pgbouncer' | 'none';
+}
+
+/** The pooler profile of a test project (see `StackOptions.databasePooler`). */
+function poolerProfile(): 'pgbouncer' | 'none' {
+  const profile = process.env['CURBSIDE_TEST_POOLER'] || 'none';
+  if (profile !== 'pgbouncer' && profile !== 'none') {
+    throw new Error(`CURBSIDE_TEST_POOLER expects pgbouncer or none, but got ${JSON.stringify(profile)}`);
+  }
+  return profile;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
@@ -215,12 +236,18 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const clusterNodes = options.redisUrl ? [] : redisClusterNodes;
   const logger = createLogger('test-stack', options.logLevel ?? 'silent');
   const databases = {} as Record<SubgraphName, string>;
+  const connectUrls = {} as Record<SubgraphName, string>;
+  const pooler =
+    (options.databasePooler ?? poolerProfile()) === 'pgbouncer'
+      ? await startPgBouncer({ serverUrl: postgresUrl })
+      : undefined;
   for (const name of subgraphNames) {
     const database = `${testDatabasePrefix()}${id}_${name}`;
     // A copy of the run's migrated template when there is one (see templates.ts): the subgraph then finds
     // nothing to migrate.
     await ensureDatabase(postgresUrl, database, { template: templateDatabase(testDatabasePrefix(), name) });
     databases[name] = databaseUrl(postgresUrl, database);
+    connectUrls[name] = pooler?.url(database) ?? databases[name];
   }
   const sql = Object.fromEntries(subgraphNames.map((name) => [name, new SqlRecorder()])) as Record<
     SubgraphName,
@@ -259,7 +286,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       verifyAccessToken: AccessTokenVerifier,
       subgraphOptions: Options,
     ): SubgraphDeps<Options> => ({
-      databaseUrl: databases[name],
+      databaseUrl: connectUrls[name],
+      directDatabaseUrl: pooler ? undefined : databases[name],
       logger: logger.child({ service: name }),
       redis,
       accountBlocklist,
@@ -329,7 +357,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     // the subgraphs, which migrate the databases the workers use.
     if (options.workers !== false) {
       const workers: Workers = await createWorkers({
-        databaseUrls: databases,
+        databaseUrls: connectUrls,
         eventBus,
         redis,
         pubsub,
@@ -380,10 +408,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       redisKeyPrefix,
       redisUrl,
       redisClusterNodes: clusterNodes,
+      eventBus,
       redis,
       pubsub,
       accountBlocklist,
       gateway,
+      pooler,
       failSubgraphRequests(name, failing) {
         if (failing) failingSubgraphs.add(name);
         else failingSubgraphs.delete(name);
@@ -409,6 +439,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         await closeBullConnection(eventBus.connection);
         await closeRedis(redis);
         await s3Server?.stop();
+        await pooler?.stop();
         await rm(mediaDir, { recursive: true, force: true });
       },
     };
@@ -419,6 +450,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     await closeBullConnection(eventBus.connection);
     await closeRedis(redis);
     await s3Server?.stop();
+    await pooler?.stop();
     await rm(mediaDir, { recursive: true, force: true });
     throw error;
   }

@@ -1,8 +1,7 @@
 /** `pnpm admin:grant <username>`: makes an existing user an admin (effective from their next access token). */
 import { MikroORM } from '@mikro-orm/postgresql';
-import { databaseUrl } from '@curbside/subgraph-kit';
 import { entities, grantAdmin } from '@curbside/user-subgraph';
-import { postgresUrl } from './local-services.ts';
+import { serviceDatabase } from './databases.ts';
 import { subgraphServices } from './services.ts';
 
 const username = process.argv[2];
@@ -11,8 +10,12 @@ if (!username) {
   process.exit(2);
 }
 const userService = subgraphServices.find((service) => service.name === 'user')!;
-const database = process.env[userService.databaseVariable] ?? userService.database;
-const orm = await MikroORM.init({ clientUrl: databaseUrl(postgresUrl, database), entities, pool: { min: 0, max: 1 } });
+const orm = await MikroORM.init({
+  clientUrl: serviceDatabase(userService).url,
+  entities,
+  pool: { min: 0, max: 1 },
+  ensureDatabase: false,
+});
 try {
   if (await grantAdmin(orm.em.fork(), username)) {
     console.log(`${username} is now an admin (from their next sign-in or token refresh).`);

@@ -3,14 +3,17 @@ import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { mediaStoreConfigOf } from '@curbside/media-subgraph';
-import { databaseUrl, makeLivePubSub } from '@curbside/subgraph-kit';
+import { makeLivePubSub } from '@curbside/subgraph-kit';
 import { loadEnv } from './env.ts';
 import { startWorkersProbe } from './probe.ts';
 import { workerModules } from './modules.ts';
 import { createWorkers } from './workers.ts';
 
 await runService('workers', async () => {
-  const env = loadEnv(process.env);
+  const env = loadEnv(
+    process.env,
+    workerModules.map((module) => module.subgraph),
+  );
   const logger = createLogger('workers', env.LOG_LEVEL);
   // The probe first: /health answers while the workers start (they wait for the subgraphs' migrations).
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
@@ -49,11 +52,9 @@ await runService('workers', async () => {
   try {
     const workers = await createWorkers({
       databaseUrls: Object.fromEntries(
-        workerModules.map((module) => [
-          module.subgraph,
-          databaseUrl(env.POSTGRES_URL, env.databaseOf(module.subgraph)),
-        ]),
+        workerModules.map((module) => [module.subgraph, env.databaseUrlOf(module.subgraph)]),
       ),
+      databasePoolSize: env.DATABASE_POOL_SIZE,
       eventBus,
       redis,
       pubsub,

@@ -22,6 +22,8 @@ import { workerModules } from './modules.ts';
 export interface WorkersDeps {
   /** Database URL of each subgraph whose module runs here, by subgraph name. */
   databaseUrls: Record<string, string>;
+  /** Largest number of pooled connections on each database. Default `defaultPoolSize` (5). */
+  databasePoolSize?: number;
   eventBus: { connection: ConnectionOptions; prefix: string };
   redis: Redis;
   pubsub: LivePubSub;
@@ -74,6 +76,7 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
         entities: module.entities,
         migrations: module.migrations,
         migrationMode: 'await',
+        ...(deps.databasePoolSize ? { poolSize: deps.databasePoolSize } : {}),
       });
       orms.push(orm);
       const moduleDeps = {

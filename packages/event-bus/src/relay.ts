@@ -8,8 +8,12 @@ import { startOutboxPruning, type OutboxPruningSettings } from './prune.ts';
 
 export interface OutboxRelayOptions {
   orm: MikroORM;
-  /** The same database, for a dedicated LISTEN connection woken by each committed outbox insert. */
-  databaseUrl: string;
+  /**
+   * A direct URL of the same database (not through a transaction pooler, where a LISTEN connection would not
+   * hear), for a dedicated LISTEN connection woken by each committed outbox insert. Undefined: nothing listens,
+   * the relay sweeps every `sweepIntervalMs` and says so once at start.
+   */
+  databaseUrl: string | undefined;
   connection: ConnectionOptions;
   /** BullMQ key prefix (see bullPrefix). */
   prefix: string;
@@ -123,9 +127,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
 
   let listener: pg.Client | undefined;
+  const listenUrl = options.databaseUrl;
   async function listen(): Promise<void> {
     if (stopped) return;
-    const client = new pg.Client({ connectionString: options.databaseUrl });
+    if (listenUrl === undefined) {
+      logger.info(
+        { sweepIntervalMs },
+        'outbox relay: no direct database URL to LISTEN on; sweeping the outbox every interval instead',
+      );
+      return;
+    }
+    const client = new pg.Client({ connectionString: listenUrl });
     client.on('notification', notify);
     client.on('error', (error) => {
       logger.warn({ err: error }, 'outbox listener lost its connection; reconnecting');

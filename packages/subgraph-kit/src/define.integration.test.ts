@@ -34,6 +34,7 @@ const pubsub = makeLivePubSub({ url: redisUrl, keyPrefix, connectionName: `defin
 
 const deps: SubgraphDeps = {
   databaseUrl: databaseUrl(postgresUrl, database),
+  directDatabaseUrl: databaseUrl(postgresUrl, database),
   logger,
   redis,
   accountBlocklist: redisAccountBlocklist(redis),

@@ -18,8 +18,25 @@ export type NoOptions = Record<never, never>;
  * stack give the same things; only `options` differs from one subgraph to another.
  */
 export interface SubgraphDeps<Options = NoOptions> {
-  /** URL of the subgraph's own database (created beforehand, see ensureDatabase); migrated at start. */
+  /**
+   * URL of the subgraph's own database (created beforehand, see ensureDatabase), directly or through PgBouncer
+   * in transaction pooling.
+   */
   databaseUrl: string;
+  /**
+   * A direct URL of the same database (never a transaction pooler), for the outbox relay's LISTEN; undefined:
+   * the relay sweeps the outbox every second instead, and logs so.
+   */
+  directDatabaseUrl: string | undefined;
+  /** Largest number of pooled connections to the database. Default `defaultPoolSize` (5). */
+  databasePoolSize?: number | undefined;
+  /**
+   * 'apply' (development, tests): migrate at start, under the migration lock, so replicas starting together
+   * migrate once. 'await' (production): never migrate; wait until `pnpm migrate` has. Default 'apply'.
+   */
+  migrations?: 'apply' | 'await' | undefined;
+  /** Told why start-up waits for the database (see `OpenOrmOptions.onMigrationWait`). Default none. */
+  onStartupWait?: ((reason: string) => void) | undefined;
   logger: Logger;
   /** Key-prefixed Redis client (the account blocklist, and whatever the subgraph keeps there). Owned by the caller. */
   redis: Redis;
@@ -102,6 +119,11 @@ export function defineSubgraph<Options = NoOptions, Resolvers extends SubgraphRe
           databaseUrl: deps.databaseUrl,
           entities: definition.entities,
           migrations: definition.migrations,
+          migrationMode: deps.migrations ?? 'apply',
+          // Production waits for the migration job for as long as it takes, unready meanwhile.
+          migrationWaitMs: Infinity,
+          ...(deps.databasePoolSize ? { poolSize: deps.databasePoolSize } : {}),
+          ...(deps.onStartupWait ? { onMigrationWait: deps.onStartupWait } : {}),
           ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
         }),
       (orm) => orm.close(),
@@ -124,7 +146,7 @@ export function defineSubgraph<Options = NoOptions, Resolvers extends SubgraphRe
     const background: (() => Promise<void>)[] = [];
     if (definition.relayOutbox !== false) {
       const relay = await startup.step(
-        () => startOutboxRelay({ orm, databaseUrl: deps.databaseUrl, ...deps.eventBus, logger }),
+        () => startOutboxRelay({ orm, databaseUrl: deps.directDatabaseUrl, ...deps.eventBus, logger }),
         (relay) => relay.stop(),
       );
       background.push(() => relay.stop());

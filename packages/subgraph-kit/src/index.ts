@@ -19,7 +19,16 @@ export {
   type LiveTopic,
 } from './live.ts';
 export { LiveResults, subscribedEntityGone, type LiveResultsOptions } from './live-results.ts';
-export { openOrm, migrateDatabase, type OpenOrmOptions, type Orm } from './orm.ts';
+export { openOrm, migrateDatabase, defaultPoolSize, migrationLockKey, type OpenOrmOptions, type Orm } from './orm.ts';
+export {
+  loadDatabaseSettings,
+  loadSubgraphDatabaseVariables,
+  poolSizeSchema,
+  subgraphDatabase,
+  type DatabaseSettings,
+  type SubgraphDatabase,
+  type SubgraphDatabaseVariables,
+} from './database-env.ts';
 export { ensureDatabase, databaseUrl, dropDatabasesWithPrefix, defaultPostgresUrl } from './database.ts';
 export {
   OutboxEvent,

@@ -3,16 +3,19 @@ import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, runService } from '@curbside/service';
 import { startTracing } from '@curbside/tracing';
-import { databaseUrl, ensureDatabase } from './database.ts';
+import { ensureDatabase } from './database.ts';
+import { loadDatabaseSettings, subgraphDatabase } from './database-env.ts';
 import { loadAll, loadSubgraphAccess } from './gateway-access.ts';
 import type { SubgraphDeps } from './define.ts';
 import { makeLivePubSub } from './live.ts';
 import type { SubgraphServer } from './server.ts';
+import { startStartupProbe } from './startup-probe.ts';
 
 /** The variables every subgraph process reads (each env.ts adds its own). */
 export interface SubgraphProcessEnv {
   PORT: number;
   HOST: string;
+  /** The server of the subgraph's database when `<NAME>_DATABASE_URL` is unset (see `subgraphDatabase`). */
   POSTGRES_URL: string;
   /** Where the token keys are published; absent only for the user subgraph, which issues them. */
   JWKS_URL?: string | undefined;
@@ -25,9 +28,10 @@ export interface SubgraphProcessEnv {
 
 /**
  * The whole life of a subgraph process, the same for every subgraph: read and check the environment (its
- * own variables and GATEWAY_SECRET, which every subgraph reads alike, problems of both reported together),
- * create its database if missing, connect Redis and the live pub/sub, build the subgraph with `create`,
- * listen, and on SIGTERM close the subgraph (its sockets first), then the pub/sub, then Redis. Only entry files call this.
+ * own variables, and GATEWAY_SECRET and the database variables, which every subgraph reads alike: problems of
+ * all reported together), in development create its database if missing (production waits for `pnpm migrate`,
+ * unready with the reason), connect Redis and the live pub/sub, build the subgraph with `create`, listen, and
+ * on SIGTERM close the subgraph (its sockets first), then the pub/sub, then Redis. Only entry files call this.
  */
 export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
   name: string;
@@ -41,13 +45,30 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
 }): Promise<void> {
   const service = `${options.name}-subgraph`;
   return runService(service, async () => {
-    const [env, access] = loadAll(
+    const [env, access, databaseSettings] = loadAll(
       () => options.loadEnv(process.env),
       () => loadSubgraphAccess(process.env),
+      () => loadDatabaseSettings(options.name, process.env),
     );
     const logger = createLogger(service, env.LOG_LEVEL);
+    const database = subgraphDatabase(databaseSettings, {
+      serverUrl: env.POSTGRES_URL,
+      database: options.database(env),
+    });
+    const { production } = databaseSettings;
+    // Production never creates a database (its role needs no CREATEDB, and a pooler has no `postgres` to
+    // create it from): `pnpm migrate` runs against databases made beforehand.
+    if (database.server && !production) await ensureDatabase(database.server.url, database.server.database);
+    // In production the subgraph waits for its migrations; meanwhile its port answers /health and an unready
+    // /ready with the reason, and the subgraph takes the port over once it is built.
+    const probe = production
+      ? await startStartupProbe({ service, port: env.PORT, host: env.HOST, reason: 'starting' })
+      : undefined;
+    const onStartupWait = (reason: string) => {
+      logger.warn({ reason }, 'waiting before serving');
+      probe?.report(reason);
+    };
     const tracing = startTracing(service);
-    await ensureDatabase(env.POSTGRES_URL, options.database(env));
     const redis = createRedis({
       url: env.REDIS_URL,
       clusterNodes: env.REDIS_CLUSTER_NODES,
@@ -74,7 +95,11 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
         .finally(() => closeRedis(redis));
     try {
       const subgraph = await options.create({
-        databaseUrl: databaseUrl(env.POSTGRES_URL, options.database(env)),
+        databaseUrl: database.url,
+        directDatabaseUrl: database.directUrl,
+        databasePoolSize: databaseSettings.poolSize,
+        migrations: production ? 'await' : 'apply',
+        onStartupWait,
         logger,
         redis,
         accountBlocklist,
@@ -90,7 +115,8 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
         pubsub,
         options: options.options(env),
       });
-      const url = await subgraph.listen(env.PORT, env.HOST, access);
+      await probe?.close();
+      const url = await subgraph.listen(probe?.port ?? env.PORT, env.HOST, access);
       logger.info({ url, gatewayOnly: Boolean(access.gatewaySecret) }, `${options.name} subgraph ready`);
       return {
         logger,
@@ -101,6 +127,7 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
             .finally(() => tracing.shutdown()),
       };
     } catch (error) {
+      await probe?.close();
       await closeRedisClients();
       throw error;
     }
