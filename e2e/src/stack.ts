@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { ConnectionOptions } from 'bullmq';
 import type { Clock } from '@curbside/async';
 import {
   makeAccessTokenCheck,
