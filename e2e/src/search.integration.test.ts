@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEventName, DomainEventPayload } from '@curbside/events';
-import { applySearchEvent, entities, migrations, type SearchEvent } from '@curbside/search-subgraph';
+import { applySearchEvent, applySearchEvents, entities, migrations, type SearchEvent } from '@curbside/search-subgraph';
 import { openOrm, type Orm } from '@curbside/subgraph-kit';
 import {
   dataOf,
@@ -428,6 +428,141 @@ describe('the search.index handler', () => {
     );
     expect(await rowsOf(vendorId)).toEqual([]);
     expect(await rowsOf(postId)).toEqual([]);
+  });
+});
+
+describe('the search.index handler, in batches', () => {
+  /** A deterministic pseudo-random sequence (mulberry32), so that a failing round can be replayed. */
+  function randomOf(seed: number) {
+    let state = seed;
+    return () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  /** Events about three owners, their profiles, two vendors and two posts each, at distinct random times. */
+  function world(seed: number): { owners: string[]; events: SearchEvent[] } {
+    const random = randomOf(seed);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    const times = new Set<number>();
+    const at = () => {
+      let time: number;
+      do time = Date.UTC(2026, 0, 1) + Math.floor(random() * 1_000_000) * 1000;
+      while (times.has(time));
+      times.add(time);
+      return new Date(time).toISOString();
+    };
+    const events: SearchEvent[] = [];
+    const add = <Name extends DomainEventName>(name: Name, payload: DomainEventPayload<Name>) =>
+      events.push({ id: randomUUID(), name, payload, occurredAt: at() } as SearchEvent);
+    const owners = [randomUUID(), randomUUID(), randomUUID()];
+    for (const userId of owners) {
+      add('user.registered', { userId, username: `batch_${userId.slice(0, 8)}`, displayName: 'First name' });
+      for (let i = 0; i < 3; i++)
+        add('user.profile_updated', { userId, displayName: pick(['Ana', 'Ben', 'Chloe']), bio: pick([null, 'Bakes']) });
+      for (let v = 0; v < 2; v++) {
+        const vendorId = randomUUID();
+        const vendor = { vendorId, ownerId: userId, category: 'CAFE', isOpen: false };
+        add('vendor.created', { ...vendor, name: 'Opening', description: 'First menu' });
+        for (let i = 0; i < 3; i++)
+          add('vendor.updated', { ...vendor, name: pick(['Tacos', 'Churros']), description: pick(['Hot', 'Cold']) });
+        if (random() < 0.4) add('vendor.deleted', { vendorId, ownerId: userId });
+      }
+      for (let p = 0; p < 2; p++) {
+        const postId = randomUUID();
+        add('post.created', { postId, authorId: userId, vendorId: null, mediaIds: [], body: 'Draft' });
+        for (let i = 0; i < 3; i++)
+          add('post.updated', { postId, authorId: userId, body: pick(['Sardines', 'Gnocchi', 'Paella']) });
+        if (random() < 0.4) add('post.deleted', { postId, authorId: userId });
+      }
+      if (random() < 0.3) add('user.deleted', { userId });
+    }
+    // Delivered in any order.
+    for (let i = events.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [events[i], events[j]] = [events[j]!, events[i]!];
+    }
+    return { owners, events };
+  }
+
+  const snapshot = async (owners: string[]) => ({
+    documents: await queryRows(
+      stack.databases.search,
+      `select type, id, owner_id, handle, name, body, version, deleted_at from search_document
+       where owner_id = any($1) order by type, id`,
+      [owners],
+    ),
+    closed: await queryRows(
+      stack.databases.search,
+      'select user_id, closed_at from search_closed_account where user_id = any($1) order by user_id',
+      [owners],
+    ),
+  });
+  const forget = (owners: string[]) =>
+    Promise.all([
+      queryRows(stack.databases.search, 'delete from search_document where owner_id = any($1)', [owners]),
+      queryRows(stack.databases.search, 'delete from search_closed_account where user_id = any($1)', [owners]),
+    ]);
+  const inOccurrenceOrder = (events: SearchEvent[]) =>
+    [...events].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
+
+  it('leaves what the events applied one by one in occurrence order leave, over an index already holding some', async () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const { owners, events } = world(seed);
+      // A third is already in the index (in delivery order); the rest comes as one batch.
+      const before = events.slice(0, Math.floor(events.length / 3));
+      const batch = events.slice(before.length);
+      const applyBefore = async () => {
+        for (const event of before) await applySearchEvent(searchOrm.em.fork(), event);
+      };
+
+      await applyBefore();
+      await applySearchEvents(searchOrm.em.fork(), batch);
+      const batched = await snapshot(owners);
+      await forget(owners);
+
+      await applyBefore();
+      for (const event of inOccurrenceOrder(batch)) await applySearchEvent(searchOrm.em.fork(), event);
+      const oneByOne = await snapshot(owners);
+      await forget(owners);
+
+      expect(batched, `seed ${seed}`).toEqual(oneByOne);
+      expect(oneByOne.documents.length + oneByOne.closed.length, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('never lets an earlier update in the batch overwrite a later one, and changes nothing when applied twice', async () => {
+    const authorId = randomUUID();
+    const postId = randomUUID();
+    const at = (second: number) => new Date(Date.UTC(2026, 5, 1, 12, 0, second)).toISOString();
+    const batch = [
+      {
+        id: randomUUID(),
+        name: 'post.updated',
+        payload: { postId, authorId, body: 'Final words' },
+        occurredAt: at(30),
+      },
+      {
+        id: randomUUID(),
+        name: 'post.updated',
+        payload: { postId, authorId, body: 'Second draft' },
+        occurredAt: at(20),
+      },
+      {
+        id: randomUUID(),
+        name: 'post.created',
+        payload: { postId, authorId, vendorId: null, mediaIds: [], body: 'First draft' },
+        occurredAt: at(10),
+      },
+    ] as SearchEvent[];
+    await applySearchEvents(searchOrm.em.fork(), batch);
+    const rows = await snapshot([authorId]);
+    expect(rows.documents).toMatchObject([{ id: postId, body: 'Final words', version: new Date(at(30)) }]);
+    await applySearchEvents(searchOrm.em.fork(), [...batch].reverse());
+    expect(await snapshot([authorId])).toEqual(rows);
   });
 });
 

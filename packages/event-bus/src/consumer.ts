@@ -10,8 +10,8 @@ import {
   type QueueConsumedBy,
 } from '@curbside/events';
 import type { Logger } from '@curbside/service';
+import { makeEventBatcher } from './batch.ts';
 import { eventJobOptions } from './relay.ts';
-import { queueOptions } from './connection.ts';
 
 /** The queue of scheduled jobs (one BullMQ job scheduler per scheduled job, named after it). */
 export const scheduledQueueName = 'scheduled';
@@ -46,6 +46,24 @@ export interface HandlerOf<Queue extends EventQueueName> {
   // A property, not a method: methods' parameters are checked bivariantly, which would let a handler of only
   // some of the queue's events compile.
   handle: (event: EventOfQueue<Queue>) => Promise<void>;
+  /** Handles the queue's events in batches (see EventBatchHandling). Default: one at a time, with `handle`. */
+  batch?: EventBatchHandling<EventOfQueue<Queue>>;
+}
+
+/**
+ * A consumer that takes its jobs one by one from BullMQ but handles their events together: each job waits for
+ * its event's batch. One batch runs at a time; the events that arrive meanwhile form the next, so a burst is
+ * written in few transactions while a lone event goes at once. A batch that fails is handled again one event at
+ * a time with `handle`, so an event that can never succeed fails alone.
+ */
+export interface EventBatchHandling<Event> {
+  /** Most events in one batch. */
+  maxSize: number;
+  /**
+   * Must leave the same result as `handle` applied to each event in `occurredAt` order (events about one entity
+   * may come in one batch), and be idempotent.
+   */
+  handle: (events: Event[]) => Promise<void>;
 }
 
 /**
@@ -78,6 +96,8 @@ export interface EventConsumerOptions<Queue extends EventQueueName = EventQueueN
   concurrency?: number;
   /** Given only the queue's events, validated. Must be idempotent: an event may be delivered more than once. */
   handle: (event: EventOfQueue<Queue>) => Promise<void>;
+  /** Handles the events in batches. Default none: one at a time. Jobs taken at once then default to 2 batches. */
+  batch?: EventBatchHandling<EventOfQueue<Queue>>;
 }
 
 export interface EventConsumer {
@@ -100,7 +120,13 @@ function isFinalFailure(job: Job, error: Error): boolean {
  */
 export function startEventConsumer<Queue extends EventQueueName>(options: EventConsumerOptions<Queue>): EventConsumer {
   assertConsumer(options.queue, options.consumer);
-  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
+  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, {
+    connection: options.connection,
+    prefix: options.prefix,
+  });
+  const batcher = options.batch
+    ? makeEventBatcher({ maxSize: options.batch.maxSize, handleBatch: options.batch.handle, handle: options.handle })
+    : undefined;
   const worker = new Worker<unknown>(
     options.queue,
     async (job) => {
@@ -111,12 +137,13 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
         if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
         throw error;
       }
-      await options.handle(event);
+      await (batcher ? batcher.add(event) : options.handle(event));
     },
     {
       name: options.consumer,
-      ...queueOptions(options, options.queue),
-      concurrency: options.concurrency ?? 4,
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? (options.batch ? 2 * options.batch.maxSize : 4),
       // A worker that dies (kill -9) leaves its jobs active with a lock: they are taken up again once the lock
       // expires, so a short lock (renewed every 5 s while a job runs) gets them done again within seconds.
       lockDuration: 10_000,
@@ -199,8 +226,14 @@ export function startEventHandlers<Consumer extends EventConsumerName>(
 function startHandler(handler: EventHandler, options: EventHandlersOptions<EventConsumerName>): EventConsumer {
   // A handler of the union is one queue's handler with that queue's events (EventHandler ties them), but
   // TypeScript cannot carry that correlation through a spread of its fields: it is asserted once, here.
-  const { queue, concurrency, handle } = handler as HandlerOf<EventQueueName>;
-  return startEventConsumer({ ...options, queue, ...(concurrency ? { concurrency } : {}), handle });
+  const { queue, concurrency, handle, batch } = handler as HandlerOf<EventQueueName>;
+  return startEventConsumer({
+    ...options,
+    queue,
+    ...(concurrency ? { concurrency } : {}),
+    handle,
+    ...(batch ? { batch } : {}),
+  });
 }
 
 /** The dead letters, oldest first. */
@@ -208,7 +241,7 @@ export async function listDeadLetters(options: {
   connection: ConnectionOptions;
   prefix: string;
 }): Promise<DeadLetter[]> {
-  const queue = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
+  const queue = new Queue<DeadLetter>(deadLetterQueueName, options);
   try {
     const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1, true);
     return jobs.map((job) => job.data);
@@ -225,11 +258,11 @@ export async function retryDeadLetter(
   id: string,
   options: { connection: ConnectionOptions; prefix: string },
 ): Promise<boolean> {
-  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
+  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, options);
   try {
     const letter = await deadLetters.getJob(id);
     if (!letter) return false;
-    const source = new Queue(letter.data.queue, queueOptions(options, letter.data.queue));
+    const source = new Queue(letter.data.queue, options);
     try {
       const job = await source.getJob(letter.data.jobId);
       if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true });

@@ -132,6 +132,144 @@ export async function applySearchEvent(em: EntityManager, event: SearchEvent): P
   });
 }
 
+/** Events oldest first (ISO-8601 in UTC sorts as time does), ties by id: the order the one-by-one handler's result follows. */
+const byOccurrence = (a: SearchEvent, b: SearchEvent) =>
+  a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/** One document's writes of a batch, merged: the newest event's fields, and a username if any event brought one. */
+interface MergedWrite {
+  type: DocumentType;
+  id: string;
+  owner_id: string;
+  handle: string | null;
+  name: string | null;
+  body: string;
+  version: string;
+}
+
+/** One document's tombstone of a batch: the earliest deletion (a tombstone is never written over). */
+interface MergedDelete {
+  type: DocumentType;
+  id: string;
+  owner_id: string;
+  version: string;
+}
+
+/**
+ * What a batch of events does to the index, merged per document so that each document takes one row of each
+ * multi-row statement (PostgreSQL refuses to upsert one row twice in a statement), with the result of applying
+ * the events one by one in occurrence order: a closed account keeps nothing; a deleted document takes the writes
+ * before its deletion (written first) and none after; the newest write wins, and a username (which never
+ * changes) comes from whichever event carried it.
+ */
+function mergeBatch(events: readonly SearchEvent[]) {
+  const closed = new Map<string, string>();
+  const deletes = new Map<string, MergedDelete>();
+  const writes = new Map<string, MergedWrite>();
+  for (const event of [...events].sort(byOccurrence)) {
+    const change = changeOf(event);
+    if (change.kind === 'closeAccount') {
+      if (!closed.has(change.ownerId)) closed.set(change.ownerId, event.occurredAt);
+      continue;
+    }
+    const key = `${change.type}:${change.id}`;
+    if (change.kind === 'delete') {
+      if (!deletes.has(key))
+        deletes.set(key, { type: change.type, id: change.id, owner_id: change.ownerId, version: event.occurredAt });
+      continue;
+    }
+    // After its deletion, a document takes no write; before it, writes count (the tombstone keeps their version).
+    if (deletes.has(key)) continue;
+    const earlier = writes.get(key);
+    writes.set(key, {
+      type: change.type,
+      id: change.id,
+      owner_id: change.ownerId,
+      handle: change.handle ?? earlier?.handle ?? null,
+      name: change.name,
+      body: change.body,
+      version: event.occurredAt,
+    });
+  }
+  const isOpen = (change: { owner_id: string }) => !closed.has(change.owner_id);
+  return {
+    closed: [...closed].map(([user_id, closed_at]) => ({ user_id, closed_at })),
+    deletes: [...deletes.values()].filter(isOpen),
+    writes: [...writes.values()].filter(isOpen),
+  };
+}
+
+/**
+ * Applies a batch of events to the index in one transaction and a few multi-row statements: the `search.index`
+ * handler under a burst. Leaves the index as `applySearchEvent` applied to each event in occurrence order would
+ * (see mergeBatch), idempotent and order-safe in the same ways: a write applies only when newer than the stored
+ * `version`, a tombstone is never written over, nothing of a closed account is written. Owners are locked in
+ * one order (shared, exclusive for a closure), so two batches never deadlock.
+ */
+export async function applySearchEvents(em: EntityManager, events: readonly SearchEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const { closed, deletes, writes } = mergeBatch(events);
+  const closing = new Set(closed.map((account) => account.user_id));
+  const owners = [...new Set([...closing, ...deletes.map((d) => d.owner_id), ...writes.map((w) => w.owner_id)])]
+    .sort()
+    .map((owner) => ({ owner, exclusive: closing.has(owner) }));
+  await em.transactional(async (tx) => {
+    // The ORDER BY in the subquery makes the locks be taken in owner order.
+    await tx.execute(
+      `select count(*) from (
+         select owner, exclusive from jsonb_to_recordset(?::jsonb) as o(owner text, exclusive boolean) order by owner
+       ) o
+       where (case when o.exclusive then pg_advisory_xact_lock(hashtextextended(o.owner, 0))::text
+                   else pg_advisory_xact_lock_shared(hashtextextended(o.owner, 0))::text end) is not null`,
+      [JSON.stringify(owners)],
+    );
+    if (closed.length > 0) {
+      await tx.execute(
+        `insert into search_closed_account (user_id, closed_at)
+         select user_id, closed_at from jsonb_to_recordset(?::jsonb) as c(user_id uuid, closed_at timestamptz)
+         on conflict (user_id) do nothing`,
+        [JSON.stringify(closed)],
+      );
+      await tx.execute('delete from search_document where owner_id in (?)', [[...closing]]);
+    }
+    if (writes.length > 0) {
+      await tx.execute(
+        `insert into search_document (type, id, owner_id, handle, name, body, version)
+         select w.type, w.id, w.owner_id, w.handle, w.name, w.body, w.version
+         from jsonb_to_recordset(?::jsonb)
+           as w(type text, id uuid, owner_id uuid, handle text, name text, body text, version timestamptz)
+         where not exists (select 1 from search_closed_account where user_id = w.owner_id)
+         on conflict (type, id) do update set owner_id = excluded.owner_id,
+           handle = coalesce(excluded.handle, search_document.handle), name = excluded.name,
+           body = excluded.body, version = excluded.version
+         where search_document.deleted_at is null and search_document.version < excluded.version`,
+        [JSON.stringify(writes)],
+      );
+      // A username never changes, so the registration brings it even when a newer update was stored first.
+      const handles = writes.filter((write) => write.handle !== null);
+      if (handles.length > 0) {
+        await tx.execute(
+          `update search_document d set handle = h.handle
+           from jsonb_to_recordset(?::jsonb) as h(type text, id uuid, handle text)
+           where d.type = h.type and d.id = h.id and d.handle is null and d.deleted_at is null`,
+          [JSON.stringify(handles.map(({ type, id, handle }) => ({ type, id, handle })))],
+        );
+      }
+    }
+    if (deletes.length > 0) {
+      await tx.execute(
+        `insert into search_document (type, id, owner_id, body, version, deleted_at)
+         select d.type, d.id, d.owner_id, '', d.version, d.version
+         from jsonb_to_recordset(?::jsonb) as d(type text, id uuid, owner_id uuid, version timestamptz)
+         where not exists (select 1 from search_closed_account where user_id = d.owner_id)
+         on conflict (type, id) do update set handle = null, name = null, body = '', deleted_at = excluded.deleted_at
+         where search_document.deleted_at is null`,
+        [JSON.stringify(deletes)],
+      );
+    }
+  });
+}
+
 /**
  * Replaces the whole index by the one built from the events `readEvents` returns (oldest first), in one
  * transaction: searches go on reading the old index until it commits. Other writers (the workers) wait from the start, and `readEvents`

@@ -1,0 +1,69 @@
+/** How a consumer that handles its events in batches gathers them and falls back when a batch fails. */
+export interface EventBatcherOptions<Event> {
+  /** Most events handed to `handleBatch` at once. */
+  maxSize: number;
+  /** Handles several events together (one transaction, one multi-row statement); must be idempotent. */
+  handleBatch: (events: Event[]) => Promise<void>;
+  /** Handles one event: used, one event at a time, when a batch fails, so that one bad event fails alone. */
+  handle: (event: Event) => Promise<void>;
+}
+
+export interface EventBatcher<Event> {
+  /** Resolves once `event` was handled (in a batch, or alone after its batch failed); rejects if it failed. */
+  add(event: Event): Promise<void>;
+}
+
+interface Pending<Event> {
+  event: Event;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Gathers events taken one by one (by BullMQ's jobs, each waiting for its event to be handled) into batches. One
+ * batch runs at a time: events arriving meanwhile wait and form the next one, so batches are one event when the
+ * queue is quiet (no added latency) and grow with a backlog, up to `maxSize`. When a batch fails, its events are
+ * handled again one at a time, so that only the events that fail on their own fail (and are retried or
+ * dead-lettered as jobs).
+ */
+export function makeEventBatcher<Event>(options: EventBatcherOptions<Event>): EventBatcher<Event> {
+  const maxSize = Math.max(1, Math.floor(options.maxSize));
+  const pending: Pending<Event>[] = [];
+  let running = false;
+
+  async function handleAlone(item: Pending<Event>): Promise<void> {
+    try {
+      await options.handle(item.event);
+      item.resolve();
+    } catch (error) {
+      item.reject(error);
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (pending.length > 0) {
+      const batch = pending.splice(0, maxSize);
+      try {
+        if (batch.length === 1) await options.handle(batch[0]!.event);
+        else await options.handleBatch(batch.map((item) => item.event));
+        for (const item of batch) item.resolve();
+      } catch (error) {
+        if (batch.length === 1) batch[0]!.reject(error);
+        else for (const item of batch) await handleAlone(item);
+      }
+    }
+    running = false;
+  }
+
+  return {
+    add(event) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ event, resolve, reject });
+        if (running) return;
+        running = true;
+        // After the jobs BullMQ hands over in this turn of the event loop have joined the batch.
+        setImmediate(() => void run());
+      });
+    },
+  };
+}
