@@ -12,6 +12,7 @@ import {
 import type { Logger } from '@curbside/service';
 import { makeEventBatcher } from './batch.ts';
 import { eventJobOptions } from './relay.ts';
+import { queueOptions } from './connection.ts';
 
 /** The queue of scheduled jobs (one BullMQ job scheduler per scheduled job, named after it). */
 export const scheduledQueueName = 'scheduled';
@@ -120,10 +121,7 @@ function isFinalFailure(job: Job, error: Error): boolean {
  */
 export function startEventConsumer<Queue extends EventQueueName>(options: EventConsumerOptions<Queue>): EventConsumer {
   assertConsumer(options.queue, options.consumer);
-  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, {
-    connection: options.connection,
-    prefix: options.prefix,
-  });
+  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
   const batcher = options.batch
     ? makeEventBatcher({ maxSize: options.batch.maxSize, handleBatch: options.batch.handle, handle: options.handle })
     : undefined;
@@ -141,8 +139,7 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
     },
     {
       name: options.consumer,
-      connection: options.connection,
-      prefix: options.prefix,
+      ...queueOptions(options, options.queue),
       concurrency: options.concurrency ?? (options.batch ? 2 * options.batch.maxSize : 4),
       // A worker that dies (kill -9) leaves its jobs active with a lock: they are taken up again once the lock
       // expires, so a short lock (renewed every 5 s while a job runs) gets them done again within seconds.
@@ -241,7 +238,7 @@ export async function listDeadLetters(options: {
   connection: ConnectionOptions;
   prefix: string;
 }): Promise<DeadLetter[]> {
-  const queue = new Queue<DeadLetter>(deadLetterQueueName, options);
+  const queue = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
   try {
     const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1, true);
     return jobs.map((job) => job.data);
@@ -258,11 +255,11 @@ export async function retryDeadLetter(
   id: string,
   options: { connection: ConnectionOptions; prefix: string },
 ): Promise<boolean> {
-  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, options);
+  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
   try {
     const letter = await deadLetters.getJob(id);
     if (!letter) return false;
-    const source = new Queue(letter.data.queue, options);
+    const source = new Queue(letter.data.queue, queueOptions(options, letter.data.queue));
     try {
       const job = await source.getJob(letter.data.jobId);
       if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true });

@@ -1,4 +1,4 @@
-export { bullConnection, bullPrefix } from './connection.ts';
+export { bullConnection, bullPrefix, closeBullConnection, queueOptions } from './connection.ts';
 export { eventJobOptions, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.ts';
 export {
   outboxPruningDefaults,
