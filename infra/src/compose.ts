@@ -1,13 +1,15 @@
 /**
  * Composes the subgraph SDL files in-process (rover's binary cannot be downloaded here) into
  * schema/supergraph.graphql (for the gateway) and schema/schema.graphql (the API schema for clients).
- * With --check it writes nothing and fails when composition fails or a committed file is stale.
+ * With --check it writes nothing and fails when composition fails, a committed file is stale, or an element of
+ * the API schema has no description (see schema-descriptions.ts); either way it prints the description counts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { printSchema } from '@apollo/federation-internals';
 import { parse } from 'graphql';
 import { fromRoot } from './paths.ts';
+import { descriptionCoverage, formatCoverage } from './schema-descriptions.ts';
 import { subgraphServices, subgraphUrl } from './services.ts';
 
 export interface ComposedSchemas {
@@ -67,6 +69,15 @@ if (import.meta.main) {
       writeFileSync(path, composed[kind]);
       console.log(`wrote ${path}`);
     }
+  }
+  const coverage = descriptionCoverage(composed.api);
+  console.log(`API schema descriptions: ${formatCoverage(coverage)}`);
+  if (coverage.undescribed.length > 0) {
+    for (const coordinate of coverage.undescribed) console.error(`undescribed: ${coordinate}`);
+    console.error(
+      `${coverage.undescribed.length} elements of the API schema have no description: describe them in the subgraph SDL files.`,
+    );
+    if (check) process.exit(1);
   }
   if (stale) process.exit(1);
   if (check) console.log('supergraph and API schema are up to date');

@@ -17,6 +17,10 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Owner or admin; at most one accepted update per vendor per second (RATE_LIMITED with retryAfterMs). */
@@ -24,14 +28,20 @@ export type Mutation = {
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationUpdateVendorLocationArgs = {
   input: UpdateVendorLocationInput;
 };
 
+/** A vendor found near a point, with its distance. */
 export type NearbyVendor = {
   __typename?: 'NearbyVendor';
   /** Distance from the searched point, in meters. */
   distanceMeters: Scalars['Float']['output'];
+  /** The vendor; its location field gives where it is. */
   vendor: Vendor;
 };
 
@@ -54,6 +64,7 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -64,6 +75,7 @@ export type Query = {
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryVendorsNearbyArgs = {
   first?: Scalars['Int']['input'];
   lat: Scalars['Float']['input'];
@@ -72,6 +84,10 @@ export type QueryVendorsNearbyArgs = {
   radiusMeters: Scalars['Float']['input'];
 };
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type Subscription = {
   __typename?: 'Subscription';
   /** Each accepted position of the vendor, from now on. NOT_FOUND for an unknown vendor. */
@@ -84,22 +100,34 @@ export type Subscription = {
 };
 
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type SubscriptionVendorLocationUpdatedArgs = {
   vendorId: Scalars['ID']['input'];
 };
 
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type SubscriptionVendorsNearbyUpdatedArgs = {
   lat: Scalars['Float']['input'];
   lng: Scalars['Float']['input'];
   radiusMeters: Scalars['Float']['input'];
 };
 
+/** A vendor's new position. */
 export type UpdateVendorLocationInput = {
   /** 0 to 100,000 meters. */
   accuracyMeters?: InputMaybe<Scalars['Float']['input']>;
+  /** Latitude in degrees, -85.05112878 to 85.05112878; BAD_USER_INPUT otherwise. */
   lat: Scalars['Float']['input'];
+  /** Longitude in degrees, -180 to 180; BAD_USER_INPUT otherwise. */
   lng: Scalars['Float']['input'];
+  /** The vendor's id (Vendor.id). */
   vendorId: Scalars['ID']['input'];
 };
 
@@ -127,19 +155,27 @@ export type VendorLocation = {
   lat: Scalars['Float']['output'];
   /** Degrees, -180 to 180. */
   lng: Scalars['Float']['output'];
+  /** When the position was accepted (server time). */
   updatedAt: Scalars['DateTime']['output'];
+  /** The vendor that was here. */
   vendor: Vendor;
 };
 
+/** A page of a vendor's past positions, newest first, as the Relay connection spec has it. */
 export type VendorLocationConnection = {
   __typename?: 'VendorLocationConnection';
+  /** This page's edges, in the list's order; empty when nothing (more) is there. */
   edges: Array<VendorLocationEdge>;
+  /** Whether more edges follow, and the cursors to read on from. */
   pageInfo: PageInfo;
 };
 
+/** One past position in a page of VendorLocationConnection. */
 export type VendorLocationEdge = {
   __typename?: 'VendorLocationEdge';
+  /** Where this edge sits in its list: pass it as 'after' to read the edges that follow. Opaque; stays valid. */
   cursor: Scalars['String']['output'];
+  /** The past position. */
   node: VendorLocation;
 };
 

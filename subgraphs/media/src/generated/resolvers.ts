@@ -19,6 +19,7 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** The image a client is about to upload; the PUT must match it. */
 export type CreateUploadInput = {
   /** 1 to 10,485,760 bytes (10 MB). */
   byteSize: Scalars['Int']['input'];
@@ -38,6 +39,7 @@ export type Media = Node & {
   byteSize: Scalars['Int']['output'];
   /** The declared and verified type: image/jpeg, image/png, image/webp or image/gif. */
   contentType: Scalars['String']['output'];
+  /** When createUpload made it. */
   createdAt: Scalars['DateTime']['output'];
   /** Why processing failed; null unless FAILED. */
   failureReason?: Maybe<Scalars['String']['output']>;
@@ -48,10 +50,13 @@ export type Media = Node & {
   globalId: Scalars['ID']['output'];
   /** Pixels, as displayed (EXIF orientation applied); null until the bytes arrived. */
   height?: Maybe<Scalars['Int']['output']>;
+  /** The media's id (a UUID): what media(id:), mediaIds and mediaId take. Unique among media only: see globalId. */
   id: Scalars['ID']['output'];
   /** Internal: the key node(id:) resolves this object by. */
   nodeKey: Scalars['ID']['output'];
+  /** The user who uploaded it. */
   owner: User;
+  /** Where it is in its processing. */
   status: MediaStatus;
   /**
    * A WebP thumbnail 256 pixels wide (height in proportion, at most 1,024: a taller image's thumbnail is its
@@ -67,18 +72,25 @@ export type Media = Node & {
   width?: Maybe<Scalars['Int']['output']>;
 };
 
+/** A page of a user's media, newest first, as the Relay connection spec has it. */
 export type MediaConnection = {
   __typename?: 'MediaConnection';
+  /** This page's edges, in the list's order; empty when nothing (more) is there. */
   edges: Array<MediaEdge>;
+  /** Whether more edges follow, and the cursors to read on from. */
   pageInfo: PageInfo;
 };
 
+/** One media in a page of MediaConnection. */
 export type MediaEdge = {
   __typename?: 'MediaEdge';
+  /** Where this edge sits in its list: pass it as 'after' to read the edges that follow. Opaque; stays valid. */
   cursor: Scalars['String']['output'];
+  /** The media. */
   node: Media;
 };
 
+/** Where a media is between createUpload and being served. */
 export type MediaStatus =
   /** Processing failed for good (the image does not decode, or has too many pixels): see failureReason. */
   | 'FAILED'
@@ -92,6 +104,10 @@ export type MediaStatus =
   /** Processed: url serves the image without its metadata, thumbnailUrl a WebP thumbnail. */
   | 'READY';
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Signed in. Creates a PENDING_UPLOAD media and a signed upload URL valid for 15 minutes. */
@@ -101,11 +117,19 @@ export type Mutation = {
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationCreateUploadArgs = {
   input: CreateUploadInput;
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationDeleteMediaArgs = {
   id: Scalars['ID']['input'];
 };
@@ -142,16 +166,26 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * A media by its id, in whatever status, for anyone who has the id; null when no such media exists (or the id is
+   * not a UUID).
+   */
   media?: Maybe<Media>;
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryMediaArgs = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -162,6 +196,10 @@ export type Subscription = {
 };
 
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type SubscriptionMediaStatusChangedArgs = {
   mediaId: Scalars['ID']['input'];
 };
@@ -176,7 +214,9 @@ export type SubscriptionMediaStatusChangedArgs = {
  */
 export type UploadTicket = {
   __typename?: 'UploadTicket';
+  /** When uploadUrl stops working: 15 minutes after createUpload. */
   expiresAt: Scalars['DateTime']['output'];
+  /** The new media, PENDING_UPLOAD until a PUT to uploadUrl succeeds. */
   media: Media;
   /** Headers the PUT must carry, such as Content-Type. */
   uploadHeaders: Scalars['JSON']['output'];

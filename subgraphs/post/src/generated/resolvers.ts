@@ -20,33 +20,44 @@ export type Scalars = {
 /** A reply to a post. */
 export type Comment = Node & {
   __typename?: 'Comment';
+  /** Who wrote it. */
   author: User;
   /** 1 to 2,000 characters. */
   body: Scalars['String']['output'];
+  /** When it was written. */
   createdAt: Scalars['DateTime']['output'];
   /**
    * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
    * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
    */
   globalId: Scalars['ID']['output'];
+  /** The comment's id (a UUID): what deleteComment(id:) takes. Unique among comments only: see globalId. */
   id: Scalars['ID']['output'];
   /** Internal: the key node(id:) resolves this object by. */
   nodeKey: Scalars['ID']['output'];
+  /** The post it replies to. */
   post: Post;
 };
 
+/** A page of a post's comments, oldest first, as the Relay connection spec has it. */
 export type CommentConnection = {
   __typename?: 'CommentConnection';
+  /** This page's edges, in the list's order; empty when nothing (more) is there. */
   edges: Array<CommentEdge>;
+  /** Whether more edges follow, and the cursors to read on from. */
   pageInfo: PageInfo;
 };
 
+/** One comment in a page of CommentConnection. */
 export type CommentEdge = {
   __typename?: 'CommentEdge';
+  /** Where this edge sits in its list: pass it as 'after' to read the edges that follow. Opaque; stays valid. */
   cursor: Scalars['String']['output'];
+  /** The comment. */
   node: Comment;
 };
 
+/** A new post. */
 export type CreatePostInput = {
   /** 1 to 5,000 characters after trimming. */
   body: Scalars['String']['input'];
@@ -56,12 +67,15 @@ export type CreatePostInput = {
   vendorId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-/** A photo; the media subgraph resolves its fields. */
 export type Media = {
   __typename?: 'Media';
   id: Scalars['ID']['output'];
 };
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Signed in. 1 to 2,000 characters after trimming. */
@@ -81,37 +95,65 @@ export type Mutation = {
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationAddCommentArgs = {
   body: Scalars['String']['input'];
   postId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationCreatePostArgs = {
   input: CreatePostInput;
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationDeleteCommentArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationDeletePostArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationLikePostArgs = {
   postId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationUnlikePostArgs = {
   postId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationUpdatePostArgs = {
   id: Scalars['ID']['input'];
   input: UpdatePostInput;
@@ -152,12 +194,15 @@ export type PageInfo = {
 /** What a user shared: text, optionally with photos, optionally as one of their vendors. */
 export type Post = Node & {
   __typename?: 'Post';
+  /** Who wrote it. */
   author: User;
   /** 1 to 5,000 characters. */
   body: Scalars['String']['output'];
+  /** How many comments it has. */
   commentCount: Scalars['Int']['output'];
   /** Oldest first. 'first' is 1 to 100. */
   comments: CommentConnection;
+  /** When it was posted. */
   createdAt: Scalars['DateTime']['output'];
   /** When the author last edited the post; null if never edited. */
   editedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -166,7 +211,9 @@ export type Post = Node & {
    * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
    */
   globalId: Scalars['ID']['output'];
+  /** The post's id (a UUID): what post(id:) and postId take. Unique among posts only: see globalId. */
   id: Scalars['ID']['output'];
+  /** How many users like it. */
   likeCount: Scalars['Int']['output'];
   /** Attached media in the author's order (at most 10); a deleted media disappears from the list. */
   media: Array<Media>;
@@ -185,18 +232,25 @@ export type PostCommentsArgs = {
   first?: Scalars['Int']['input'];
 };
 
+/** A page of posts, newest first, as the Relay connection spec has it. */
 export type PostConnection = {
   __typename?: 'PostConnection';
+  /** This page's edges, in the list's order; empty when nothing (more) is there. */
   edges: Array<PostEdge>;
+  /** Whether more edges follow, and the cursors to read on from. */
   pageInfo: PageInfo;
 };
 
+/** One post in a page of PostConnection. */
 export type PostEdge = {
   __typename?: 'PostEdge';
+  /** Where this edge sits in its list: pass it as 'after' to read the edges that follow. Opaque; stays valid. */
   cursor: Scalars['String']['output'];
+  /** The post. */
   node: Post;
 };
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -210,16 +264,22 @@ export type Query = {
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryFeedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryPostArgs = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type Subscription = {
   __typename?: 'Subscription';
   /** Each comment added to the post from now on. NOT_FOUND for an unknown post. */
@@ -229,11 +289,19 @@ export type Subscription = {
 };
 
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type SubscriptionCommentAddedArgs = {
   postId: Scalars['ID']['input'];
 };
 
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type SubscriptionPostUpdatedArgs = {
   postId: Scalars['ID']['input'];
 };

@@ -65,6 +65,7 @@ export type Post = Node & {
   nodeKey: Scalars['ID']['output'];
 };
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -88,16 +89,19 @@ export type Query = {
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QuerySearchArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -117,15 +121,21 @@ export type SearchHit = {
   score: Scalars['Float']['output'];
 };
 
+/** A page of search hits, best first, as the Relay connection spec has it. */
 export type SearchHitConnection = {
   __typename?: 'SearchHitConnection';
+  /** This page's edges, in the list's order; empty when nothing (more) is there. */
   edges: Array<SearchHitEdge>;
+  /** Whether more edges follow, and the cursors to read on from. */
   pageInfo: PageInfo;
 };
 
+/** One search hit in a page of SearchHitConnection. */
 export type SearchHitEdge = {
   __typename?: 'SearchHitEdge';
+  /** Where this edge sits in its list: pass it as 'after' to read the edges that follow. Opaque; stays valid. */
   cursor: Scalars['String']['output'];
+  /** The search hit. */
   node: SearchHit;
 };
 

@@ -22,24 +22,34 @@ export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** A JWT to send as 'Authorization: Bearer <token>'; valid for 15 minutes. */
   accessToken: Scalars['String']['output'];
+  /** When accessToken expires: 15 minutes after it was issued. Refresh a little before. */
   accessTokenExpiresAt: Scalars['DateTime']['output'];
   /** Opaque and single use: refreshSession returns a new one. Reusing an old one ends the whole session. */
   refreshToken: Scalars['String']['output'];
+  /** The signed-in user. */
   user: User;
 };
 
+/** The current password and the new one. */
 export type ChangePasswordInput = {
+  /** The password now; BAD_USER_INPUT when wrong. */
   currentPassword: Scalars['String']['input'];
   /** At least 10 characters. */
   newPassword: Scalars['String']['input'];
 };
 
+/** Credentials to sign in with. */
 export type LoginInput = {
   /** Email or username. */
   login: Scalars['String']['input'];
+  /** At most 256 characters. A wrong login or password is UNAUTHENTICATED (which of the two is not said). */
   password: Scalars['String']['input'];
 };
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -77,68 +87,120 @@ export type Mutation = {
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationDeleteAccountArgs = {
   password: Scalars['String']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationFollowUserArgs = {
   userId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationLogoutArgs = {
   refreshToken: Scalars['String']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationMarkNotificationsReadArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationRefreshSessionArgs = {
   refreshToken: Scalars['String']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationRegisterArgs = {
   input: RegisterInput;
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationSetUserRoleArgs = {
   role: Role;
   userId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationSuspendUserArgs = {
   reason: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationUnfollowUserArgs = {
   userId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationUnsuspendUserArgs = {
   userId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
@@ -163,7 +225,9 @@ export type Notification = {
   actor?: Maybe<User>;
   /** When the action happened. */
   createdAt: Scalars['DateTime']['output'];
+  /** The notification's id (a UUID): what markNotificationsRead takes. */
   id: Scalars['ID']['output'];
+  /** What happened. */
   kind: NotificationKind;
   /** The post it is about (NEW_POST, POST_LIKED, POST_COMMENTED, ALSO_COMMENTED); null once deleted. */
   post?: Maybe<Post>;
@@ -173,15 +237,21 @@ export type Notification = {
   vendor?: Maybe<Vendor>;
 };
 
+/** A page of the viewer's notifications, newest first, as the Relay connection spec has it. */
 export type NotificationConnection = {
   __typename?: 'NotificationConnection';
+  /** This page's edges, in the list's order; empty when nothing (more) is there. */
   edges: Array<NotificationEdge>;
+  /** Whether more edges follow, and the cursors to read on from. */
   pageInfo: PageInfo;
 };
 
+/** One notification in a page of NotificationConnection. */
 export type NotificationEdge = {
   __typename?: 'NotificationEdge';
+  /** Where this edge sits in its list: pass it as 'after' to read the edges that follow. Opaque; stays valid. */
   cursor: Scalars['String']['output'];
+  /** The notification. */
   node: Notification;
 };
 
@@ -219,12 +289,12 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** A post; the post subgraph resolves its fields. */
 export type Post = {
   __typename?: 'Post';
   id: Scalars['ID']['output'];
 };
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user, or null when anonymous. */
@@ -240,6 +310,7 @@ export type Query = {
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryNotificationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -247,17 +318,22 @@ export type QueryNotificationsArgs = {
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryUserByUsernameArgs = {
   username: Scalars['String']['input'];
 };
 
+/** A new account. */
 export type RegisterInput = {
+  /** 1 to 100 characters after trimming. */
   displayName: Scalars['String']['input'];
+  /** A valid address of at most 320 characters, unique (CONFLICT when taken); kept private. */
   email: Scalars['String']['input'];
   /** At least 10 characters. */
   password: Scalars['String']['input'];
@@ -267,9 +343,15 @@ export type RegisterInput = {
 
 /** What a user may do beyond their own data. */
 export type Role =
+  /** May also change roles, suspend users, and edit or delete what anyone made. */
   | 'ADMIN'
+  /** Everyone: acts on their own data. */
   | 'USER';
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type Subscription = {
   __typename?: 'Subscription';
   /** Signed in. Each new notification of the viewer's, from now on (only the viewer's own). */
@@ -287,25 +369,32 @@ export type UpdateProfileInput = {
 /** A person with a Curbside account. */
 export type User = Node & {
   __typename?: 'User';
+  /** Up to 500 characters; null when not set. */
   bio?: Maybe<Scalars['String']['output']>;
+  /** When the account was registered. */
   createdAt: Scalars['DateTime']['output'];
+  /** The name shown, 1 to 100 characters. */
   displayName: Scalars['String']['output'];
   /** Null unless the viewer is this user or an admin. */
   email?: Maybe<Scalars['String']['output']>;
+  /** How many users follow this user. */
   followerCount: Scalars['Int']['output'];
   /** Users following this user, most recent follow first. 'first' is 1 to 100. */
   followers: UserConnection;
   /** Users this user follows, most recent follow first. 'first' is 1 to 100. */
   following: UserConnection;
+  /** How many users this user follows. */
   followingCount: Scalars['Int']['output'];
   /**
    * Opaque, stable and unique across all types: it names the type and the object. Pass it to node(id:) or
    * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
    */
   globalId: Scalars['ID']['output'];
+  /** The user's id (a UUID): what user(id:), userId and ownerId take. Unique among users only: see globalId. */
   id: Scalars['ID']['output'];
   /** Internal: the key node(id:) resolves this object by. */
   nodeKey: Scalars['ID']['output'];
+  /** What the user may do; changed by admins with setUserRole. */
   role: Role;
   /** Lower-case handle, unique, 3 to 30 of a-z, 0-9 and _. */
   username: Scalars['String']['output'];
@@ -327,19 +416,24 @@ export type UserFollowingArgs = {
   first?: Scalars['Int']['input'];
 };
 
+/** A page of users, most recent follow first, as the Relay connection spec has it. */
 export type UserConnection = {
   __typename?: 'UserConnection';
+  /** This page's edges, in the list's order; empty when nothing (more) is there. */
   edges: Array<UserEdge>;
+  /** Whether more edges follow, and the cursors to read on from. */
   pageInfo: PageInfo;
 };
 
+/** One user in a page of UserConnection. */
 export type UserEdge = {
   __typename?: 'UserEdge';
+  /** Where this edge sits in its list: pass it as 'after' to read the edges that follow. Opaque; stays valid. */
   cursor: Scalars['String']['output'];
+  /** The user. */
   node: User;
 };
 
-/** A vendor; the vendor subgraph resolves its fields. */
 export type Vendor = {
   __typename?: 'Vendor';
   id: Scalars['ID']['output'];

@@ -17,7 +17,9 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A new vendor. */
 export type CreateVendorInput = {
+  /** What kind of business it is. */
   category: VendorCategory;
   /** Up to 2,000 characters. */
   description?: Scalars['String']['input'];
@@ -25,10 +27,15 @@ export type CreateVendorInput = {
   name: Scalars['String']['input'];
 };
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Owner or admin. Closing a closed vendor changes nothing. */
   closeVendor: Vendor;
+  /** Signed in. The viewer runs the new vendor, closed at first. CONFLICT when the viewer already runs 10 vendors. */
   createVendor: Vendor;
   /** Owner or admin. Returns the id of the deleted vendor. */
   deleteVendor: Scalars['ID']['output'];
@@ -43,36 +50,64 @@ export type Mutation = {
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationCloseVendorArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationCreateVendorArgs = {
   input: CreateVendorInput;
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationDeleteVendorArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationFollowVendorArgs = {
   vendorId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationOpenVendorArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationUnfollowVendorArgs = {
   vendorId: Scalars['ID']['input'];
 };
 
 
+/**
+ * What clients change. Each change is made whole or not at all. Unless a description says otherwise, a mutation
+ * needs a signed-in viewer (UNAUTHENTICATED without one) and refuses bad arguments with BAD_USER_INPUT.
+ */
 export type MutationUpdateVendorArgs = {
   id: Scalars['ID']['input'];
   input: UpdateVendorInput;
@@ -110,25 +145,33 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type Query = {
   __typename?: 'Query';
+  /** A vendor by its id; null when no such vendor exists (or the id is not a UUID). */
   vendor?: Maybe<Vendor>;
   /** Newest first. 'first' is 1 to 100. */
   vendors: VendorConnection;
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryVendorArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** What clients read. A field is open to anyone unless its description says who may call it. */
 export type QueryVendorsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<VendorFilter>;
   first?: Scalars['Int']['input'];
 };
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type Subscription = {
   __typename?: 'Subscription';
   /** The vendor, as it is now, each time it opens, closes or is edited. NOT_FOUND for an unknown vendor. */
@@ -136,14 +179,21 @@ export type Subscription = {
 };
 
 
+/**
+ * Live events, over graphql-ws or multipart HTTP. Each stream starts with the events from now on; a dropped
+ * connection can resume from the last event id it received (see the client kit).
+ */
 export type SubscriptionVendorStatusChangedArgs = {
   vendorId: Scalars['ID']['input'];
 };
 
 /** Fields left out are unchanged. */
 export type UpdateVendorInput = {
+  /** What kind of business it is. */
   category?: InputMaybe<VendorCategory>;
+  /** Up to 2,000 characters after trimming. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** 1 to 100 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -165,8 +215,11 @@ export type UserFollowedVendorsArgs = {
 /** A food truck, market stall or other local business, run by a user. */
 export type Vendor = Node & {
   __typename?: 'Vendor';
+  /** What kind of business it is. */
   category: VendorCategory;
+  /** When it was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Up to 2,000 characters; empty when not given. */
   description: Scalars['String']['output'];
   /** How many users follow this vendor. */
   followerCount: Scalars['Int']['output'];
@@ -175,43 +228,62 @@ export type Vendor = Node & {
    * nodes(ids:); every other argument (user(id:), postId, ...) takes the field id instead.
    */
   globalId: Scalars['ID']['output'];
+  /** The vendor's id (a UUID): what vendor(id:) and vendorId take. Unique among vendors only: see globalId. */
   id: Scalars['ID']['output'];
   /** Whether the vendor is open for business now. */
   isOpen: Scalars['Boolean']['output'];
+  /** 1 to 100 characters. */
   name: Scalars['String']['output'];
   /** Internal: the key node(id:) resolves this object by. */
   nodeKey: Scalars['ID']['output'];
   /** When the vendor opened; null while closed. */
   openedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The user who runs it. */
   owner: User;
+  /** When it last changed (edited, opened or closed). */
   updatedAt: Scalars['DateTime']['output'];
   /** Whether the signed-in viewer follows this vendor; false when anonymous. */
   viewerFollows: Scalars['Boolean']['output'];
 };
 
+/** What kind of business a vendor is. */
 export type VendorCategory =
+  /** A café. */
   | 'CAFE'
+  /** A truck or van that sells food where it parks. */
   | 'FOOD_TRUCK'
+  /** A stall at a market. */
   | 'MARKET_STALL'
+  /** Anything else. */
   | 'OTHER'
+  /** A restaurant. */
   | 'RESTAURANT';
 
+/** A page of vendors, as the Relay connection spec has it. */
 export type VendorConnection = {
   __typename?: 'VendorConnection';
+  /** This page's edges, in the list's order; empty when nothing (more) is there. */
   edges: Array<VendorEdge>;
+  /** Whether more edges follow, and the cursors to read on from. */
   pageInfo: PageInfo;
 };
 
+/** One vendor in a page of VendorConnection. */
 export type VendorEdge = {
   __typename?: 'VendorEdge';
+  /** Where this edge sits in its list: pass it as 'after' to read the edges that follow. Opaque; stays valid. */
   cursor: Scalars['String']['output'];
+  /** The vendor. */
   node: Vendor;
 };
 
+/** Which vendors to list; every condition given must hold. */
 export type VendorFilter = {
+  /** Only vendors of this category. */
   category?: InputMaybe<VendorCategory>;
   /** True: only open vendors; false: only closed ones. */
   openNow?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only the vendors of this user (User.id). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Case-insensitive text in the name or description, matched literally; at most 100 characters. */
   search?: InputMaybe<Scalars['String']['input']>;
