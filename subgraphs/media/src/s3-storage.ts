@@ -30,12 +30,14 @@ export interface S3StorageOptions {
    * one as a multipart upload of parts this size. At least 5 MiB (S3's smallest part). Default 8 MiB.
    */
   partBytes?: number | undefined;
+  /** How long connecting to the store may take. Default 10 seconds. */
+  connectTimeoutMs?: number | undefined;
+  /**
+   * How long a request may go without a byte either way before it fails (the SDK then retries it, three
+   * attempts in all). Default 30 seconds, as an upload's idle limit.
+   */
+  idleTimeoutMs?: number | undefined;
 }
-
-/** How long connecting to the store may take: 10 seconds. */
-const connectTimeoutMs = 10_000;
-/** How long a request may go without a byte either way before it fails (and is retried): 30 seconds. */
-const idleTimeoutMs = 30_000;
 
 /** S3's smallest part of a multipart upload (but the last): 5 MiB. */
 const minimumPartBytes = 5 * 1024 * 1024;
@@ -78,7 +80,10 @@ export function s3Storage(options: S3StorageOptions): MediaStore {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // The SDK waits for ever by default: a store that stops answering would hold uploads, downloads and jobs.
-    requestHandler: { connectionTimeout: connectTimeoutMs, requestTimeout: idleTimeoutMs },
+    requestHandler: {
+      connectionTimeout: options.connectTimeoutMs ?? 10_000,
+      socketTimeout: options.idleTimeoutMs ?? 30_000,
+    },
   });
   const Bucket = options.bucket;
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -242,6 +243,29 @@ describe('localFileStorage', () => {
 });
 
 describe('s3Storage', () => {
+  it('fails a request the store stops answering, rather than waiting for ever', async () => {
+    // A server that accepts connections and never answers.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const storage = s3Storage({
+      bucket: 'curbside-silent',
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      forcePathStyle: true,
+      credentials: s3Credentials,
+      idleTimeoutMs: 300,
+    });
+    try {
+      await expect(storage.stat(key)).rejects.toMatchObject({ name: 'TimeoutError' });
+      await expect(readAll(storage.openRead(key))).rejects.toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      storage.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('refuses parts smaller than S3 takes', () => {
     expect(() => s3Storage({ bucket: 'b', region: 'us-east-1', partBytes: mebibyte })).toThrow(/at least 5242880/);
   });
