@@ -28,7 +28,14 @@ export interface BuildTarget {
 const distOf = (entry: string) => entry.replace('/src/', '/dist/').replace(/\.ts$/, '.js');
 
 /** Commands production runs beside the services (`node infra/dist/<name>.js`). */
-export const productionCommands = ['migrate', 'jobs', 'admin-grant', 'search-reindex'] as const;
+export const productionCommands = [
+  'migrate',
+  'jobs',
+  'admin-grant',
+  'search-reindex',
+  'healthcheck',
+  'stack-secrets',
+] as const;
 
 /** Every entry `pnpm build` compiles: the gateway, each subgraph, the workers, then the production commands. */
 export const buildTargets: readonly BuildTarget[] = [

@@ -3,7 +3,7 @@
  * runs in its build stage: production dependencies only), then `node infra/dist/migrate.js` and the services
  * with `node <deployable>/dist/main.js` from that folder, NODE_ENV=production, no tsx anywhere.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,7 @@ interface Running {
 let layout: string;
 const started: Running[] = [];
 /** The environment production gives every deployable here (the manifests give the same variables). */
-const productionEnv = () => ({
+const productionEnv = (): Record<string, string> => ({
   PATH: process.env['PATH'] ?? '',
   NODE_ENV: 'production',
   APOLLO_TELEMETRY_DISABLED: '1',
@@ -101,6 +101,14 @@ beforeAll(async () => {
   await timed('pnpm build', () => execFileSync('pnpm', ['build'], { cwd: repoRoot, stdio: 'pipe' }));
   layout = mkdtempSync(join(tmpdir(), 'curbside-image-'));
   await timed('image:layout', () => layOutRuntime(layout, { quiet: true }));
+  // The secrets as the compose stack makes them (stack-secrets.js, sourced by sh): AUTH_SIGNING_KEY is a JWK.
+  execFileSync(process.execPath, ['infra/dist/stack-secrets.js', 'secrets.env'], { cwd: layout, stdio: 'pipe' });
+  const sourced = execFileSync('sh', ['-c', '. ./secrets.env && env'], { cwd: layout, env: {}, encoding: 'utf8' });
+  for (const name of ['GATEWAY_SECRET', 'MEDIA_SIGNING_SECRET', 'METRICS_TOKEN', 'AUTH_SIGNING_KEY'] as const) {
+    const value = sourced.split('\n').find((line) => line.startsWith(`${name}=`));
+    if (!value) throw new Error(`stack-secrets.js wrote no ${name}`);
+    Object.assign(env, { [name]: value.slice(name.length + 1) });
+  }
   // Production creates no database (they are made beforehand) and never migrates at start: the migration
   // Job runs first, as the manifests order it.
   await Promise.all(Object.values(databases).map((database) => ensureDatabase(postgresUrl, database)));
@@ -141,6 +149,11 @@ describe('the production build', () => {
       expect(await probe(url, '/health')).toMatchObject({ status: 200 });
       expect(await probe(url, '/ready')).toMatchObject({ status: 200, body: { ready: true } });
     }
+    // The image's HEALTHCHECK, as Docker runs it in the gateway's container.
+    const healthcheck = (port: string) =>
+      spawnSync(process.execPath, ['infra/dist/healthcheck.js'], { cwd: layout, env: { PORT: port } }).status;
+    expect(healthcheck(new URL(gateway.url).port)).toBe(0);
+    expect(healthcheck('1')).toBe(1);
     const both = '{ vendors(first: 1) { edges { node { id } } } userByUsername(username: "nobody") { id } }';
     expect(await query(gateway.url, both)).toEqual({ data: { vendors: { edges: [] }, userByUsername: null } });
 

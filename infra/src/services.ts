@@ -67,8 +67,11 @@ export const subgraphServices: SubgraphService[] = [
 
 export const gatewayService = { name: 'gateway', entry: 'gateway/src/main.ts', port: 4000 };
 
-/** BullMQ workers: no port; they use the subgraphs' databases once the subgraphs have migrated them. */
-export const workersService = { name: 'workers', entry: 'workers/src/main.ts' };
+/** The workers' probe endpoint (/health, /ready): their only port. */
+export const workersProbePort = 4010;
+
+/** BullMQ workers: they use the subgraphs' databases once the subgraphs have migrated them. */
+export const workersService = { name: 'workers', entry: 'workers/src/main.ts', port: workersProbePort };
 
 /** The URL each subgraph has in the committed supergraph (the gateway can override each one). */
 export const subgraphUrl = (service: SubgraphService): string => `http://127.0.0.1:${service.port}/graphql`;
