@@ -158,14 +158,20 @@ describe('federated subscriptions through the gateway', () => {
 describe('signed-in viewers of the same events', () => {
   /**
    * The owner and the other user subscribe with `query`; the vendor moves once. Their events, and the requests
-   * the vendor subgraph got for that one event (each viewer has an upstream of their own: access is checked per
-   * viewer at the owning subgraph).
+   * the vendor subgraph got for that one event. Viewers of an operation selecting no @viewerDependent field
+   * share one upstream (`upstreams`: 1), each authorized at the owning subgraph first; otherwise each has an
+   * upstream of their own (2). A first move proves both are served before the one that is counted.
    */
-  async function bothViewersSeeOneMove(query: string, vendorId: string) {
+  async function bothViewersSeeOneMove(query: string, vendorId: string, upstreams: number) {
     const ofOwner = subscribe(gatewayClient(owner.accessToken), query, { vendorId });
     const ofOther = subscribe(gatewayClient(other.accessToken), query, { vendorId });
-    await waitFor('both upstreams', async () => stack.gateway.subscriptionStats().upstreams === 2);
-    await waitFor('the subgraph subscriber', async () => (await numsub('vendor.location', vendorId)) === 1);
+    await waitFor('both subscriptions', async () => stack.gateway.subscriptionStats().subscriptions === 2);
+    expect(stack.gateway.subscriptionStats().upstreams).toBe(upstreams);
+    await waitFor('the subgraph subscribers', async () => stack.pubsub.stats().subscribers === upstreams);
+    expect(await numsub('vendor.location', vendorId)).toBe(1);
+    dataOf(await moveVendor(vendorId, north(4)));
+    await Promise.all([ofOwner.next('owner, first move'), ofOther.next('other, first move')]);
+    nextSecond();
     stack.resetCounters();
     dataOf(await moveVendor(vendorId, north(5)));
     const events = { owner: await ofOwner.next('owner'), other: await ofOther.next('other') };
@@ -174,7 +180,7 @@ describe('signed-in viewers of the same events', () => {
 
   it('get each event completed once for all of them when no selected field depends on the viewer', async () => {
     const vendorId = await createVendorSeenByLocation(stack, 'Shared Satay', owner.accessToken);
-    const seen = await bothViewersSeeOneMove(VENDOR_LOCATION, vendorId);
+    const seen = await bothViewersSeeOneMove(VENDOR_LOCATION, vendorId, 1);
     expect(seen.owner).toEqual(seen.other);
     expect(seen.owner['data'].vendorLocationUpdated.vendor).toEqual({
       name: 'Shared Satay',
@@ -195,7 +201,7 @@ describe('signed-in viewers of the same events', () => {
       ),
     );
     const FOLLOWS = `subscription ($vendorId: ID!) { vendorLocationUpdated(vendorId: $vendorId) { vendor { name viewerFollows } } }`;
-    const seen = await bothViewersSeeOneMove(FOLLOWS, vendorId);
+    const seen = await bothViewersSeeOneMove(FOLLOWS, vendorId, 2);
     expect(seen.owner['data'].vendorLocationUpdated.vendor).toEqual({ name: 'Own View Vadas', viewerFollows: false });
     expect(seen.other['data'].vendorLocationUpdated.vendor).toEqual({ name: 'Own View Vadas', viewerFollows: true });
     expect(seen.vendorRequests).toBe(2);
@@ -224,7 +230,10 @@ describe('signed-in viewers of the same events', () => {
     await waitFor('the subgraph subscriber', async () => (await numsub('vendor.status', vendorId)) === 1);
     const alone = await vendorReadsOfOneRename([first], 'Once Only Oden I');
     const second = subscribe(gatewayClient(other.accessToken), STATUS, { vendorId });
-    await waitFor('both subscribed at the subgraph', async () => stack.pubsub.stats().subscribers === 2);
+    // One upstream for both: the second viewer is authorized at the vendor subgraph (its rule, once), then joins.
+    await waitFor('both viewers', async () => stack.gateway.subscriptionStats().sharedViewers === 2);
+    expect(stack.pubsub.stats().subscribers).toBe(1);
+    await vendorReadsOfOneRename([first, second], 'Once Only Oden (both served)');
     const together = await vendorReadsOfOneRename([first, second], 'Once Only Oden II');
     expect(together.events.map((event) => event['data'].vendorStatusChanged)).toEqual([
       { name: 'Once Only Oden II', isOpen: false },

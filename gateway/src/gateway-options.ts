@@ -7,7 +7,11 @@ import type { OperationLimits } from './operation-limits.ts';
 import type { DocumentManifest, PersistedDocumentsMode } from './persisted-documents.ts';
 import type { RateLimits } from './rate-limit.ts';
 import type { SubgraphFetchPolicy } from './subgraph-source.ts';
-import type { SubscriptionLimits, SubscriptionStats } from './subscriptions/service.ts';
+import type {
+  SubgraphSubscriptionStats,
+  SubscriptionLimits,
+  SubscriptionStats,
+} from './subscriptions/service.ts';
 import type { WebSocketLimits } from './subscriptions/websocket.ts';
 
 /** What `createGateway` takes: every option has its default written here, with its unit. */
@@ -77,6 +81,8 @@ export interface Gateway {
   reloadSupergraph(supergraphSdl: string): void;
   /** What the subscription machinery holds right now. */
   subscriptionStats(): SubscriptionStats & { connections: number };
+  /** What the subscriptions hold towards each subgraph (sockets, upstreams, viewers of shared upstreams). */
+  subscriptionStatsBySubgraph(): Record<string, SubgraphSubscriptionStats>;
   /** Stops accepting, closes WebSockets (1001), ends multipart subscriptions, drains, stops Apollo; idempotent. */
   close(): Promise<void>;
 }

@@ -210,6 +210,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     supergraphLoaded: () => supergraphLoaded,
     draining: () => draining,
     gauges: () => ({ ...subscriptions.stats(), connections: sockets.connections() }),
+    subgraphGauges: () => subscriptions.statsBySubgraph(),
   });
 
   /**
@@ -356,6 +357,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger.info('supergraph reloaded');
     },
     subscriptionStats: () => ({ ...subscriptions.stats(), connections: sockets.connections() }),
+    subscriptionStatsBySubgraph: () => subscriptions.statsBySubgraph(),
     async listen(port, host = '127.0.0.1') {
       const bound = await listen(server, port, host);
       return `http://${host.includes(':') ? `[${host}]` : host}:${bound}/graphql`;

@@ -91,6 +91,54 @@ export function createGatewayMetrics() {
           registers,
         }),
     ),
+    upstreamSockets: metric(
+      (registers) =>
+        new Gauge({
+          name: 'curbside_gateway_upstream_sockets',
+          help: "Open graphql-ws sockets to each subgraph (all viewers' subscriptions are multiplexed on them).",
+          labelNames: ['subgraph'] as const,
+          registers,
+        }),
+    ),
+    upstreamSubscriptions: metric(
+      (registers) =>
+        new Gauge({
+          name: 'curbside_gateway_upstream_subscriptions',
+          help:
+            'Open subscriptions to each subgraph, by sharing: shared (one per operation and variables, for every ' +
+            'viewer) or viewer (one per viewer: the operation selects a @viewerDependent field).',
+          labelNames: ['subgraph', 'sharing'] as const,
+          registers,
+        }),
+    ),
+    sharedHydrations: metric(
+      (registers) =>
+        new Gauge({
+          name: 'curbside_gateway_subscription_shared_hydrations',
+          help: "Hydrations (completions of events with other subgraphs' fields) shared by every viewer.",
+          registers,
+        }),
+    ),
+    sharedUpstreamViewers: metric(
+      (registers) =>
+        new Gauge({
+          name: 'curbside_gateway_shared_upstream_viewers',
+          help:
+            'Client subscriptions served by the shared upstreams of each subgraph (divide by ' +
+            'curbside_gateway_upstream_subscriptions{sharing="shared"} for viewers per shared upstream).',
+          labelNames: ['subgraph'] as const,
+          registers,
+        }),
+    ),
+    maxSharedUpstreamViewers: metric(
+      (registers) =>
+        new Gauge({
+          name: 'curbside_gateway_shared_upstream_viewers_max',
+          help: 'The most client subscriptions served by one shared upstream of each subgraph.',
+          labelNames: ['subgraph'] as const,
+          registers,
+        }),
+    ),
     subscriptionResumes: metric(
       (registers) =>
         new Gauge({

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendCodedJson, sendJson } from '@curbside/http';
 import type { GatewayMetrics } from './metrics.ts';
-import type { SubscriptionStats } from './subscriptions/service.ts';
+import type { SubgraphSubscriptionStats, SubscriptionStats } from './subscriptions/service.ts';
 
 export interface OperationsEndpointsOptions {
   metrics: GatewayMetrics;
@@ -24,6 +24,8 @@ export interface OperationsEndpointsOptions {
   supergraphLoaded: () => boolean;
   draining: () => boolean;
   gauges: () => SubscriptionStats & { connections: number };
+  /** What the subscriptions hold towards each subgraph, by subgraph name. */
+  subgraphGauges: () => Record<string, SubgraphSubscriptionStats>;
 }
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -85,6 +87,17 @@ export function makeOperationsEndpoints(options: OperationsEndpointsOptions) {
         metrics.droppedSubscriptionEvents.set(stats.droppedEvents);
         metrics.subscriptionResumes.set({ outcome: 'refused' }, stats.refusedResumes);
         metrics.subscriptionResumes.set({ outcome: 'resumed' }, stats.resumes - stats.refusedResumes);
+        metrics.sharedHydrations.set(stats.sharedHydrations);
+        // Labels are subgraph names from the supergraph (a handful); a subgraph with nothing open reads 0.
+        const bySubgraph = options.subgraphGauges();
+        for (const name of options.subgraphs().keys()) {
+          const held = bySubgraph[name];
+          metrics.upstreamSockets.set({ subgraph: name }, held?.sockets ?? 0);
+          metrics.upstreamSubscriptions.set({ subgraph: name, sharing: 'shared' }, held?.sharedUpstreams ?? 0);
+          metrics.upstreamSubscriptions.set({ subgraph: name, sharing: 'viewer' }, held?.viewerUpstreams ?? 0);
+          metrics.sharedUpstreamViewers.set({ subgraph: name }, held?.sharedViewers ?? 0);
+          metrics.maxSharedUpstreamViewers.set({ subgraph: name }, held?.maxViewersPerSharedUpstream ?? 0);
+        }
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
         return true;

@@ -45,15 +45,37 @@ export interface SubscriptionLimits {
   queueCapacity: number;
   /** Events waiting to be hydrated per shared hydration before new ones are dropped. */
   maxPendingHydrations: number;
+  /** The most graphql-ws sockets a gateway process opens to one subgraph (every viewer's subscriptions share them). */
+  maxSocketsPerSubgraph: number;
 }
 
-export const defaultSubscriptionLimits: SubscriptionLimits = { queueCapacity: 100, maxPendingHydrations: 1_000 };
+export const defaultSubscriptionLimits: SubscriptionLimits = {
+  queueCapacity: 100,
+  maxPendingHydrations: 1_000,
+  maxSocketsPerSubgraph: 4,
+};
+
+/** What a gateway process holds towards one subgraph. */
+export interface SubgraphSubscriptionStats {
+  /** Open graphql-ws sockets to it (every viewer's subscriptions share them). */
+  sockets: number;
+  /** Upstream subscriptions under the gateway's credential, one per operation and variables. */
+  sharedUpstreams: number;
+  /** Upstream subscriptions for one viewer each (operations selecting a `@viewerDependent` field). */
+  viewerUpstreams: number;
+  /** Client subscriptions served by its shared upstreams, and the most on one of them. */
+  sharedViewers: number;
+  maxViewersPerSharedUpstream: number;
+}
 
 export interface SubscriptionStats {
   /** Client subscriptions open on this process. */
   subscriptions: number;
-  /** Distinct (operation, variables, credentials) hydrations serving them. */
+  /** Distinct hydrations serving them: per (operation, variables), and per viewer when viewer-dependent. */
   hydrations: number;
+  /** Those shared by every viewer of an operation selecting no `@viewerDependent` field, and their clients. */
+  sharedHydrations: number;
+  sharedViewers: number;
   upstreams: number;
   upstreamSockets: number;
   /** Events dropped for slow clients since start. */

@@ -5,8 +5,9 @@ import { compareEventIds, eventIdOf, ResumingConsumer, SharedReplays, type Event
 import type { UpstreamListener } from './upstreams.ts';
 
 /**
- * Clients identical in operation, variables and credentials share one hydration: each event is completed
- * with the other subgraphs' fields once, in order, and the result goes to all of them.
+ * Clients of one upstream share one hydration (for an operation selecting no `@viewerDependent` field, every
+ * viewer of the same operation and variables): each event is completed with the other subgraphs' fields once,
+ * in order, and the result goes to all of them.
  */
 export class SharedHydration implements UpstreamListener {
   readonly consumers = new Set<EventConsumer>();
@@ -45,17 +46,21 @@ export class SharedHydration implements UpstreamListener {
   readonly fetchReplay: (range: { after: string; before: string | null }) => Promise<ExecutionResult[]>;
   readonly limits: SubscriptionLimits;
   readonly onHydrationDropped: () => void;
+  /** Called once when the upstream ended (completed or failed): no client may join this hydration any more. */
+  readonly onEnded: () => void;
 
   constructor(options: {
     hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>;
     fetchReplay: (range: { after: string; before: string | null }) => Promise<ExecutionResult[]>;
     limits: SubscriptionLimits;
     onHydrationDropped: () => void;
+    onEnded?: () => void;
   }) {
     this.hydrate = options.hydrate;
     this.fetchReplay = options.fetchReplay;
     this.limits = options.limits;
     this.onHydrationDropped = options.onHydrationDropped;
+    this.onEnded = options.onEnded ?? (() => undefined);
   }
 
   next(event: ExecutionResult): void {
@@ -131,11 +136,13 @@ export class SharedHydration implements UpstreamListener {
   }
 
   error(errors: GraphQLFormattedError[]): void {
+    this.onEnded();
     // After the events already received, so none is lost to the ending.
     this.#chain = this.#chain.then(() => this.failAll(new SubscriptionEndedError(errors)));
   }
 
   complete(): void {
+    this.onEnded();
     this.#chain = this.#chain.then(() => this.#sink().complete());
   }
 

@@ -11,12 +11,19 @@ import {
   type SubscriptionLimits,
   type SubscriptionRequest,
   type SubscriptionStats,
+  type SubgraphSubscriptionStats,
 } from './contract.ts';
+import { AuthorizationGate } from './authorization-gate.ts';
 import { SharedHydration } from './hydration.ts';
 import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
-import { RecentResults } from './recent-results.ts';
 import { eventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
-import { canonicalJson, UpstreamHub, type UpstreamRequest } from './upstreams.ts';
+import {
+  canonicalJson,
+  upstreamKeyOf,
+  UpstreamHub,
+  type UpstreamCredential,
+  type UpstreamRequest,
+} from './upstreams.ts';
 
 export {
   SubscriptionEndedError,
@@ -25,6 +32,7 @@ export {
   type SubscriptionLimits,
   type SubscriptionRequest,
   type SubscriptionStats,
+  type SubgraphSubscriptionStats,
 } from './contract.ts';
 
 export interface SubscriptionServiceOptions {
@@ -47,6 +55,12 @@ export interface SubscriptionServiceOptions {
   gatewaySecret?: string | undefined;
   /** How often the accounts holding subscriptions are looked up on `accountBlocklist`. Default 2_000 (2 seconds). */
   accountCheckIntervalMs?: number;
+}
+
+/** A hydration and the upstream it listens to. */
+interface HydrationEntry {
+  hydration: SharedHydration;
+  upstream: UpstreamRequest;
 }
 
 /**
@@ -96,11 +110,17 @@ function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormatt
  * Runs federated subscriptions: plans each with the query planner, forwards its primary fetch to the subgraph
  * owning the root field (shared upstreams, `UpstreamHub`), and completes every event with the other
  * subgraphs' fields by running the rest of the plan with the gateway's own `executeQueryPlan`.
+ *
+ * An operation that selects no `@viewerDependent` field gives every viewer the same events: all its viewers,
+ * signed in or not, share one upstream (under the gateway's credential) and one hydration per operation and
+ * variables. Each viewer is first authorized on their own by the owning subgraph's rule (`AuthorizationGate`);
+ * what stays per viewer (token expiry, a blocked account, the queue of a slow client) lives in their stream.
+ * An operation selecting a `@viewerDependent` field has an upstream per viewer, on the same few sockets.
  */
 export class SubscriptionService {
   #planner: SubscriptionPlanner;
   readonly #hub: UpstreamHub;
-  readonly #hydrations = new Map<string, SharedHydration>();
+  readonly #hydrations = new Map<string, HydrationEntry>();
   readonly #options: SubscriptionServiceOptions;
   readonly #limits: SubscriptionLimits;
   #subscriptions = 0;
@@ -108,10 +128,6 @@ export class SubscriptionService {
   #droppedHydrations = 0;
   #resumes = 0;
   #refusedResumes = 0;
-  /** Events completed in the last seconds, for viewer-independent operations: one completion per event. */
-  readonly #completions = new RecentResults<FormattedExecutionResult>({ ttlMs: 5_000, maxEntries: 20_000 });
-  /** Bumped by each schema reload, so no completion crosses from one schema to the next. */
-  #generation = 0;
   /** The accounts of signed-in subscribers, looked up on the blocklist (null without one). */
   readonly #accounts: AccountWatch | null;
 
@@ -119,7 +135,11 @@ export class SubscriptionService {
     this.#options = options;
     this.#limits = { ...defaultSubscriptionLimits, ...options.limits };
     this.#planner = new SubscriptionPlanner(options.supergraphSdl);
-    this.#hub = new UpstreamHub({ logger: options.logger, gatewaySecret: options.gatewaySecret });
+    this.#hub = new UpstreamHub({
+      logger: options.logger,
+      gatewaySecret: options.gatewaySecret,
+      maxSocketsPerSubgraph: this.#limits.maxSocketsPerSubgraph,
+    });
     this.#accounts = options.accountBlocklist
       ? watchAccountBlocks({
           blocklist: options.accountBlocklist,
@@ -146,25 +166,33 @@ export class SubscriptionService {
    */
   reload(supergraphSdl: string): void {
     this.#planner = new SubscriptionPlanner(supergraphSdl);
-    this.#generation++;
     const ended = subscriptionEnded(
       'SUBSCRIPTION_SCHEMA_RELOAD',
       'The schema changed; subscribe again to continue on the new schema.',
     );
-    for (const hydration of [...this.#hydrations.values()]) hydration.failAll(ended);
+    for (const { hydration } of [...this.#hydrations.values()]) hydration.failAll(ended);
   }
 
   /** Ends every active subscription with `error` and stops looking up accounts (the gateway is stopping). */
   endAll(error: SubscriptionEndedError): void {
     this.#accounts?.stop();
-    for (const hydration of [...this.#hydrations.values()]) hydration.failAll(error);
+    for (const { hydration } of [...this.#hydrations.values()]) hydration.failAll(error);
   }
 
   stats(): SubscriptionStats {
     const hub = this.#hub.stats();
+    let sharedHydrations = 0;
+    let sharedViewers = 0;
+    for (const { hydration, upstream } of this.#hydrations.values()) {
+      if (upstream.credential.kind !== 'shared') continue;
+      sharedHydrations++;
+      sharedViewers += hydration.consumers.size;
+    }
     return {
       subscriptions: this.#subscriptions,
       hydrations: this.#hydrations.size,
+      sharedHydrations,
+      sharedViewers,
       upstreams: hub.upstreams,
       upstreamSockets: hub.sockets,
       droppedEvents: this.#droppedEvents,
@@ -172,6 +200,35 @@ export class SubscriptionService {
       resumes: this.#resumes,
       refusedResumes: this.#refusedResumes,
     };
+  }
+
+  /** What this process holds towards each subgraph it has subscriptions with, by subgraph name. */
+  statsBySubgraph(): Record<string, SubgraphSubscriptionStats> {
+    const bySubgraph: Record<string, SubgraphSubscriptionStats> = {};
+    for (const [subgraph, upstreams] of Object.entries(this.#hub.stats().bySubgraph)) {
+      bySubgraph[subgraph] = { ...upstreams, sharedViewers: 0, maxViewersPerSharedUpstream: 0 };
+    }
+    // Operations that differ only in other subgraphs' fields share one upstream: viewers are counted per upstream.
+    const viewersPerUpstream = new Map<string, { subgraph: string; viewers: number }>();
+    for (const { hydration, upstream } of this.#hydrations.values()) {
+      if (upstream.credential.kind !== 'shared') continue;
+      const key = upstreamKeyOf(upstream);
+      const counted = viewersPerUpstream.get(key) ?? { subgraph: upstream.subgraph, viewers: 0 };
+      counted.viewers += hydration.consumers.size;
+      viewersPerUpstream.set(key, counted);
+    }
+    for (const { subgraph, viewers } of viewersPerUpstream.values()) {
+      const stats = (bySubgraph[subgraph] ??= {
+        sockets: 0,
+        sharedUpstreams: 0,
+        viewerUpstreams: 0,
+        sharedViewers: 0,
+        maxViewersPerSharedUpstream: 0,
+      });
+      stats.sharedViewers += viewers;
+      stats.maxViewersPerSharedUpstream = Math.max(stats.maxViewersPerSharedUpstream, viewers);
+    }
+    return bySubgraph;
   }
 
   /** Starts one client subscription; its events are already formatted for clients. */
@@ -182,15 +239,19 @@ export class SubscriptionService {
     const { primary } = plan;
     const subgraphUrl = this.#options.subgraphUrl(primary.serviceName);
     if (!subgraphUrl) throw new Error(`no URL for subgraph '${primary.serviceName}'`);
+    const credential: UpstreamCredential = plan.viewerIndependent
+      ? { kind: 'shared' }
+      : { kind: 'viewer', authorization: request.authorization };
     const hydrationKey = [
       operationKey,
       canonicalJson(request.variables),
-      request.authorization ?? '',
+      credential.kind === 'shared' ? 'shared' : `viewer:${request.authorization ?? ''}`,
       primary.serviceName,
     ].join('\n');
-    let hydration = this.#hydrations.get(hydrationKey);
-    if (!hydration) hydration = this.#startHydration(hydrationKey, plan, planner, request, subgraphUrl);
-    const shared = hydration;
+    const entry =
+      this.#hydrations.get(hydrationKey) ??
+      this.#startHydration(hydrationKey, plan, planner, request, subgraphUrl, credential);
+    const shared = entry.hydration;
     let consumer: EventConsumer;
     let unwatchAccount: () => void = () => undefined;
     const stream: ClientStream<FormattedExecutionResult> = new ClientStream({
@@ -205,11 +266,21 @@ export class SubscriptionService {
         unwatchAccount();
         shared.consumers.delete(consumer);
         if (shared.consumers.size > 0) return;
-        if (this.#hydrations.get(hydrationKey) === shared) this.#hydrations.delete(hydrationKey);
+        if (this.#hydrations.get(hydrationKey) === entry) this.#hydrations.delete(hydrationKey);
         shared.leaveUpstream();
       },
     });
-    consumer = stream;
+    // The shared upstream applies nobody's rule: this viewer's events wait for the subgraph's answer about them.
+    const gate =
+      credential.kind === 'shared'
+        ? new AuthorizationGate({
+            target: stream,
+            capacity: this.#limits.queueCapacity,
+            onDrop: () => this.#droppedEvents++,
+          })
+        : null;
+    const target = gate ?? stream;
+    consumer = target;
     if (request.viewer && this.#accounts) {
       // Ended like an expired token is (this stream alone, after the events already queued for it).
       unwatchAccount = this.#accounts.watch(request.viewer.userId, (block) =>
@@ -220,7 +291,7 @@ export class SubscriptionService {
       this.#resumes++;
       let refused = false;
       consumer = new ResumingConsumer({
-        target: stream,
+        target,
         after: request.lastEventId,
         replay: (range) =>
           shared.replay(range).catch((error: unknown) => {
@@ -235,7 +306,35 @@ export class SubscriptionService {
     }
     this.#subscriptions++;
     shared.consumers.add(consumer);
+    if (gate) this.#authorize(gate, entry.upstream, request);
     return stream;
+  }
+
+  /**
+   * Asks the owning subgraph whether `request`'s viewer may subscribe (its own rule, as for a subscription of
+   * their own; on resume too), then opens the gate or ends the stream with the refusal: for a new subscription
+   * as a subgraph refuses one (a result without data, then the end), for a resuming one with those errors (as
+   * a refused replay ends it).
+   */
+  #authorize(gate: AuthorizationGate, upstream: UpstreamRequest, request: SubscriptionRequest): void {
+    const { formatError, logger } = this.#options;
+    this.#hub.authorize(upstream, request.authorization).then(
+      (refusal) => {
+        if (!refusal) return gate.open();
+        const errors = refusal.map((error) =>
+          formatError({ ...error, extensions: { ...error.extensions, serviceName: upstream.subgraph } }),
+        );
+        gate.refuse((target) => {
+          if (request.lastEventId) return target.fail(new SubscriptionEndedError(errors));
+          target.push({ data: null, errors });
+          target.complete();
+        });
+      },
+      (error: unknown) => {
+        logger.error({ err: error, requestId: request.requestId }, 'subscription authorization failed');
+        gate.refuse((target) => target.fail(subscriptionEnded('INTERNAL_SERVER_ERROR', 'Internal server error.')));
+      },
+    );
   }
 
   /**
@@ -270,17 +369,16 @@ export class SubscriptionService {
     planner: SubscriptionPlanner,
     request: SubscriptionRequest,
     subgraphUrl: string,
-  ): SharedHydration {
+    credential: UpstreamCredential,
+  ): HydrationEntry {
     const { logger, formatError } = this.#options;
-    const viewerContext = {
-      requestId: request.requestId,
-      authorization: request.authorization,
-      viewer: request.viewer,
-    };
-    const complete = async (
-      event: ExecutionResult,
-      context: typeof viewerContext,
-    ): Promise<FormattedExecutionResult> => {
+    // Shared: no field of the operation depends on the viewer and the hydration serves every viewer, so the
+    // other subgraphs' fields are fetched anonymously: nothing of one viewer can reach another.
+    const context =
+      credential.kind === 'shared'
+        ? { requestId: request.requestId, authorization: null, viewer: null }
+        : { requestId: request.requestId, authorization: request.authorization, viewer: request.viewer };
+    const hydrate = async (event: ExecutionResult): Promise<FormattedExecutionResult> => {
       const serviceMap: ServiceMap = {
         ...this.#guardedDataSources(),
         [eventSourceName]: { process: async () => event },
@@ -302,15 +400,6 @@ export class SubscriptionService {
         return { data: null, errors: [formatError({ message: 'Internal server error.' })], ...idOf(event) };
       }
     };
-    // No field of the operation depends on the viewer: the other subgraphs' fields are fetched anonymously, and
-    // once for every viewer whose upstream sent the same event (the event itself may differ per viewer, so it is
-    // part of the key). Anonymous, so sharing can never carry one viewer's data to another.
-    const anonymous = { requestId: request.requestId, authorization: null, viewer: null };
-    const sharedKey = `${this.#generation}\n${request.operationName ?? ''}\n${request.query}\n${canonicalJson(request.variables)}`;
-    const hydrate = plan.viewerIndependent
-      ? (event: ExecutionResult) =>
-          this.#completions.once(`${sharedKey}\n${JSON.stringify(event)}`, () => complete(event, anonymous))
-      : (event: ExecutionResult) => complete(event, viewerContext);
     const variables: Record<string, unknown> = {};
     for (const name of plan.primary.variableUsages ?? []) {
       if (request.variables[name] !== undefined) variables[name] = request.variables[name];
@@ -318,19 +407,24 @@ export class SubscriptionService {
     const upstream: UpstreamRequest = {
       subgraph: plan.primary.serviceName,
       url: subgraphUrl.replace(/^http/, 'ws'),
-      authorization: request.authorization,
+      credential,
       query: plan.primary.operation,
       operationName: plan.primary.operationName,
       variables,
     };
-    const hydration = new SharedHydration({
+    const hydration: SharedHydration = new SharedHydration({
       hydrate,
       fetchReplay: (range) => this.#hub.replay(upstream, range),
       limits: this.#limits,
       onHydrationDropped: () => this.#droppedHydrations++,
+      // An ended upstream takes nobody new: the next subscriber starts a fresh one.
+      onEnded: () => {
+        if (this.#hydrations.get(key) === entry) this.#hydrations.delete(key);
+      },
     });
-    this.#hydrations.set(key, hydration);
+    const entry: HydrationEntry = { hydration, upstream };
+    this.#hydrations.set(key, entry);
     hydration.leaveUpstream = this.#hub.join(upstream, hydration);
-    return hydration;
+    return entry;
   }
 }

@@ -1,17 +1,23 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
-import { gatewayCredentialHeader } from '@curbside/auth';
+import { gatewayCredentialHeader, gatewaySubscribeExtensions, type GatewaySubscribe } from '@curbside/auth';
 import { codedExtensions } from '@curbside/errors';
 import type { Logger } from '@curbside/service';
+
+/**
+ * Who an upstream subscription runs for: one viewer (their verified `Authorization` header, null when
+ * anonymous), or every viewer of an operation that selects no `@viewerDependent` field (`shared`: the gateway's
+ * own credential, each viewer authorized by the subgraph on their own first, see `UpstreamHub.authorize`).
+ */
+export type UpstreamCredential = { kind: 'viewer'; authorization: string | null } | { kind: 'shared' };
 
 /** A subscription as sent to the subgraph that owns its root field. */
 export interface UpstreamRequest {
   subgraph: string;
   /** The subgraph's graphql-ws URL (ws:// or wss://). */
   url: string;
-  /** The client's verified `Authorization` header, sent in the subgraph socket's `connection_init`. */
-  authorization: string | null;
+  credential: UpstreamCredential;
   query: string;
   operationName: string | undefined;
   variables: Record<string, unknown>;
@@ -35,9 +41,25 @@ export interface UpstreamHubOptions {
   maxRetryWaitMs?: number;
   /**
    * Sent in `x-curbside-gateway` on every subgraph socket's upgrade request, for subgraphs that answer only the
-   * gateway (they refuse the upgrade without it). Default: none.
+   * gateway (they refuse the upgrade without it, and trust a shared upstream only with it). Default: none.
    */
   gatewaySecret?: string | undefined;
+  /** The most sockets one gateway process opens to one subgraph. Default 4. */
+  maxSocketsPerSubgraph?: number;
+  /**
+   * Subscriptions a socket carries before another is opened to the same subgraph (while fewer than
+   * `maxSocketsPerSubgraph` are open; past that, the least loaded takes more). Default 1_000.
+   */
+  subscriptionsPerSocket?: number;
+}
+
+/** What the upstreams of one subgraph hold, for metrics. */
+export interface SubgraphUpstreamStats {
+  sockets: number;
+  /** Upstream subscriptions under the gateway's credential, one per operation and variables. */
+  sharedUpstreams: number;
+  /** Upstream subscriptions for one viewer each (operations selecting a `@viewerDependent` field). */
+  viewerUpstreams: number;
 }
 
 /** How graphql-ws constructs its sockets. */
@@ -57,14 +79,18 @@ function webSocketWithHeaders(headers: Record<string, string>): WebSocketConstru
 
 interface SubgraphSocket {
   client: Client;
-  /** Shared upstreams and replays in flight on this socket; the socket is disposed when none is left. */
-  upstreams: number;
+  /** `subgraph\nurl`: the pool it belongs to. */
+  poolKey: string;
+  subgraph: string;
+  /** Subscriptions in flight on this socket (upstreams, replays, authorizations); closed when none is left. */
+  load: number;
 }
 
 interface SharedUpstream {
   listeners: Set<UpstreamListener>;
   unsubscribe: () => void;
-  socketKey: string;
+  socket: SubgraphSocket;
+  request: UpstreamRequest;
 }
 
 /** Close codes after which reconnecting with the same credentials is pointless. */
@@ -89,25 +115,54 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-/** One socket per (subgraph, credentials). */
-const socketKeyOf = (request: UpstreamRequest) => `${request.subgraph}\n${request.url}\n${request.authorization ?? ''}`;
+/** Who the subgraph runs a subscription for, as its subscribe message says it (see `GatewaySubscribe`). */
+function subscribeAs(credential: UpstreamCredential): GatewaySubscribe {
+  return credential.kind === 'shared'
+    ? { mode: 'shared' }
+    : { mode: 'viewer', authorization: credential.authorization };
+}
+
+/** The operation and who it runs for: identical keys share one upstream. */
+export const upstreamKeyOf = (request: UpstreamRequest) =>
+  [
+    request.subgraph,
+    request.url,
+    request.credential.kind === 'shared' ? 'shared' : `viewer:${request.credential.authorization ?? ''}`,
+    request.operationName ?? '',
+    request.query,
+    canonicalJson(request.variables),
+  ].join('\n');
+
+/** A result standing for a refusal at subscribe time: errors and no data. */
+const isRefusal = (result: ExecutionResult) => result.data == null && (result.errors?.length ?? 0) > 0;
 
 /**
- * The gateway's subscriptions to subgraphs over graphql-ws. One socket per (subgraph, credentials); identical
- * subscriptions (same subgraph, operation, variables and credentials) share one upstream, reference counted:
- * the last listener to leave unsubscribes, and the last upstream on a socket closes it. A socket that drops
+ * The gateway's subscriptions to subgraphs over graphql-ws, multiplexed on a few sockets per subgraph (at most
+ * `maxSocketsPerSubgraph`): who each subscription runs for travels in its own subscribe message, not in the
+ * socket's `connection_init`, so one socket carries every viewer's subscriptions. Identical subscriptions
+ * (same subgraph, operation, variables and credential) share one upstream, reference counted: the last
+ * listener to leave unsubscribes, and the last subscription on a socket closes it. A socket that drops
  * reconnects with backoff and resubscribes everything it carried; when it cannot, every listener gets an error
  * (never a silent complete).
  */
 export class UpstreamHub {
   readonly #options: Required<Omit<UpstreamHubOptions, 'gatewaySecret'>>;
   readonly #webSocketImpl: WebSocketConstructor;
-  readonly #sockets = new Map<string, SubgraphSocket>();
+  /** Open sockets by `subgraph\nurl`. */
+  readonly #pools = new Map<string, SubgraphSocket[]>();
   readonly #upstreams = new Map<string, SharedUpstream>();
+  /** Authorizations in flight, by viewer and operation: the same viewer subscribing twice at once asks once. */
+  readonly #authorizations = new Map<string, Promise<GraphQLFormattedError[] | null>>();
 
   constructor(options: UpstreamHubOptions) {
     const { gatewaySecret, ...rest } = options;
-    this.#options = { retryAttempts: 8, maxRetryWaitMs: 2_000, ...rest };
+    this.#options = {
+      retryAttempts: 8,
+      maxRetryWaitMs: 2_000,
+      maxSocketsPerSubgraph: 4,
+      subscriptionsPerSocket: 1_000,
+      ...rest,
+    };
     this.#webSocketImpl = gatewaySecret
       ? webSocketWithHeaders({ [gatewayCredentialHeader]: gatewaySecret })
       : WebSocket;
@@ -115,10 +170,9 @@ export class UpstreamHub {
 
   /** Listens to the upstream for `request`, starting it when it is the first; returns the way to leave. */
   join(request: UpstreamRequest, listener: UpstreamListener): () => void {
-    const socketKey = socketKeyOf(request);
-    const key = `${socketKey}\n${request.operationName ?? ''}\n${request.query}\n${canonicalJson(request.variables)}`;
+    const key = upstreamKeyOf(request);
     let upstream = this.#upstreams.get(key);
-    if (!upstream) upstream = this.#start(key, socketKey, request);
+    if (!upstream) upstream = this.#start(key, request);
     upstream.listeners.add(listener);
     const joined = upstream;
     return () => {
@@ -128,14 +182,29 @@ export class UpstreamHub {
   }
 
   /**
+   * Whether the viewer whose `Authorization` header this is (null: anonymous) may subscribe to `request`'s
+   * operation, by the owning subgraph's own rule (an `authorize` subscription, see `GatewaySubscribe`): null
+   * when they may, else the errors refusing them, in the shape a client may see. The same viewer asking for
+   * the same operation while an answer is on its way shares that answer; nothing is remembered after it.
+   */
+  authorize(request: UpstreamRequest, authorization: string | null): Promise<GraphQLFormattedError[] | null> {
+    const key = `${authorization ?? ''}\n${upstreamKeyOf(request)}`;
+    let pending = this.#authorizations.get(key);
+    if (!pending) {
+      pending = this.#askAuthorization(request, authorization).finally(() => this.#authorizations.delete(key));
+      this.#authorizations.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
    * The events a subgraph kept for `request` in `range` (ids exclusive), fetched as a finite subscription on the
-   * same socket as live ones (`extensions.replay`, see the subgraph kit's `liveEvents`). Rejects with the errors a
-   * client may see (SUBSCRIPTION_CANNOT_RESUME when the subgraph no longer holds them).
+   * same sockets as live ones (`extensions.replay`, see the subgraph kit's `liveEvents`). Rejects with the errors
+   * a client may see (SUBSCRIPTION_CANNOT_RESUME when the subgraph no longer holds them).
    */
   replay(request: UpstreamRequest, range: { after: string; before: string | null }): Promise<ExecutionResult[]> {
-    const socketKey = socketKeyOf(request);
-    const socket = this.#socket(socketKey, request);
-    socket.upstreams++;
+    const socket = this.#socketFor(request);
+    socket.load++;
     const events: ExecutionResult[] = [];
     return new Promise<ExecutionResult[]>((resolve, reject) => {
       socket.client.subscribe(
@@ -143,7 +212,7 @@ export class UpstreamHub {
           query: request.query,
           operationName: request.operationName ?? null,
           variables: request.variables,
-          extensions: { replay: range },
+          extensions: { ...gatewaySubscribeExtensions(subscribeAs(request.credential)), replay: range },
         },
         {
           next: (event) => void events.push(event as ExecutionResult),
@@ -151,18 +220,73 @@ export class UpstreamHub {
           complete: () => resolve(events),
         },
       );
-    }).finally(() => this.#releaseSocket(socketKey));
+    }).finally(() => this.#release(socket));
   }
 
-  /** Open upstream subscriptions and subgraph sockets, for metrics and tests. */
-  stats(): { upstreams: number; sockets: number } {
-    return { upstreams: this.#upstreams.size, sockets: this.#sockets.size };
+  /** Open upstream subscriptions and subgraph sockets, in all and per subgraph, for metrics and tests. */
+  stats(): { upstreams: number; sockets: number; bySubgraph: Record<string, SubgraphUpstreamStats> } {
+    const bySubgraph: Record<string, SubgraphUpstreamStats> = {};
+    const of = (subgraph: string) => (bySubgraph[subgraph] ??= { sockets: 0, sharedUpstreams: 0, viewerUpstreams: 0 });
+    let sockets = 0;
+    for (const pool of this.#pools.values()) {
+      for (const socket of pool) of(socket.subgraph).sockets++;
+      sockets += pool.length;
+    }
+    for (const { request } of this.#upstreams.values()) {
+      if (request.credential.kind === 'shared') of(request.subgraph).sharedUpstreams++;
+      else of(request.subgraph).viewerUpstreams++;
+    }
+    return { upstreams: this.#upstreams.size, sockets, bySubgraph };
   }
 
-  #start(key: string, socketKey: string, request: UpstreamRequest): SharedUpstream {
-    const socket = this.#socket(socketKey, request);
-    socket.upstreams++;
-    const upstream: SharedUpstream = { listeners: new Set(), unsubscribe: () => undefined, socketKey };
+  async #askAuthorization(
+    request: UpstreamRequest,
+    authorization: string | null,
+  ): Promise<GraphQLFormattedError[] | null> {
+    const socket = this.#socketFor(request);
+    socket.load++;
+    try {
+      return await new Promise<GraphQLFormattedError[] | null>((resolve) => {
+        let settled = false;
+        let unsubscribe: () => void = () => undefined;
+        const settle = (answer: GraphQLFormattedError[] | null) => {
+          if (settled) return;
+          settled = true;
+          resolve(answer);
+          // Not from inside the sink: graphql-ws's client, unsubscribed while handling a message, counts its
+          // socket's subscriptions down twice when the subgraph's `complete` for it was read in the same turn,
+          // and closes the socket under the other subscriptions it carries. A turn later the `complete` has
+          // either been read (and this does nothing) or will be ignored.
+          setImmediate(() => unsubscribe());
+        };
+        unsubscribe = socket.client.subscribe(
+          {
+            query: request.query,
+            operationName: request.operationName ?? null,
+            variables: request.variables,
+            extensions: gatewaySubscribeExtensions({ mode: 'authorize', authorization }),
+          },
+          {
+            // A subgraph sends one result only to refuse; any other result (a subgraph that streams events
+            // instead of answering) is taken as allowed, and that subscription is ended at once.
+            next: (result) => {
+              const event = result as ExecutionResult;
+              settle(isRefusal(event) ? ([...event.errors!] as GraphQLFormattedError[]) : null);
+            },
+            error: (error) => settle(this.#errorsOf(request, error)),
+            complete: () => settle(null),
+          },
+        );
+      });
+    } finally {
+      this.#release(socket);
+    }
+  }
+
+  #start(key: string, request: UpstreamRequest): SharedUpstream {
+    const socket = this.#socketFor(request);
+    socket.load++;
+    const upstream: SharedUpstream = { listeners: new Set(), unsubscribe: () => undefined, socket, request };
     this.#upstreams.set(key, upstream);
     // The sink may be called synchronously by a client that is already closed; listeners join right after
     // this returns, so endings are deferred to reach them.
@@ -173,7 +297,12 @@ export class UpstreamHub {
         for (const listener of upstream.listeners) notify(listener);
       });
     upstream.unsubscribe = socket.client.subscribe(
-      { query: request.query, operationName: request.operationName ?? null, variables: request.variables },
+      {
+        query: request.query,
+        operationName: request.operationName ?? null,
+        variables: request.variables,
+        extensions: gatewaySubscribeExtensions(subscribeAs(request.credential)),
+      },
       {
         next: (event) => {
           for (const listener of upstream.listeners) listener.next(event as ExecutionResult);
@@ -189,27 +318,52 @@ export class UpstreamHub {
     if (this.#upstreams.get(key) !== upstream) return;
     this.#upstreams.delete(key);
     upstream.unsubscribe();
-    this.#releaseSocket(upstream.socketKey);
+    this.#release(upstream.socket);
   }
 
   /** One subscription fewer on the socket: the last one leaving closes it. */
-  #releaseSocket(socketKey: string): void {
-    const socket = this.#sockets.get(socketKey);
-    if (socket && --socket.upstreams === 0) {
-      this.#sockets.delete(socketKey);
-      void socket.client.dispose();
+  #release(socket: SubgraphSocket): void {
+    if (--socket.load > 0) return;
+    const pool = this.#pools.get(socket.poolKey);
+    const index = pool?.indexOf(socket) ?? -1;
+    if (pool && index >= 0) {
+      pool.splice(index, 1);
+      if (pool.length === 0) this.#pools.delete(socket.poolKey);
     }
+    void socket.client.dispose();
   }
 
-  #socket(socketKey: string, request: UpstreamRequest): SubgraphSocket {
-    const existing = this.#sockets.get(socketKey);
-    if (existing) return existing;
+  /**
+   * The socket a new subscription to `request`'s subgraph goes on: the least loaded open one, unless all carry
+   * `subscriptionsPerSocket` already and fewer than `maxSocketsPerSubgraph` are open (then a new one).
+   */
+  #socketFor(request: UpstreamRequest): SubgraphSocket {
+    const poolKey = `${request.subgraph}\n${request.url}`;
+    let pool = this.#pools.get(poolKey);
+    if (!pool) this.#pools.set(poolKey, (pool = []));
+    let least: SubgraphSocket | undefined;
+    for (const socket of pool) if (!least || socket.load < least.load) least = socket;
+    const { subscriptionsPerSocket, maxSocketsPerSubgraph } = this.#options;
+    if (least && (least.load < subscriptionsPerSocket || pool.length >= maxSocketsPerSubgraph)) return least;
+    const socket = this.#openSocket(request, poolKey);
+    pool.push(socket);
+    return socket;
+  }
+
+  #openSocket(request: UpstreamRequest, poolKey: string): SubgraphSocket {
     const { logger, retryAttempts, maxRetryWaitMs } = this.#options;
-    const client = createClient({
+    const socket: SubgraphSocket = {
+      client: undefined as unknown as Client,
+      poolKey,
+      subgraph: request.subgraph,
+      load: 0,
+    };
+    socket.client = createClient({
       url: request.url,
       webSocketImpl: this.#webSocketImpl,
-      connectionParams: request.authorization ? { authorization: request.authorization } : {},
-      // Opens with the first subscription; closing is ours (when the last upstream leaves).
+      // Nobody's token: each subscription says who it runs for (see `GatewaySubscribe`).
+      connectionParams: {},
+      // Opens with the first subscription; closing is ours (when the last subscription leaves).
       lazy: true,
       lazyCloseTimeout: 0,
       retryAttempts,
@@ -222,7 +376,7 @@ export class UpstreamHub {
         connected: (_socket, _payload, wasRetry) => {
           if (!wasRetry) return;
           for (const upstream of this.#upstreams.values()) {
-            if (upstream.socketKey !== socketKey) continue;
+            if (upstream.socket !== socket) continue;
             for (const listener of upstream.listeners) listener.reconnected?.();
           }
         },
@@ -232,8 +386,6 @@ export class UpstreamHub {
         },
       },
     });
-    const socket = { client, upstreams: 0 };
-    this.#sockets.set(socketKey, socket);
     return socket;
   }
 
@@ -241,10 +393,11 @@ export class UpstreamHub {
     if (isGraphQLErrorList(error)) return error;
     const code = closeCodeOf(error);
     if (code !== undefined && credentialsRefused.has(code)) {
+      this.#options.logger.error({ subgraph: request.subgraph, code }, 'subgraph refused the gateway socket');
       return [
         {
-          message: 'The access token was refused; sign in again and resubscribe.',
-          extensions: codedExtensions('UNAUTHENTICATED'),
+          message: `The ${request.subgraph} service refused the gateway; resubscribe later.`,
+          extensions: codedExtensions('SERVICE_UNAVAILABLE'),
         },
       ];
     }

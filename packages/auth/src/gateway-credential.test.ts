@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { developmentGatewaySecret, gatewaySecretProblem, isGatewayCredential } from './index.ts';
+import {
+  developmentGatewaySecret,
+  gatewaySecretProblem,
+  gatewaySubscribeExtensions,
+  gatewaySubscribeOf,
+  isGatewayCredential,
+  maxForwardedAuthorizationLength,
+} from './index.ts';
 
 const secret = 'a'.repeat(24) + 'b'.repeat(24);
 
@@ -36,5 +43,27 @@ describe('gatewaySecretProblem', () => {
   it('refuses the public development secret in production only', () => {
     expect(gatewaySecretProblem(developmentGatewaySecret, { production: false })).toBeNull();
     expect(gatewaySecretProblem(developmentGatewaySecret, { production: true })).toMatch(/public/);
+  });
+});
+
+describe('gatewaySubscribeOf', () => {
+  it('reads the three modes, and nothing when the extension is absent', () => {
+    expect(gatewaySubscribeOf(undefined)).toBeNull();
+    expect(gatewaySubscribeOf({ replay: { after: '1-0' } })).toBeNull();
+    expect(gatewaySubscribeOf(gatewaySubscribeExtensions({ mode: 'shared' }))).toEqual({ mode: 'shared' });
+    expect(gatewaySubscribeOf({ gateway: { mode: 'viewer' } })).toEqual({ mode: 'viewer', authorization: null });
+    expect(gatewaySubscribeOf({ gateway: { mode: 'authorize', authorization: 'Bearer t' } })).toEqual({
+      mode: 'authorize',
+      authorization: 'Bearer t',
+    });
+  });
+
+  it('refuses an unknown mode, a shared upstream with a viewer, and an authorization that is not a bounded string', () => {
+    expect(gatewaySubscribeOf({ gateway: 'shared' })).toBe('invalid');
+    expect(gatewaySubscribeOf({ gateway: { mode: 'admin' } })).toBe('invalid');
+    expect(gatewaySubscribeOf({ gateway: { mode: 'shared', authorization: 'Bearer t' } })).toBe('invalid');
+    expect(gatewaySubscribeOf({ gateway: { mode: 'viewer', authorization: 42 } })).toBe('invalid');
+    const huge = `Bearer ${'x'.repeat(maxForwardedAuthorizationLength)}`;
+    expect(gatewaySubscribeOf({ gateway: { mode: 'viewer', authorization: huge } })).toBe('invalid');
   });
 });

@@ -28,3 +28,10 @@ export {
   isGatewayCredential,
   minGatewaySecretLength,
 } from './gateway-credential.ts';
+export {
+  gatewaySubscribeExtension,
+  gatewaySubscribeExtensions,
+  gatewaySubscribeOf,
+  maxForwardedAuthorizationLength,
+  type GatewaySubscribe,
+} from './gateway-subscribe.ts';

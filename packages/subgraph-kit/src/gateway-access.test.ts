@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { developmentGatewaySecret } from '@curbside/auth';
 import { ConfigError, parseEnv } from '@curbside/service';
 import { z } from 'zod';
-import { admitsCall, loadAll, loadSubgraphAccess } from './gateway-access.ts';
+import { admitsCall, loadAll, loadSubgraphAccess, trustsAsGateway } from './gateway-access.ts';
 
 const gatewaySecret = '0123456789abcdef'.repeat(4);
 
@@ -33,6 +33,15 @@ describe('admitsCall', () => {
       expect(admitsCall(guarded, path, {})).toBe(true);
     expect(admitsCall(guarded, '/healthz', {})).toBe(false);
     expect(admitsCall(guarded, '/.well-known', {})).toBe(false);
+  });
+});
+
+describe('trustsAsGateway', () => {
+  it('trusts only the credential when a secret is configured, and everyone (development) when none is', () => {
+    expect(trustsAsGateway({ gatewaySecret }, { 'x-curbside-gateway': gatewaySecret })).toBe(true);
+    expect(trustsAsGateway({ gatewaySecret }, {})).toBe(false);
+    expect(trustsAsGateway({ gatewaySecret }, { 'x-curbside-gateway': 'wrong' })).toBe(false);
+    expect(trustsAsGateway({}, {})).toBe(true);
   });
 });
 

@@ -32,6 +32,18 @@ export function admitsCall(access: SubgraphAccess, path: string, headers: Incomi
 }
 
 /**
+ * Whether a caller with these headers is the gateway, for what only the gateway may ask: a shared upstream
+ * subscription, which skips the per-viewer rule because the gateway applied it to each of its viewers (see
+ * `GatewaySubscribe`). With a secret, only a caller presenting it. Without one (development and tests) the
+ * subgraph cannot tell the gateway from anyone and serves everyone as it would the gateway, as it already
+ * skips the gateway's limits for everyone; production refuses to start without a secret.
+ */
+export function trustsAsGateway(access: SubgraphAccess, headers: IncomingHttpHeaders): boolean {
+  if (!access.gatewaySecret) return true;
+  return isGatewayCredential(access.gatewaySecret, headers[gatewayCredentialHeader]);
+}
+
+/**
  * The message a refused caller gets. It says what is expected without saying anything about the secret: a
  * caller that is not the gateway has nothing to retry with.
  */

@@ -9,7 +9,9 @@ export {
 } from './server.ts';
 export {
   confirmed,
+  isSharedUpstream,
   liveEvents,
+  liveEventsOfAll,
   liveHistoryRetentionMs,
   makeLivePubSub,
   publishCommitted,
@@ -17,6 +19,7 @@ export {
   type LivePubSub,
   type LiveReplay,
   type LiveTopic,
+  type SubscribeMode,
 } from './live.ts';
 export { LiveResults, subscribedEntityGone, type LiveResultsOptions } from './live-results.ts';
 export { openOrm, migrateDatabase, defaultPoolSize, migrationLockKey, type OpenOrmOptions, type Orm } from './orm.ts';
@@ -78,6 +81,7 @@ export { selectsPath } from './lookahead.ts';
 export {
   admitsCall,
   gatewayOnlyMessage,
+  trustsAsGateway,
   isOpenPath,
   loadAll,
   loadSubgraphAccess,

@@ -1,3 +1,4 @@
+import type { GatewaySubscribe } from '@curbside/auth';
 import { liveTopicHistory, liveTopics, type LiveTopics } from '@curbside/events';
 import { clientError } from '@curbside/errors';
 import {
@@ -5,6 +6,7 @@ import {
   makeRedisPubSub,
   type PubSub,
   type ReplayRange,
+  type SubscribeOptions,
   type Subscription,
   type TopicName,
   type TopicPayload,
@@ -43,6 +45,41 @@ export const liveHistoryRetentionMs = 10 * 60_000;
  */
 export type LiveReplay = ReplayRange;
 
+/**
+ * How a subscription runs (see `GatewaySubscribe`): for its viewer (`viewer`, also every query and mutation),
+ * only to say whether its viewer may subscribe (`authorize`), or as the gateway's shared upstream (`shared`).
+ */
+export type SubscribeMode = GatewaySubscribe['mode'];
+
+/**
+ * True for the gateway's shared upstream, which runs for no viewer: a subscribe resolver skips its rule about
+ * the viewer then (UNAUTHENTICATED, FORBIDDEN), because the gateway had the subgraph apply it to each viewer
+ * (`authorize`) before letting them join. Checks that do not depend on the viewer (NOT_FOUND) still run. A
+ * resolver that forgets this fails closed: its `requireViewer` refuses the shared upstream (no viewer).
+ */
+export function isSharedUpstream(context: { subscribeMode: SubscribeMode }): boolean {
+  return context.subscribeMode === 'shared';
+}
+
+/**
+ * What a subscribe resolver returns when it only answers whether its viewer may subscribe (`authorize`): every
+ * check passed, and no event will follow. Redis is not touched.
+ */
+function authorizedOnly<T>(): Subscription<T> {
+  const done = async (): Promise<IteratorResult<T, undefined>> => ({ value: undefined, done: true });
+  return {
+    dropped: 0,
+    ready: Promise.resolve(),
+    lastEventId: null,
+    next: done,
+    return: done,
+    throw: async (error?: unknown) => Promise.reject(error),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 const cannotResume = (message: string) => clientError('SUBSCRIPTION_CANNOT_RESUME', message);
 
 /**
@@ -52,10 +89,11 @@ const cannotResume = (message: string) => clientError('SUBSCRIPTION_CANNOT_RESUM
  */
 export async function liveEvents<Topic extends LiveTopic>(
   pubsub: LivePubSub,
-  context: { replay: LiveReplay | null },
+  context: { replay: LiveReplay | null; subscribeMode: SubscribeMode },
   topic: Topic,
   key: string,
 ): Promise<Subscription<TopicPayload<LiveTopics, Topic>>> {
+  if (context.subscribeMode === 'authorize') return authorizedOnly();
   if (!context.replay) return confirmed(pubsub.subscribe(topic, key));
   try {
     return await pubsub.replay(topic, key, context.replay);
@@ -70,6 +108,21 @@ export async function liveEvents<Topic extends LiveTopic>(
 /** For subscriptions over many keys at once (a pattern), which keep no single history to resume from. */
 export function refuseReplay(context: { replay: LiveReplay | null }): void {
   if (context.replay) throw cannotResume('This subscription cannot resume; refetch, then subscribe again.');
+}
+
+/**
+ * The live events of every key of `topic` that pass `options.filter` (one pattern subscription per process),
+ * like `liveEvents` for a single key. Such a subscription keeps no single history: a replay is refused.
+ */
+export async function liveEventsOfAll<Topic extends LiveTopic>(
+  pubsub: LivePubSub,
+  context: { replay: LiveReplay | null; subscribeMode: SubscribeMode },
+  topic: Topic,
+  options: SubscribeOptions<TopicPayload<LiveTopics, Topic>>,
+): Promise<Subscription<TopicPayload<LiveTopics, Topic>>> {
+  refuseReplay(context);
+  if (context.subscribeMode === 'authorize') return authorizedOnly();
+  return confirmed(pubsub.subscribeAll(topic, options));
 }
 
 /**

@@ -19,7 +19,13 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@curbside/service';
-import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
+import {
+  gatewaySubscribeOf,
+  KeySetUnavailableError,
+  viewerFromHeader,
+  type AccessTokenVerifier,
+  type Viewer,
+} from '@curbside/auth';
 import {
   requestIdPlugin,
   selectsViewerDependentField,
@@ -32,13 +38,13 @@ import {
   sendGraphQLError,
   sendJson,
 } from '@curbside/http';
-import { clientError, unauthenticated } from '@curbside/errors';
+import { clientError, forbidden, unauthenticated } from '@curbside/errors';
 import { historyIdPattern } from '@curbside/pubsub';
 import { withServerSpan } from '@curbside/tracing';
 import { makeErrorFormatter } from './errors.ts';
-import { admitsCall, gatewayOnlyMessage, type SubgraphAccess } from './gateway-access.ts';
+import { admitsCall, gatewayOnlyMessage, trustsAsGateway, type SubgraphAccess } from './gateway-access.ts';
 import { LiveResults } from './live-results.ts';
-import type { LiveReplay } from './live.ts';
+import type { LiveReplay, SubscribeMode } from './live.ts';
 
 /**
  * graphql's CommonJS build: @apollo/subgraph (CommonJS) builds the schema with it, and graphql-js refuses a
@@ -57,6 +63,14 @@ export const maxWebSocketMessageBytes = 1024 * 1024;
 interface SocketState {
   viewer: Viewer | null;
   requestId: string;
+  /** The socket's upgrade proved the gateway credential (or none is configured): see `trustsAsGateway`. */
+  fromGateway: boolean;
+}
+
+/** Who one subscribe message runs for, decided in `onSubscribe` (see `GatewaySubscribe`). */
+interface SubscribeAs {
+  viewer: Viewer | null;
+  mode: SubscribeMode;
 }
 
 /** What every subgraph resolver gets, before the subgraph adds its own loaders. */
@@ -69,6 +83,8 @@ export interface BaseRequestContext {
   logger: Logger;
   /** A subscription asked to replay history rather than follow live events (see `liveEvents`); else null. */
   replay: LiveReplay | null;
+  /** How a subscription runs (`SubscribeMode`); `viewer` for queries and mutations. */
+  subscribeMode: SubscribeMode;
 }
 
 /** A plain HTTP route beside /graphql (for example the JWKS document). */
@@ -107,6 +123,11 @@ export interface SubgraphServer {
    * and stops Apollo; idempotent.
    */
   close(): Promise<void>;
+}
+
+/** A finished stream: what an `authorize` subscription answers when the viewer may subscribe. */
+function noResults(): AsyncIterableIterator<ExecutionResult> {
+  return (async function* () {})();
 }
 
 /** The replay a subscribe message asks for in `extensions.replay`; null for none, 'invalid' when malformed. */
@@ -203,8 +224,20 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
   };
 
   const formatError = makeErrorFormatter(logger);
-  const baseContext = (viewer: Viewer | null, requestId: string, replay: LiveReplay | null = null): Context =>
-    options.createContext({ em: orm.em.fork(), viewer, requestId, logger: logger.child({ requestId }), replay });
+  const baseContext = (
+    viewer: Viewer | null,
+    requestId: string,
+    replay: LiveReplay | null = null,
+    subscribeMode: SubscribeMode = 'viewer',
+  ): Context =>
+    options.createContext({
+      em: orm.em.fork(),
+      viewer,
+      requestId,
+      logger: logger.child({ requestId }),
+      replay,
+      subscribeMode,
+    });
 
   const handleGraphQL = (req: IncomingMessage, res: ServerResponse, requestId: string) =>
     serveGraphQLOverHttp(req, res, {
@@ -262,8 +295,20 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
    */
   async function subscribe(args: ExecutionArgs): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> {
     const context = args.contextValue as Context;
+    // The shared upstream executes events anonymously for all its viewers: only an operation whose fields are
+    // the same for every viewer may run so (the gateway never asks otherwise; this keeps it true).
+    if (context.subscribeMode === 'shared' && viewerIndependentKey(args) === null) {
+      return {
+        errors: [forbidden('This operation selects @viewerDependent fields: subscribe for each viewer instead.')],
+      };
+    }
     const stream = await graphqlCjs.createSourceEventStream(args);
     if (!(Symbol.asyncIterator in stream)) return stream;
+    if (context.subscribeMode === 'authorize') {
+      // The resolver's checks passed (a refusal is the result above): the viewer may subscribe. Nothing follows.
+      await stream[Symbol.asyncIterator]().return?.();
+      return noResults();
+    }
     const source = stream[Symbol.asyncIterator]() as AsyncIterator<unknown> & { lastEventId?: string | null };
     const run = async (payload: unknown, viewer: Viewer | null) =>
       graphqlCjs.execute({ ...args, rootValue: payload, contextValue: baseContext(viewer, context.requestId) });
@@ -315,6 +360,41 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     return `${args.operationName ?? ''}\n${text}\n${JSON.stringify(args.variableValues ?? {})}`;
   }
 
+  /** Who each subscribe message runs for, from `onSubscribe` to `context` (graphql-ws hands both the same payload). */
+  const subscribedAs = new WeakMap<object, SubscribeAs>();
+
+  /**
+   * Who a subscribe message runs for: the socket's viewer, or the one the gateway names in `extensions.gateway`
+   * (it multiplexes many viewers on one socket), or nobody for its shared upstream; else the errors refusing it.
+   */
+  async function subscribeAs(
+    extra: Partial<SocketState>,
+    extensions: Record<string, unknown> | null | undefined,
+  ): Promise<SubscribeAs | GraphQLError[]> {
+    const asked = gatewaySubscribeOf(extensions);
+    if (asked === 'invalid') {
+      return [
+        clientError(
+          'BAD_USER_INPUT',
+          "extensions.gateway must be { mode: 'viewer' | 'authorize', authorization?: string } or { mode: 'shared' }.",
+        ),
+      ];
+    }
+    if (!asked) return { viewer: extra.viewer ?? null, mode: 'viewer' };
+    if (asked.mode === 'shared') {
+      return extra.fromGateway ? { viewer: null, mode: 'shared' } : [forbidden(gatewayOnlyMessage)];
+    }
+    try {
+      return { viewer: await viewerFromHeader(asked.authorization ?? undefined, verifyAccessToken), mode: asked.mode };
+    } catch (error) {
+      if (error instanceof KeySetUnavailableError) {
+        logger.error({ err: error.cause, requestId: extra.requestId }, 'cannot fetch the JWKS');
+        return [clientError('SERVICE_UNAVAILABLE', 'Access tokens cannot be checked right now; retry.')];
+      }
+      return [unauthenticated('The access token was refused; sign in again and resubscribe.')];
+    }
+  }
+
   const sockets = new WebSocketServer({
     server,
     path: '/graphql',
@@ -335,6 +415,7 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
         const authorization = ctx.connectionParams?.['authorization'];
         if (authorization !== undefined && typeof authorization !== 'string') return false;
         ctx.extra.requestId = requestIdOf(ctx.extra.request);
+        ctx.extra.fromGateway = trustsAsGateway(access, ctx.extra.request.headers);
         try {
           ctx.extra.viewer = await viewerFromHeader(authorization, verifyAccessToken);
         } catch (error) {
@@ -343,8 +424,10 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
         }
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
-        const viewer = ctx.extra.viewer;
+      onSubscribe: async (ctx, _id, payload) => {
+        const as = await subscribeAs(ctx.extra, payload.extensions);
+        if (Array.isArray(as)) return as;
+        const viewer = as.viewer;
         if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
           return [unauthenticated('The access token has expired; sign in again and reconnect.')];
         }
@@ -356,14 +439,17 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
             ),
           ];
         }
+        subscribedAs.set(payload, as);
         return undefined;
       },
       context: (ctx, id, payload) => {
+        const as = subscribedAs.get(payload) ?? { viewer: ctx.extra.viewer ?? null, mode: 'viewer' };
         const replay = replayOf(payload.extensions);
         return baseContext(
-          ctx.extra.viewer ?? null,
+          as.viewer,
           `${ctx.extra.requestId}:${id}`,
-          replay === 'invalid' ? null : replay,
+          replay === 'invalid' || as.mode === 'authorize' ? null : replay,
+          as.mode,
         );
       },
       subscribe,

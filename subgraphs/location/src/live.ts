@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { checkId, confirmed, liveEvents, refuseReplay, type LiveReplay } from '@curbside/subgraph-kit';
+import { checkId, liveEvents, liveEventsOfAll, type LiveReplay, type SubscribeMode } from '@curbside/subgraph-kit';
 import type { LocationFix } from './entities.ts';
 import { checkCircle, vendorCopyOf, type LocationDeps } from './locations.ts';
 
@@ -28,7 +28,7 @@ export const fixOf = (event: LocationEvent): LocationFix => ({ ...event, updated
 
 /** The positions of one vendor from now on; NOT_FOUND for a vendor this subgraph does not know. */
 export async function subscribeVendorLocation(
-  context: { em: EntityManager; replay: LiveReplay | null },
+  context: { em: EntityManager; replay: LiveReplay | null; subscribeMode: SubscribeMode },
   deps: LocationDeps,
   vendorId: string,
 ) {
@@ -42,16 +42,13 @@ export async function subscribeVendorLocation(
  * vendors' positions, and each subscriber keeps those inside its own circle.
  */
 export async function subscribeVendorsNearby(
-  context: { replay: LiveReplay | null },
+  context: { replay: LiveReplay | null; subscribeMode: SubscribeMode },
   deps: LocationDeps,
   circle: { lat: number; lng: number; radiusMeters: number },
 ) {
   checkCircle(circle);
-  refuseReplay(context);
   const center = { lat: circle.lat, lng: circle.lng };
-  return confirmed(
-    deps.pubsub.subscribeAll('vendor.location', {
-      filter: (event) => distanceMeters(center, event) <= circle.radiusMeters,
-    }),
-  );
+  return liveEventsOfAll(deps.pubsub, context, 'vendor.location', {
+    filter: (event) => distanceMeters(center, event) <= circle.radiusMeters,
+  });
 }

@@ -5,6 +5,7 @@ import {
   checkPageSize,
   dateTimeScalar,
   decodeCursor,
+  isSharedUpstream,
   isUuid,
   publishCommitted,
   requireViewer,
@@ -66,13 +67,14 @@ export function makeResolvers(deps: ResolverDeps): Resolvers {
     },
     Subscription: {
       mediaStatusChanged: {
-        // Owner only, decided here once: events carry no data another user could see.
+        // Owner only, decided here once per viewer: events carry no data another user could see. The gateway's
+        // shared upstream (no viewer) skips the owner rule: it asked this rule of each viewer it serves.
         subscribe: async (_root, { mediaId }, context) => {
-          const { userId } = requireViewer(context.viewer);
+          const viewer = isSharedUpstream(context) ? null : requireViewer(context.viewer);
           const id = checkId(mediaId, 'mediaId');
           const media = await context.loaders.mediaById.load(id);
           if (!media) throw subscribedEntityGone(`Media ${id}`);
-          if (media.ownerId !== userId) throw forbidden('Only the owner may follow this media.');
+          if (viewer && media.ownerId !== viewer.userId) throw forbidden('Only the owner may follow this media.');
           return liveEvents(deps.pubsub, context, 'media.status', id);
         },
         resolve: (event: { mediaId: string }, _args: unknown, context: RequestContext) =>
