@@ -166,7 +166,10 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -177,7 +180,10 @@ export type Query = {
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryMediaArgs = {
   id: Scalars['ID']['input'];
 };

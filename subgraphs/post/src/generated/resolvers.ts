@@ -250,7 +250,10 @@ export type PostEdge = {
   node: Post;
 };
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -264,14 +267,20 @@ export type Query = {
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryFeedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryPostArgs = {
   id: Scalars['ID']['input'];
 };

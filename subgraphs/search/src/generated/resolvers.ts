@@ -65,7 +65,10 @@ export type Post = Node & {
   nodeKey: Scalars['ID']['output'];
 };
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -89,19 +92,28 @@ export type Query = {
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QuerySearchArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];

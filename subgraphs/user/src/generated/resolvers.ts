@@ -294,7 +294,10 @@ export type Post = {
   id: Scalars['ID']['output'];
 };
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user, or null when anonymous. */
@@ -310,7 +313,10 @@ export type Query = {
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryNotificationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
@@ -318,13 +324,19 @@ export type QueryNotificationsArgs = {
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryUserByUsernameArgs = {
   username: Scalars['String']['input'];
 };

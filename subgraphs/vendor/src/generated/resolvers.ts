@@ -145,7 +145,10 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type Query = {
   __typename?: 'Query';
   /** A vendor by its id; null when no such vendor exists (or the id is not a UUID). */
@@ -155,13 +158,19 @@ export type Query = {
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryVendorArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** What clients read. A field is open to anyone unless its description says who may call it. */
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
 export type QueryVendorsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<VendorFilter>;
