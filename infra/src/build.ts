@@ -87,7 +87,7 @@ const packageOf = (file: string, packages: Iterable<WorkspacePackage>): Workspac
 };
 
 /** Every source file the targets reach (absolute paths), found by esbuild resolving their imports. */
-async function reachableFiles(targets: readonly BuildTarget[]): Promise<string[]> {
+export async function reachableFiles(targets: readonly BuildTarget[]): Promise<string[]> {
   const result = await esbuild.build({
     absWorkingDir: repoRoot,
     entryPoints: targets.map((target) => resolve(repoRoot, target.entry)),

@@ -3,8 +3,9 @@
  * database), waits until they are ready, starts the gateway, waits for it, and prints the Sandbox URL.
  * Logs are prefixed by service. Ctrl-C stops everything; if one service dies, all are stopped.
  */
+// First: a developer's .env applies before any module reads the environment (see load-dotenv.ts).
+import './load-dotenv.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fromRoot } from './paths.ts';
 import { backingServiceProblems, howToStart } from './local-services.ts';
@@ -89,9 +90,6 @@ async function stopAll(exitCode: number): Promise<never> {
   );
   process.exit(exitCode);
 }
-
-// A developer's .env (see .env.example) applies to every service started here.
-if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));
 
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));

@@ -4,12 +4,11 @@
  * Reads REDIS_URL, REDIS_CLUSTER_NODES and REDIS_KEY_PREFIX like the services (and the repository's .env if there is
  * one).
  */
-import { existsSync } from 'node:fs';
+// First: a developer's .env applies before any module reads the environment (see load-dotenv.ts).
+import './load-dotenv.ts';
 import { bullConnection, bullPrefix, closeBullConnection, listDeadLetters, retryDeadLetter } from '@curbside/event-bus';
 import { redisTargetFromEnv } from '@curbside/redis';
-import { fromRoot } from './paths.ts';
 
-if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));
 const redis = redisTargetFromEnv(process.env);
 const bus = {
   connection: bullConnection(redis.url, redis.clusterNodes),

@@ -4,13 +4,12 @@
  * index with what they build, in one transaction (searches keep answering from the old index meanwhile).
  * Reads POSTGRES_URL and each `<NAME>_DATABASE` like the services (and the repository's .env if there is one).
  */
-import { existsSync } from 'node:fs';
+// First: a developer's .env applies before any module reads the environment (see load-dotenv.ts).
+import './load-dotenv.ts';
 import { databaseUrl, defaultPostgresUrl, ensureDatabase, openOrm } from '@curbside/subgraph-kit';
 import { entities, migrations, readOwnerEvents, rebuildSearchIndex } from '@curbside/search-subgraph';
-import { fromRoot } from './paths.ts';
 import { subgraphServices } from './services.ts';
 
-if (existsSync(fromRoot('.env'))) process.loadEnvFile(fromRoot('.env'));
 const postgresUrl = process.env['POSTGRES_URL'] ?? defaultPostgresUrl;
 const databaseOf = (name: string) => {
   const service = subgraphServices.find((candidate) => candidate.name === name)!;

@@ -13,10 +13,15 @@ import { defaultAuthAttemptsPerMinute } from './login-attempts.ts';
 const schema = z.object({
   PORT: portSchema.default(4001),
   HOST: z.string().default('127.0.0.1'),
+  NODE_ENV: z.string().default('development'),
   /** Any database on the server; the subgraph uses its own database `USER_DATABASE` on it. */
   POSTGRES_URL: z.url().default(defaultPostgresUrl),
   USER_DATABASE: z.string().default('curbside_user'),
-  /** A private Ed25519 JWK (JSON). Unset: a key generated once and kept in the user database. */
+  /**
+   * A private Ed25519 JWK (JSON). Required when NODE_ENV=production (a key kept in the database would be
+   * readable by anyone who reads the database, and differ between environments restored from one dump).
+   * Unset outside production: a key generated once and kept in the user database.
+   */
   AUTH_SIGNING_KEY: z
     .string()
     .optional()
@@ -37,5 +42,16 @@ const schema = z.object({
   LOG_LEVEL: logLevelSchema,
 });
 
-export type UserSubgraphEnv = z.infer<typeof schema>;
-export const loadEnv = (source: NodeJS.ProcessEnv): UserSubgraphEnv => parseEnv(schema, source);
+/** Every variable; AUTH_SIGNING_KEY is required in production. */
+const checked = schema.superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && !env.AUTH_SIGNING_KEY) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUTH_SIGNING_KEY'],
+      message: 'required when NODE_ENV=production (a private Ed25519 JWK)',
+    });
+  }
+});
+
+export type UserSubgraphEnv = z.infer<typeof checked>;
+export const loadEnv = (source: NodeJS.ProcessEnv): UserSubgraphEnv => parseEnv(checked, source);
