@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { composeSchemas } from './compose.ts';
+import { fromRoot } from './paths.ts';
 import { apiSchemaCoverage, descriptionCoverage, formatCoverage } from './schema-descriptions.ts';
+import { subgraphServices, subgraphUrl } from './services.ts';
 
 describe('API schema descriptions', () => {
   it('the committed API schema describes every type, field, argument and enum value', () => {
@@ -7,6 +11,24 @@ describe('API schema descriptions', () => {
     expect(coverage.undescribed).toEqual([]);
     expect(coverage.counts.types.total).toBeGreaterThan(40);
     expect(coverage.counts.arguments.described).toBe(coverage.counts.arguments.total);
+  });
+
+  it('sees an element added to a subgraph without a description, once composed', () => {
+    const subgraphs = subgraphServices.map((service) => {
+      const sdl = readFileSync(fromRoot(service.schemaPath), 'utf8');
+      return {
+        name: service.name,
+        url: subgraphUrl(service),
+        sdl:
+          service.name === 'vendor'
+            ? sdl.replace('  name: String!', '  name: String!\n  slogan(short: Boolean): String')
+            : sdl,
+      };
+    });
+    expect(descriptionCoverage(composeSchemas(subgraphs).api).undescribed).toEqual([
+      'Vendor.slogan',
+      'Vendor.slogan(short:)',
+    ]);
   });
 
   it('names each undescribed element by its coordinate, whatever its kind, and counts the rest', () => {
