@@ -3,6 +3,7 @@
  * under the migration lock, the others waiting; in production a subgraph neither creates its database nor
  * migrates it, but waits, unready with the reason, until `pnpm migrate` (the migration job) has.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ import {
 } from '@curbside/subgraph-kit';
 import { createVendorSubgraph, entities, migrations } from '@curbside/vendor-subgraph';
 import { reservePort } from './ports.ts';
-import { startProcess, stopProcess, type ServiceProcess } from './processes.ts';
+import { repoFile } from './processes.ts';
 import { queryRows } from './database.ts';
 import { postgresUrl, redisUrl, testDatabasePrefix } from './stack.ts';
 import { SqlRecorder } from './sql-recorder.ts';
@@ -61,6 +62,38 @@ async function appliedMigrations(url: string): Promise<Record<string, number>> {
 }
 
 const everyMigrationOnce = Object.fromEntries(migrations.map((migration) => [migration.name, 1]));
+
+/**
+ * The vendor subgraph's entry file as a production process on `port` (its own spawn rather than startProcess,
+ * whose 30 s start budget a replica waiting for migrations on a busy machine could exhaust).
+ */
+function startProductionVendor(port: number, database: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', repoFile('subgraphs/vendor/src/main.ts')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      APOLLO_TELEMETRY_DISABLED: '1',
+      GATEWAY_SECRET: randomBytes(24).toString('hex'),
+      PORT: String(port),
+      VENDOR_DATABASE_URL: databaseUrl(postgresUrl, database),
+      REDIS_KEY_PREFIX: keyPrefix,
+      LOG_LEVEL: 'silent',
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited };
+}
+
+/** The /ready answer on `port`, or null while nothing listens there. */
+const readiness = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/ready`).then(
+    async (response) => ({
+      status: response.status,
+      body: (await response.json()) as { ready: boolean; reason?: string },
+    }),
+    () => null,
+  );
 
 describe('two replicas of a subgraph started at once against an empty database', () => {
   it('in development: exactly one migrates, the other waits for the migration lock and then finds nothing to do', async () => {
@@ -115,57 +148,65 @@ describe('two replicas of a subgraph started at once against an empty database',
   it('in production: neither creates the database nor migrates; both wait, unready with the reason, until the migration job has run once', async () => {
     const database = `${testDatabasePrefix()}prod_${id}`;
     const url = databaseUrl(postgresUrl, database);
-    const ports = [await reservePort(), await reservePort()];
-    const env = (port: number) => ({
-      NODE_ENV: 'production',
-      GATEWAY_SECRET: randomBytes(24).toString('hex'),
-      PORT: String(port),
-      VENDOR_DATABASE_URL: url,
-      REDIS_KEY_PREFIX: keyPrefix,
-    });
-    const ready = (port: number) =>
-      fetch(`http://127.0.0.1:${port}/ready`).then(async (response) => ({
-        status: response.status,
-        body: (await response.json()) as { ready: boolean; reason?: string },
-      }));
-    const processes: Promise<ServiceProcess>[] = [];
+    const ports: number[] = [];
+    for (const reserved of [await reservePort(), await reservePort()]) {
+      await reserved.release();
+      ports.push(reserved.port);
+    }
+    const replicas = ports.map((port) => startProductionVendor(port, database));
     try {
-      for (const port of ports) {
-        await port.release();
-        const starting = startProcess('subgraphs/vendor/src/main.ts', env(port.port));
-        starting.catch(() => undefined); // awaited below, once the migrations are applied
-        processes.push(starting);
-      }
       // The database does not exist: nothing creates it, and both say so on /ready while /health answers.
-      for (const { port } of ports) {
-        const answer = await waitFor('an unready replica', () => ready(port).catch(() => null), 20_000);
-        expect(answer.status).toBe(503);
-        await waitFor('the missing database as the reason', async () =>
-          (await ready(port)).body.reason?.includes('does not exist'),
+      for (const port of ports) {
+        const answer = await waitFor(
+          'the missing database as the reason',
+          async () => {
+            const ready = await readiness(port);
+            return ready?.body.reason?.includes('does not exist') ? ready : null;
+          },
+          30_000,
         );
+        expect(answer.status).toBe(503);
         expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
       }
       expect(await databaseExists(database)).toBe(false);
 
       // The operator creates it (as its owner would); the replicas now wait for migrations, still unready.
       await ensureDatabase(postgresUrl, database);
-      for (const { port } of ports) {
-        await waitFor('pending migrations as the reason', async () =>
-          (await ready(port)).body.reason?.includes('pnpm migrate'),
-        );
-        expect((await ready(port)).status).toBe(503);
+      for (const port of ports) {
+        const answer = await waitFor('pending migrations as the reason', async () => {
+          const ready = await readiness(port);
+          return ready?.body.reason?.includes('pnpm migrate') ? ready : null;
+        });
+        expect(answer.status).toBe(503);
       }
 
       // The migration job (what `pnpm migrate` runs for each subgraph) applies every migration, once.
       const applied = await migrateDatabase({ databaseUrl: url, entities, migrations });
       expect(applied).toEqual(migrations.map((migration) => migration.name));
-      const services = await Promise.all(processes);
-      for (const { port } of ports) expect((await ready(port)).body).toMatchObject({ ready: true });
+      for (const port of ports) {
+        await waitFor('the replica to serve', async () => (await readiness(port))?.body.ready === true, 30_000);
+      }
       expect(await appliedMigrations(url)).toEqual(everyMigrationOnce);
-      await Promise.all(services.map((service) => stopProcess(service)));
     } finally {
-      const settled = await Promise.allSettled(processes);
-      for (const result of settled) if (result.status === 'fulfilled') await stopProcess(result.value);
+      for (const replica of replicas) replica.child.kill('SIGTERM');
+      await Promise.all(replicas.map((replica) => replica.exited));
     }
-  }, 90_000);
+  }, 120_000);
+
+  it('in production: a replica waiting for its migrations stops at SIGTERM, exiting 0', async () => {
+    const reserved = await reservePort();
+    await reserved.release();
+    const replica = startProductionVendor(reserved.port, `${testDatabasePrefix()}gone_${id}`);
+    try {
+      await waitFor(
+        'the replica to wait, unready',
+        async () => (await readiness(reserved.port))?.status === 503,
+        30_000,
+      );
+      replica.child.kill('SIGTERM');
+      expect(await replica.exited).toBe(0);
+    } finally {
+      replica.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

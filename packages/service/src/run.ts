@@ -16,14 +16,21 @@ export const defaultStopTimeoutMs = 10_000;
  * The only place a deployable's process is managed: starts it, reports a bad configuration (every
  * problem) or a failed start and exits 1, and on SIGTERM/SIGINT stops it and exits 0. The signal
  * handlers are installed before starting, so a signal that arrives while starting is not fatal: the
- * service stops as soon as it has started.
+ * service stops as soon as it has started. `start` is given a signal aborted by such a signal, for a start
+ * that may wait indefinitely (a subgraph waiting for its migrations): if it gives up because of it, the
+ * process exits 0, as a stop would.
  */
-export async function runService(name: string, start: () => Promise<RunningService>): Promise<void> {
+export async function runService(
+  name: string,
+  start: (stopRequested: AbortSignal) => Promise<RunningService>,
+): Promise<void> {
   let service: RunningService | undefined;
   let requested: string | undefined;
   let stopping = false;
+  const whileStarting = new AbortController();
   const stop = (signal: string) => {
     requested ??= signal;
+    whileStarting.abort();
     if (!service || stopping) return;
     stopping = true;
     const running = service;
@@ -44,8 +51,12 @@ export async function runService(name: string, start: () => Promise<RunningServi
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
-    service = await start();
+    service = await start(whileStarting.signal);
   } catch (error) {
+    if (whileStarting.signal.aborted) {
+      console.error(`${name}: stopped (${requested}) before it had started`);
+      process.exit(0);
+    }
     if (error instanceof ConfigError) console.error(`${name}: ${error.message}`);
     else console.error(`${name}: failed to start:`, error);
     process.exit(1);

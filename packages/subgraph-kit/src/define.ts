@@ -37,6 +37,8 @@ export interface SubgraphDeps<Options = NoOptions> {
   migrations?: 'apply' | 'await' | undefined;
   /** Told why start-up waits for the database (see `OpenOrmOptions.onMigrationWait`). Default none. */
   onStartupWait?: ((reason: string) => void) | undefined;
+  /** Aborted when the process is asked to stop while starting: ends a wait for migrations. Default none. */
+  startupSignal?: AbortSignal | undefined;
   logger: Logger;
   /** Key-prefixed Redis client (the account blocklist, and whatever the subgraph keeps there). Owned by the caller. */
   redis: Redis;
@@ -124,6 +126,7 @@ export function defineSubgraph<Options = NoOptions, Resolvers extends SubgraphRe
           migrationWaitMs: Infinity,
           ...(deps.databasePoolSize ? { poolSize: deps.databasePoolSize } : {}),
           ...(deps.onStartupWait ? { onMigrationWait: deps.onStartupWait } : {}),
+          signal: deps.startupSignal,
           ...(deps.onQuery ? { onQuery: deps.onQuery } : {}),
         }),
       (orm) => orm.close(),

@@ -40,6 +40,8 @@ export interface OpenOrmOptions {
    * time the reason changes; a subgraph reports it on /ready while it waits. Default none.
    */
   onMigrationWait?: (reason: string) => void;
+  /** Ends a wait for migrations ('await') with an error once aborted (the process is asked to stop). */
+  signal?: AbortSignal | undefined;
 }
 
 const ormConfig = (options: Omit<OpenOrmOptions, 'onQuery'>, poolSize: number) =>
@@ -143,7 +145,9 @@ async function awaitMigrations(orm: MikroORM, options: OpenOrmOptions): Promise<
     if (Date.now() > deadline) {
       throw new Error(`the database's migrations were not applied within the wait (${reason})`);
     }
+    options.signal?.throwIfAborted();
     await new Promise((resolve) => setTimeout(resolve, 250));
+    options.signal?.throwIfAborted();
   }
 }
 

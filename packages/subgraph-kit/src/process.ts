@@ -44,7 +44,7 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
   options: (env: Env) => Options;
 }): Promise<void> {
   const service = `${options.name}-subgraph`;
-  return runService(service, async () => {
+  return runService(service, async (stopRequested) => {
     const [env, access, databaseSettings] = loadAll(
       () => options.loadEnv(process.env),
       () => loadSubgraphAccess(process.env),
@@ -100,6 +100,7 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
         databasePoolSize: databaseSettings.poolSize,
         migrations: production ? 'await' : 'apply',
         onStartupWait,
+        startupSignal: stopRequested,
         logger,
         redis,
         accountBlocklist,
