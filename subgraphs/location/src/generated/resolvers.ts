@@ -142,7 +142,7 @@ export type Vendor = {
   id: Scalars['ID']['output'];
   /** The latest position; null before the first update. */
   location?: Maybe<VendorLocation>;
-  /** Past positions, newest first. Owner or admin only. */
+  /** Past positions, newest first. Owner or admin only: UNAUTHENTICATED when anonymous, FORBIDDEN for anyone else. */
   locationHistory: VendorLocationConnection;
 };
 

@@ -61,26 +61,26 @@ export type Mutation = {
   deleteAccount: Scalars['Boolean']['output'];
   /** Follows a user (not yourself); following again changes nothing. Returns the followed user. */
   followUser: User;
-  /** Verifies the password (argon2id), so it counts 50 toward operation cost and rate budgets. */
+  /** Anyone. Verifies the password (argon2id), so it counts 50 toward operation cost and rate budgets. */
   login: AuthPayload;
-  /** Ends the session the refresh token belongs to. False when the token was unknown or already ended. */
+  /** Anyone holding the token. Ends the session the refresh token belongs to. False when the token was unknown or already ended. */
   logout: Scalars['Boolean']['output'];
   /**
    * Signed in. Marks these notifications of the viewer's read (one already read keeps its readAt) and returns them,
    * newest first. Ids of other users' notifications, or of none, are left out and change nothing. At most 100 ids.
    */
   markNotificationsRead: Array<Notification>;
-  /** Exchanges a refresh token for a new session pair; the presented token cannot be used again. */
+  /** Anyone holding the token. Exchanges a refresh token for a new session pair; the presented token cannot be used again. */
   refreshSession: AuthPayload;
-  /** Hashes the password (argon2id), so it counts 50 toward operation cost and rate budgets. */
+  /** Anyone. Creates an account and signs it in. Hashes the password (argon2id), so it counts 50 toward operation cost and rate budgets. */
   register: AuthPayload;
-  /** Admin only. Takes effect on the user's next access token. */
+  /** Admin only (FORBIDDEN otherwise). Takes effect on the user's next access token. */
   setUserRole: User;
   /** Admin only, not on yourself. The user can no longer sign in, and their sessions are refused until unsuspended. 'reason' is 1 to 500 characters. Suspending a suspended user keeps the first suspension. */
   suspendUser: User;
   /** Stops following a user; unfollowing one not followed changes nothing. Returns that user. */
   unfollowUser: User;
-  /** Admin only. */
+  /** Admin only (FORBIDDEN otherwise). The user may sign in again. */
   unsuspendUser: User;
   /** Changes the signed-in user's own profile. */
   updateProfile: User;
