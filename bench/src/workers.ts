@@ -5,7 +5,9 @@
  *   to (target: p95 under 100 ms);
  * - event to searchable: one post at a time, each with a word of its own, searched through the gateway until
  *   found (target: p95 under 1 s); and the same post in a follower's feed;
- * - indexing throughput: a burst of posts, many in flight, until the search index holds them all.
+ * - indexing throughput: a burst of posts, many in flight, until the search index holds them all;
+ * - the workers alone: a backlog queued while the search workers are paused, drained once they resume
+ *   (target: at least 5,000 documents per second).
  * Event and job times are read back afterwards from the outbox and BullMQ, so reading them adds no load to
  * the moments measured. The stack runs in-process on its own databases, dropped at the end.
  */
@@ -14,7 +16,7 @@ import pg from 'pg';
 import { bullConnection, bullPrefix, queueOptions } from '@curbside/event-bus';
 import { queuesFor } from '@curbside/events';
 import { prepareBenchRun } from './common/run.ts';
-import { measureBurst, measureRelay, measureVisibility, warmUp } from './workers/measure.ts';
+import { measureBurst, measureDrain, measureRelay, measureVisibility, warmUp } from './workers/measure.ts';
 import type { Probes } from './workers/probes.ts';
 import { printReport } from './workers/report.ts';
 
@@ -43,8 +45,9 @@ async function main(): Promise<void> {
     const relay = await measureRelay(stack, author, probes);
     const visibility = await measureVisibility(stack, author, follower, probes);
     const burst = await measureBurst(stack, author, probes);
+    const drain = await measureDrain(stack, author, probes);
 
-    const failures = printReport(relay, visibility, burst, probes.queues.size);
+    const failures = printReport(relay, visibility, burst, drain, probes.queues.size);
     failed = failures.length > 0;
   } finally {
     await Promise.all([...probes.queues.values()].map((queue) => queue.close()));

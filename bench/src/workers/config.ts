@@ -10,6 +10,12 @@ export const visibilityPosts = intFromEnv('BENCH_SEARCHABLE_POSTS', 100);
 export const burstPosts = intFromEnv('BENCH_INDEX_BURST', 2_000);
 /** BENCH_INDEX_CONCURRENCY: burst requests in flight (16). */
 export const burstConcurrency = intFromEnv('BENCH_INDEX_CONCURRENCY', 16);
+/** BENCH_DRAIN_POSTS: posts queued while the search workers are paused, then drained by them alone (5,000). */
+export const drainPosts = intFromEnv('BENCH_DRAIN_POSTS', 5_000);
+/** How long the drained backlog may take to be queued, and then to be indexed, before the run fails: 120 s each. */
+export const drainTimeoutMs = 120_000;
+/** The target of the workers alone: at least 5,000 documents indexed per second. */
+export const drainTargetPerSecond = 5_000;
 /** Pause after each relay sample's mutation: 20 ms, so that every event meets an idle relay and idle workers. */
 export const relaySpacingMs = 20;
 /** Pause between two polls of search or feed: 10 ms. A poll's answer is late by up to this plus one request. */

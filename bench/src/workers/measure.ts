@@ -10,6 +10,8 @@ import { runConcurrent } from '../common/stats.ts';
 import {
   burstConcurrency,
   burstPosts,
+  drainPosts,
+  drainTimeoutMs,
   burstTimeoutMs,
   leastBacklog,
   pollIntervalMs,
@@ -232,6 +234,59 @@ export async function measureBurst(stack: Stack, author: Account, probes: Probes
     addJobStages(run.stages, event, searchJobs.get(event.eventId));
   }
   return run;
+}
+
+export interface DrainRun {
+  /** Posts whose search jobs waited in the paused queue. */
+  queued: number;
+  failures: number;
+  /** From resuming the queue to the index holding every one of them; null when it never did. */
+  drainMs: number | null;
+  /** Jobs of the backlog that failed (and were retried). */
+  failedJobs: number;
+}
+
+/**
+ * The workers alone against a backlog: the search queue paused (BullMQ's pause: workers take no job), `drainPosts`
+ * posts created and relayed into it, then the queue resumed and timed until the index holds them all. Nothing
+ * else runs meanwhile: this is the rate a burst is drained at once it is queued.
+ */
+export async function measureDrain(stack: Stack, author: Account, probes: Probes): Promise<DrainRun> {
+  const { createPost, waitFor } = await import('@curbside/e2e');
+  const queue = searchQueue(probes);
+  const before = await indexedPosts(probes);
+  const failedBefore = await queue.getFailedCount();
+  await queue.pause();
+  let resumed = false;
+  try {
+    const created = await runConcurrent(drainPosts, burstConcurrency, async (i) => {
+      await createPost(stack, author.accessToken, `Drain post ${i}: ${uniqueWord()} grilled corn with lime`);
+    });
+    reportFailures('drain createPost', created);
+    const queued = drainPosts - created.failures;
+    await waitFor(
+      `${queued} search jobs waiting in the paused queue`,
+      async () => {
+        const counts = await queue.getJobCounts('wait', 'prioritized');
+        return Object.values(counts).reduce((sum, count) => sum + count, 0) >= queued;
+      },
+      drainTimeoutMs,
+    );
+    const start = performance.now();
+    await queue.resume();
+    resumed = true;
+    let drainMs: number | null = null;
+    while (performance.now() - start < drainTimeoutMs) {
+      if ((await indexedPosts(probes)) - before >= queued) {
+        drainMs = performance.now() - start;
+        break;
+      }
+      await sleep(pollIntervalMs);
+    }
+    return { queued, failures: created.failures, drainMs, failedJobs: (await queue.getFailedCount()) - failedBefore };
+  } finally {
+    if (!resumed) await queue.resume();
+  }
 }
 
 /** Posts, searches and a feed read until each path has run once and the index has caught up: JIT, pools, plans. */

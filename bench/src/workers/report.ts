@@ -11,6 +11,8 @@ import {
 import {
   burstConcurrency,
   burstPosts,
+  drainPosts,
+  drainTargetPerSecond,
   burstTimeoutMs,
   leastBacklog,
   pollIntervalMs,
@@ -21,10 +23,16 @@ import {
   searchQueueName,
   visibilityPosts,
 } from './config.ts';
-import type { BurstRun, RelayRun, VisibilityRun } from './measure.ts';
+import type { BurstRun, DrainRun, RelayRun, VisibilityRun } from './measure.ts';
 
 /** Prints the three measurements and the RESULT line; returns the failures (none: an empty list). */
-export function printReport(relay: RelayRun, visibility: VisibilityRun, burst: BurstRun, queueCount: number): string[] {
+export function printReport(
+  relay: RelayRun,
+  visibility: VisibilityRun,
+  burst: BurstRun,
+  drain: DrainRun,
+  queueCount: number,
+): string[] {
   const date = new Date().toISOString();
   console.log(
     `Curbside workers benchmark: Node ${process.version}, ${availableParallelism()} CPUs, ${date}\n` +
@@ -116,11 +124,28 @@ export function printReport(relay: RelayRun, visibility: VisibilityRun, burst: B
     printLatencyTable(burstRows);
   }
 
+  console.log(
+    `\n4. Workers alone: ${drainPosts} createPost with ${searchQueueName} paused, then resumed until the index holds them all`,
+  );
+  const drainRate = drain.drainMs === null ? null : (drain.queued / drain.drainMs) * 1000;
+  printFacts([
+    [
+      'backlog drained by the workers',
+      drain.drainMs === null
+        ? `INCOMPLETE: ${drain.queued} documents not all indexed`
+        : `${drain.queued} documents in ${seconds(drain.drainMs)}: ${perSecond(drain.queued, drain.drainMs, 'documents')} ` +
+          `(target ${drainTargetPerSecond.toLocaleString('en')}/s: ${drainRate! >= drainTargetPerSecond ? 'met' : 'NOT met'})`,
+    ],
+    ['jobs failed and retried meanwhile', String(drain.failedJobs)],
+  ]);
+
   const failures = [
     relay.missingJobs > 0 ? `${relay.missingJobs} event(s) missing a job` : '',
     visibility.failures.length > 0 ? `${visibility.failures.length} post(s) not seen in time` : '',
     burst.failures > 0 ? `${burst.failures} burst createPost request(s) failed` : '',
     burst.totalMs === null ? 'the index never held the whole burst' : '',
+    drain.failures > 0 ? `${drain.failures} drain createPost request(s) failed` : '',
+    drain.drainMs === null ? 'the workers never drained the backlog' : '',
   ].filter(Boolean);
   if (failures.length > 0) console.error(`\nFAILED: ${failures.join('; ')}`);
   console.log(
@@ -139,6 +164,7 @@ export function printReport(relay: RelayRun, visibility: VisibilityRun, burst: B
         drainMs: burst.drainMs,
         stages: burstRows,
       },
+      drain: { documents: drain.queued, drainMs: drain.drainMs, perSecond: drainRate, failedJobs: drain.failedJobs },
       failures,
     })}`,
   );
