@@ -1,4 +1,5 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameToDocument } from '@apollo/client/utilities';
 
 /**
  * Resolver types for each subgraph, typed from its own SDL with entity mappers, so a resolver for a
@@ -49,18 +50,32 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
 };
 
 /**
- * A frontend's side, as an example (`examples/web-client`): typed operations from the API schema, and the
+ * The client kit (`packages/client`, `@curbside/client`): typed operations from the API schema, and the
  * trusted-documents manifest (`persisted-documents.json`, sha256 ids) a gateway in safelist mode loads.
+ * `__typename` is added by Apollo Client's own transform (`addTypenameToDocument`, which its cache applies to
+ * every document before sending: each selection set but the operation's root): the manifest then holds the
+ * very document Apollo Client asks for, and the gateway answers every `__typename` its cache reads.
+ * (The client preset's `addTypenameSelectionDocumentTransform` differs: it also selects `__typename` at the
+ * root of queries and mutations.)
  */
-const webClientExample: CodegenConfig['generates'] = {
-  'examples/web-client/src/gql/': {
+const clientKit: CodegenConfig['generates'] = {
+  'packages/client/src/gql/': {
     schema: 'schema/schema.graphql',
-    documents: ['examples/web-client/src/**/*.ts', '!examples/web-client/src/gql/**'],
+    documents: ['packages/client/src/**/*.ts', '!packages/client/src/gql/**', '!packages/client/src/**/*.test.ts'],
     preset: 'client',
     presetConfig: {
       persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
       fragmentMasking: false,
     },
+    documentTransforms: [
+      {
+        transform: ({ documents }) =>
+          documents.map((source) => ({
+            ...source,
+            document: source.document && addTypenameToDocument(source.document),
+          })),
+      },
+    ],
     config: {
       enumsAsTypes: true,
       useTypeImports: true,
@@ -73,7 +88,7 @@ const webClientExample: CodegenConfig['generates'] = {
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
-    ...webClientExample,
+    ...clientKit,
     ...Object.fromEntries(
       Object.entries(subgraphs).map(([name, { mappers }]) => [
         `subgraphs/${name}/src/generated/resolvers.ts`,

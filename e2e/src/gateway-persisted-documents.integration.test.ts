@@ -21,7 +21,7 @@ import {
 } from './index.ts';
 
 const manifestPath = fileURLToPath(
-  new URL('../../examples/web-client/src/gql/persisted-documents.json', import.meta.url),
+  new URL('../../packages/client/src/gql/persisted-documents.json', import.meta.url),
 );
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, string>;
 const idOf = (name: string) => Object.entries(manifest).find(([, text]) => text.includes(`query ${name}(`))![0];

@@ -8,7 +8,7 @@ import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
-import { resumableSubscriptions } from '@curbside/example-web-client';
+import { resumableSubscriptions } from '@curbside/client';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '@curbside/async';

@@ -246,7 +246,7 @@ describe('the supergraph', () => {
     } }`;
     expect(supergraphCost(feedPage)).toBe(1 + 1 + 20 * (1 + 1 + 1 + 1 + 10));
     expect(supergraphCost(feedPage) * 10).toBeLessThan(maxCost);
-    // The example client's documents (examples/web-client/src/operations.ts) and a sign-in.
+    // The client kit's documents (packages/client/src/operations.ts) and a sign-in.
     const myFeed = '{ feed(first: 20) { edges { cursor node { id body author { username } } } } }';
     expect(supergraphCost(myFeed)).toBe(61);
     const nearMe = `{ vendorsNearby(lat: 38.7, lng: -9.1, radiusMeters: 2000, first: 20) {

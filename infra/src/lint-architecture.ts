@@ -44,7 +44,7 @@ function workspacePackages(): WorkspacePackage[] {
 function sourceFiles(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'generated' || entry.name === 'results') continue;
+    if (['node_modules', 'generated', 'results', 'dist'].includes(entry.name)) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...sourceFiles(path));
     else if (entry.name.endsWith('.ts')) found.push(path);

@@ -1,0 +1,8 @@
+export { createCurbsideClient, createCurbsideLink } from './links.ts';
+export type { CurbsideClient, CurbsideClientOptions, CurbsideLink, CurbsideLinkOptions } from './links.ts';
+export { resumableSubscriptions } from './resumable-subscriptions.ts';
+export { backoff, defaultRetryAttempts, resumableMultipartLink, type ReconnectOptions } from './resumable-multipart.ts';
+export { errorCodeOf } from './errors.ts';
+export { documentIdOf, sendTrustedDocuments, trustedDocuments, trustedDocumentsLink } from './trusted-documents.ts';
+export * from './operations.ts';
+export type * from './gql/graphql.ts';
