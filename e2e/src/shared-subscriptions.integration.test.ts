@@ -6,9 +6,12 @@
  * same socket. Run with a gateway secret, as in production.
  */
 import { randomBytes } from 'node:crypto';
+import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '@curbside/async';
+import { gatewayCredentialHeader } from '@curbside/auth';
 import {
   createVendorSeenByLocation,
   dataOf,
@@ -16,6 +19,7 @@ import {
   endCode,
   graphql,
   liveClient,
+  openLiveClients,
   redisUrl,
   refusal,
   registerAdmin,
@@ -34,9 +38,10 @@ let redis: Redis;
 let owner: Account;
 let admin: Account;
 const clock = manualClock();
+const gatewaySecret = randomBytes(32).toString('hex');
 
 beforeAll(async () => {
-  stack = await startStack({ clock, gatewaySecret: randomBytes(32).toString('hex') });
+  stack = await startStack({ clock, gatewaySecret });
   redis = new Redis(redisUrl);
   owner = await registerUser(stack.gatewayUrl, 'shared_live_owner');
   admin = await registerAdmin(stack, 'shared_live_admin');
@@ -269,5 +274,52 @@ describe('viewers of an operation selecting a @viewerDependent field', () => {
       name: 'Own View Omelettes',
       viewerFollows: true,
     });
+  });
+});
+
+describe('a subgraph asked by the gateway (extensions.gateway)', () => {
+  /** A graphql-ws client of the location subgraph itself, presenting the gateway credential as the gateway does. */
+  function asTheGateway() {
+    const client = createClient({
+      url: stack.subgraphUrls.location.replace(/^http/, 'ws'),
+      webSocketImpl: class extends WebSocket {
+        constructor(address: string | URL, protocols?: string | string[]) {
+          super(address, protocols, { headers: { [gatewayCredentialHeader]: gatewaySecret } });
+        }
+      },
+      retryAttempts: 0,
+    });
+    openLiveClients.push(client);
+    return client;
+  }
+  const LOCATION = 'subscription ($vendorId: ID!) { vendorLocationUpdated(vendorId: $vendorId) { lat } }';
+
+  it("answers `authorize` with the field's own rule and no stream: nothing when allowed, the refusal when not", async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Authorized Arepas', owner.accessToken);
+    const client = asTheGateway();
+    const authorize = (variables: Record<string, unknown>, authorization: string | null) =>
+      subscribe(client, LOCATION, variables, { gateway: { mode: 'authorize', authorization } });
+    const allowed = authorize({ vendorId }, `Bearer ${owner.accessToken}`);
+    expect(await allowed.end('the answer')).toEqual({});
+    expect(allowed.events).toEqual([]);
+    const unknown = authorize({ vendorId: '00000000-0000-4000-8000-000000000000' }, null);
+    expect((await unknown.next('the refusal'))['errors'][0].extensions.code).toBe('NOT_FOUND');
+    const badToken = authorize({ vendorId }, 'Bearer not-a-token');
+    expect(endCode(await badToken.end('the refusal'))).toBe('UNAUTHENTICATED');
+    expect(await locationSubscribers(vendorId)).toBe(0); // asking opened no stream
+  });
+
+  it('runs `shared` only for operations selecting no @viewerDependent field, and refuses a malformed request', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Private Pupusas', owner.accessToken);
+    const client = asTheGateway();
+    const history = subscribe(
+      client,
+      'subscription ($vendorId: ID!) { vendorLocationUpdated(vendorId: $vendorId) { vendor { locationHistory { edges { node { lat } } } } } }',
+      { vendorId },
+      { gateway: { mode: 'shared' } },
+    );
+    expect((await history.next('the refusal'))['errors'][0].extensions.code).toBe('FORBIDDEN');
+    const malformed = subscribe(client, LOCATION, { vendorId }, { gateway: { mode: 'shared', authorization: 'x' } });
+    expect(endCode(await malformed.end('the refusal'))).toBe('BAD_USER_INPUT');
   });
 });

@@ -18,10 +18,10 @@ export const roundsAway = 2;
 export const gatewayProfileDir = process.env['BENCH_GATEWAY_CPU_PROFILE'] || undefined;
 /**
  * Signed-in users the subscribers are spread over; 0 (the default): every subscriber is anonymous. Subscriber `i`
- * sends user `i % N`'s access token in `connection_init`. The gateway shares an upstream subscription and a
- * hydration only between subscribers identical in operation, variables and credentials, and opens one socket per
- * (subgraph, credentials): anonymous subscribers of a vendor share all of that, distinct users each get their
- * own. The users have no accounts (see `mintAccessTokens`). With few users, each one's subscriptions can exceed
+ * sends user `i % N`'s access token in `connection_init`. This operation selects no `@viewerDependent` field, so
+ * the gateway shares one upstream subscription and one hydration per vendor between all its subscribers, signed
+ * in or not (each authorized at the location subgraph when subscribing), on a few sockets per subgraph: signed in
+ * should cost what anonymous costs. The users have no accounts (see `mintAccessTokens`). With few users, each one's subscriptions can exceed
  * the gateway's per-user budget (RATE_LIMIT_USER_COST, 1,000 a minute; this subscription costs 9) and are
  * refused with RATE_LIMITED: at the default sizes, keep N at 60 or more.
  */
@@ -31,13 +31,8 @@ export const signedInUsers = Math.min(
 );
 /** How long the signed-in users' access tokens are valid: the whole run. */
 export const tokenLifetimeSeconds = 3_600;
-/**
- * The hydrations and upstream subscriptions the gateway holds: one per (operation, variables, credentials), here
- * per (vendor, user), the anonymous subscribers of a vendor sharing one. The gateway does not report them.
- */
-export const sharedHydrations = new Set(
-  Array.from({ length: subscriberCount }, (_, i) => `${i % vendorCount} ${signedInUsers && i % signedInUsers}`),
-).size;
+/** The most sockets the gateway opens to one subgraph (its default `maxSocketsPerSubgraph`). */
+export const upstreamSocketsPerSubgraph = 4;
 
 /** The location subgraph accepts one position per vendor per this interval (its rate limit): 1 second. */
 export const updateIntervalMs = 1_000;
@@ -61,8 +56,9 @@ export const lisbon = { lat: 38.7223, lng: -9.1393 };
 
 /**
  * The warnings, if any, that the processes may need more files than they may open: the gateway and the load client
- * each a socket per subscriber; signed in, the gateway also a socket per user to the location subgraph, and its
- * entity fetches up to one pooled connection per hydration in flight to each of the vendor and user subgraphs.
+ * each a socket per subscriber; signed in, the gateway also its few sockets to the location subgraph, and its
+ * entity fetches up to one pooled connection per hydration (one per vendor) in flight to each of the vendor and
+ * user subgraphs.
  */
 export function descriptorWarnings(descriptorLimit: number): {
   descriptorWarning: string | null;
@@ -75,12 +71,12 @@ export function descriptorWarnings(descriptorLimit: number): {
       : `WARNING: a process may open ${descriptorLimit} files here (ulimit -Hn), but the gateway and the load ` +
         `client each need about ${descriptorsNeeded}: sockets past the limit fail (EMFILE). Raise the hard ` +
         'limit (limits.conf, systemd LimitNOFILE, docker --ulimit nofile) or lower BENCH_SUBSCRIBERS.';
-  const signedInDescriptorsNeeded = subscriberCount + signedInUsers + 2 * sharedHydrations + descriptorMargin;
+  const signedInDescriptorsNeeded = subscriberCount + upstreamSocketsPerSubgraph + 2 * vendorCount + descriptorMargin;
   const signedInDescriptorWarning =
     signedInUsers === 0 || descriptorLimit >= signedInDescriptorsNeeded
       ? null
       : `WARNING: signed in as ${signedInUsers} users, the gateway may need up to ${signedInDescriptorsNeeded} ` +
-        `files (a socket per subscriber, one per user to the location subgraph, and one HTTP connection per ` +
+        `files (a socket per subscriber, a few to the location subgraph, and one HTTP connection per ` +
         `hydration in flight to each of the vendor and user subgraphs), over its limit of ${descriptorLimit}: ` +
         'its connections past the limit fail (EMFILE).';
   return { descriptorWarning, signedInDescriptorWarning };

@@ -4,13 +4,16 @@ import type { ProcessStack } from '@curbside/e2e';
 import { readyUrl, spawnTsx, terminate } from '../common/processes.ts';
 import { gatewayProfileDir } from './config.ts';
 
-/** The gateway's unlabelled Prometheus samples (/metrics), by name; empty when it does not answer within 5 s. */
+/**
+ * The gateway's Prometheus samples (/metrics), by name with their labels as written
+ * (`curbside_gateway_upstream_sockets{subgraph="location"}`); empty when it does not answer within 5 s.
+ */
 export async function gatewayMetrics(gatewayUrl: string): Promise<Map<string, number>> {
   try {
     const response = await fetch(new URL('/metrics', gatewayUrl), { signal: AbortSignal.timeout(5_000) });
     const samples = new Map<string, number>();
     for (const line of (await response.text()).split('\n')) {
-      const [, name, value] = /^([a-z_]+) (\S+)$/.exec(line) ?? [];
+      const [, name, value] = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line) ?? [];
       if (name && value) samples.set(name, Number(value));
     }
     return samples;

@@ -7,7 +7,6 @@ import {
   publishRounds,
   roundPeriodMs,
   roundsAway,
-  sharedHydrations,
   signedInUsers,
   subscriberCount,
   vendorCount,
@@ -125,6 +124,18 @@ export function printReport(figures: RunFigures): boolean {
     const value = samples.get(`curbside_gateway_${name}`);
     return value === undefined ? '?' : thousands(value);
   };
+  /** What the gateway held towards the location subgraph once every subscriber was served (its /metrics). */
+  const location = {
+    sockets: subscribedMetrics.get('curbside_gateway_upstream_sockets{subgraph="location"}') ?? null,
+    shared:
+      subscribedMetrics.get('curbside_gateway_upstream_subscriptions{subgraph="location",sharing="shared"}') ?? null,
+    perViewer:
+      subscribedMetrics.get('curbside_gateway_upstream_subscriptions{subgraph="location",sharing="viewer"}') ?? null,
+    viewers: subscribedMetrics.get('curbside_gateway_shared_upstream_viewers{subgraph="location"}') ?? null,
+    maxViewers: subscribedMetrics.get('curbside_gateway_shared_upstream_viewers_max{subgraph="location"}') ?? null,
+    sharedHydrations: subscribedMetrics.get('curbside_gateway_subscription_shared_hydrations') ?? null,
+  };
+  const known = (value: number | null) => (value === null ? '?' : thousands(value));
   printFacts([
     [
       'subscribers',
@@ -139,13 +150,19 @@ export function printReport(figures: RunFigures): boolean {
         (subscribedMetrics.size === 0
           ? "; the gateway's /metrics did not answer within 5 s; it held "
           : `; the gateway held ${metric(subscribedMetrics, 'subscriptions')} subscriptions on ` +
-            `${metric(subscribedMetrics, 'websocket_connections')} sockets (/metrics), `) +
-        `${thousands(upstreamSockets)} upstream socket(s) to the location subgraph (TCP), ` +
-        `${thousands(sharedHydrations)} upstream subscriptions and hydrations by its sharing key (vendor, ` +
-        'credentials: not reported by it); ' +
+            `${metric(subscribedMetrics, 'websocket_connections')} sockets (/metrics); `) +
         (publishedMetrics.size === 0
           ? 'events dropped for slow subscribers unknown (/metrics did not answer after publishing)'
           : `${metric(publishedMetrics, 'subscription_events_dropped')} events dropped for slow subscribers`),
+    ],
+    [
+      'upstreams to location',
+      `${thousands(upstreamSockets)} socket(s) (TCP; ${known(location.sockets)} by /metrics); subscriptions ` +
+        `${known(location.shared)} shared and ${known(location.perViewer)} per viewer; ` +
+        `${known(location.sharedHydrations)} shared hydrations; viewers per shared upstream ` +
+        (location.viewers !== null && location.shared
+          ? `${(location.viewers / location.shared).toFixed(1)} on average, ${known(location.maxViewers)} at most`
+          : '?'),
     ],
     [
       'vendors',
@@ -292,6 +309,10 @@ export function printReport(figures: RunFigures): boolean {
       lost,
       failures,
       gatewayRssBytes: { idle: idleRss, subscribed: subscribedRss, published: publishedRss },
+      // Signed-in runs compare with anonymous ones by these: sockets and CPU (100 = one core) while publishing.
+      upstreamSocketsToLocation: upstreamSockets,
+      upstreamsToLocation: location,
+      cpuPercent: cpu,
       results,
       resume: {
         subscribers: resume.left.left,

@@ -125,6 +125,11 @@ export interface SubgraphServer {
   close(): Promise<void>;
 }
 
+/** The same error as graphql's CommonJS build makes it. */
+function asCommonJsError(error: GraphQLError): GraphQLError {
+  return new graphqlCjs.GraphQLError(error.message, { extensions: error.extensions });
+}
+
 /** A finished stream: what an `authorize` subscription answers when the viewer may subscribe. */
 function noResults(): AsyncIterableIterator<ExecutionResult> {
   return (async function* () {})();
@@ -395,6 +400,29 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     }
   }
 
+  /** Why a subscribe message is refused before it runs, or nothing (it runs as `subscribedAs` then says). */
+  async function refusalOf(
+    extra: Partial<SocketState>,
+    payload: { extensions?: Record<string, unknown> | null },
+  ): Promise<GraphQLError[] | undefined> {
+    const as = await subscribeAs(extra, payload.extensions);
+    if (Array.isArray(as)) return as;
+    const viewer = as.viewer;
+    if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
+      return [unauthenticated('The access token has expired; sign in again and reconnect.')];
+    }
+    if (replayOf(payload.extensions) === 'invalid') {
+      return [
+        clientError(
+          'BAD_USER_INPUT',
+          'extensions.replay must be { after: <event id>, before?: <event id> | null }, as events carry them.',
+        ),
+      ];
+    }
+    subscribedAs.set(payload, as);
+    return undefined;
+  }
+
   const sockets = new WebSocketServer({
     server,
     path: '/graphql',
@@ -424,24 +452,8 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
         }
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        const as = await subscribeAs(ctx.extra, payload.extensions);
-        if (Array.isArray(as)) return as;
-        const viewer = as.viewer;
-        if (viewer && viewer.expiresAt * 1000 <= Date.now()) {
-          return [unauthenticated('The access token has expired; sign in again and reconnect.')];
-        }
-        if (replayOf(payload.extensions) === 'invalid') {
-          return [
-            clientError(
-              'BAD_USER_INPUT',
-              'extensions.replay must be { after: <event id>, before?: <event id> | null }, as events carry them.',
-            ),
-          ];
-        }
-        subscribedAs.set(payload, as);
-        return undefined;
-      },
+      // graphql-ws takes only errors of the graphql build it checks against (`instanceof`): the CommonJS one.
+      onSubscribe: async (ctx, _id, payload) => (await refusalOf(ctx.extra, payload))?.map(asCommonJsError),
       context: (ctx, id, payload) => {
         const as = subscribedAs.get(payload) ?? { viewer: ctx.extra.viewer ?? null, mode: 'viewer' };
         const replay = replayOf(payload.extensions);
