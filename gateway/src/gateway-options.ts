@@ -7,11 +7,7 @@ import type { OperationLimits } from './operation-limits.ts';
 import type { DocumentManifest, PersistedDocumentsMode } from './persisted-documents.ts';
 import type { RateLimits } from './rate-limit.ts';
 import type { SubgraphFetchPolicy } from './subgraph-source.ts';
-import type {
-  SubgraphSubscriptionStats,
-  SubscriptionLimits,
-  SubscriptionStats,
-} from './subscriptions/service.ts';
+import type { SubgraphSubscriptionStats, SubscriptionLimits, SubscriptionStats } from './subscriptions/service.ts';
 import type { WebSocketLimits } from './subscriptions/websocket.ts';
 
 /** What `createGateway` takes: every option has its default written here, with its unit. */
