@@ -5,9 +5,9 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, bullPrefix, queueOptions } from '@curbside/event-bus';
+import { queueOptions } from '@curbside/event-bus';
 import { eventQueues, type EventQueueName } from '@curbside/events';
-import { redisUrl, startStack, waitFor, type TestStack } from './index.ts';
+import { startStack, waitFor, type TestStack } from './index.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -25,9 +25,8 @@ async function consumersOf(queue: Queue): Promise<string[]> {
 
 describe('queue consumers', () => {
   it('consume every queue from exactly the deployable it declares', async () => {
-    const bus = { connection: bullConnection(redisUrl), prefix: bullPrefix(stack.redisKeyPrefix) };
     const names = Object.keys(eventQueues) as EventQueueName[];
-    const queues = names.map((name) => new Queue(name, queueOptions(bus, name)));
+    const queues = names.map((name) => new Queue(name, queueOptions(stack.eventBus, name)));
     try {
       const declared = Object.fromEntries(names.map((name) => [name, [eventQueues[name].consumedBy]]));
       // Workers name their connections as they connect, just after the stack has started them.

@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient, type Client } from 'graphql-ws';
-import { Redis } from 'ioredis';
 import { resumableSubscriptions } from '@curbside/client';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { countSubscribers } from '@curbside/redis';
 import { manualClock } from '@curbside/async';
 import {
   createPost,
@@ -20,7 +20,6 @@ import {
   endCode,
   graphql,
   liveClient,
-  redisUrl,
   refusal,
   registerUser,
   signAccessToken,
@@ -36,7 +35,6 @@ import {
 } from './index.ts';
 
 let stack: TestStack;
-let admin: Redis;
 let owner: Account;
 let other: Account;
 /** The location subgraph's clock (see nextSecond). */
@@ -44,7 +42,6 @@ const clock = manualClock();
 
 beforeAll(async () => {
   stack = await startStack({ clock });
-  admin = new Redis(redisUrl);
   owner = await registerUser(stack.gatewayUrl, 'gw_live_owner');
   other = await registerUser(stack.gatewayUrl, 'gw_live_other');
 });
@@ -54,7 +51,6 @@ afterEach(async () => {
   stack.failSubgraphRequests('location', false);
 });
 afterAll(async () => {
-  await admin?.quit();
   await stack?.stop();
 });
 
@@ -62,8 +58,7 @@ const gatewayClient = (token?: string, onClosed?: (code: number) => void) =>
   liveClient(stack.gatewayUrl, token, onClosed);
 
 async function numsub(topic: Parameters<TestStack['pubsub']['channelOf']>[0], key: string): Promise<number> {
-  const reply = (await admin.call('PUBSUB', 'NUMSUB', stack.pubsub.channelOf(topic, key))) as [string, number];
-  return Number(reply[1]);
+  return countSubscribers(stack.redis, stack.pubsub.channelOf(topic, key));
 }
 
 const lisbon = { lat: 38.7223, lng: -9.1393 };

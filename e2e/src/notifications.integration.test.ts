@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, bullPrefix, queueOptions, type EventHandler } from '@curbside/event-bus';
+import { countSubscribers } from '@curbside/redis';
+import { queueOptions, type EventHandler } from '@curbside/event-bus';
 import type { EventEnvelope } from '@curbside/events';
 import { createLogger } from '@curbside/service';
 import { openOrm, type Orm } from '@curbside/subgraph-kit';
@@ -21,7 +21,6 @@ import {
   graphql,
   liveClient,
   queryRows,
-  redisUrl,
   refusal,
   registerUser,
   setFollowingUser,
@@ -36,21 +35,17 @@ import {
 } from './index.ts';
 
 let stack: TestStack;
-let redisAdmin: Redis;
 let notificationQueue: Queue;
 
 beforeAll(async () => {
   stack = await startStack();
-  redisAdmin = new Redis(redisUrl);
-  const bus = { connection: bullConnection(redisUrl), prefix: bullPrefix(stack.redisKeyPrefix) };
-  notificationQueue = new Queue('user.notifications', queueOptions(bus, 'user.notifications'));
+  notificationQueue = new Queue('user.notifications', queueOptions(stack.eventBus, 'user.notifications'));
 });
 afterEach(async () => {
   await disposeLiveClients();
 });
 afterAll(async () => {
   await notificationQueue?.close();
-  await redisAdmin?.quit();
   await stack?.stop();
 });
 
@@ -116,8 +111,7 @@ async function waitForHandled(subgraph: 'user' | 'post' | 'vendor', name: string
 
 async function subscribedChannels(userId: string): Promise<number> {
   const channel = stack.pubsub.channelOf('notification.received', userId);
-  const reply = (await redisAdmin.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
-  return Number(reply[1]);
+  return countSubscribers(stack.redis, channel);
 }
 
 /** notificationReceived through the gateway, once the user subgraph has subscribed to the viewer's channel. */

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, bullPrefix, queueOptions } from '@curbside/event-bus';
+import { queueOptions } from '@curbside/event-bus';
 import {
   dataOf,
   graphql,
   queryRows,
-  redisUrl,
   registerAdmin,
   registerUser,
   startStack,
@@ -714,8 +713,7 @@ describe('User.posts and Vendor.posts', () => {
 describe('the media copy, fed by media events', () => {
   let queue: Queue;
   beforeAll(() => {
-    const bus = { connection: bullConnection(redisUrl), prefix: bullPrefix(stack.redisKeyPrefix) };
-    queue = new Queue('post.media-copy', queueOptions(bus, 'post.media-copy'));
+    queue = new Queue('post.media-copy', queueOptions(stack.eventBus, 'post.media-copy'));
   });
   afterAll(async () => {
     await queue?.close();

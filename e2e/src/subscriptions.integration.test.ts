@@ -2,15 +2,14 @@
  * Subgraph subscriptions over graphql-ws, straight to each subgraph's own port: mutations go through the
  * gateway, events come from the owning subgraph after Redis pub/sub.
  */
-import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { countSubscribers } from '@curbside/redis';
 import { manualClock } from '@curbside/async';
 import {
   dataOf,
   graphql,
   queryRows,
-  redisUrl,
   registerUser,
   startStack,
   waitFor,
@@ -24,7 +23,6 @@ import {
 } from './index.ts';
 
 let stack: TestStack;
-let admin: Redis;
 let owner: Awaited<ReturnType<typeof registerUser>>;
 let other: Awaited<ReturnType<typeof registerUser>>;
 /** The location subgraph's clock: moved across its one-update-per-second window instead of sleeping. */
@@ -32,23 +30,19 @@ const clock = manualClock();
 
 beforeAll(async () => {
   stack = await startStack({ clock });
-  admin = new Redis(redisUrl);
   owner = await registerUser(stack.gatewayUrl, 'live_owner');
   other = await registerUser(stack.gatewayUrl, 'live_other');
 });
 afterEach(disposeLiveClients);
 afterAll(async () => {
-  await admin?.quit();
   await stack?.stop();
 });
 
 const client = (name: SubgraphName, token?: string, onClosed?: (code: number) => void) =>
   liveClient(stack.subgraphUrls[name], token, onClosed);
 
-async function numsub(channel: string): Promise<number> {
-  const reply = (await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
-  return Number(reply[1]);
-}
+/** Subscriptions Redis holds to `channel` (sharded ones on a cluster). */
+const numsub = (channel: string): Promise<number> => countSubscribers(stack.redis, channel);
 
 const channel = (topic: Parameters<TestStack['pubsub']['channelOf']>[0], key: string) =>
   stack.pubsub.channelOf(topic, key);

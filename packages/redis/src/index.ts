@@ -223,3 +223,18 @@ export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string): 
   }
   return deleted;
 }
+
+/**
+ * How many connections subscribe to `channel`: PUBSUB NUMSUB on one server; on a cluster, where live events use
+ * sharded pub/sub, PUBSUB SHARDNUMSUB on every primary (only the one serving the channel's slot counts any).
+ */
+export async function countSubscribers(redis: RedisClient, channel: string): Promise<number> {
+  const sharded = redis instanceof Cluster;
+  const nodes = sharded ? redis.nodes('master') : [redis];
+  let count = 0;
+  for (const node of nodes) {
+    const reply = (await node.call('PUBSUB', sharded ? 'SHARDNUMSUB' : 'NUMSUB', channel)) as [string, number];
+    count += Number(reply[1]);
+  }
+  return count;
+}
