@@ -25,8 +25,11 @@ import { repoFile } from './processes.ts';
 let stack: TestStack;
 let searchOrm: Orm;
 
+/** Subgraphs then answer only the gateway (and the reindex, which presents the same credential). */
+const gatewaySecret = 'search-test-gateway-secret-0123456789abcdef';
+
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ gatewaySecret });
   searchOrm = await openOrm({ databaseUrl: stack.databases.search, entities, migrations, migrationMode: 'await' });
 });
 afterAll(async () => {
@@ -567,7 +570,7 @@ describe('the search.index handler, in batches', () => {
 });
 
 describe('pnpm search:reindex', () => {
-  it('rebuilds the same index from the owners’ events', async () => {
+  it("rebuilds the live documents from the owners' export queries, with the gateway's credential", async () => {
     const author = await registerUser(stack.gatewayUrl, 'reindex_author');
     const postId = await createPost(author, 'Grilled sardines for the reindex');
     await mutate(
@@ -575,7 +578,7 @@ describe('pnpm search:reindex', () => {
       'mutation ($id: ID!, $input: UpdatePostInput!) { updatePost(id: $id, input: $input) { id } }',
       {
         id: postId,
-        input: { body: 'Grilled sardines, rebuilt from events' },
+        input: { body: 'Grilled sardines, rebuilt from the owners' },
       },
     );
     const gone = await createPost(author, 'Sardines that will be deleted');
@@ -583,48 +586,62 @@ describe('pnpm search:reindex', () => {
     await waitForSearch('rebuilt sardines', postId);
     await waitForSearch('sardines', gone, false);
 
-    // Only documents of real accounts: the handler tests above wrote some from events of their own.
+    // Only documents of real accounts: the handler tests above wrote some from events of their own. Versions are
+    // left out: a rebuilt document's is its owner's last change time, not its last event's.
     const accounts = (await queryRows(stack.databases.user, 'select id from app_user')).map((row) => row['id']);
-    const indexRows = () =>
+    const liveRows = () =>
       queryRows(
         stack.databases.search,
-        `select type, id, owner_id, handle, name, body, version, deleted_at from search_document
-         where owner_id = any($1) order by type, id`,
+        `select type, id, owner_id, handle, name, body from search_document
+         where owner_id = any($1) and deleted_at is null order by type, id`,
         [accounts],
       );
+    const tombstones = () =>
+      queryRows(stack.databases.search, 'select type, id from search_document where deleted_at is not null');
     const closedAccounts = () =>
       queryRows(
         stack.databases.search,
-        'select * from search_closed_account where user_id = any($1) order by user_id',
+        'select user_id from search_closed_account where user_id = any($1) order by user_id',
         [accounts],
       );
     const queries = ['sardines', 'tacso', 'paella', 'churros', 'marisol', 'pimenta', 'gelato'];
     const results = async () => Promise.all(queries.map((query) => search(query, { first: 50 })));
     const before = await results();
-    const rowsBefore = await indexRows();
+    const rowsBefore = await liveRows();
+    const tombstonesBefore = await tombstones();
     const closedBefore = await closedAccounts();
     expect(closedBefore.length).toBeGreaterThan(0); // leaving_owner, above
+    expect(tombstonesBefore).toContainEqual({ type: 'POST', id: gone });
 
-    await queryRows(stack.databases.search, 'delete from search_document; delete from search_closed_account');
+    await queryRows(
+      stack.databases.search,
+      'delete from search_document where deleted_at is null; delete from search_closed_account',
+    );
     expect((await search('sardines')).hits).toEqual([]);
 
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', repoFile('infra/src/search-reindex.ts')],
-      {
+    // Only the search database and the owners' endpoints: the script is given no other database.
+    const reindex = (gatewaySecret: string | undefined) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', repoFile('infra/src/search-reindex.ts')], {
         env: {
-          ...process.env,
-          POSTGRES_URL: new URL('/postgres', stack.databases.user).toString(),
-          USER_DATABASE: new URL(stack.databases.user).pathname.slice(1),
-          VENDOR_DATABASE: new URL(stack.databases.vendor).pathname.slice(1),
-          POST_DATABASE: new URL(stack.databases.post).pathname.slice(1),
+          PATH: process.env['PATH'],
+          POSTGRES_URL: new URL('/postgres', stack.databases.search).toString(),
           SEARCH_DATABASE: new URL(stack.databases.search).pathname.slice(1),
+          SUBGRAPH_URL_USER: stack.subgraphUrls.user,
+          SUBGRAPH_URL_VENDOR: stack.subgraphUrls.vendor,
+          SUBGRAPH_URL_POST: stack.subgraphUrls.post,
+          ...(gatewaySecret ? { GATEWAY_SECRET: gatewaySecret } : {}),
         },
-      },
-    );
-    expect(stdout).toMatch(/Search index rebuilt from \d+ events/);
+      });
+    // The export queries are not in the API, and the subgraphs answer them only for the gateway's credential.
+    await expect(reindex(undefined)).rejects.toThrow(/searchExport\w+ failed/);
+    const apiSchema = await graphql(stack.gatewayUrl, '{ searchExportPosts(first: 1) { id } }', {});
+    expect(apiSchema.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+
+    const { stdout } = await reindex(gatewaySecret);
+    expect(stdout).toMatch(/Search index rebuilt from the user, vendor and post subgraphs' exports: \d+ documents/);
     expect(await results()).toEqual(before);
-    expect(await indexRows()).toEqual(rowsBefore);
+    expect(await liveRows()).toEqual(rowsBefore);
+    expect(await tombstones()).toEqual(tombstonesBefore);
     expect(await closedAccounts()).toEqual(closedBefore);
   });
 });

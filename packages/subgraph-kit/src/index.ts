@@ -47,6 +47,7 @@ export {
   decodeCursor,
   emptyConnection,
   encodeCursor,
+  exportPage,
   forwardPageInfo,
   toConnection,
   maxPageSize,

@@ -81,3 +81,20 @@ export function toConnection<Node extends Cursor>(rows: Node[], first: number): 
   const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
   return { edges, pageInfo: forwardPageInfo(edges, rows.length > first) };
 }
+
+/**
+ * An export query's page (`first` rows, 1 to `maxPageSize`, in id order after the id `after`), as `em.find`'s
+ * filter and options: keyset paging, so a page costs one index range read however far the export has gone.
+ * `BAD_USER_INPUT` names each bad argument.
+ */
+export function exportPage(args: { first: number; after?: string | null | undefined }) {
+  const problems: Record<string, string> = {};
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > maxPageSize)
+    problems['first'] = `expected an integer from 1 to ${maxPageSize}, got ${args.first}`;
+  if (args.after != null && !isUuid(args.after)) problems['after'] = 'expected the id of the last row of a page';
+  if (Object.keys(problems).length > 0) throw badUserInput(problems);
+  return {
+    where: args.after == null ? {} : { id: { $gt: args.after.toLowerCase() } },
+    options: { orderBy: { id: 'asc' as const }, limit: args.first },
+  };
+}

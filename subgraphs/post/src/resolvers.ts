@@ -4,6 +4,7 @@ import {
   checkPageSize,
   dateTimeScalar,
   decodeCursor,
+  exportPage,
   isUuid,
   publishCommitted,
   requireViewer,
@@ -16,7 +17,7 @@ import {
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
-import type { CommentEntity, PostRow } from './entities.ts';
+import { Post, type CommentEntity, type PostRow } from './entities.ts';
 import { loadFeedPage, pageKey } from './pages.ts';
 import { addComment, createPost, deleteComment, deletePost, likePost, unlikePost, updatePost } from './posts.ts';
 
@@ -60,6 +61,16 @@ export function makeResolvers({ pubsub }: ResolverDeps): Resolvers {
   return {
     DateTime: dateTimeScalar,
     Query: {
+      searchExportPosts: async (_root, args, { em }) => {
+        const { where, options } = exportPage(args);
+        const posts = await em.find(Post, where, options);
+        return posts.map(({ id, authorId, body, createdAt, editedAt }) => ({
+          id,
+          authorId,
+          body,
+          updatedAt: editedAt ?? createdAt,
+        }));
+      },
       post: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.postById.load(id.toLowerCase()) : null),
       feed: async (_root, args, { em, viewer, loaders }) => {
         const { userId } = requireViewer(viewer);

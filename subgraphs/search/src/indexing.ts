@@ -200,6 +200,34 @@ function mergeBatch(events: readonly SearchEvent[]) {
 }
 
 /**
+ * Writes documents with one multi-row upsert (each `(type, id)` at most once): each applies only when newer than
+ * the stored `version`, never over a tombstone, never for a closed account; a username fills a stored row that
+ * has none (a username never changes, so a registration brings it even when a newer update was stored first).
+ */
+async function upsertDocuments(tx: EntityManager, writes: readonly MergedWrite[]): Promise<void> {
+  await tx.execute(
+    `insert into search_document (type, id, owner_id, handle, name, body, version)
+     select w.type, w.id, w.owner_id, w.handle, w.name, w.body, w.version
+     from jsonb_to_recordset(?::jsonb)
+       as w(type text, id uuid, owner_id uuid, handle text, name text, body text, version timestamptz)
+     where not exists (select 1 from search_closed_account where user_id = w.owner_id)
+     on conflict (type, id) do update set owner_id = excluded.owner_id,
+       handle = coalesce(excluded.handle, search_document.handle), name = excluded.name,
+       body = excluded.body, version = excluded.version
+     where search_document.deleted_at is null and search_document.version < excluded.version`,
+    [JSON.stringify(writes)],
+  );
+  const handles = writes.filter((write) => write.handle !== null);
+  if (handles.length === 0) return;
+  await tx.execute(
+    `update search_document d set handle = h.handle
+     from jsonb_to_recordset(?::jsonb) as h(type text, id uuid, handle text)
+     where d.type = h.type and d.id = h.id and d.handle is null and d.deleted_at is null`,
+    [JSON.stringify(handles.map(({ type, id, handle }) => ({ type, id, handle })))],
+  );
+}
+
+/**
  * Applies a batch of events to the index in one transaction and a few multi-row statements: the `search.index`
  * handler under a burst. Leaves the index as `applySearchEvent` applied to each event in occurrence order would
  * (see mergeBatch), idempotent and order-safe in the same ways: a write applies only when newer than the stored
@@ -232,30 +260,7 @@ export async function applySearchEvents(em: EntityManager, events: readonly Sear
       );
       await tx.execute('delete from search_document where owner_id in (?)', [[...closing]]);
     }
-    if (writes.length > 0) {
-      await tx.execute(
-        `insert into search_document (type, id, owner_id, handle, name, body, version)
-         select w.type, w.id, w.owner_id, w.handle, w.name, w.body, w.version
-         from jsonb_to_recordset(?::jsonb)
-           as w(type text, id uuid, owner_id uuid, handle text, name text, body text, version timestamptz)
-         where not exists (select 1 from search_closed_account where user_id = w.owner_id)
-         on conflict (type, id) do update set owner_id = excluded.owner_id,
-           handle = coalesce(excluded.handle, search_document.handle), name = excluded.name,
-           body = excluded.body, version = excluded.version
-         where search_document.deleted_at is null and search_document.version < excluded.version`,
-        [JSON.stringify(writes)],
-      );
-      // A username never changes, so the registration brings it even when a newer update was stored first.
-      const handles = writes.filter((write) => write.handle !== null);
-      if (handles.length > 0) {
-        await tx.execute(
-          `update search_document d set handle = h.handle
-           from jsonb_to_recordset(?::jsonb) as h(type text, id uuid, handle text)
-           where d.type = h.type and d.id = h.id and d.handle is null and d.deleted_at is null`,
-          [JSON.stringify(handles.map(({ type, id, handle }) => ({ type, id, handle })))],
-        );
-      }
-    }
+    if (writes.length > 0) await upsertDocuments(tx, writes);
     if (deletes.length > 0) {
       await tx.execute(
         `insert into search_document (type, id, owner_id, body, version, deleted_at)
@@ -270,20 +275,91 @@ export async function applySearchEvents(em: EntityManager, events: readonly Sear
   });
 }
 
+/** What the owners have now, as their export queries give it (see owner-exports.ts). */
+export interface OwnerSnapshot {
+  users: {
+    id: string;
+    username: string;
+    displayName: string;
+    bio: string | null;
+    updatedAt: string;
+    closedAt: string | null;
+  }[];
+  vendors: { id: string; ownerId: string; name: string; description: string; updatedAt: string }[];
+  posts: { id: string; authorId: string; body: string; updatedAt: string }[];
+}
+
+/** Rows per statement of a rebuild: a few hundred kilobytes of JSON each. */
+const rebuildChunk = 1_000;
+
+/** The documents an owner snapshot holds, closed accounts left out. */
+function documentsOf({ users, vendors, posts }: OwnerSnapshot): MergedWrite[] {
+  return [
+    ...users
+      .filter((user) => user.closedAt === null)
+      .map((user) => ({
+        type: 'USER' as const,
+        id: user.id,
+        owner_id: user.id,
+        handle: user.username,
+        name: user.displayName,
+        body: user.bio ?? '',
+        version: user.updatedAt,
+      })),
+    ...vendors.map((vendor) => ({
+      type: 'VENDOR' as const,
+      id: vendor.id,
+      owner_id: vendor.ownerId,
+      handle: null,
+      name: vendor.name,
+      body: vendor.description,
+      version: vendor.updatedAt,
+    })),
+    ...posts.map((post) => ({
+      type: 'POST' as const,
+      id: post.id,
+      owner_id: post.authorId,
+      handle: null,
+      name: null,
+      body: post.body,
+      version: post.updatedAt,
+    })),
+  ];
+}
+
 /**
- * Replaces the whole index by the one built from the events `readEvents` returns (oldest first), in one
- * transaction: searches go on reading the old index until it commits. Other writers (the workers) wait from the start, and `readEvents`
- * runs after that, so an event it does not return was recorded after it read: the handler applies that one on
- * top of the new index, once this commits. Returns how many events were applied.
+ * Replaces the index's live documents by the owners' current state, `readSnapshot` (their export queries), in one
+ * transaction: searches go on reading the old index until it commits. Other writers (the workers) wait from the
+ * start, and `readSnapshot` runs after that, so a change it does not see was made after it read, and its event
+ * is applied on top of the new index once this commits (each document's version is its owner's last change
+ * time, which that event's is later than). Tombstones and closed accounts are kept (a deletion is final, and the
+ * owners no longer have the row); closed accounts the user subgraph reports are added. Returns how many
+ * documents were written.
  */
-export async function rebuildSearchIndex(em: EntityManager, readEvents: () => Promise<SearchEvent[]>): Promise<number> {
+export async function rebuildSearchIndex(
+  em: EntityManager,
+  readSnapshot: () => Promise<OwnerSnapshot>,
+): Promise<number> {
   return em.transactional(async (tx) => {
     await tx.execute('lock table search_document, search_closed_account in exclusive mode');
-    const events = await readEvents();
-    await tx.execute('delete from search_document');
-    await tx.execute('delete from search_closed_account');
+    const snapshot = await readSnapshot();
+    const closed = snapshot.users
+      .filter((user) => user.closedAt !== null)
+      .map((user) => ({ user_id: user.id, closed_at: user.closedAt }));
+    for (let start = 0; start < closed.length; start += rebuildChunk) {
+      await tx.execute(
+        `insert into search_closed_account (user_id, closed_at)
+         select user_id, closed_at from jsonb_to_recordset(?::jsonb) as c(user_id uuid, closed_at timestamptz)
+         on conflict (user_id) do nothing`,
+        [JSON.stringify(closed.slice(start, start + rebuildChunk))],
+      );
+    }
+    await tx.execute('delete from search_document where deleted_at is null');
+    await tx.execute('delete from search_document where owner_id in (select user_id from search_closed_account)');
+    const documents = documentsOf(snapshot);
     // No advisory locks here: the table lock already excludes every other writer.
-    for (const event of events) await writeChange(tx, changeOf(event), new Date(event.occurredAt));
-    return events.length;
+    for (let start = 0; start < documents.length; start += rebuildChunk)
+      await upsertDocuments(tx, documents.slice(start, start + rebuildChunk));
+    return documents.length;
   });
 }

@@ -2,6 +2,7 @@ import type { AccountBlocklist } from '@curbside/auth';
 import { notFound } from '@curbside/errors';
 import {
   dateTimeScalar,
+  exportPage,
   isUuid,
   requireViewer,
   trimmedLengthSlack,
@@ -33,6 +34,18 @@ export function makeResolvers(accounts: Accounts, accountBlocklist: AccountBlock
   return {
     DateTime: dateTimeScalar,
     Query: {
+      searchExportUsers: async (_root, args, { em }) => {
+        const { where, options } = exportPage(args);
+        const users = await em.find(User, where, options);
+        return users.map((user) => ({
+          id: user.id,
+          username: user.username,
+          displayName: user.displayName,
+          bio: user.bio ?? null,
+          updatedAt: user.updatedAt,
+          closedAt: user.deletedAt ?? null,
+        }));
+      },
       me: (_root, _args, { viewer, loaders }) => (viewer ? loaders.userById.load(viewer.userId) : null),
       user: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.userById.load(id.toLowerCase()) : null),
       userByUsername: (_root, { username }, { em }) => {

@@ -1,6 +1,7 @@
 import {
   checkId,
   dateTimeScalar,
+  exportPage,
   isUuid,
   publishCommitted,
   selectsPath,
@@ -13,7 +14,7 @@ import {
 } from '@curbside/subgraph-kit';
 import type { RequestContext } from './context.ts';
 import type { Resolvers } from './generated/resolvers.ts';
-import type { VendorEntity } from './entities.ts';
+import { Vendor, type VendorEntity } from './entities.ts';
 import { createVendor, deleteVendor, listVendors, setVendorOpen, updateVendor } from './vendors.ts';
 import { followedVendorsKey, followVendor, unfollowVendor } from './follows.ts';
 
@@ -50,6 +51,17 @@ export function makeResolvers({ pubsub, maxVendorsPerOwner }: ResolverDeps): Res
   return {
     DateTime: dateTimeScalar,
     Query: {
+      searchExportVendors: async (_root, args, { em }) => {
+        const { where, options } = exportPage(args);
+        const vendors = await em.find(Vendor, where, options);
+        return vendors.map(({ id, ownerId, name, description, updatedAt }) => ({
+          id,
+          ownerId,
+          name,
+          description,
+          updatedAt,
+        }));
+      },
       vendor: (_root, { id }, { loaders }) => (isUuid(id) ? loaders.vendorById.load(id.toLowerCase()) : null),
       vendors: async (_root, args, { em, loaders }, info) => {
         const { connection, vendorsByOwner } = await listVendors(em, args, {

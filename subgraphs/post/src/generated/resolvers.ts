@@ -250,6 +250,16 @@ export type PostEdge = {
   node: Post;
 };
 
+/** What the search index keeps of a post (see searchExportPosts). */
+export type PostSearchExport = {
+  __typename?: 'PostSearchExport';
+  authorId: Scalars['ID']['output'];
+  body: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** When the post was last edited, or created: its search document's version. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 /**
  * What clients read. A field is open to anyone unless its description says who may call it; one marked
  * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
@@ -264,6 +274,12 @@ export type Query = {
   feed: PostConnection;
   /** Null when no such post exists. */
   post?: Maybe<Post>;
+  /**
+   * For `pnpm search:reindex` only: not in the API (the gateway never routes it), called on this subgraph with
+   * the gateway's credential. Every post, in id order: 'first' (1 to 100) after the id 'after' (the last of the
+   * previous page); a page shorter than 'first' is the last.
+   */
+  searchExportPosts: Array<PostSearchExport>;
 };
 
 
@@ -283,6 +299,16 @@ export type QueryFeedArgs = {
  */
 export type QueryPostArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
+export type QuerySearchExportPostsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: Scalars['Int']['input'];
 };
 
 /**
@@ -480,6 +506,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   PostConnection: ResolverTypeWrapper<Omit<PostConnection, 'edges'> & { edges: Array<ResolversTypes['PostEdge']> }>;
   PostEdge: ResolverTypeWrapper<Omit<PostEdge, 'node'> & { node: ResolversTypes['Post'] }>;
+  PostSearchExport: ResolverTypeWrapper<PostSearchExport>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdatePostInput: UpdatePostInput;
@@ -505,6 +532,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   PostConnection: Omit<PostConnection, 'edges'> & { edges: Array<ResolversParentTypes['PostEdge']> };
   PostEdge: Omit<PostEdge, 'node'> & { node: ResolversParentTypes['Post'] };
+  PostSearchExport: PostSearchExport;
   Query: Record<PropertyKey, never>;
   Subscription: Record<PropertyKey, never>;
   UpdatePostInput: UpdatePostInput;
@@ -595,9 +623,17 @@ export type PostEdgeResolvers<ContextType = RequestContext, ParentType extends R
   node?: Resolver<ResolversTypes['Post'], ParentType, ContextType>;
 };
 
+export type PostSearchExportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostSearchExport'] = ResolversParentTypes['PostSearchExport']> = {
+  authorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   feed?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<QueryFeedArgs, 'first'>>;
   post?: Resolver<Maybe<ResolversTypes['Post']>, ParentType, ContextType, RequireFields<QueryPostArgs, 'id'>>;
+  searchExportPosts?: Resolver<Array<ResolversTypes['PostSearchExport']>, ParentType, ContextType, RequireFields<QuerySearchExportPostsArgs, 'first'>>;
 };
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -629,6 +665,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Post?: PostResolvers<ContextType>;
   PostConnection?: PostConnectionResolvers<ContextType>;
   PostEdge?: PostEdgeResolvers<ContextType>;
+  PostSearchExport?: PostSearchExportResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -304,6 +304,12 @@ export type Query = {
   me?: Maybe<User>;
   /** Signed in. The viewer's notifications, newest first; unreadOnly leaves out those read. 'first' is 1 to 100. */
   notifications: NotificationConnection;
+  /**
+   * For `pnpm search:reindex` only: not in the API (the gateway never routes it), called on this subgraph with
+   * the gateway's credential. Every account, closed ones included, in id order: 'first' (1 to 100) after the id
+   * 'after' (the last of the previous page); a page shorter than 'first' is the last.
+   */
+  searchExportUsers: Array<UserSearchExport>;
   /** Signed in. How many of the viewer's notifications are unread. */
   unreadNotificationCount: Scalars['Int']['output'];
   /** Null when no such user exists or the account was closed. */
@@ -321,6 +327,16 @@ export type QueryNotificationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
   unreadOnly?: Scalars['Boolean']['input'];
+};
+
+
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
+export type QuerySearchExportUsersArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: Scalars['Int']['input'];
 };
 
 
@@ -444,6 +460,19 @@ export type UserEdge = {
   cursor: Scalars['String']['output'];
   /** The user. */
   node: User;
+};
+
+/** What the search index keeps of an account (see searchExportUsers). */
+export type UserSearchExport = {
+  __typename?: 'UserSearchExport';
+  bio?: Maybe<Scalars['String']['output']>;
+  /** When the account was closed; null while open. */
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
+  displayName: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** When the account last changed: its search document's version. */
+  updatedAt: Scalars['DateTime']['output'];
+  username: Scalars['String']['output'];
 };
 
 export type Vendor = {
@@ -574,6 +603,7 @@ export type ResolversTypes = {
   User: ResolverTypeWrapper<UserEntity>;
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }>;
   UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
+  UserSearchExport: ResolverTypeWrapper<UserSearchExport>;
   Vendor: ResolverTypeWrapper<EntityReference>;
 };
 
@@ -601,6 +631,7 @@ export type ResolversParentTypes = {
   User: UserEntity;
   UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
   UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
+  UserSearchExport: UserSearchExport;
   Vendor: EntityReference;
 };
 
@@ -673,6 +704,7 @@ export type PostResolvers<ContextType = RequestContext, ParentType extends Resol
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<QueryNotificationsArgs, 'first' | 'unreadOnly'>>;
+  searchExportUsers?: Resolver<Array<ResolversTypes['UserSearchExport']>, ParentType, ContextType, RequireFields<QuerySearchExportUsersArgs, 'first'>>;
   unreadNotificationCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userByUsername?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByUsernameArgs, 'username'>>;
@@ -711,6 +743,15 @@ export type UserEdgeResolvers<ContextType = RequestContext, ParentType extends R
   node?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
+export type UserSearchExportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UserSearchExport'] = ResolversParentTypes['UserSearchExport']> = {
+  bio?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
@@ -730,6 +771,7 @@ export type Resolvers<ContextType = RequestContext> = {
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;
+  UserSearchExport?: UserSearchExportResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
 };
 

@@ -151,10 +151,26 @@ export type PageInfo = {
  */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * For `pnpm search:reindex` only: not in the API (the gateway never routes it), called on this subgraph with
+   * the gateway's credential. Every vendor, in id order: 'first' (1 to 100) after the id 'after' (the last of the
+   * previous page); a page shorter than 'first' is the last.
+   */
+  searchExportVendors: Array<VendorSearchExport>;
   /** A vendor by its id; null when no such vendor exists (or the id is not a UUID). */
   vendor?: Maybe<Vendor>;
   /** Newest first. 'first' is 1 to 100. */
   vendors: VendorConnection;
+};
+
+
+/**
+ * What clients read. A field is open to anyone unless its description says who may call it; one marked
+ * 'Signed in' gives UNAUTHENTICATED without a valid access token. Bad arguments give BAD_USER_INPUT.
+ */
+export type QuerySearchExportVendorsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: Scalars['Int']['input'];
 };
 
 
@@ -298,6 +314,17 @@ export type VendorFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What the search index keeps of a vendor (see searchExportVendors). */
+export type VendorSearchExport = {
+  __typename?: 'VendorSearchExport';
+  description: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  ownerId: Scalars['ID']['output'];
+  /** When the vendor last changed: its search document's version. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -419,6 +446,7 @@ export type ResolversTypes = {
   VendorConnection: ResolverTypeWrapper<Omit<VendorConnection, 'edges'> & { edges: Array<ResolversTypes['VendorEdge']> }>;
   VendorEdge: ResolverTypeWrapper<Omit<VendorEdge, 'node'> & { node: ResolversTypes['Vendor'] }>;
   VendorFilter: VendorFilter;
+  VendorSearchExport: ResolverTypeWrapper<VendorSearchExport>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -440,6 +468,7 @@ export type ResolversParentTypes = {
   VendorConnection: Omit<VendorConnection, 'edges'> & { edges: Array<ResolversParentTypes['VendorEdge']> };
   VendorEdge: Omit<VendorEdge, 'node'> & { node: ResolversParentTypes['Vendor'] };
   VendorFilter: VendorFilter;
+  VendorSearchExport: VendorSearchExport;
 };
 
 export type ViewerDependentDirectiveArgs = { };
@@ -472,6 +501,7 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  searchExportVendors?: Resolver<Array<ResolversTypes['VendorSearchExport']>, ParentType, ContextType, RequireFields<QuerySearchExportVendorsArgs, 'first'>>;
   vendor?: Resolver<Maybe<ResolversTypes['Vendor']>, ParentType, ContextType, RequireFields<QueryVendorArgs, 'id'>>;
   vendors?: Resolver<ResolversTypes['VendorConnection'], ParentType, ContextType, RequireFields<QueryVendorsArgs, 'first'>>;
 };
@@ -515,6 +545,14 @@ export type VendorEdgeResolvers<ContextType = RequestContext, ParentType extends
   node?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType>;
 };
 
+export type VendorSearchExportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['VendorSearchExport'] = ResolversParentTypes['VendorSearchExport']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ownerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
@@ -526,6 +564,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Vendor?: VendorResolvers<ContextType>;
   VendorConnection?: VendorConnectionResolvers<ContextType>;
   VendorEdge?: VendorEdgeResolvers<ContextType>;
+  VendorSearchExport?: VendorSearchExportResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = RequestContext> = {
