@@ -5,12 +5,21 @@ import { readyUrl, spawnTsx, terminate } from '../common/processes.ts';
 import { gatewayProfileDir } from './config.ts';
 
 /**
+ * The token the gateway process serves /metrics with: it runs with NODE_ENV=production, where /metrics answers
+ * only a scraper sending it (404 without one configured).
+ */
+const metricsToken = randomBytes(24).toString('hex');
+
+/**
  * The gateway's Prometheus samples (/metrics), by name with their labels as written
  * (`curbside_gateway_upstream_sockets{subgraph="location"}`); empty when it does not answer within 5 s.
  */
 export async function gatewayMetrics(gatewayUrl: string): Promise<Map<string, number>> {
   try {
-    const response = await fetch(new URL('/metrics', gatewayUrl), { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(new URL('/metrics', gatewayUrl), {
+      headers: { authorization: `Bearer ${metricsToken}` },
+      signal: AbortSignal.timeout(5_000),
+    });
     const samples = new Map<string, number>();
     for (const line of (await response.text()).split('\n')) {
       const [, name, value] = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line) ?? [];
@@ -52,6 +61,7 @@ export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayP
         NODE_ENV: 'production',
         // Required in production; the subgraph processes run in development without one, so they do not check it.
         GATEWAY_SECRET: randomBytes(32).toString('hex'),
+        METRICS_TOKEN: metricsToken,
         // The load client gives each subscriber its own address in X-Forwarded-For (see client/sockets.ts).
         TRUST_PROXY: 'true',
         // The URL is only in the ready line, logged at info; the gateway logs nothing per request at info.
