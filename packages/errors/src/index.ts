@@ -107,6 +107,69 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
+/**
+ * Every code a Curbside service closes a WebSocket with (the gateway's and the subgraphs' graphql-ws endpoints),
+ * with what it means to a client and whether reconnecting can help. Most are graphql-ws's own (`CloseCode`);
+ * 1001 and 1009 are the WebSocket protocol's. The error reference (docs/errors.md) is generated from it.
+ */
+export const closeCodes = {
+  1001: {
+    reason: 'Going away',
+    description: 'The server is stopping (a deploy or scale-down): reconnect, to another replica, and resubscribe.',
+    reconnect: true,
+  },
+  1009: {
+    reason: 'Message too big',
+    description:
+      "A message over the server's limit (256 KiB at the gateway) was sent. Send smaller documents and variables.",
+    reconnect: false,
+  },
+  4400: {
+    reason: 'Bad request',
+    description:
+      'A message that is not valid graphql-transport-ws (not JSON, an unknown type, nested too deep, a field of the wrong type).',
+    reconnect: false,
+  },
+  4401: {
+    reason: 'Unauthorized',
+    description: 'A `subscribe` was sent before the server acknowledged `connection_init`.',
+    reconnect: false,
+  },
+  4403: {
+    reason: 'Forbidden',
+    description:
+      '`connection_init` carried an `authorization` that is not accepted (an expired or malformed access token, or one of a suspended or closed account): refresh the token and reconnect, or send none to connect anonymously.',
+    reconnect: true,
+  },
+  4406: {
+    reason: 'Subprotocol not acceptable',
+    description: 'The socket did not ask for the `graphql-transport-ws` subprotocol.',
+    reconnect: false,
+  },
+  4408: {
+    reason: 'Connection initialisation timeout',
+    description: 'No `connection_init` arrived within 3 seconds of opening the socket.',
+    reconnect: true,
+  },
+  4409: {
+    reason: 'Subscriber already exists',
+    description: 'A `subscribe` reused the id of an operation still running on this socket.',
+    reconnect: false,
+  },
+  4429: {
+    reason: 'Too many initialisation requests',
+    description: '`connection_init` was sent more than once on one socket.',
+    reconnect: false,
+  },
+  4500: {
+    reason: 'Internal server error',
+    description: 'The server failed unexpectedly while handling a message; reconnect (the failure is logged).',
+    reconnect: true,
+  },
+} as const satisfies Record<number, { reason: string; description: string; reconnect: boolean }>;
+
+export type CloseCode = keyof typeof closeCodes;
+
 /** Whether `code` is one of the registry's. */
 export const isErrorCode = (code: unknown): code is ErrorCode =>
   typeof code === 'string' && Object.hasOwn(errorCodes, code);
