@@ -29,7 +29,7 @@ import {
 import { DocumentManifest } from '@curbside/gateway';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows, startStack, startTcpProxy, waitFor, type TestStack } from './index.ts';
+import { queryRows, signAccessToken, startStack, startTcpProxy, waitFor, type TestStack } from './index.ts';
 
 const manifestPath = fileURLToPath(import.meta.resolve('@curbside/client/persisted-documents.json'));
 const operationNames = Object.values(trustedDocuments).map((text) => /^\w+ (\w+)/.exec(text)![1]!);
@@ -275,6 +275,73 @@ describe('a connection cut during a subscription', () => {
         expect(subscription.errors).toEqual([]);
         subscription.stop();
       }
+    } finally {
+      await line.close();
+    }
+  });
+});
+
+describe('token refresh', () => {
+  it('reconnects with the token getAccessToken gives then, not the one it connected with', async () => {
+    const session = (
+      await kit().client.mutate({
+        mutation: Register,
+        variables: {
+          input: { email: 'token@example.com', username: 'kit_token', password: 'kit-password-123', displayName: 'T' },
+        },
+      })
+    ).data!.register;
+    const owner = kit({ getAccessToken: () => session.accessToken });
+    const postId = (await owner.client.mutate({ mutation: CreatePost, variables: { input: { body: 'Refresh me' } } }))
+      .data!.createPost.id;
+    // The subscribers start with a token that expires in 2 seconds, and get a fresh one while they are offline.
+    let token = await signAccessToken(stack, session.user.id, 2);
+    const expiresAt = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp * 1000;
+    const asked: string[] = [];
+    const getAccessToken = () => {
+      asked.push(token);
+      return token;
+    };
+    const line = await startTcpProxy(Number(new URL(stack.gatewayUrl).port));
+    try {
+      const url = `http://127.0.0.1:${line.port}/graphql`;
+      const before = stack.gateway.subscriptionStats().subscriptions;
+      const received = (['graphql-ws', 'multipart'] as const).map((subscriptions) =>
+        collect<{ commentAdded: { body: string } }>(kit({ url, getAccessToken, subscriptions }).client, {
+          query: CommentAdded,
+          variables: { postId },
+        }),
+      );
+      const bodies = () => received.map(({ results }) => results.map((result) => result.commentAdded.body));
+      const comment = async (body: string) => {
+        const result = await owner.client.mutate({ mutation: AddComment, variables: { postId, body } });
+        expect(result.error).toBeUndefined();
+      };
+      await waitFor('both subscribed', async () => stack.gateway.subscriptionStats().subscriptions === before + 2);
+      await comment('before');
+      await waitFor('the first comment', async () => bodies().every((list) => list.length === 1));
+
+      line.cut();
+      await waitFor('both connections gone', async () => stack.gateway.subscriptionStats().subscriptions === before);
+      await waitFor('the first token expired', async () => Date.now() > expiresAt + 100, 5_000);
+      await comment('while offline');
+      const firstToken = token;
+      token = session.accessToken;
+      line.restore();
+      await waitFor('both resubscribed', async () => stack.gateway.subscriptionStats().subscriptions === before + 2);
+      await comment('after');
+      await waitFor('the live comment', async () => bodies().every((list) => list.at(-1) === 'after'));
+      expect(bodies()).toEqual([
+        ['before', 'while offline', 'after'],
+        ['before', 'while offline', 'after'],
+      ]);
+      for (const subscription of received) {
+        expect(subscription.errors).toEqual([]);
+        subscription.stop();
+      }
+      // Asked at the first connection (and each multipart attempt), then again once the line was back.
+      expect(asked[0]).toBe(firstToken);
+      expect(asked.at(-1)).toBe(session.accessToken);
     } finally {
       await line.close();
     }
