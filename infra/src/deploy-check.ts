@@ -24,7 +24,7 @@ type Manifest = Record<string, any>;
 export const unsetAnnotation = 'curbside.io/unset-env';
 
 /** The stop timeout of a deployable that does not set one (packages/service defaultStopTimeoutMs). */
-const defaultStopTimeoutMs = 10_000;
+const defaultStopTimeoutMs = 15_000;
 /** What the gateway's stop does after its drain (gateway/src/env.ts afterDrainMs). */
 const afterDrainMs = 2_000;
 

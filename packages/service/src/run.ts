@@ -9,8 +9,11 @@ export interface RunningService {
   stopTimeoutMs?: number;
 }
 
-/** How long a stop may take before the process exits anyway, unless the service says: 10 seconds. */
-export const defaultStopTimeoutMs = 10_000;
+/**
+ * How long a stop may take before the process exits anyway, unless the service says: 15 seconds. A subgraph's
+ * stop drains its requests for up to 10 s, then closes its relay, consumers and pools: 10 s would cut that short.
+ */
+export const defaultStopTimeoutMs = 15_000;
 
 /**
  * The only place a deployable's process is managed: starts it, reports a bad configuration (every
