@@ -113,6 +113,47 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * One subscription over graphql-ws (the graphql-transport-ws protocol, Node's own WebSocket): resolves with its
+ * first event, after `trigger` ran once the subscription is open.
+ */
+async function firstEvent(
+  gatewayUrl: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+  trigger: () => Promise<unknown>,
+): Promise<Record<string, any>> {
+  const socket = new WebSocket(gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no subscription event within 20 s')), 20_000);
+      socket.addEventListener('error', () => reject(new Error('the WebSocket failed')));
+      socket.addEventListener('open', () =>
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+      );
+      socket.addEventListener('message', (message) => {
+        const data = JSON.parse(String(message.data)) as { type: string; payload?: any };
+        if (data.type === 'connection_ack') {
+          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
+          // The gateway opens its upstream subscription as it answers: give it a moment, then trigger, again if
+          // the first came too early or was refused (a vendor's updates are rate limited per second).
+          for (const delay of [300, 1_500, 3_000]) setTimeout(() => void trigger().catch(() => undefined), delay);
+        } else if (data.type === 'next') {
+          clearTimeout(timer);
+          resolve(data.payload);
+        } else if (data.type === 'error') {
+          clearTimeout(timer);
+          reject(new Error(JSON.stringify(data.payload)));
+        }
+      });
+      socket.addEventListener('close', (event) => reject(new Error(`the WebSocket closed: ${event.code}`)));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
 /** The journey through the gateway; each step timed. */
 async function journey(gatewayUrl: string): Promise<void> {
   const name = `smoke${run}`;
@@ -147,6 +188,24 @@ async function journey(gatewayUrl: string): Promise<void> {
       }
     }),
   );
+  await phase('journey: a subscriber sees the vendor move (graphql-ws through the gateway)', async () => {
+    const event = await firstEvent(
+      gatewayUrl,
+      token,
+      'subscription ($vendorId: ID!) { vendorLocationUpdated(vendorId: $vendorId) { lat lng } }',
+      { vendorId },
+      () =>
+        graphql(
+          gatewayUrl,
+          'mutation ($input: UpdateVendorLocationInput!) { updateVendorLocation(input: $input) { lat } }',
+          { input: { vendorId, lat: 38.7225, lng: -9.1395 } },
+          token,
+        ),
+    );
+    if (event['data']?.['vendorLocationUpdated']?.['lat'] !== 38.7225) {
+      throw new Error(`unexpected event ${JSON.stringify(event)}`);
+    }
+  });
   const png = makePng(32, 32, (x, y) => [x * 8, y * 8, 128]);
   const mediaId = await phase('journey: upload an image (through the gateway to the media subgraph)', async () => {
     const { createUpload } = await graphql(
@@ -194,7 +253,7 @@ async function journey(gatewayUrl: string): Promise<void> {
       'query ($id: ID!) { vendor(id: $id) { name owner { username } location { lat } } }',
       { id: vendorId },
     );
-    if (vendor?.owner?.username !== name || vendor?.location?.lat !== 38.7223) {
+    if (vendor?.owner?.username !== name || vendor?.location?.lat !== 38.7225) {
       throw new Error(`unexpected vendor ${JSON.stringify(vendor)}`);
     }
   });
