@@ -41,7 +41,8 @@ const clock = manualClock();
 const gatewaySecret = randomBytes(32).toString('hex');
 
 beforeAll(async () => {
-  stack = await startStack({ clock, gatewaySecret });
+  // Answers that hold for any viewer are reused for 10 s, not 1: a test waits longer than people subscribe.
+  stack = await startStack({ clock, gatewaySecret, gateway: { subscriptionLimits: { authorizationReuseMs: 10_000 } } });
   redis = new Redis(redisUrl);
   owner = await registerUser(stack.gatewayUrl, 'shared_live_owner');
   admin = await registerAdmin(stack, 'shared_live_admin');
@@ -158,6 +159,26 @@ describe('viewers of an operation selecting no @viewerDependent field', () => {
     await waitFor('the upstream released', async () => stack.gateway.subscriptionStats().upstreams === 0);
     expect(stack.gateway.subscriptionStats()).toMatchObject({ hydrations: 0, upstreamSockets: 0 });
     await waitFor('the channel released', async () => (await locationSubscribers(vendorId)) === 0);
+  });
+
+  it('cost the owning subgraph one authorization, not one per viewer, when its rule reads nothing of the viewer', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Once Asked Arancini', owner.accessToken);
+    const others = await Promise.all([1, 2, 3].map(() => registerUser(stack.gatewayUrl)));
+    const first = subscribe(liveClient(stack.gatewayUrl, owner.accessToken), VENDOR_LOCATION, { vendorId });
+    await moveUntilDelivered(vendorId, [first]);
+    stack.sql.location.reset();
+    const streams = others.map((viewer) =>
+      subscribe(liveClient(stack.gatewayUrl, viewer.accessToken), VENDOR_LOCATION, { vendorId }),
+    );
+    await waitFor(
+      'the others authorized',
+      async () =>
+        stack.gateway.subscriptionStats().sharedViewers === 4 && stack.gateway.subscriptionStats().authorizing === 0,
+    );
+    // The vendor's copy is what the rule reads (NOT_FOUND for an unknown vendor): read by nobody for them.
+    expect(stack.sql.location.countByTable()['vendor_copy'] ?? 0).toBe(0);
+    const after = await moveVendor(vendorId);
+    for (const stream of streams) expect(latOf(await stream.next('a later viewer'))).toBe(after);
   });
 
   it("end one viewer's stream when their token expires, and nobody else's", async () => {
@@ -278,10 +299,10 @@ describe('viewers of an operation selecting a @viewerDependent field', () => {
 });
 
 describe('a subgraph asked by the gateway (extensions.gateway)', () => {
-  /** A graphql-ws client of the location subgraph itself, presenting the gateway credential as the gateway does. */
-  function asTheGateway() {
+  /** A graphql-ws client of a subgraph itself, presenting the gateway credential as the gateway does. */
+  function asTheGateway(subgraph: 'location' | 'media' = 'location') {
     const client = createClient({
-      url: stack.subgraphUrls.location.replace(/^http/, 'ws'),
+      url: stack.subgraphUrls[subgraph].replace(/^http/, 'ws'),
       webSocketImpl: class extends WebSocket {
         constructor(address: string | URL, protocols?: string | string[]) {
           super(address, protocols, { headers: { [gatewayCredentialHeader]: gatewaySecret } });
@@ -301,12 +322,34 @@ describe('a subgraph asked by the gateway (extensions.gateway)', () => {
       subscribe(client, LOCATION, variables, { gateway: { mode: 'authorize', authorization } });
     const allowed = authorize({ vendorId }, `Bearer ${owner.accessToken}`);
     expect(await allowed.end('the answer')).toEqual({});
-    expect(allowed.events).toEqual([]);
+    // The rule read nothing of the viewer: its answer holds for any signed-in viewer, and it says so.
+    expect(allowed.events).toEqual([{ data: null, extensions: { authorizedForAnySignedInViewer: true } }]);
+    const anonymous = authorize({ vendorId }, null);
+    expect(await anonymous.end('the anonymous answer')).toEqual({});
+    expect(anonymous.events).toEqual([]);
     const unknown = authorize({ vendorId: '00000000-0000-4000-8000-000000000000' }, null);
     expect((await unknown.next('the refusal'))['errors'][0].extensions.code).toBe('NOT_FOUND');
     const badToken = authorize({ vendorId }, 'Bearer not-a-token');
     expect(endCode(await badToken.end('the refusal'))).toBe('UNAUTHENTICATED');
     expect(await locationSubscribers(vendorId)).toBe(0); // asking opened no stream
+
+    // The owner-only rule of a media reads who asks: its answer is the owner's alone.
+    const mediaId = dataOf(
+      await graphql(
+        stack.gatewayUrl,
+        'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { media { id } } }',
+        { input: { filename: 'a.png', contentType: 'image/png', byteSize: 10 } },
+        { token: owner.accessToken },
+      ),
+    ).createUpload.media.id as string;
+    const ofOwner = subscribe(
+      asTheGateway('media'),
+      'subscription ($mediaId: ID!) { mediaStatusChanged(mediaId: $mediaId) { id } }',
+      { mediaId },
+      { gateway: { mode: 'authorize', authorization: `Bearer ${owner.accessToken}` } },
+    );
+    expect(await ofOwner.end('the owner answer')).toEqual({});
+    expect(ofOwner.events).toEqual([]);
   });
 
   it('runs `shared` only for operations selecting no @viewerDependent field, and refuses a malformed request', async () => {

@@ -47,12 +47,18 @@ export interface SubscriptionLimits {
   maxPendingHydrations: number;
   /** The most graphql-ws sockets a gateway process opens to one subgraph (every viewer's subscriptions share them). */
   maxSocketsPerSubgraph: number;
+  /**
+   * How long the owning subgraph's answer that any (anonymous, or signed-in) viewer may subscribe to an operation
+   * is given to the next viewers without asking again, in ms.
+   */
+  authorizationReuseMs: number;
 }
 
 export const defaultSubscriptionLimits: SubscriptionLimits = {
   queueCapacity: 100,
   maxPendingHydrations: 1_000,
   maxSocketsPerSubgraph: 4,
+  authorizationReuseMs: 1_000, // 1 second
 };
 
 /** What a gateway process holds towards one subgraph. */
@@ -76,6 +82,8 @@ export interface SubscriptionStats {
   /** Those shared by every viewer of an operation selecting no `@viewerDependent` field, and their clients. */
   sharedHydrations: number;
   sharedViewers: number;
+  /** Viewers of shared upstreams whose authorization by the owning subgraph is on its way. */
+  authorizing: number;
   upstreams: number;
   upstreamSockets: number;
   /** Events dropped for slow clients since start. */

@@ -128,6 +128,7 @@ export class SubscriptionService {
   #droppedHydrations = 0;
   #resumes = 0;
   #refusedResumes = 0;
+  #authorizing = 0;
   /** The accounts of signed-in subscribers, looked up on the blocklist (null without one). */
   readonly #accounts: AccountWatch | null;
 
@@ -139,6 +140,7 @@ export class SubscriptionService {
       logger: options.logger,
       gatewaySecret: options.gatewaySecret,
       maxSocketsPerSubgraph: this.#limits.maxSocketsPerSubgraph,
+      authorizationReuseMs: this.#limits.authorizationReuseMs,
     });
     this.#accounts = options.accountBlocklist
       ? watchAccountBlocks({
@@ -193,6 +195,7 @@ export class SubscriptionService {
       hydrations: this.#hydrations.size,
       sharedHydrations,
       sharedViewers,
+      authorizing: this.#authorizing,
       upstreams: hub.upstreams,
       upstreamSockets: hub.sockets,
       droppedEvents: this.#droppedEvents,
@@ -318,8 +321,10 @@ export class SubscriptionService {
    */
   #authorize(gate: AuthorizationGate, upstream: UpstreamRequest, request: SubscriptionRequest): void {
     const { formatError, logger } = this.#options;
+    this.#authorizing++;
     this.#hub.authorize(upstream, request.authorization).then(
       (refusal) => {
+        this.#authorizing--;
         if (!refusal) return gate.open();
         const errors = refusal.map((error) =>
           formatError({ ...error, extensions: { ...error.extensions, serviceName: upstream.subgraph } }),
@@ -331,6 +336,7 @@ export class SubscriptionService {
         });
       },
       (error: unknown) => {
+        this.#authorizing--;
         logger.error({ err: error, requestId: request.requestId }, 'subscription authorization failed');
         gate.refuse((target) => target.fail(subscriptionEnded('INTERNAL_SERVER_ERROR', 'Internal server error.')));
       },

@@ -1,7 +1,12 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
-import { gatewayCredentialHeader, gatewaySubscribeExtensions, type GatewaySubscribe } from '@curbside/auth';
+import {
+  authorizedForAnySignedInViewer,
+  gatewayCredentialHeader,
+  gatewaySubscribeExtensions,
+  type GatewaySubscribe,
+} from '@curbside/auth';
 import { codedExtensions } from '@curbside/errors';
 import type { Logger } from '@curbside/service';
 
@@ -51,7 +56,15 @@ export interface UpstreamHubOptions {
    * `maxSocketsPerSubgraph` are open; past that, the least loaded takes more). Default 1_000.
    */
   subscriptionsPerSocket?: number;
+  /**
+   * How long an answer that holds for every viewer of its kind is given to the next ones without asking the
+   * subgraph again (see `authorize`). Default 1_000 (1 second).
+   */
+  authorizationReuseMs?: number;
 }
+
+/** Answers reused at most: each is a key and a time. */
+const maxReusableAuthorizations = 10_000;
 
 /** What the upstreams of one subgraph hold, for metrics. */
 export interface SubgraphUpstreamStats {
@@ -153,6 +166,8 @@ export class UpstreamHub {
   readonly #upstreams = new Map<string, SharedUpstream>();
   /** Authorizations in flight, by viewer and operation: the same viewer subscribing twice at once asks once. */
   readonly #authorizations = new Map<string, Promise<GraphQLFormattedError[] | null>>();
+  /** Until when an allowing answer holds for every anonymous, or every signed-in, viewer of an operation. */
+  readonly #reusable = new Map<string, number>();
 
   constructor(options: UpstreamHubOptions) {
     const { gatewaySecret, ...rest } = options;
@@ -161,6 +176,7 @@ export class UpstreamHub {
       maxRetryWaitMs: 2_000,
       maxSocketsPerSubgraph: 4,
       subscriptionsPerSocket: 1_000,
+      authorizationReuseMs: 1_000,
       ...rest,
     };
     this.#webSocketImpl = gatewaySecret
@@ -185,13 +201,27 @@ export class UpstreamHub {
    * Whether the viewer whose `Authorization` header this is (null: anonymous) may subscribe to `request`'s
    * operation, by the owning subgraph's own rule (an `authorize` subscription, see `GatewaySubscribe`): null
    * when they may, else the errors refusing them, in the shape a client may see. The same viewer asking for
-   * the same operation while an answer is on its way shares that answer; nothing is remembered after it.
+   * the same operation while an answer is on its way shares that answer. An allowing answer that holds for
+   * every viewer of its kind (any anonymous one; any signed-in one when the subgraph says its rule read nothing
+   * of the viewer, `authorizedForAnySignedInViewer`) is given to the next ones for `authorizationReuseMs`: a
+   * thousand viewers coming back at once cost the subgraph a few questions, not a thousand. Their tokens were
+   * verified by the gateway itself, and a change the rule would see (the vendor deleted) reaches them as it
+   * reaches those already subscribed.
    */
   authorize(request: UpstreamRequest, authorization: string | null): Promise<GraphQLFormattedError[] | null> {
-    const key = `${authorization ?? ''}\n${upstreamKeyOf(request)}`;
+    const operationKey = upstreamKeyOf(request);
+    const reuseKey = `${authorization === null ? 'anonymous' : 'signed-in'}\n${operationKey}`;
+    const reusableUntil = this.#reusable.get(reuseKey);
+    if (reusableUntil !== undefined && reusableUntil > Date.now()) return Promise.resolve(null);
+    const key = `${authorization ?? ''}\n${operationKey}`;
     let pending = this.#authorizations.get(key);
     if (!pending) {
-      pending = this.#askAuthorization(request, authorization).finally(() => this.#authorizations.delete(key));
+      pending = this.#askAuthorization(request, authorization)
+        .then(({ refusal, anyViewer }) => {
+          if (!refusal && (authorization === null || anyViewer)) this.#reuse(reuseKey);
+          return refusal;
+        })
+        .finally(() => this.#authorizations.delete(key));
       this.#authorizations.set(key, pending);
     }
     return pending;
@@ -239,20 +269,31 @@ export class UpstreamHub {
     return { upstreams: this.#upstreams.size, sockets, bySubgraph };
   }
 
+  /** Remembers an answer for every viewer of its kind; the oldest go first past `maxReusableAuthorizations`. */
+  #reuse(key: string): void {
+    this.#reusable.delete(key);
+    this.#reusable.set(key, Date.now() + this.#options.authorizationReuseMs);
+    for (const [oldest, until] of this.#reusable) {
+      if (until > Date.now() && this.#reusable.size <= maxReusableAuthorizations) break;
+      this.#reusable.delete(oldest);
+    }
+  }
+
   async #askAuthorization(
     request: UpstreamRequest,
     authorization: string | null,
-  ): Promise<GraphQLFormattedError[] | null> {
+  ): Promise<{ refusal: GraphQLFormattedError[] | null; anyViewer: boolean }> {
     const socket = this.#socketFor(request);
     socket.load++;
     try {
-      return await new Promise<GraphQLFormattedError[] | null>((resolve) => {
+      return await new Promise<{ refusal: GraphQLFormattedError[] | null; anyViewer: boolean }>((resolve) => {
         let settled = false;
+        let anyViewer = false;
         let unsubscribe: () => void = () => undefined;
-        const settle = (answer: GraphQLFormattedError[] | null) => {
+        const settle = (refusal: GraphQLFormattedError[] | null) => {
           if (settled) return;
           settled = true;
-          resolve(answer);
+          resolve({ refusal, anyViewer });
           // Not from inside the sink: graphql-ws's client, unsubscribed while handling a message, counts its
           // socket's subscriptions down twice when the subgraph's `complete` for it was read in the same turn,
           // and closes the socket under the other subscriptions it carries. A turn later the `complete` has
@@ -267,11 +308,17 @@ export class UpstreamHub {
             extensions: gatewaySubscribeExtensions({ mode: 'authorize', authorization }),
           },
           {
-            // A subgraph sends one result only to refuse; any other result (a subgraph that streams events
-            // instead of answering) is taken as allowed, and that subscription is ended at once.
+            // A subgraph sends one result to refuse, or to say its answer holds for any signed-in viewer (then
+            // completes); any other result (a subgraph that streams events instead of answering) is taken as
+            // allowed, and that subscription is ended at once.
             next: (result) => {
               const event = result as ExecutionResult;
-              settle(isRefusal(event) ? ([...event.errors!] as GraphQLFormattedError[]) : null);
+              if (isRefusal(event)) return settle([...event.errors!] as GraphQLFormattedError[]);
+              if (event.extensions?.[authorizedForAnySignedInViewer] === true) {
+                anyViewer = true;
+                return;
+              }
+              settle(null);
             },
             error: (error) => settle(this.#errorsOf(request, error)),
             complete: () => settle(null),

@@ -18,6 +18,15 @@ export type GatewaySubscribe =
   | { mode: 'authorize'; authorization: string | null }
   | { mode: 'shared' };
 
+/**
+ * Set (true) in the `extensions` of the one result an `authorize` subscription sends before completing when the
+ * field's rule allowed a signed-in viewer without reading anything of them (not their id, role or expiry): the
+ * answer is then the same for every signed-in viewer, and the gateway may give it to others asking about the
+ * same operation and variables moments later, their tokens checked by itself. Without it (no result, just the
+ * completion), the answer is this viewer's alone.
+ */
+export const authorizedForAnySignedInViewer = 'authorizedForAnySignedInViewer';
+
 /** The key of `extensions` that carries a `GatewaySubscribe`. */
 export const gatewaySubscribeExtension = 'gateway';
 

@@ -29,6 +29,7 @@ export {
   minGatewaySecretLength,
 } from './gateway-credential.ts';
 export {
+  authorizedForAnySignedInViewer,
   gatewaySubscribeExtension,
   gatewaySubscribeExtensions,
   gatewaySubscribeOf,

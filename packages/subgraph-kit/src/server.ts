@@ -20,6 +20,7 @@ import { WebSocketServer } from 'ws';
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@curbside/service';
 import {
+  authorizedForAnySignedInViewer,
   gatewaySubscribeOf,
   KeySetUnavailableError,
   viewerFromHeader,
@@ -128,6 +129,29 @@ export interface SubgraphServer {
 /** The same error as graphql's CommonJS build makes it. */
 function asCommonJsError(error: GraphQLError): GraphQLError {
   return new graphqlCjs.GraphQLError(error.message, { extensions: error.extensions });
+}
+
+/**
+ * `viewer` behind a proxy that notes any read of it (a property, its keys): a rule that reads nothing of it
+ * decided without knowing who it is. Reading too much only costs the gateway a reuse of the answer.
+ */
+function watchReads(viewer: Viewer): { viewer: Viewer; read: () => boolean } {
+  let read = false;
+  const noted = <T>(value: T): T => ((read = true), value);
+  const proxy = new Proxy(viewer, {
+    get: (target, key, receiver) => noted(Reflect.get(target, key, receiver)),
+    has: (target, key) => noted(Reflect.has(target, key)),
+    ownKeys: (target) => noted(Reflect.ownKeys(target)),
+    getOwnPropertyDescriptor: (target, key) => noted(Reflect.getOwnPropertyDescriptor(target, key)),
+  });
+  return { viewer: proxy, read: () => read };
+}
+
+/** A stream of one result. */
+function oneResult(result: ExecutionResult): AsyncIterableIterator<ExecutionResult> {
+  return (async function* () {
+    yield result;
+  })();
 }
 
 /** A finished stream: what an `authorize` subscription answers when the viewer may subscribe. */
@@ -310,9 +334,13 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     const stream = await graphqlCjs.createSourceEventStream(args);
     if (!(Symbol.asyncIterator in stream)) return stream;
     if (context.subscribeMode === 'authorize') {
-      // The resolver's checks passed (a refusal is the result above): the viewer may subscribe. Nothing follows.
+      // The resolver's checks passed (a refusal is the result above): the viewer may subscribe. Nothing follows,
+      // except a word that the answer holds for every signed-in viewer when the rule read nothing of this one.
       await stream[Symbol.asyncIterator]().return?.();
-      return noResults();
+      const anyViewer = context.viewer !== null && viewerReads.get(context)?.() === false;
+      return anyViewer
+        ? oneResult({ data: null, extensions: { [authorizedForAnySignedInViewer]: true } })
+        : noResults();
     }
     const source = stream[Symbol.asyncIterator]() as AsyncIterator<unknown> & { lastEventId?: string | null };
     const run = async (payload: unknown, viewer: Viewer | null) =>
@@ -364,6 +392,9 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
     if (!independent) return null;
     return `${args.operationName ?? ''}\n${text}\n${JSON.stringify(args.variableValues ?? {})}`;
   }
+
+  /** Whether the rule of an `authorize` subscription read its viewer, by the subscription's context. */
+  const viewerReads = new WeakMap<object, () => boolean>();
 
   /** Who each subscribe message runs for, from `onSubscribe` to `context` (graphql-ws hands both the same payload). */
   const subscribedAs = new WeakMap<object, SubscribeAs>();
@@ -457,12 +488,17 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
       context: (ctx, id, payload) => {
         const as = subscribedAs.get(payload) ?? { viewer: ctx.extra.viewer ?? null, mode: 'viewer' };
         const replay = replayOf(payload.extensions);
-        return baseContext(
-          as.viewer,
+        // Asked whether a signed-in viewer may subscribe, the rule gets a viewer that notes being read (see
+        // `authorizedForAnySignedInViewer`).
+        const watched = as.mode === 'authorize' && as.viewer ? watchReads(as.viewer) : null;
+        const context = baseContext(
+          watched?.viewer ?? as.viewer,
           `${ctx.extra.requestId}:${id}`,
           replay === 'invalid' || as.mode === 'authorize' ? null : replay,
           as.mode,
         );
+        if (watched) viewerReads.set(context, watched.read);
+        return context;
       },
       subscribe,
       onNext: (ctx, id, _payload, _args, result): FormattedExecutionResult | void => {
