@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -363,6 +363,13 @@ async function main(): Promise<void> {
       ),
     );
     await journey(`http://127.0.0.1:${servicePorts.get('gateway')!.local}/graphql`);
+    // Resident memory after the journey: the floor the manifests' memory requests are set above.
+    const memory = running.map((process) => {
+      const status = readFileSync(`/proc/${process.child.pid}/status`, 'utf8');
+      const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+      return `${process.name} ${Math.round(kib / 1024)} MiB`;
+    });
+    console.log(`  resident memory after the journey: ${memory.join(', ')}`);
   } finally {
     await phase('every Deployment stopped (SIGTERM)', () =>
       Promise.all(
