@@ -38,6 +38,7 @@ export {
   Migration20261129000000_outbox_notify,
   Migration20261210000000_outbox_sent_index,
   outboxNotifySql,
+  outboxSentIndexSql,
   outboxTableSql,
   recordEvent,
   type OutboxEventEntity,

@@ -74,9 +74,12 @@ export class Migration20261129000000_outbox_notify extends Migration {
  */
 export class Migration20261210000000_outbox_sent_index extends Migration {
   override up(): void {
-    this.addSql(`create index "outbox_event_sent_idx" on "outbox_event" ("sent_at") where "sent_at" is not null`);
-    this.addSql(
-      `create index "outbox_event_sent_name_idx" on "outbox_event" ("name", "sent_at") where "sent_at" is not null`,
-    );
+    for (const sql of outboxSentIndexSql) this.addSql(sql);
   }
 }
+
+/** DDL of the indexes the relay's pruning reads (see Migration20261210000000_outbox_sent_index). */
+export const outboxSentIndexSql = [
+  `create index "outbox_event_sent_idx" on "outbox_event" ("sent_at") where "sent_at" is not null`,
+  `create index "outbox_event_sent_name_idx" on "outbox_event" ("name", "sent_at") where "sent_at" is not null`,
+];
