@@ -5,7 +5,7 @@
  * refusal) stays theirs. Operations selecting a `@viewerDependent` field keep an upstream per viewer, on the
  * same socket. Run with a gateway secret, as in production.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
@@ -179,6 +179,41 @@ describe('viewers of an operation selecting no @viewerDependent field', () => {
     expect(stack.sql.location.countByTable()['vendor_copy'] ?? 0).toBe(0);
     const after = await moveVendor(vendorId);
     for (const stream of streams) expect(latOf(await stream.next('a later viewer'))).toBe(after);
+  });
+
+  it('resume many viewers at once, each with the events it missed, in order, then live ones', async () => {
+    const vendorId = await createVendorSeenByLocation(stack, 'Resumed Rissoles', owner.accessToken);
+    // Signed-in users without accounts: 40 distinct viewers cost no registration.
+    const tokens = await Promise.all(Array.from({ length: 40 }, () => signAccessToken(stack, randomUUID(), 600)));
+    const before = tokens.map((token) => subscribe(liveClient(stack.gatewayUrl, token), VENDOR_LOCATION, { vendorId }));
+    await moveUntilDelivered(vendorId, before);
+    const last = await moveVendor(vendorId);
+    const lastEventIds: string[] = [];
+    for (const stream of before) {
+      const event = await stream.next('the last event before leaving');
+      expect(latOf(event)).toBe(last);
+      lastEventIds.push(event['extensions'].eventId as string);
+    }
+    await disposeLiveClients(); // every connection lost
+    await waitFor('the upstream released', async () => stack.gateway.subscriptionStats().upstreams === 0);
+    const missed = [await moveVendor(vendorId), await moveVendor(vendorId)];
+
+    const resumed = tokens.map((token, index) =>
+      subscribe(
+        liveClient(stack.gatewayUrl, token),
+        VENDOR_LOCATION,
+        { vendorId },
+        { lastEventId: lastEventIds[index] },
+      ),
+    );
+    await waitFor('every viewer back', async () => stack.gateway.subscriptionStats().sharedViewers === 40);
+    const live = await moveVendor(vendorId);
+    for (const [index, stream] of resumed.entries()) {
+      const received = [];
+      for (const _ of [...missed, live]) received.push(latOf(await stream.next(`viewer ${index}`, 10_000)));
+      expect(received).toEqual([...missed, live]);
+    }
+    expect(stack.gateway.subscriptionStats()).toMatchObject({ upstreams: 1, sharedHydrations: 1 });
   });
 
   it("end one viewer's stream when their token expires, and nobody else's", async () => {
