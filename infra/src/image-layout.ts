@@ -6,20 +6,26 @@
  * `<dir>` into the runtime stage; the image test runs it into a temporary folder and starts services from it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { buildTargets, plan } from './build.ts';
 import { repoRoot } from './paths.ts';
 
-/** The folders of every workspace package (all are needed for pnpm to accept the lockfile as up to date). */
+/** Every workspace package's manifest, as pnpm-workspace.yaml lists them (pnpm checks the lockfile against all). */
 function workspaceManifests(): string[] {
-  const manifests = ['package.json'];
-  for (const dir of ['gateway', 'workers', 'infra', 'bench', 'e2e', 'e2e/fixtures'])
-    manifests.push(`${dir}/package.json`);
-  for (const parent of ['subgraphs', 'packages', 'examples']) {
-    for (const entry of readdirSync(resolve(repoRoot, parent))) manifests.push(`${parent}/${entry}/package.json`);
-  }
-  return manifests.filter((manifest) => statSync(resolve(repoRoot, manifest), { throwIfNoEntry: false })?.isFile());
+  const { packages = [] } = parse(readFileSync(resolve(repoRoot, 'pnpm-workspace.yaml'), 'utf8')) as {
+    packages?: string[];
+  };
+  const dirs = packages.flatMap((pattern) => {
+    if (!pattern.endsWith('/*')) return [pattern];
+    const parent = pattern.slice(0, -2);
+    if (!existsSync(resolve(repoRoot, parent))) return [];
+    return readdirSync(resolve(repoRoot, parent)).map((entry) => `${parent}/${entry}`);
+  });
+  return ['package.json', ...dirs.map((dir) => `${dir}/package.json`)].filter((manifest) =>
+    statSync(resolve(repoRoot, manifest), { throwIfNoEntry: false })?.isFile(),
+  );
 }
 
 /** Lays the runtime out in `target` (emptied first); returns the compiled packages' folders. */
