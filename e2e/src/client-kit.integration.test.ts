@@ -4,6 +4,7 @@
  * subscriptions over graphql-ws and multipart HTTP), an unlisted one is refused, and a subscription loses no
  * event, nor receives one twice, when its connection is cut.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gql, type ApolloClient } from '@apollo/client';
 import {
@@ -33,6 +34,7 @@ import { queryRows, signAccessToken, startStack, startTcpProxy, waitFor, type Te
 
 const manifestPath = fileURLToPath(import.meta.resolve('@curbside/client/persisted-documents.json'));
 const operationNames = Object.values(trustedDocuments).map((text) => /^\w+ (\w+)/.exec(text)![1]!);
+const supergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 const lisbon = { lat: 38.7223, lng: -9.1393 };
 
 let stack: TestStack;
@@ -344,6 +346,58 @@ describe('token refresh', () => {
       expect(asked.at(-1)).toBe(session.accessToken);
     } finally {
       await line.close();
+    }
+  });
+});
+
+describe('a subscription the gateway ends asking for a new one', () => {
+  it('is subscribed again from the last event after a supergraph reload, over graphql-ws and multipart', async () => {
+    const session = (
+      await kit().client.mutate({
+        mutation: Register,
+        variables: {
+          input: {
+            email: 'reload@example.com',
+            username: 'kit_reload',
+            password: 'kit-password-123',
+            displayName: 'R',
+          },
+        },
+      })
+    ).data!.register;
+    const owner = kit({ getAccessToken: () => session.accessToken });
+    const postId = (await owner.client.mutate({ mutation: CreatePost, variables: { input: { body: 'Reload me' } } }))
+      .data!.createPost.id;
+    const before = stack.gateway.subscriptionStats().subscriptions;
+    const received = (['graphql-ws', 'multipart'] as const).map((subscriptions) =>
+      collect<{ commentAdded: { body: string } }>(kit({ subscriptions }).client, {
+        query: CommentAdded,
+        variables: { postId },
+      }),
+    );
+    const bodies = () => received.map(({ results }) => results.map((result) => result.commentAdded.body));
+    const comment = async (body: string) => {
+      const result = await owner.client.mutate({ mutation: AddComment, variables: { postId, body } });
+      expect(result.error).toBeUndefined();
+    };
+    await waitFor('both subscribed', async () => stack.gateway.subscriptionStats().subscriptions === before + 2);
+    await comment('before the reload');
+    await waitFor('the first comment', async () => bodies().every((list) => list.length === 1));
+
+    const resumes = stack.gateway.subscriptionStats().resumes;
+    // Ends every subscription with SUBSCRIPTION_SCHEMA_RELOAD ("subscribe again").
+    stack.gateway.reloadSupergraph(`${readFileSync(supergraphPath, 'utf8')}\n`);
+    await comment('during the reload');
+    await waitFor('both resumed', async () => stack.gateway.subscriptionStats().resumes >= resumes + 2);
+    await comment('after the reload');
+    await waitFor('the live comment', async () => bodies().every((list) => list.at(-1) === 'after the reload'));
+    expect(bodies()).toEqual([
+      ['before the reload', 'during the reload', 'after the reload'],
+      ['before the reload', 'during the reload', 'after the reload'],
+    ]);
+    for (const subscription of received) {
+      expect(subscription.errors).toEqual([]);
+      subscription.stop();
     }
   });
 });

@@ -1,7 +1,14 @@
 export { createCurbsideClient, createCurbsideLink } from './links.ts';
 export type { CurbsideClient, CurbsideClientOptions, CurbsideLink, CurbsideLinkOptions } from './links.ts';
 export { resumableSubscriptions } from './resumable-subscriptions.ts';
-export { backoff, defaultRetryAttempts, resumableMultipartLink, type ReconnectOptions } from './resumable-multipart.ts';
+export { resumableMultipartLink } from './resumable-multipart.ts';
+export {
+  asksToResubscribe,
+  backoff,
+  defaultRetryAttempts,
+  resubscribeCodes,
+  type ReconnectOptions,
+} from './reconnect.ts';
 export { errorCodeOf } from './errors.ts';
 export { documentIdOf, sendTrustedDocuments, trustedDocuments, trustedDocumentsLink } from './trusted-documents.ts';
 export * from './operations.ts';

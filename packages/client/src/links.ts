@@ -13,7 +13,8 @@ import { SetContextLink } from '@apollo/client/link/context';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { isSubscriptionOperation } from '@apollo/client/utilities';
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
-import { backoff, defaultRetryAttempts, resumableMultipartLink, type ReconnectOptions } from './resumable-multipart.ts';
+import { backoff, defaultRetryAttempts, type ReconnectOptions } from './reconnect.ts';
+import { resumableMultipartLink } from './resumable-multipart.ts';
 import { resumableSubscriptions } from './resumable-subscriptions.ts';
 import { sendTrustedDocuments, trustedDocumentsLink } from './trusted-documents.ts';
 
@@ -85,7 +86,7 @@ export function createCurbsideLink(options: CurbsideLinkOptions): CurbsideLink {
     // does while a phone is still offline; those are retried like any other.
     shouldRetry: () => true,
   });
-  const resuming = resumableSubscriptions(socket);
+  const resuming = resumableSubscriptions(socket, { retryAttempts, retryWait });
   const ws = ApolloLink.from([
     ...(trusted ? [trustedDocumentsLink()] : []),
     new GraphQLWsLink(trusted ? sendTrustedDocuments(resuming) : resuming),

@@ -1,5 +1,5 @@
 import { ApolloLink, gql, type ApolloLink as Link } from '@apollo/client';
-import { CombinedProtocolErrors } from '@apollo/client/errors';
+import { CombinedProtocolErrors, PROTOCOL_ERRORS_SYMBOL } from '@apollo/client/errors';
 import { execute } from '@apollo/client/link';
 import { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,27 @@ describe('resumableMultipartLink', () => {
     const { error } = await run(ApolloLink.from([resumableMultipartLink({ retryWait: immediately }), link]));
     expect(error).toBe(refusal);
     expect(sent).toHaveLength(1);
+  });
+
+  it('sends it again, from the last event, when the gateway ends the stream asking for that', async () => {
+    const reload = new CombinedProtocolErrors([
+      { message: 'reload', extensions: { code: 'SUBSCRIPTION_SCHEMA_RELOAD' } },
+    ]);
+    const { link, sent } = scripted([
+      (observer) => {
+        observer.next(event('one', 'e1'));
+        // The multipart part {"payload": null, "errors": [...]}, as Apollo Client's HttpLink passes it on.
+        observer.next({ extensions: { [PROTOCOL_ERRORS_SYMBOL]: reload } });
+      },
+      (observer) => {
+        observer.next(event('two', 'e2'));
+        (observer as unknown as { complete(): void }).complete();
+      },
+    ]);
+    const { events, error } = await run(ApolloLink.from([resumableMultipartLink({ retryWait: immediately }), link]));
+    expect(error).toBeUndefined();
+    expect(events).toEqual([{ commentAdded: { body: 'one' } }, { commentAdded: { body: 'two' } }]);
+    expect(sent.map((extensions) => extensions['lastEventId'])).toEqual([undefined, 'e1']);
   });
 
   it('gives up after retryAttempts failures in a row', async () => {

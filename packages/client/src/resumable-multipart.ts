@@ -8,36 +8,22 @@
  * published meanwhile, then live ones, none twice. Place it before the HTTP link, and before the link that sets
  * the access token, so each attempt carries the current token.
  *
- * Refusals are not retried: an error the gateway sent (`SUBSCRIPTION_CANNOT_RESUME` when the missed events are
- * no longer kept: refetch, then subscribe again; `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`) and any HTTP 4xx
- * answer reach the subscriber as they are.
+ * A stream the gateway ends asking to subscribe again (`SUBSCRIPTION_SCHEMA_RELOAD`, `SERVICE_UNAVAILABLE`) is
+ * resumed the same way. Refusals are not retried: any other error the gateway sent (`SUBSCRIPTION_CANNOT_RESUME`
+ * when the missed events are no longer kept: refetch, then subscribe again; `UNAUTHENTICATED`, `FORBIDDEN`,
+ * `NOT_FOUND`) and any HTTP 4xx answer reach the subscriber as they are.
  */
 import { ApolloLink } from '@apollo/client';
-import { CombinedGraphQLErrors, CombinedProtocolErrors, ServerError, ServerParseError } from '@apollo/client/errors';
+import {
+  CombinedGraphQLErrors,
+  CombinedProtocolErrors,
+  PROTOCOL_ERRORS_SYMBOL,
+  ServerError,
+  ServerParseError,
+} from '@apollo/client/errors';
 import { isSubscriptionOperation } from '@apollo/client/utilities';
 import { Observable, type Subscription } from 'rxjs';
-
-export interface ReconnectOptions {
-  /**
-   * How many times in a row to try again after a connection breaks (an event received resets the count).
-   * Default 20: with the default backoff, over two minutes without a network.
-   */
-  retryAttempts?: number;
-  /** Waits before attempt `attempt` (1 for the first retry). Default: `backoff`. */
-  retryWait?: (attempt: number) => Promise<void>;
-}
-
-/** Default number of consecutive reconnection attempts: 20. */
-export const defaultRetryAttempts = 20;
-
-/**
- * Exponential backoff with jitter: about 250 ms before the first retry, doubling up to 10 seconds, each delay
- * drawn between half and all of that (so clients cut off together do not come back together).
- */
-export function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(10_000, 250 * 2 ** Math.max(0, attempt - 1));
-  return new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
-}
+import { asksToResubscribe, backoff, defaultRetryAttempts, type ReconnectOptions } from './reconnect.ts';
 
 /** Whether an error is the connection's (worth a retry) rather than an answer from the gateway. */
 function isConnectionError(error: unknown): boolean {
@@ -55,9 +41,22 @@ export function resumableMultipartLink(options: ReconnectOptions = {}): ApolloLi
       let attempt = 0;
       let current: Subscription | undefined;
       let stopped = false;
+      const retry = (error: unknown) => {
+        if (attempt >= retryAttempts) return observer.error(error);
+        attempt += 1;
+        void retryWait(attempt).then(() => {
+          if (!stopped) start();
+        });
+      };
       const start = () => {
         current = forward(operation).subscribe({
           next: (result) => {
+            // The last part of a stream the gateway ended: its errors, which Apollo Client turns into the error.
+            const ending = (result.extensions as Record<symbol, unknown> | undefined)?.[PROTOCOL_ERRORS_SYMBOL];
+            if (CombinedProtocolErrors.is(ending) && asksToResubscribe(ending.errors)) {
+              current?.unsubscribe();
+              return retry(ending);
+            }
             attempt = 0;
             const eventId = (result.extensions as { eventId?: unknown } | undefined)?.eventId;
             // Kept on the operation itself: the next attempt sends these extensions in its body.
@@ -66,11 +65,8 @@ export function resumableMultipartLink(options: ReconnectOptions = {}): ApolloLi
           },
           error: (error: unknown) => {
             if (stopped) return;
-            if (!isConnectionError(error) || attempt >= retryAttempts) return observer.error(error);
-            attempt += 1;
-            void retryWait(attempt).then(() => {
-              if (!stopped) start();
-            });
+            if (!isConnectionError(error)) return observer.error(error);
+            retry(error);
           },
           complete: () => observer.complete(),
         });

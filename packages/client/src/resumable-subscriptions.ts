@@ -9,13 +9,17 @@
  * time it resubscribes after the socket dropped, so every resubscription is a resume: the gateway, whichever
  * replica answers, first sends the events published meanwhile, then live ones, none twice.
  *
- * When the missed events are no longer kept the subscription ends with an error whose `extensions.code` is
- * `SUBSCRIPTION_CANNOT_RESUME`: refetch what the screen shows, then subscribe again.
+ * A subscription the gateway ends asking for a new one (`SUBSCRIPTION_SCHEMA_RELOAD`, `SERVICE_UNAVAILABLE`) is
+ * subscribed again the same way, after `retryWait`. When the missed events are no longer kept the subscription
+ * ends with an error whose `extensions.code` is `SUBSCRIPTION_CANNOT_RESUME`: refetch what the screen shows,
+ * then subscribe again.
  */
 import type { FormattedExecutionResult } from 'graphql';
 import type { Client, Sink, SubscribePayload } from 'graphql-ws';
+import { asksToResubscribe, backoff, defaultRetryAttempts, type ReconnectOptions } from './reconnect.ts';
 
-export function resumableSubscriptions(client: Client): Client {
+export function resumableSubscriptions(client: Client, options: ReconnectOptions = {}): Client {
+  const { retryAttempts = defaultRetryAttempts, retryWait = backoff } = options;
   return {
     ...client,
     subscribe<Data = Record<string, unknown>, Extensions = unknown>(
@@ -23,15 +27,36 @@ export function resumableSubscriptions(client: Client): Client {
       sink: Sink<FormattedExecutionResult<Data, Extensions>>,
     ) {
       const resumable = { ...payload, extensions: { ...payload.extensions } };
-      return client.subscribe<Data, Extensions>(resumable, {
-        next: (result) => {
-          const eventId = (result.extensions as { eventId?: unknown } | undefined)?.eventId;
-          if (typeof eventId === 'string') resumable.extensions['lastEventId'] = eventId;
-          sink.next(result);
-        },
-        error: (error) => sink.error(error),
-        complete: () => sink.complete(),
-      });
+      let unsubscribe = () => {};
+      let stopped = false;
+      let attempt = 0;
+      const start = () => {
+        unsubscribe = client.subscribe<Data, Extensions>(resumable, {
+          next: (result) => {
+            attempt = 0;
+            const eventId = (result.extensions as { eventId?: unknown } | undefined)?.eventId;
+            if (typeof eventId === 'string') resumable.extensions['lastEventId'] = eventId;
+            sink.next(result);
+          },
+          error: (error) => {
+            // The gateway ended the subscription asking for a new one (a schema reload): subscribe again, from
+            // the last event, on the same socket.
+            if (stopped || !asksToResubscribe(error) || attempt >= retryAttempts) return sink.error(error);
+            attempt += 1;
+            void retryWait(attempt).then(() => {
+              if (!stopped) start();
+            });
+          },
+          complete: () => {
+            if (!stopped) sink.complete();
+          },
+        });
+      };
+      start();
+      return () => {
+        stopped = true;
+        unsubscribe();
+      };
     },
   };
 }
