@@ -173,6 +173,9 @@ export class SubscriptionService {
       'The schema changed; subscribe again to continue on the new schema.',
     );
     for (const { hydration } of [...this.#hydrations.values()]) hydration.failAll(ended);
+    // Each leaves its upstream once its last client has gone; a client subscribing meanwhile starts afresh on
+    // the new schema rather than joining one planned on the old.
+    this.#hydrations.clear();
   }
 
   /** Ends every active subscription with `error` and stops looking up accounts (the gateway is stopping). */
