@@ -9,10 +9,13 @@ import {
   bullConnection,
   defineEventHandler,
   deadLetterQueueName,
+  eventBatchJobId,
+  eventBatchJobName,
   eventJobOptions,
   listDeadLetters,
   queueOptions,
   retryDeadLetter,
+  startEventConsumer,
   startEventHandlers,
   type EventConsumer,
 } from '@curbside/event-bus';
@@ -31,7 +34,7 @@ afterEach(async () => {
   consumer = undefined;
 });
 afterAll(async () => {
-  for (const name of ['media.process', deadLetterQueueName]) {
+  for (const name of ['media.process', 'search.index', deadLetterQueueName]) {
     const created = new Queue(name, queueOptions(bus, name));
     await created.obliterate({ force: true }).catch(() => undefined);
     await created.close();
@@ -130,5 +133,46 @@ describe('the dead-letter queue', () => {
       /The media.process queue receives media.received, but got a "media.uploaded" event/,
     );
     expect(calls).toBe(0);
+  });
+
+  it('handles the valid events of a batch job and dead-letters an invalid one alone, which a retry queues alone', async () => {
+    const handled: string[][] = [];
+    consumer = startEventConsumer({
+      queue: 'search.index',
+      consumer: 'workers',
+      ...bus,
+      logger,
+      handle: async (event) => void handled.push([event.id]),
+      batch: { maxSize: 10, handle: async (events) => void handled.push(events.map((event) => event.id)) },
+    });
+    const post = (body: string) => {
+      const id = randomUUID();
+      return {
+        id,
+        name: 'post.created',
+        payload: { postId: randomUUID(), authorId: randomUUID(), vendorId: null, mediaIds: [], body },
+        occurredAt: new Date().toISOString(),
+      };
+    };
+    const good = [post('first'), post('second')];
+    const bad = { ...post('third'), payload: { postId: 'not-a-uuid' } };
+    const searchQueue = new Queue('search.index', queueOptions(bus, 'search.index'));
+    const ids = [good[0]!.id, bad.id, good[1]!.id];
+    await searchQueue.add(
+      eventBatchJobName,
+      { events: [good[0], bad, good[1]] },
+      { ...eventJobOptions, jobId: eventBatchJobId(ids) },
+    );
+    await waitFor('the batch job to complete', async () =>
+      (await searchQueue.getJob(eventBatchJobId(ids)))?.isCompleted(),
+    );
+    expect(handled.flat().sort()).toEqual([good[0]!.id, good[1]!.id].sort());
+    expect(await listDeadLetters(bus)).toContainEqual(
+      expect.objectContaining({ queue: 'search.index', jobId: bad.id, name: 'post.created', data: bad }),
+    );
+    // Retried, it is a job of its own, which fails again at once (its payload can never be valid).
+    expect(await retryDeadLetter(`search.index/${bad.id}`, bus)).toBe(true);
+    await waitFor('the retried event to fail again', async () => (await searchQueue.getJob(bad.id))?.isFailed());
+    await searchQueue.close();
   });
 });

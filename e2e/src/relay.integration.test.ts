@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullConnection, pruneSentOutbox, queueOptions, startOutboxRelay, type OutboxRelay } from '@curbside/event-bus';
+import {
+  bullConnection,
+  eventBatchJobId,
+  eventBatchJobName,
+  pruneSentOutbox,
+  queueOptions,
+  startOutboxRelay,
+  type OutboxRelay,
+} from '@curbside/event-bus';
 import { createLogger } from '@curbside/service';
 import { databaseUrl, ensureDatabase, openOrm, recordEvent, type Orm } from '@curbside/subgraph-kit';
 import { entities, migrations } from '@curbside/vendor-subgraph';
@@ -64,6 +72,40 @@ describe('the outbox relay', () => {
     expect(await relay.relayPending()).toBe(10);
     expect(await queue.count()).toBe(5);
     expect(await relay.relayPending()).toBe(0);
+  });
+
+  it("puts a batched queue's events of one relay batch in one job, and each other queue's in a job each", async () => {
+    const em = orm.em.fork();
+    const postIds = Array.from({ length: 3 }, () => randomUUID());
+    for (const postId of postIds)
+      recordEvent(em, 'post.created', { postId, authorId: randomUUID(), vendorId: null, mediaIds: [], body: 'Batch' });
+    await em.flush();
+    const events = await waitFor(
+      'the relay to send the three post.created events',
+      async () => {
+        const rows = await queryRows(
+          url,
+          "select id from outbox_event where name = 'post.created' and sent_at is not null order by occurred_at, id",
+        );
+        return rows.length === 3 ? rows.map((row) => String(row['id'])) : null;
+      },
+      5_000,
+    );
+    const searchQueue = new Queue('search.index', queueOptions({ connection, prefix }, 'search.index'));
+    const notifications = new Queue('user.notifications', queueOptions({ connection, prefix }, 'user.notifications'));
+    try {
+      const batch = await searchQueue.getJob(eventBatchJobId(events));
+      expect(batch?.name).toBe(eventBatchJobName);
+      expect((batch?.data as { events: { id: string }[] }).events.map((event) => event.id)).toEqual(events);
+      expect(await searchQueue.count()).toBe(1);
+      for (const id of events)
+        expect((await notifications.getJob(id))?.data).toMatchObject({ id, name: 'post.created' });
+    } finally {
+      for (const created of [searchQueue, notifications]) {
+        await created.obliterate({ force: true }).catch(() => undefined);
+        await created.close();
+      }
+    }
   });
 
   it('prunes only sent rows past their retention (short for events no queue receives), a batch per statement, never an unsent row', async () => {

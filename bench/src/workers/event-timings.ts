@@ -3,7 +3,8 @@
  * (added, taken, finished). Read back after the measured moments, so that measuring adds no load to them.
  * Every time here is epoch milliseconds from one machine's clock: the stack runs in one process.
  */
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import { eventBatchJobName } from '@curbside/event-bus';
 import type pg from 'pg';
 
 /** The outbox row of a post's `post.created` event. */
@@ -53,15 +54,30 @@ export interface JobTimes {
 /** Jobs read at once: enough to pipeline the reads, few enough not to queue thousands of commands. */
 const readBatch = 200;
 
-/** The times of each job found in `queue`, by job id (an event's id is its job id in every queue). */
-export async function jobTimes(queue: Queue, jobIds: readonly string[]): Promise<Map<string, JobTimes>> {
+const timesOf = (job: Job): JobTimes => ({
+  addedAt: job.timestamp,
+  startedAt: job.processedOn,
+  finishedAt: job.finishedOn,
+});
+
+/**
+ * The times of the job of each event found in `queue`, by event id: the job whose id is the event's (one event a
+ * job), or else the batch job that carries it (a batched queue, such as search.index, gets one job per relay
+ * batch: its events share its times).
+ */
+export async function jobTimes(queue: Queue, eventIds: readonly string[]): Promise<Map<string, JobTimes>> {
   const times = new Map<string, JobTimes>();
-  for (let start = 0; start < jobIds.length; start += readBatch) {
-    const jobs = await Promise.all(jobIds.slice(start, start + readBatch).map((id) => queue.getJob(id)));
-    for (const job of jobs) {
-      if (!job?.id) continue;
-      times.set(job.id, { addedAt: job.timestamp, startedAt: job.processedOn, finishedAt: job.finishedOn });
-    }
+  for (let start = 0; start < eventIds.length; start += readBatch) {
+    const jobs = await Promise.all(eventIds.slice(start, start + readBatch).map((id) => queue.getJob(id)));
+    for (const job of jobs) if (job?.id) times.set(job.id, timesOf(job));
+  }
+  const missing = new Set(eventIds.filter((id) => !times.has(id)));
+  if (missing.size === 0) return times;
+  const jobs = await queue.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed', 'prioritized']);
+  for (const job of jobs) {
+    if (job.name !== eventBatchJobName) continue;
+    for (const { id } of (job.data as { events: { id: string }[] }).events)
+      if (missing.has(id)) times.set(id, timesOf(job));
   }
   return times;
 }

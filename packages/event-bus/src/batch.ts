@@ -67,3 +67,17 @@ export function makeEventBatcher<Event>(options: EventBatcherOptions<Event>): Ev
     },
   };
 }
+
+/**
+ * The name of a job carrying several events (`data: { events }`), which the relay makes for a queue declared
+ * `batched` in eventQueues when one relay batch holds several of its events: BullMQ's work per job (taking,
+ * locking, completing it: a few Redis scripts) is then paid once per batch, not once per event.
+ */
+export const eventBatchJobName = 'event-batch';
+
+/**
+ * A batch job's id: its first event's id and its size. A relay that queued the batch and crashed before marking
+ * its rows sent claims the same rows again, in the same order, and so adds the same id (a no-op); were they
+ * grouped differently, an event would arrive twice, which handlers allow.
+ */
+export const eventBatchJobId = (eventIds: readonly string[]) => `batch-${eventIds[0]}-${eventIds.length}`;

@@ -10,7 +10,7 @@ import {
   type QueueConsumedBy,
 } from '@curbside/events';
 import type { Logger } from '@curbside/service';
-import { makeEventBatcher } from './batch.ts';
+import { eventBatchJobName, makeEventBatcher } from './batch.ts';
 import { eventJobOptions } from './relay.ts';
 import { queueOptions } from './connection.ts';
 
@@ -122,12 +122,58 @@ function isFinalFailure(job: Job, error: Error): boolean {
 export function startEventConsumer<Queue extends EventQueueName>(options: EventConsumerOptions<Queue>): EventConsumer {
   assertConsumer(options.queue, options.consumer);
   const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
+  /** Copies a job (or one event of a batch job) that failed for good to the dead-letter queue, once. */
+  const recordDeadLetter = (failed: Omit<DeadLetter, 'queue' | 'failedAt'>) =>
+    deadLetters.add(
+      failed.name,
+      { ...failed, queue: options.queue, failedAt: new Date().toISOString() },
+      { jobId: deadLetterId(options.queue, failed.jobId), removeOnComplete: true },
+    );
   const batcher = options.batch
     ? makeEventBatcher({ maxSize: options.batch.maxSize, handleBatch: options.batch.handle, handle: options.handle })
     : undefined;
+  const handleOne = (event: EventOfQueue<Queue>) => (batcher ? batcher.add(event) : options.handle(event));
+
+  /**
+   * A job of several events (see eventBatchJobName). An event that can never be valid is dead-lettered on its own
+   * (with its id, so `jobs:retry` queues it again as a job of its own) and the others are handled; when some of
+   * them fail the job fails and is retried whole (handlers are idempotent: those done are done again harmlessly).
+   */
+  async function handleBatchJob(job: Job): Promise<void> {
+    const events: unknown = (job.data as { events?: unknown } | null)?.events;
+    if (!Array.isArray(events)) throw new UnrecoverableError(`A ${eventBatchJobName} job without an events list`);
+    const valid: EventOfQueue<Queue>[] = [];
+    for (const [index, data] of events.entries()) {
+      try {
+        valid.push(parseEventOfQueue(options.queue, data));
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        const eventId = (data as { id?: unknown } | null)?.id;
+        const jobId = typeof eventId === 'string' && eventId ? eventId : `${job.id}-${index}`;
+        const name = (data as { name?: unknown } | null)?.name;
+        await recordDeadLetter({
+          jobId,
+          name: typeof name === 'string' ? name : eventBatchJobName,
+          data,
+          failedReason: error.message,
+          attemptsMade: job.attemptsMade,
+        });
+      }
+    }
+    const outcomes = await Promise.allSettled(valid.map(handleOne));
+    const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
+    if (failed.length > 0) {
+      const reason = (failed[0] as PromiseRejectedResult).reason as unknown;
+      throw new Error(
+        `${failed.length} of ${valid.length} events failed, the first: ${reason instanceof Error ? reason.message : String(reason)}`,
+      );
+    }
+  }
+
   const worker = new Worker<unknown>(
     options.queue,
     async (job) => {
+      if (job.name === eventBatchJobName) return handleBatchJob(job);
       let event: EventOfQueue<Queue>;
       try {
         event = parseEventOfQueue(options.queue, job.data);
@@ -135,7 +181,7 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
         if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
         throw error;
       }
-      await (batcher ? batcher.add(event) : options.handle(event));
+      await handleOne(event);
     },
     {
       name: options.consumer,
@@ -154,20 +200,15 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
       'event handler failed',
     );
     if (!job?.id || !isFinalFailure(job, error)) return;
-    const letter: DeadLetter = {
-      queue: options.queue,
+    recordDeadLetter({
       jobId: job.id,
       name: job.name,
       data: job.data,
       failedReason: error.message,
       attemptsMade: job.attemptsMade,
-      failedAt: new Date().toISOString(),
-    };
-    deadLetters
-      .add(job.name, letter, { jobId: deadLetterId(options.queue, job.id), removeOnComplete: true })
-      .catch((deadLetterError) =>
-        options.logger.error({ err: deadLetterError, jobId: job.id }, 'cannot record a dead letter'),
-      );
+    }).catch((deadLetterError) =>
+      options.logger.error({ err: deadLetterError, jobId: job.id }, 'cannot record a dead letter'),
+    );
   });
   // A job retried from the dashboard that now succeeded is no longer a dead letter.
   worker.on('completed', (job) => {

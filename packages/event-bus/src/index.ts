@@ -1,5 +1,6 @@
 export { bullConnection, bullPrefix, closeBullConnection, queueOptions } from './connection.ts';
 export { eventJobOptions, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.ts';
+export { eventBatchJobId, eventBatchJobName } from './batch.ts';
 export {
   outboxPruningDefaults,
   pruneSentOutbox,

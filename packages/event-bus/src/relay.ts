@@ -1,9 +1,10 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { outboxChannel, queuesFor, type EventQueueName } from '@curbside/events';
+import { isBatchedQueue, outboxChannel, queuesFor, type EventQueueName } from '@curbside/events';
 import type { Logger } from '@curbside/service';
 import { queueOptions } from './connection.ts';
+import { eventBatchJobId, eventBatchJobName } from './batch.ts';
 import { startOutboxPruning, type OutboxPruningSettings } from './prune.ts';
 
 export interface OutboxRelayOptions {
@@ -88,7 +89,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
          where sent_at is null order by occurred_at, id limit ${batchSize} for update skip locked`,
       );
       if (rows.length === 0) return 0;
-      const jobsByQueue = new Map<EventQueueName, { name: string; data: RelayedEnvelope; opts: JobsOptions }[]>();
+      const jobsByQueue = new Map<
+        EventQueueName,
+        { name: string; data: RelayedEnvelope | { events: RelayedEnvelope[] }; opts: JobsOptions }[]
+      >();
       for (const row of rows) {
         const envelope: RelayedEnvelope = {
           id: row.id,
@@ -101,6 +105,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           jobs.push({ name: row.name, data: envelope, opts: { ...eventJobOptions, jobId: row.id } });
           jobsByQueue.set(queue, jobs);
         }
+      }
+      // A batched queue's events of this batch go in one job (one alone stays a job of its own, as elsewhere).
+      for (const [queue, jobs] of jobsByQueue) {
+        if (!isBatchedQueue(queue) || jobs.length < 2) continue;
+        const events = jobs.map((job) => job.data as RelayedEnvelope);
+        const jobId = eventBatchJobId(events.map((event) => event.id));
+        jobsByQueue.set(queue, [{ name: eventBatchJobName, data: { events }, opts: { ...eventJobOptions, jobId } }]);
       }
       for (const [queue, jobs] of jobsByQueue) await queueOf(queue).addBulk(jobs);
       await em.execute('update outbox_event set sent_at = now() where id in (?)', [rows.map((row) => row.id)]);

@@ -136,6 +136,11 @@ export type EventConsumerName = (typeof eventConsumers)[number];
 export interface EventQueueDeclaration {
   consumedBy: EventConsumerName;
   events: readonly DomainEventName[];
+  /**
+   * Whether the relay puts the events of one relay batch into one job (for a consumer that handles events in
+   * batches, so that BullMQ's work per job is paid once per batch). Default false: one job per event.
+   */
+  batched?: boolean;
 }
 
 /**
@@ -157,6 +162,7 @@ export const eventQueues = {
   /** The search subgraph's full-text index of users, vendors and posts. */
   'search.index': {
     consumedBy: 'workers',
+    batched: true,
     events: [
       'user.registered',
       'user.profile_updated',
@@ -221,6 +227,10 @@ const eventNamesOf = (queue: EventQueueName): readonly DomainEventName[] => even
 export function queuesFor(name: string): EventQueueName[] {
   return queueNames.filter((queue) => eventNamesOf(queue).some((event) => event === name));
 }
+
+/** Whether the relay groups a queue's events into batch jobs (see EventQueueDeclaration.batched). */
+export const isBatchedQueue = (queue: EventQueueName): boolean =>
+  (eventQueues[queue] as EventQueueDeclaration).batched === true;
 
 /** The queues a deployable is declared to consume, in declaration order. */
 export function queuesConsumedBy<Consumer extends EventConsumerName>(consumer: Consumer): QueueConsumedBy<Consumer>[] {
