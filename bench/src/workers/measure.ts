@@ -264,12 +264,11 @@ export async function measureDrain(stack: Stack, author: Account, probes: Probes
     });
     reportFailures('drain createPost', created);
     const queued = drainPosts - created.failures;
+    // Every event relayed is in the paused queue (the relay marks a row sent once Redis has its jobs), in jobs of
+    // one event or batch jobs of several.
     await waitFor(
-      `${queued} search jobs waiting in the paused queue`,
-      async () => {
-        const counts = await queue.getJobCounts('wait', 'prioritized');
-        return Object.values(counts).reduce((sum, count) => sum + count, 0) >= queued;
-      },
+      `the ${queued} events relayed into the paused queue`,
+      async () => (await unrelayedEvents(probes)) === 0,
       drainTimeoutMs,
     );
     const start = performance.now();
