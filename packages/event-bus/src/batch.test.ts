@@ -22,6 +22,7 @@ function recorder(fails: (event: number) => boolean = () => false) {
     },
     handle: async (event: number) => {
       alone.push(event);
+      await gate;
       if (fails(event)) throw new Error(`event ${event} failed`);
     },
   };
@@ -30,7 +31,7 @@ function recorder(fails: (event: number) => boolean = () => false) {
 describe('makeEventBatcher', () => {
   it('handles a lone event at once, alone, and the events that arrive during a batch as the next batch', async () => {
     const calls = recorder();
-    const batcher = makeEventBatcher({ maxSize: 3, ...calls });
+    const batcher = makeEventBatcher({ maxSize: 3, parallel: 1, ...calls });
     await batcher.add(1);
     expect(calls.alone).toEqual([1]);
 
@@ -46,6 +47,25 @@ describe('makeEventBatcher', () => {
       [4, 5, 6],
       [7, 8],
     ]);
+  });
+
+  it('runs a second batch at once only for a full batch, so a backlog is written two batches at a time', async () => {
+    const calls = recorder();
+    const batcher = makeEventBatcher({ maxSize: 3, ...calls });
+    calls.hold();
+    const first = batcher.add(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const short = [batcher.add(2), batcher.add(3)];
+    await new Promise((resolve) => setImmediate(resolve));
+    // Two events waiting are not a full batch: they wait for the running one.
+    expect(calls.batches).toEqual([]);
+    expect(calls.alone).toEqual([1]);
+    const full = [batcher.add(4)];
+    await new Promise((resolve) => setImmediate(resolve));
+    // Three are: a second batch runs beside the first.
+    expect(calls.batches).toEqual([[2, 3, 4]]);
+    calls.open();
+    await Promise.all([first, ...short, ...full]);
   });
 
   it('handles a failed batch again one event at a time, so that only the failing event fails', async () => {

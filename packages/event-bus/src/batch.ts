@@ -6,6 +6,11 @@ export interface EventBatcherOptions<Event> {
   handleBatch: (events: Event[]) => Promise<void>;
   /** Handles one event: used, one event at a time, when a batch fails, so that one bad event fails alone. */
   handle: (event: Event) => Promise<void>;
+  /**
+   * Batches run at once. A further one starts only for a full batch (a backlog), so a quiet queue still has one
+   * batch at a time. Default 2: the next batch is gathered and parsed while the database writes the last one.
+   */
+  parallel?: number;
 }
 
 export interface EventBatcher<Event> {
@@ -20,16 +25,25 @@ interface Pending<Event> {
 }
 
 /**
- * Gathers events taken one by one (by BullMQ's jobs, each waiting for its event to be handled) into batches. One
- * batch runs at a time: events arriving meanwhile wait and form the next one, so batches are one event when the
- * queue is quiet (no added latency) and grow with a backlog, up to `maxSize`. When a batch fails, its events are
+ * Gathers events taken one by one (by BullMQ's jobs, each waiting for its event to be handled) into batches. Events
+ * arriving while a batch runs wait and form the next one, so batches are one event when the queue is quiet (no
+ * added latency) and grow with a backlog, up to `maxSize`; with a backlog of full batches, `parallel` run at once. When a batch fails, its events are
  * handled again one at a time, so that only the events that fail on their own fail (and are retried or
  * dead-lettered as jobs).
  */
 export function makeEventBatcher<Event>(options: EventBatcherOptions<Event>): EventBatcher<Event> {
   const maxSize = Math.max(1, Math.floor(options.maxSize));
+  const parallel = Math.max(1, Math.floor(options.parallel ?? 2));
   const pending: Pending<Event>[] = [];
-  let running = false;
+  let running = 0;
+
+  function maybeStart(): void {
+    if (pending.length === 0 || running >= parallel) return;
+    if (running > 0 && pending.length < maxSize) return;
+    running++;
+    // After the jobs BullMQ hands over in this turn of the event loop have joined the batch.
+    setImmediate(() => void run());
+  }
 
   async function handleAlone(item: Pending<Event>): Promise<void> {
     try {
@@ -51,18 +65,18 @@ export function makeEventBatcher<Event>(options: EventBatcherOptions<Event>): Ev
         if (batch.length === 1) batch[0]!.reject(error);
         else for (const item of batch) await handleAlone(item);
       }
+      // Of several runners, one goes on with what is left that is not a full batch.
+      if (running > 1 && pending.length < maxSize) break;
     }
-    running = false;
+    running--;
+    maybeStart();
   }
 
   return {
     add(event) {
       return new Promise<void>((resolve, reject) => {
         pending.push({ event, resolve, reject });
-        if (running) return;
-        running = true;
-        // After the jobs BullMQ hands over in this turn of the event loop have joined the batch.
-        setImmediate(() => void run());
+        maybeStart();
       });
     },
   };

@@ -192,10 +192,15 @@ function mergeBatch(events: readonly SearchEvent[]) {
     });
   }
   const isOpen = (change: { owner_id: string }) => !closed.has(change.owner_id);
+  // In key order, so that two batches running at once lock the rows they share in the same order.
+  const byKey = (a: { type: string; id: string }, b: { type: string; id: string }) =>
+    a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   return {
-    closed: [...closed].map(([user_id, closed_at]) => ({ user_id, closed_at })),
-    deletes: [...deletes.values()].filter(isOpen),
-    writes: [...writes.values()].filter(isOpen),
+    closed: [...closed]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([user_id, closed_at]) => ({ user_id, closed_at })),
+    deletes: [...deletes.values()].filter(isOpen).sort(byKey),
+    writes: [...writes.values()].filter(isOpen).sort(byKey),
   };
 }
 
@@ -232,7 +237,8 @@ async function upsertDocuments(tx: EntityManager, writes: readonly MergedWrite[]
  * handler under a burst. Leaves the index as `applySearchEvent` applied to each event in occurrence order would
  * (see mergeBatch), idempotent and order-safe in the same ways: a write applies only when newer than the stored
  * `version`, a tombstone is never written over, nothing of a closed account is written. Owners are locked in
- * one order (shared, exclusive for a closure), so two batches never deadlock.
+ * one order (shared, exclusive for a closure) and documents written in key order, so two batches running at once
+ * wait for each other rather than deadlock (were they to, the batch that failed is handled one event at a time).
  */
 export async function applySearchEvents(em: EntityManager, events: readonly SearchEvent[]): Promise<void> {
   if (events.length === 0) return;
