@@ -67,6 +67,13 @@ function collect<T>(client: ApolloClient, options: Parameters<ApolloClient['subs
   return { results, errors, stop: () => subscription.unsubscribe() };
 }
 
+/** An earlier test's subscriptions are released after it stops them: counts start once they are gone. */
+const noSubscriptionLeft = () =>
+  waitFor(
+    'no subscription left from an earlier test',
+    async () => stack.gateway.subscriptionStats().subscriptions === 0,
+  );
+
 beforeAll(async () => {
   stack = await startStack({
     gateway: { persistedDocuments: { mode: 'safelist', manifest: DocumentManifest.load(manifestPath) } },
@@ -240,6 +247,7 @@ describe('a connection cut during a subscription', () => {
     const line = await startTcpProxy(Number(new URL(stack.gatewayUrl).port));
     try {
       const url = `http://127.0.0.1:${line.port}/graphql`;
+      await noSubscriptionLeft();
       const before = stack.gateway.subscriptionStats().subscriptions;
       const transports = {
         ws: kit({ url, getAccessToken: () => token }),
@@ -296,8 +304,8 @@ describe('token refresh', () => {
     const owner = kit({ getAccessToken: () => session.accessToken });
     const postId = (await owner.client.mutate({ mutation: CreatePost, variables: { input: { body: 'Refresh me' } } }))
       .data!.createPost.id;
-    // The subscribers start with a token that expires in 2 seconds, and get a fresh one while they are offline.
-    let token = await signAccessToken(stack, session.user.id, 2);
+    // The subscribers start with a token that expires in 4 seconds, and get a fresh one while they are offline.
+    let token = await signAccessToken(stack, session.user.id, 4);
     const expiresAt = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp * 1000;
     const asked: string[] = [];
     const getAccessToken = () => {
@@ -307,6 +315,7 @@ describe('token refresh', () => {
     const line = await startTcpProxy(Number(new URL(stack.gatewayUrl).port));
     try {
       const url = `http://127.0.0.1:${line.port}/graphql`;
+      await noSubscriptionLeft();
       const before = stack.gateway.subscriptionStats().subscriptions;
       const received = (['graphql-ws', 'multipart'] as const).map((subscriptions) =>
         collect<{ commentAdded: { body: string } }>(kit({ url, getAccessToken, subscriptions }).client, {
@@ -325,7 +334,7 @@ describe('token refresh', () => {
 
       line.cut();
       await waitFor('both connections gone', async () => stack.gateway.subscriptionStats().subscriptions === before);
-      await waitFor('the first token expired', async () => Date.now() > expiresAt + 100, 5_000);
+      await waitFor('the first token expired', async () => Date.now() > expiresAt + 100, 8_000);
       await comment('while offline');
       const firstToken = token;
       token = session.accessToken;
@@ -348,6 +357,61 @@ describe('token refresh', () => {
       await line.close();
     }
   });
+  it('subscribes again with a refreshed token when the one in use expires, over graphql-ws and multipart', async () => {
+    const session = (
+      await kit().client.mutate({
+        mutation: Register,
+        variables: {
+          input: {
+            email: 'expiry@example.com',
+            username: 'kit_expiry',
+            password: 'kit-password-123',
+            displayName: 'E',
+          },
+        },
+      })
+    ).data!.register;
+    const owner = kit({ getAccessToken: () => session.accessToken });
+    const postId = (await owner.client.mutate({ mutation: CreatePost, variables: { input: { body: 'Expire me' } } }))
+      .data!.createPost.id;
+    let token = await signAccessToken(stack, session.user.id, 4);
+    const expiresAt = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp * 1000;
+    await noSubscriptionLeft();
+    const before = stack.gateway.subscriptionStats();
+    // Over graphql-ws the socket is restarted so that connection_init carries the new token.
+    const received = (['graphql-ws', 'multipart'] as const).map((subscriptions) =>
+      collect<{ commentAdded: { body: string } }>(kit({ getAccessToken: () => token, subscriptions }).client, {
+        query: CommentAdded,
+        variables: { postId },
+      }),
+    );
+    const bodies = () => received.map(({ results }) => results.map((result) => result.commentAdded.body));
+    const comment = async (body: string) => {
+      const result = await owner.client.mutate({ mutation: AddComment, variables: { postId, body } });
+      expect(result.error).toBeUndefined();
+    };
+    await waitFor(
+      'both subscribed',
+      async () => stack.gateway.subscriptionStats().subscriptions === before.subscriptions + 2,
+    );
+    await comment('before');
+    await waitFor('the first comment', async () => bodies().every((list) => list.length === 1));
+    // The app refreshes its session ahead of expiry; the open socket and stream still carry the first token.
+    token = session.accessToken;
+    await waitFor('the first token expired', async () => Date.now() > expiresAt + 100, 8_000);
+    await comment('around the expiry');
+    await waitFor('both resumed', async () => stack.gateway.subscriptionStats().resumes >= before.resumes + 2);
+    await comment('after');
+    await waitFor('the live comment', async () => bodies().every((list) => list.at(-1) === 'after'));
+    expect(bodies()).toEqual([
+      ['before', 'around the expiry', 'after'],
+      ['before', 'around the expiry', 'after'],
+    ]);
+    for (const subscription of received) {
+      expect(subscription.errors).toEqual([]);
+      subscription.stop();
+    }
+  });
 });
 
 describe('a subscription the gateway ends asking for a new one', () => {
@@ -368,6 +432,7 @@ describe('a subscription the gateway ends asking for a new one', () => {
     const owner = kit({ getAccessToken: () => session.accessToken });
     const postId = (await owner.client.mutate({ mutation: CreatePost, variables: { input: { body: 'Reload me' } } }))
       .data!.createPost.id;
+    await noSubscriptionLeft();
     const before = stack.gateway.subscriptionStats().subscriptions;
     const received = (['graphql-ws', 'multipart'] as const).map((subscriptions) =>
       collect<{ commentAdded: { body: string } }>(kit({ subscriptions }).client, {

@@ -1,7 +1,7 @@
 export { createCurbsideClient, createCurbsideLink } from './links.ts';
 export type { CurbsideClient, CurbsideClientOptions, CurbsideLink, CurbsideLinkOptions } from './links.ts';
-export { resumableSubscriptions } from './resumable-subscriptions.ts';
-export { resumableMultipartLink } from './resumable-multipart.ts';
+export { resumableSubscriptions, type ResumableSubscriptionsOptions } from './resumable-subscriptions.ts';
+export { resumableMultipartLink, type ResumableMultipartOptions } from './resumable-multipart.ts';
 export {
   asksToResubscribe,
   backoff,

@@ -13,7 +13,7 @@ import { SetContextLink } from '@apollo/client/link/context';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { isSubscriptionOperation } from '@apollo/client/utilities';
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
-import { backoff, defaultRetryAttempts, type ReconnectOptions } from './reconnect.ts';
+import { allHaveCode, backoff, defaultRetryAttempts, type ReconnectOptions } from './reconnect.ts';
 import { resumableMultipartLink } from './resumable-multipart.ts';
 import { resumableSubscriptions } from './resumable-subscriptions.ts';
 import { sendTrustedDocuments, trustedDocumentsLink } from './trusted-documents.ts';
@@ -69,15 +69,30 @@ export function createCurbsideLink(options: CurbsideLinkOptions): CurbsideLink {
     new HttpLink({ uri: url, ...(options.fetch ? { fetch: options.fetch } : {}) }),
   ]);
   if (options.subscriptions === 'multipart') {
-    const link = ApolloLink.from([resumableMultipartLink({ retryAttempts, retryWait }), http]);
+    // A stream ended because the token it was sent with expired is sent again once the app has a newer one.
+    const resubscribeWhen = async (
+      errors: readonly { extensions?: { code?: unknown } }[],
+      operation: ApolloLink.Operation,
+    ) => {
+      if (!allHaveCode(errors, 'UNAUTHENTICATED')) return false;
+      const now = await authorizationOf(getAccessToken);
+      const sentWith = (operation.getContext() as { headers?: Record<string, string> }).headers?.['authorization'];
+      return now !== null && now !== sentWith;
+    };
+    const link = ApolloLink.from([resumableMultipartLink({ retryAttempts, retryWait, resubscribeWhen }), http]);
     return { link, socket: null, dispose: async () => undefined };
   }
+  /** The authorization the current socket connected with; whether a restart for a newer one is under way. */
+  let connectedWith: string | null = null;
+  let renewing = false;
   const socket = createClient({
     url: options.wsUrl ?? url.replace(/^http/, 'ws'),
     ...(options.webSocketImpl ? { webSocketImpl: options.webSocketImpl } : {}),
     // Asked again for every connection, so a reconnection after the token was refreshed sends the new one.
     connectionParams: async () => {
       const authorization = await authorizationOf(getAccessToken);
+      connectedWith = authorization;
+      renewing = false;
       return authorization ? { authorization } : {};
     },
     retryAttempts,
@@ -86,7 +101,21 @@ export function createCurbsideLink(options: CurbsideLinkOptions): CurbsideLink {
     // does while a phone is still offline; those are retried like any other.
     shouldRetry: () => true,
   });
-  const resuming = resumableSubscriptions(socket, { retryAttempts, retryWait });
+  /**
+   * A socket's token is the one its `connection_init` carried: when it expires the gateway ends the socket's
+   * subscriptions with UNAUTHENTICATED. If the app has a newer token by then, the socket is restarted (graphql-ws
+   * reconnects with it, resuming its other subscriptions) and the ended subscription is subscribed again.
+   */
+  const renewedToken = async (errors: readonly { extensions?: { code?: unknown } }[]) => {
+    if (!allHaveCode(errors, 'UNAUTHENTICATED')) return false;
+    if (renewing) return true;
+    const now = await authorizationOf(getAccessToken);
+    if (now === null || now === connectedWith) return false;
+    renewing = true;
+    socket.terminate();
+    return true;
+  };
+  const resuming = resumableSubscriptions(socket, { retryAttempts, retryWait, resubscribeWhen: renewedToken });
   const ws = ApolloLink.from([
     ...(trusted ? [trustedDocumentsLink()] : []),
     new GraphQLWsLink(trusted ? sendTrustedDocuments(resuming) : resuming),

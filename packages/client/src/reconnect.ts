@@ -29,6 +29,15 @@ export function backoff(attempt: number): Promise<void> {
  */
 export const resubscribeCodes: ReadonlySet<string> = new Set(['SUBSCRIPTION_SCHEMA_RELOAD', 'SERVICE_UNAVAILABLE']);
 
+/** Whether every one of these errors has this code. */
+export function allHaveCode(errors: unknown, code: string): boolean {
+  return (
+    Array.isArray(errors) &&
+    errors.length > 0 &&
+    errors.every((error) => (error as { extensions?: { code?: unknown } })?.extensions?.code === code)
+  );
+}
+
 /** Whether every one of these errors asks to subscribe again. */
 export function asksToResubscribe(errors: unknown): boolean {
   return (

@@ -22,6 +22,7 @@ import {
   ServerParseError,
 } from '@apollo/client/errors';
 import { isSubscriptionOperation } from '@apollo/client/utilities';
+import type { GraphQLFormattedError } from 'graphql';
 import { Observable, type Subscription } from 'rxjs';
 import { asksToResubscribe, backoff, defaultRetryAttempts, type ReconnectOptions } from './reconnect.ts';
 
@@ -32,8 +33,20 @@ function isConnectionError(error: unknown): boolean {
   return true;
 }
 
+export interface ResumableMultipartOptions extends ReconnectOptions {
+  /**
+   * Asked when the gateway ends a stream with other errors than those of `resubscribeCodes`, with the
+   * operation as last sent: true to send it again all the same (the kit's client says true to an expired
+   * token's UNAUTHENTICATED once it has a fresh token). Default: never.
+   */
+  resubscribeWhen?: (
+    errors: readonly GraphQLFormattedError[],
+    operation: ApolloLink.Operation,
+  ) => boolean | Promise<boolean>;
+}
+
 /** The link described above; subscriptions only, queries and mutations pass through untouched. */
-export function resumableMultipartLink(options: ReconnectOptions = {}): ApolloLink {
+export function resumableMultipartLink(options: ResumableMultipartOptions = {}): ApolloLink {
   const { retryAttempts = defaultRetryAttempts, retryWait = backoff } = options;
   return new ApolloLink((operation, forward) => {
     if (!isSubscriptionOperation(operation.query)) return forward(operation);
@@ -53,9 +66,18 @@ export function resumableMultipartLink(options: ReconnectOptions = {}): ApolloLi
           next: (result) => {
             // The last part of a stream the gateway ended: its errors, which Apollo Client turns into the error.
             const ending = (result.extensions as Record<symbol, unknown> | undefined)?.[PROTOCOL_ERRORS_SYMBOL];
-            if (CombinedProtocolErrors.is(ending) && asksToResubscribe(ending.errors)) {
+            if (CombinedProtocolErrors.is(ending)) {
               current?.unsubscribe();
-              return retry(ending);
+              const again = async () =>
+                asksToResubscribe(ending.errors) ||
+                (options.resubscribeWhen !== undefined && (await options.resubscribeWhen(ending.errors, operation)));
+              void again().then((resubscribe) => {
+                if (stopped) return;
+                if (resubscribe) return retry(ending);
+                observer.next(result);
+                observer.complete();
+              });
+              return;
             }
             attempt = 0;
             const eventId = (result.extensions as { eventId?: unknown } | undefined)?.eventId;

@@ -14,11 +14,20 @@
  * ends with an error whose `extensions.code` is `SUBSCRIPTION_CANNOT_RESUME`: refetch what the screen shows,
  * then subscribe again.
  */
-import type { FormattedExecutionResult } from 'graphql';
+import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { Client, Sink, SubscribePayload } from 'graphql-ws';
 import { asksToResubscribe, backoff, defaultRetryAttempts, type ReconnectOptions } from './reconnect.ts';
 
-export function resumableSubscriptions(client: Client, options: ReconnectOptions = {}): Client {
+export interface ResumableSubscriptionsOptions extends ReconnectOptions {
+  /**
+   * Asked when the gateway ends a subscription with other errors than those of `resubscribeCodes`: true to
+   * subscribe again all the same (the kit's client says true to an expired token's UNAUTHENTICATED once it has a
+   * fresh token, after restarting the socket so that `connection_init` carries it). Default: never.
+   */
+  resubscribeWhen?: (errors: readonly GraphQLFormattedError[]) => boolean | Promise<boolean>;
+}
+
+export function resumableSubscriptions(client: Client, options: ResumableSubscriptionsOptions = {}): Client {
   const { retryAttempts = defaultRetryAttempts, retryWait = backoff } = options;
   return {
     ...client,
@@ -41,9 +50,13 @@ export function resumableSubscriptions(client: Client, options: ReconnectOptions
           error: (error) => {
             // The gateway ended the subscription asking for a new one (a schema reload): subscribe again, from
             // the last event, on the same socket.
-            if (stopped || !asksToResubscribe(error) || attempt >= retryAttempts) return sink.error(error);
-            attempt += 1;
-            void retryWait(attempt).then(() => {
+            const again = async () =>
+              asksToResubscribe(error) ||
+              (Array.isArray(error) && options.resubscribeWhen !== undefined && (await options.resubscribeWhen(error)));
+            void again().then(async (resubscribe) => {
+              if (stopped || !resubscribe || attempt >= retryAttempts) return sink.error(error);
+              attempt += 1;
+              await retryWait(attempt);
               if (!stopped) start();
             });
           },
