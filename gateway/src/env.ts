@@ -45,8 +45,9 @@ const fields = z.object({
       return z.NEVER;
     }),
   /**
-   * In production, the bearer token that reads /metrics and /ready's details (`Authorization: Bearer <token>`);
-   * unset, /metrics is not served in production. Outside production both are open.
+   * In production, the bearer token that reads /metrics (every deployable) and the gateway's /ready details
+   * (`Authorization: Bearer <token>`); unset, /metrics is not served in production. Outside production both are
+   * open.
    */
   METRICS_TOKEN: z.string().min(16).optional(),
   /** On SIGTERM, how long /ready answers 503 while requests are still served (for the load balancer to notice). */

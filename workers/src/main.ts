@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
-import { createLogger, runService } from '@curbside/service';
+import { createLogger, createServiceMetrics, loadMetricsAccess, runService } from '@curbside/service';
 import { mediaStoreConfigOf } from '@curbside/media-subgraph';
 import { makeLivePubSub } from '@curbside/subgraph-kit';
 import { loadEnv } from './env.ts';
@@ -14,6 +14,8 @@ await runService('workers', async () => {
     process.env,
     workerModules.map((module) => module.subgraph),
   );
+  const metricsAccess = loadMetricsAccess(process.env);
+  const metrics = createServiceMetrics();
   const logger = createLogger('workers', env.LOG_LEVEL);
   // The probe first: /health answers while the workers start (they wait for the subgraphs' migrations).
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
@@ -25,13 +27,17 @@ await runService('workers', async () => {
       await redis.ping();
       return { ready: true };
     },
+    metrics: { metrics, access: metricsAccess },
   });
   const redis = createRedis({
     url: env.REDIS_URL,
     clusterNodes: env.REDIS_CLUSTER_NODES,
     keyPrefix: env.REDIS_KEY_PREFIX,
     connectionName: 'workers',
-    onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
+    onConnectionLost: (error) => {
+      metrics.redisErrors.inc({ client: 'redis' });
+      logger.warn({ err: error }, 'lost Redis; reconnecting');
+    },
   });
   const pubsub = makeLivePubSub({
     url: env.REDIS_URL,
@@ -60,6 +66,7 @@ await runService('workers', async () => {
       pubsub,
       logger,
       mediaStore: mediaStoreConfigOf(env, resolve(env.MEDIA_DIR)),
+      metrics,
     });
     phase = 'running';
     logger.info({ queues: workers.queues, probe: probe.port }, 'workers ready');

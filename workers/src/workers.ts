@@ -1,14 +1,16 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import {
+  deadLetterQueueName,
   queueOptions,
   scheduledQueueName,
   startEventHandlers,
   type EventConsumer,
+  type JobObserver,
   type WorkersEventHandler,
 } from '@curbside/event-bus';
 import { queuesConsumedBy } from '@curbside/events';
 import type { Redis } from '@curbside/redis';
-import type { Logger } from '@curbside/service';
+import { reportedQueueStates, type Logger, type ServiceMetrics } from '@curbside/service';
 import {
   openOrm,
   type LivePubSub,
@@ -16,6 +18,7 @@ import {
   type Orm,
   type ScheduledJob,
   type SubgraphWorkerModule,
+  watchOrmPool,
 } from '@curbside/subgraph-kit';
 import { workerModules } from './modules.ts';
 
@@ -37,6 +40,24 @@ export interface WorkersDeps {
   modules?: SubgraphWorkerModule[];
   /** Extra handlers (tests), of queues the workers consume and no module handles. */
   extraHandlers?: WorkersEventHandler[];
+  /**
+   * Where jobs (latency, failures, dead letters), queue depth (each consumed queue and the dead letters, read
+   * on each scrape) and database pools are reported. Default none.
+   */
+  metrics?: ServiceMetrics;
+}
+
+/** A JobObserver reporting to `metrics`. */
+export function jobMetricsObserver(metrics: ServiceMetrics): JobObserver {
+  return {
+    finished(queue, outcome, timing, final) {
+      metrics.jobSeconds.observe({ queue, outcome }, timing.runSeconds);
+      if (timing.delaySeconds !== null) metrics.jobDelaySeconds.observe({ queue }, timing.delaySeconds);
+      if (outcome === 'failed') metrics.jobFailures.inc({ queue, final: String(final) });
+    },
+    deadLettered: (queue) => metrics.deadLetters.inc({ queue }),
+    connectionError: () => metrics.redisErrors.inc({ client: 'queues' }),
+  };
 }
 
 export interface Workers {
@@ -65,6 +86,7 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
   const { logger } = deps;
   const modules = deps.modules ?? workerModules;
   const orms: Orm[] = [];
+  const unwatch: (() => void)[] = [];
   const handlers: WorkersEventHandler[] = [...(deps.extraHandlers ?? [])];
   const scheduled: ScheduledJob[] = [];
   try {
@@ -79,6 +101,7 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
         ...(deps.databasePoolSize ? { poolSize: deps.databasePoolSize } : {}),
       });
       orms.push(orm);
+      if (deps.metrics) unwatch.push(await watchOrmPool(deps.metrics, module.subgraph, orm));
       const moduleDeps = {
         orm,
         logger: logger.child({ subgraph: module.subgraph }),
@@ -96,7 +119,21 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
     throw error;
   }
   // Refuses (before starting any) a handler of a queue another deployable consumes, or two of one queue.
-  const consumers: EventConsumer = startEventHandlers(handlers, { ...deps.eventBus, consumer: 'workers', logger });
+  const consumers: EventConsumer = startEventHandlers(handlers, {
+    ...deps.eventBus,
+    consumer: 'workers',
+    logger,
+    ...(deps.metrics ? { observer: jobMetricsObserver(deps.metrics) } : {}),
+  });
+  // Depth of each consumed queue and of the dead letters, read on each scrape: a few Redis calls per queue.
+  const depthQueues: Queue[] = [];
+  if (deps.metrics) {
+    for (const name of [...handlers.map((handler) => handler.queue), deadLetterQueueName]) {
+      const queue = new Queue(name, queueOptions(deps.eventBus, name));
+      depthQueues.push(queue);
+      unwatch.push(deps.metrics.watchQueue(name, () => queue.getJobCounts(...reportedQueueStates)));
+    }
+  }
 
   const schedulerQueue = new Queue(scheduledQueueName, queueOptions(deps.eventBus, scheduledQueueName));
   for (const job of scheduled) {
@@ -120,8 +157,9 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
     queues: handlers.map((handler) => handler.queue),
     close() {
       closing ??= (async () => {
+        for (const stop of unwatch) stop();
         await Promise.all([consumers.close(), scheduler.close()]);
-        await schedulerQueue.close();
+        await Promise.all([schedulerQueue.close(), ...depthQueues.map((queue) => queue.close())]);
         await Promise.all(orms.map((orm) => orm.close()));
       })();
       return closing;

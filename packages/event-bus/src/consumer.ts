@@ -99,10 +99,38 @@ export interface EventConsumerOptions<Queue extends EventQueueName = EventQueueN
   handle: (event: EventOfQueue<Queue>) => Promise<void>;
   /** Handles the events in batches. Default none: one at a time. Jobs taken at once then default to 2 batches. */
   batch?: EventBatchHandling<EventOfQueue<Queue>>;
+  /** Told of every job's end, dead letter and connection error. Default none. */
+  observer?: JobObserver | undefined;
 }
 
 export interface EventConsumer {
   close(): Promise<void>;
+}
+
+/** Told what becomes of a consumer's jobs, for metrics (see `createServiceMetrics`). */
+export interface JobObserver {
+  /**
+   * An attempt at a job ended. `delaySeconds`: from the job being queued (or due, when delayed) to its first
+   * attempt starting; null for a retry, whose wait is its backoff. `final`: no retry follows a failure.
+   */
+  finished(
+    queue: EventQueueName,
+    outcome: 'completed' | 'failed',
+    timing: { runSeconds: number; delaySeconds: number | null },
+    final: boolean,
+  ): void;
+  /** A job, or one event of a batch job, was copied to the dead-letter queue. */
+  deadLettered(queue: EventQueueName): void;
+  /** The consumer's Redis connection failed (BullMQ reconnects). */
+  connectionError(queue: EventQueueName): void;
+}
+
+/** The timing `JobObserver.finished` reports of `job`, from BullMQ's timestamps (milliseconds). */
+function timingOf(job: Job): { runSeconds: number; delaySeconds: number | null } {
+  const started = job.processedOn ?? Date.now();
+  const runSeconds = Math.max(0, (job.finishedOn ?? Date.now()) - started) / 1000;
+  const due = job.timestamp + (job.opts.delay ?? 0);
+  return { runSeconds, delaySeconds: job.attemptsMade <= 1 ? Math.max(0, started - due) / 1000 : null };
 }
 
 function isFinalFailure(job: Job, error: Error): boolean {
@@ -123,12 +151,14 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
   assertConsumer(options.queue, options.consumer);
   const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
   /** Copies a job (or one event of a batch job) that failed for good to the dead-letter queue, once. */
-  const recordDeadLetter = (failed: Omit<DeadLetter, 'queue' | 'failedAt'>) =>
-    deadLetters.add(
+  const recordDeadLetter = async (failed: Omit<DeadLetter, 'queue' | 'failedAt'>) => {
+    await deadLetters.add(
       failed.name,
       { ...failed, queue: options.queue, failedAt: new Date().toISOString() },
       { jobId: deadLetterId(options.queue, failed.jobId), removeOnComplete: true },
     );
+    options.observer?.deadLettered(options.queue);
+  };
   const batcher = options.batch
     ? makeEventBatcher({ maxSize: options.batch.maxSize, handleBatch: options.batch.handle, handle: options.handle })
     : undefined;
@@ -199,7 +229,9 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
       { err: error, queue: options.queue, jobId: job?.id, event: job?.name, attempts: job?.attemptsMade },
       'event handler failed',
     );
-    if (!job?.id || !isFinalFailure(job, error)) return;
+    const final = job ? isFinalFailure(job, error) : false;
+    if (job) options.observer?.finished(options.queue, 'failed', timingOf(job), final);
+    if (!job?.id || !final) return;
     recordDeadLetter({
       jobId: job.id,
       name: job.name,
@@ -212,14 +244,20 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
   });
   // A job retried from the dashboard that now succeeded is no longer a dead letter.
   worker.on('completed', (job) => {
+    options.observer?.finished(options.queue, 'completed', timingOf(job), false);
     if (!job.id || !job.failedReason) return;
     void deadLetters.remove(deadLetterId(options.queue, job.id)).catch(() => undefined);
   });
-  worker.on('error', (error) => options.logger.warn({ err: error }, 'event consumer connection error'));
+  worker.on('error', (error) => {
+    options.observer?.connectionError(options.queue);
+    options.logger.warn({ err: error }, 'event consumer connection error');
+  });
   let closing: Promise<void> | undefined;
   return {
     close() {
-      closing ??= worker.close().finally(() => deadLetters.close());
+      const t0 = Date.now();
+      const iv = setInterval(() => console.log('TIMING worker still closing', options.queue, Date.now() - t0, (worker as any).mainLoopRunning ? 'mainloop' : '-', (worker as any).closing ? 'closing' : ''), 10_000);
+      closing ??= worker.close().then(() => console.log('TIMING worker closed', options.queue, Date.now() - t0)).finally(() => { clearInterval(iv); return deadLetters.close().then(() => console.log('TIMING dl closed', options.queue, Date.now() - t0)); });
       return closing;
     },
   };
@@ -240,6 +278,8 @@ export interface EventHandlersOptions<Consumer extends EventConsumerName> {
   connection: ConnectionOptions;
   prefix: string;
   logger: Logger;
+  /** Told of every job's end, dead letter and connection error. Default none. */
+  observer?: JobObserver | undefined;
 }
 
 /**

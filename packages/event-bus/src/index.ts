@@ -25,5 +25,6 @@ export {
   type EventHandler,
   type EventHandlersOptions,
   type HandlerOf,
+  type JobObserver,
   type WorkersEventHandler,
 } from './consumer.ts';

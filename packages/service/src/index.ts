@@ -9,3 +9,15 @@ export {
   redisClusterNodesSchema,
 } from './env.ts';
 export { runService, type RunningService } from './run.ts';
+export {
+  createServiceMetrics,
+  loadMetricsAccess,
+  mayReadMetrics,
+  reportedQueueStates,
+  serveMetrics,
+  type MetricsAccess,
+  type MetricsEndpoint,
+  type ObservedPool,
+  type QueueCounts,
+  type ServiceMetrics,
+} from './metrics.ts';

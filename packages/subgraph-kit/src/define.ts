@@ -3,9 +3,10 @@ import type { DocumentNode } from 'graphql';
 import type { AccessTokenVerifier, AccountBlocklist } from '@curbside/auth';
 import { startOutboxRelay } from '@curbside/event-bus';
 import type { Redis } from '@curbside/redis';
-import type { Logger } from '@curbside/service';
+import { createServiceMetrics, type Logger, type MetricsEndpoint } from '@curbside/service';
 import { startupSequence, stopperOf, withOrderedShutdown, type Stoppable } from './lifecycle.ts';
 import type { LivePubSub } from './live.ts';
+import { startOutboxSampler, watchOrmPool } from './metrics.ts';
 import { openOrm, type OpenOrmOptions, type Orm } from './orm.ts';
 import { subgraphSchema, type SubgraphResolverMap } from './schema.ts';
 import { createSubgraphServer, type BaseRequestContext, type Route, type SubgraphServer } from './server.ts';
@@ -55,6 +56,13 @@ export interface SubgraphDeps<Options = NoOptions> {
   pubsub: LivePubSub;
   /** Called with every SQL statement sent; tests count queries with it. Default none. */
   onQuery?: ((sql: string) => void) | undefined;
+  /**
+   * The process's metrics and who may read them at /metrics. Default: a registry of the subgraph's own, open
+   * to anyone (as outside production).
+   */
+  metrics?: MetricsEndpoint | undefined;
+  /** How often the outbox backlog is sampled into the metrics. Default `outboxSampleIntervalMs` (15 s). */
+  outboxSampleIntervalMs?: number | undefined;
   /** The subgraph's own settings (the user subgraph's signing key, the media subgraph's storage, ...). */
   options: Options;
 }
@@ -131,6 +139,11 @@ export function defineSubgraph<Options = NoOptions, Resolvers extends SubgraphRe
         }),
       (orm) => orm.close(),
     );
+    const metrics = deps.metrics ?? {
+      metrics: createServiceMetrics(),
+      access: { production: false, token: undefined },
+    };
+    const unwatchPool = await startup.run(() => watchOrmPool(metrics.metrics, definition.name, orm));
     const parts = await startup.run(() => definition.build({ deps, orm }));
     const server = await startup.step(
       () =>
@@ -143,11 +156,24 @@ export function defineSubgraph<Options = NoOptions, Resolvers extends SubgraphRe
           verifyAccessToken: parts.verifyAccessToken ?? deps.verifyAccessToken,
           createContext: definition.createContext,
           ...(parts.routes ? { routes: parts.routes } : {}),
+          metrics,
         }),
       (server) => server.close(),
     );
-    const background: (() => Promise<void>)[] = [];
+    const background: (() => Promise<void>)[] = [async () => unwatchPool()];
     if (definition.relayOutbox !== false) {
+      const sampler = await startup.step(
+        () =>
+          startOutboxSampler({
+            orm,
+            subgraph: definition.name,
+            metrics: metrics.metrics,
+            logger,
+            ...(deps.outboxSampleIntervalMs ? { intervalMs: deps.outboxSampleIntervalMs } : {}),
+          }),
+        (sampler) => sampler.stop(),
+      );
+      background.push(() => sampler.stop());
       const relay = await startup.step(
         () => startOutboxRelay({ orm, databaseUrl: deps.directDatabaseUrl, ...deps.eventBus, logger }),
         (relay) => relay.stop(),

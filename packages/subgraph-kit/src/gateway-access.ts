@@ -17,12 +17,13 @@ export interface SubgraphAccess {
 }
 
 /**
- * Paths any caller may reach whatever the access: liveness and readiness (probed by orchestrators), and
+ * Paths any caller may reach whatever the access: liveness and readiness (probed by orchestrators), the
+ * metrics (scraped by Prometheus, which is not the gateway: /metrics has its own token in production), and
  * discovery documents under `/.well-known/` (RFC 8615) such as the JWKS, which holds public keys only and is
  * fetched by the gateway and the other subgraphs before any of them can call anything.
  */
 export function isOpenPath(path: string): boolean {
-  return path === '/health' || path === '/ready' || path.startsWith('/.well-known/');
+  return path === '/health' || path === '/ready' || path === '/metrics' || path.startsWith('/.well-known/');
 }
 
 /** Whether a request for `path` with these headers may be served under `access`. */

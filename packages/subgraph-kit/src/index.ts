@@ -100,3 +100,11 @@ export {
 } from './define.ts';
 export { subgraphSchema, type SubgraphResolverMap } from './schema.ts';
 export type { MediaStoreConfig, ScheduledJob, SubgraphWorkerModule, WorkerDeps } from './worker-module.ts';
+export {
+  outboxSampleBound,
+  outboxSampleIntervalMs,
+  requestMetricsPlugin,
+  startOutboxSampler,
+  watchOrmPool,
+} from './metrics.ts';
+export { metricsRoute } from './server.ts';

@@ -1,7 +1,7 @@
 import { makeAccessTokenCheck, redisAccountBlocklist, remoteKeySet } from '@curbside/auth';
 import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event-bus';
 import { closeRedis, createRedis } from '@curbside/redis';
-import { createLogger, runService } from '@curbside/service';
+import { createLogger, createServiceMetrics, loadMetricsAccess, runService } from '@curbside/service';
 import { startTracing } from '@curbside/tracing';
 import { ensureDatabase } from './database.ts';
 import { loadDatabaseSettings, subgraphDatabase } from './database-env.ts';
@@ -45,11 +45,13 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
 }): Promise<void> {
   const service = `${options.name}-subgraph`;
   return runService(service, async (stopRequested) => {
-    const [env, access, databaseSettings] = loadAll(
+    const [env, access, databaseSettings, metricsAccess] = loadAll(
       () => options.loadEnv(process.env),
       () => loadSubgraphAccess(process.env),
       () => loadDatabaseSettings(options.name, process.env),
+      () => loadMetricsAccess(process.env),
     );
+    const metrics = createServiceMetrics();
     const logger = createLogger(service, env.LOG_LEVEL);
     const database = subgraphDatabase(databaseSettings, {
       serverUrl: env.POSTGRES_URL,
@@ -74,7 +76,10 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
       clusterNodes: env.REDIS_CLUSTER_NODES,
       keyPrefix: env.REDIS_KEY_PREFIX,
       connectionName: service,
-      onConnectionLost: (error) => logger.warn({ err: error }, 'lost Redis; reconnecting'),
+      onConnectionLost: (error) => {
+        metrics.redisErrors.inc({ client: 'redis' });
+        logger.warn({ err: error }, 'lost Redis; reconnecting');
+      },
     });
     const accountBlocklist = redisAccountBlocklist(redis);
     const pubsub = makeLivePubSub({
@@ -115,6 +120,7 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
         eventBus,
         pubsub,
         options: options.options(env),
+        metrics: { metrics, access: metricsAccess },
       });
       await probe?.close();
       const url = await subgraph.listen(probe?.port ?? env.PORT, env.HOST, access);

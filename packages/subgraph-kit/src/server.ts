@@ -18,7 +18,7 @@ import type {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
-import type { Logger } from '@curbside/service';
+import { serveMetrics, type Logger, type MetricsEndpoint } from '@curbside/service';
 import {
   authorizedForAnySignedInViewer,
   gatewaySubscribeOf,
@@ -36,6 +36,7 @@ import {
   closeServer,
   listen,
   requestIdOf,
+  sendCodedJson,
   sendGraphQLError,
   sendJson,
 } from '@curbside/http';
@@ -45,6 +46,7 @@ import { withServerSpan } from '@curbside/tracing';
 import { makeErrorFormatter } from './errors.ts';
 import { admitsCall, gatewayOnlyMessage, trustsAsGateway, type SubgraphAccess } from './gateway-access.ts';
 import { LiveResults } from './live-results.ts';
+import { requestMetricsPlugin } from './metrics.ts';
 import type { LiveReplay, SubscribeMode } from './live.ts';
 
 /**
@@ -110,6 +112,11 @@ export interface SubgraphServerOptions<Context extends BaseRequestContext> {
    * path wins over a prefix, and a longer prefix over a shorter one.
    */
   routes?: Record<string, Route>;
+  /**
+   * The process's metrics: operations over HTTP are counted and timed into them, and /metrics serves them (in
+   * production only with the metrics token). Default none: no /metrics.
+   */
+  metrics?: MetricsEndpoint | undefined;
 }
 
 export interface SubgraphServer {
@@ -185,6 +192,16 @@ export function matchRoute(routes: Record<string, Route>, path: string): Route |
   return best?.route;
 }
 
+/** /metrics: refused as UNAUTHENTICATED without the token when one is set, else as not found. */
+export function metricsRoute(endpoint: MetricsEndpoint): Route {
+  return (req, res) =>
+    serveMetrics(endpoint, req, res, (refused, tokenSet) =>
+      tokenSet
+        ? sendCodedJson(refused, 'UNAUTHENTICATED', 'Send the metrics token.')
+        : sendJson(refused, 404, { error: 'not found' }),
+    );
+}
+
 /** How long /ready waits for Redis's PING: 1 second (a client that lost Redis queues the command). */
 const pingTimeoutMs = 1_000;
 
@@ -235,6 +252,7 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       requestIdPlugin<Context>(),
+      ...(options.metrics ? [requestMetricsPlugin<Context>(options.metrics.metrics, options.name)] : []),
     ],
   });
   await apollo.start();
@@ -249,6 +267,7 @@ export async function createSubgraphServer<Context extends BaseRequestContext>(
       const failed = ready ? {} : { database: database.ok, redis };
       sendJson(res, ready ? 200 : 503, { ready, service: options.name, ...failed });
     },
+    ...(options.metrics ? { '/metrics': metricsRoute(options.metrics) } : {}),
     ...options.routes,
   };
 
