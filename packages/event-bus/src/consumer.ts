@@ -255,9 +255,7 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
   let closing: Promise<void> | undefined;
   return {
     close() {
-      const t0 = Date.now();
-      const iv = setInterval(() => console.log('TIMING worker still closing', options.queue, Date.now() - t0, (worker as any).mainLoopRunning ? 'mainloop' : '-', (worker as any).closing ? 'closing' : ''), 10_000);
-      closing ??= worker.close().then(() => console.log('TIMING worker closed', options.queue, Date.now() - t0)).finally(() => { clearInterval(iv); return deadLetters.close().then(() => console.log('TIMING dl closed', options.queue, Date.now() - t0)); });
+      closing ??= worker.close().finally(() => deadLetters.close());
       return closing;
     },
   };
