@@ -20,9 +20,7 @@ import {
   type TestStack,
 } from './index.ts';
 
-const manifestPath = fileURLToPath(
-  new URL('../../packages/client/src/gql/persisted-documents.json', import.meta.url),
-);
+const manifestPath = fileURLToPath(new URL('../../packages/client/src/gql/persisted-documents.json', import.meta.url));
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, string>;
 const idOf = (name: string) => Object.entries(manifest).find(([, text]) => text.includes(`query ${name}(`))![0];
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
