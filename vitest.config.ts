@@ -43,7 +43,8 @@ export default defineConfig({
       },
       {
         // The accounts and posts journeys again, every stack behind a PgBouncer of its own in transaction
-        // pooling (see `StackOptions.databasePooler`); `pnpm test:pgbouncer` runs only these.
+        // pooling (see `StackOptions.databasePooler`): a profile, as `pnpm test:cluster` is, that
+        // `pnpm test:pgbouncer` runs (CI runs both after `pnpm test`).
         test: {
           name: 'pgbouncer',
           isolate,
