@@ -8,7 +8,8 @@
  *   every ConfigMap and Secret key a workload refers to exists, and every key is read by some workload;
  * - each workload runs a file `pnpm build` makes; Deployments have startup, liveness and readiness probes; the
  *   stop fits: preStop + the hard stop (the gateway's SHUTDOWN_DELAY_MS + DRAIN_TIMEOUT_MS + 2 s within
- *   STOP_TIMEOUT_MS) below terminationGracePeriodSeconds.
+ *   STOP_TIMEOUT_MS) below terminationGracePeriodSeconds;
+ * - the Prometheus alert rules and the Grafana dashboard (infra/observability, see observability-check.ts).
  * Exits 1 listing every problem.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildTargets } from './build.ts';
 import { configReference, type ConfigReference } from './config-reference.ts';
+import { checkObservability } from './observability-check.ts';
 import { fromRoot } from './paths.ts';
 
 type Manifest = Record<string, any>;
@@ -244,12 +246,16 @@ export async function checkManifests(root: string, reference?: ConfigReference):
 }
 
 if (import.meta.main) {
-  const problems = await checkManifests(fromRoot('infra/k8s'));
+  const problems = [
+    ...(await checkManifests(fromRoot('infra/k8s'))),
+    ...(await checkObservability(fromRoot('infra/observability'))),
+  ];
   if (problems.length > 0) {
     console.error(
-      `The Kubernetes manifests have ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `The Kubernetes manifests, alert rules and dashboard have ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
     process.exit(1);
   }
   console.log('infra/k8s: base and overlays valid against the Kubernetes API schemas, every variable wired');
+  console.log('infra/observability: alert rules parse; rules and dashboard name only registered metrics');
 }
