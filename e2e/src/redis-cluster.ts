@@ -36,6 +36,11 @@ export interface TestRedisCluster {
   kill(port: number): Promise<void>;
   /** Resolves once every slot is served again (cluster_state:ok on every running node); rejects after `timeoutMs`. */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once the node on `port` (killed) is marked failed by every running node and its slots are served
+   * again, by the replica promoted in its place; rejects after `timeoutMs` (default 30 s).
+   */
+  waitForFailover(port: number, timeoutMs?: number): Promise<void>;
   /** Kills every node and removes their folders; idempotent. */
   stop(): Promise<void>;
 }
@@ -101,6 +106,22 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       },
       timeoutMs,
     );
+  }
+
+  async function waitForFailover(port: number, timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      `a replica to take over from the node on ${port}`,
+      async () => {
+        for (const node of nodes.filter(isRunning)) {
+          const lines = (await redisCli(node.port, 'cluster', 'nodes').catch(() => '')).split('\n');
+          const failed = lines.find((line) => line.split(' ')[1]?.startsWith(`127.0.0.1:${port}@`));
+          if (!failed || !/(^|,)fail(,|$)/.test(failed.split(' ')[2] ?? '')) return false;
+        }
+        return true;
+      },
+      timeoutMs,
+    );
+    await waitUntilHealthy(timeoutMs);
   }
 
   async function describe(): Promise<ClusterNodeInfo[]> {
@@ -220,6 +241,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     describe,
     kill,
     waitUntilHealthy,
+    waitForFailover,
     stop,
   };
 }

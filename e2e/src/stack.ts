@@ -187,6 +187,8 @@ export interface StackOptions {
   countSubgraphRequests?: boolean;
   /** Another Redis than the machine's (a private one a test may kill). */
   redisUrl?: string;
+  /** With `redisUrl`, the seed nodes of a Redis Cluster of the test's own (one it may fail over). Default none. */
+  redisClusterNodes?: readonly string[];
   /** Extra gateway options (limits) for a test. */
   gateway?: Partial<GatewayOptions>;
   /** Run the workers in-process. Default true; a test that starts them as a process (to kill it) says false. */
@@ -233,8 +235,8 @@ function poolerProfile(): 'pgbouncer' | 'none' {
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const id = randomBytes(3).toString('hex');
   const redisUrl = options.redisUrl ?? machineRedisUrl;
-  // A private Redis (one a test may kill) is one server, whatever the run's profile.
-  const clusterNodes = options.redisUrl ? [] : redisClusterNodes;
+  // A private Redis (one a test may kill) is the test's own, whatever the run's profile.
+  const clusterNodes = options.redisUrl ? (options.redisClusterNodes ?? []) : redisClusterNodes;
   const logger = createLogger('test-stack', options.logLevel ?? 'silent');
   const databases = {} as Record<SubgraphName, string>;
   const connectUrls = {} as Record<SubgraphName, string>;

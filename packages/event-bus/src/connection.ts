@@ -39,3 +39,30 @@ export function queueOptions(
   if (/[{}]/.test(queue)) throw new Error(`expects a queue name without { or }, but got ${queue}`);
   return { connection: bus.connection, prefix: `${bus.prefix}:{${queue}}` };
 }
+
+/** How long a relay waits for a replica to confirm a batch's jobs: 2 seconds. */
+const replicaWaitMs = 2_000;
+
+/**
+ * Resolves once the jobs just added to `queue` through `connection` are on a replica of its primary, when that
+ * primary has one (a Redis Cluster's failover promotes a replica: what only the failed primary held is lost).
+ * WAIT counts the writes of the connection it is sent on, so it goes, pipelined behind a key of the queue's hash
+ * tag, on the cluster client's connection to that primary: the one the jobs were added through. Throws when no
+ * replica confirms in time, so that the caller keeps the events to send again (their job ids make a second add
+ * of a job that did arrive a no-op). On one server (options, not a cluster client) there is nothing to wait for.
+ */
+export async function replicatedOn(connection: ConnectionOptions, prefix: string, queue: string): Promise<void> {
+  if (!(connection instanceof Cluster)) return;
+  const { prefix: queuePrefix } = queueOptions({ connection, prefix }, queue);
+  // A cluster pipeline goes to the node of its keys' slot: INFO and WAIT have none, so each follows a keyed read.
+  const replies = (await connection.pipeline().exists(queuePrefix).info('replication').exec()) ?? [];
+  const replication = String(replies[1]?.[1] ?? '');
+  const replicas = Number(/connected_slaves:(\d+)/.exec(replication)?.[1] ?? 0);
+  if (replicas === 0) return;
+  const waited = (await connection.pipeline().exists(queuePrefix).wait(1, replicaWaitMs).exec()) ?? [];
+  const [error, acknowledged] = waited[1] ?? [new Error('no reply to WAIT'), 0];
+  if (error) throw error;
+  if (Number(acknowledged) < 1) {
+    throw new Error(`the ${queue} queue's jobs reached no replica within ${replicaWaitMs} ms`);
+  }
+}

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { isBatchedQueue, outboxChannel, queuesFor, type EventQueueName } from '@curbside/events';
 import type { Logger } from '@curbside/service';
-import { queueOptions } from './connection.ts';
+import { queueOptions, replicatedOn } from './connection.ts';
 import { eventBatchJobId, eventBatchJobName } from './batch.ts';
 import { startOutboxPruning, type OutboxPruningSettings } from './prune.ts';
 
@@ -65,7 +65,8 @@ interface OutboxRow {
 /**
  * Moves a subgraph's outbox into the consumers' queues. Rows are claimed with FOR UPDATE SKIP LOCKED
  * (several relays may run), queued with the event id as job id (a row relayed twice, after a crash
- * between queueing and marking, is not queued twice), and marked sent only after Redis accepted them.
+ * between queueing and marking, is not queued twice), and marked sent only after Redis accepted them (on a
+ * cluster, once a replica has them too).
  * Sent rows are pruned once past their retention, in small batches (see startOutboxPruning).
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -113,7 +114,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const jobId = eventBatchJobId(events.map((event) => event.id));
         jobsByQueue.set(queue, [{ name: eventBatchJobName, data: { events }, opts: { ...eventJobOptions, jobId } }]);
       }
-      for (const [queue, jobs] of jobsByQueue) await queueOf(queue).addBulk(jobs);
+      for (const [queue, jobs] of jobsByQueue) {
+        await queueOf(queue).addBulk(jobs);
+        // Marked sent below only once a replica has them too: a failover must not lose what the outbox let go.
+        await replicatedOn(options.connection, options.prefix, queue);
+      }
       await em.execute('update outbox_event set sent_at = now() where id in (?)', [rows.map((row) => row.id)]);
       return rows.length;
     });

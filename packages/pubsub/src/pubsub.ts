@@ -254,8 +254,9 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
   const wholeTopics = new Set<string>(options.wholeTopics ?? []);
   const publisher = connectRedis(options, {
     connectionName: `${options.connectionName}:pub`,
-    // Publishing happens after a commit, on a request path: fail fast rather than hold the response.
-    commandTimeout: 1_000,
+    // Publishing happens after a commit, on a request path: fail fast rather than hold the response. On a cluster,
+    // ride out a failover (a second or two of node timeout, then the election) rather than lose the event.
+    commandTimeout: cluster ? 5_000 : 1_000,
     maxRetriesPerRequest: 1,
   }) as RedisClient & HistoryCommands;
   publisher.defineCommand('curbsidePublishLive', { numberOfKeys: 1, lua: publishScript });
