@@ -3,18 +3,22 @@ import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event
 import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, createServiceMetrics, loadMetricsAccess, runService } from '@curbside/service';
 import { mediaStoreConfigOf } from '@curbside/media-subgraph';
-import { makeLivePubSub } from '@curbside/subgraph-kit';
+import { loadAll, makeLivePubSub } from '@curbside/subgraph-kit';
 import { loadEnv } from './env.ts';
 import { startWorkersProbe } from './probe.ts';
 import { workerModules } from './modules.ts';
 import { createWorkers } from './workers.ts';
 
 await runService('workers', async () => {
-  const env = loadEnv(
-    process.env,
-    workerModules.map((module) => module.subgraph),
+  // Every problem of the environment reported at once, the metrics token's with the others.
+  const [env, metricsAccess] = loadAll(
+    () =>
+      loadEnv(
+        process.env,
+        workerModules.map((module) => module.subgraph),
+      ),
+    () => loadMetricsAccess(process.env),
   );
-  const metricsAccess = loadMetricsAccess(process.env);
   const metrics = createServiceMetrics();
   const logger = createLogger('workers', env.LOG_LEVEL);
   // The probe first: /health answers while the workers start (they wait for the subgraphs' migrations).
