@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import { ensureDatabase } from '@curbside/subgraph-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createVendorSeenByLocation,
@@ -28,6 +29,7 @@ import {
   type Account,
   type TestStack,
 } from './index.ts';
+import { templateDatabase } from './templates.ts';
 
 const gatewaySecret = randomBytes(32).toString('hex');
 const credential = (secret: string) => ({ 'x-curbside-gateway': secret });
@@ -220,6 +222,11 @@ describe('a subgraph process in production (runSubgraph)', () => {
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`,
   };
+  // Production neither creates nor migrates its database (`pnpm migrate` does): a migrated copy, as a
+  // deployment's migration job would leave it.
+  beforeAll(() =>
+    ensureDatabase(postgresUrl, env.SEARCH_DATABASE, { template: templateDatabase(testDatabasePrefix(), 'search') }),
+  );
 
   it('refuses to start without GATEWAY_SECRET, saying why', async () => {
     const started = startProcess('subgraphs/search/src/main.ts', env);
