@@ -10,8 +10,9 @@ import { ConfigError, parseEnv } from '@curbside/service';
  */
 export interface SubgraphAccess {
   /**
-   * When set, `/graphql` (HTTP and the graphql-ws upgrade) and every extra route except `/.well-known/*`
-   * refuse calls that do not carry it. Default: unset, every caller is served (development and tests).
+   * When set, `/graphql` (HTTP and the graphql-ws upgrade) and every extra route except the open paths
+   * (`isOpenPath`) refuse calls that do not carry it. Default: unset, every caller is served (development and
+   * tests).
    */
   gatewaySecret?: string | undefined;
 }
