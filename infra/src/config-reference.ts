@@ -35,6 +35,7 @@ const prefixPattern = /\/\^([A-Z][A-Z0-9_]*_)\(\[A-Z0-9_\]\+\)\$\//g;
 function unitOf(name: string): string {
   if (name.endsWith('_MS')) return 'milliseconds';
   if (name.endsWith('_SECONDS')) return 'seconds';
+  if (name.endsWith('_DAYS')) return 'days';
   if (name.endsWith('_BYTES')) return 'bytes';
   if (name === 'PORT' || name.endsWith('_PORT')) return 'TCP port';
   if (name.endsWith('_URL') || name.endsWith('_ENDPOINT')) return 'URL';

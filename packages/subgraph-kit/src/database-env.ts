@@ -77,11 +77,17 @@ export interface DatabaseSettings extends SubgraphDatabaseVariables {
    * and says why on /ready. Otherwise it creates the database if missing and migrates at start, under the lock.
    */
   production: boolean;
+  /** `OUTBOX_RETENTION_DAYS`: how long sent outbox rows are kept before the relay prunes them (1 to 365; 7). */
+  outboxRetentionMs: number;
 }
+
+const day = 24 * 3600 * 1000;
 
 const settingsSchema = z.object({
   NODE_ENV: z.string().default('development'),
   DATABASE_POOL_SIZE: poolSizeSchema.default(defaultPoolSize),
+  /** Days a sent outbox row is kept before the relay prunes it, 1 to 365 (events no queue receives: 10 minutes). */
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 });
 
 /** The database settings of a `subgraph` process; throws one ConfigError naming every bad variable. */
@@ -90,5 +96,10 @@ export function loadDatabaseSettings(subgraph: string, source: NodeJS.ProcessEnv
     () => parseEnv(settingsSchema, source),
     () => loadSubgraphDatabaseVariables(subgraph, source),
   );
-  return { ...variables, poolSize: settings.DATABASE_POOL_SIZE, production: settings.NODE_ENV === 'production' };
+  return {
+    ...variables,
+    poolSize: settings.DATABASE_POOL_SIZE,
+    production: settings.NODE_ENV === 'production',
+    outboxRetentionMs: settings.OUTBOX_RETENTION_DAYS * day,
+  };
 }

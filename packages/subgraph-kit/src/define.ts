@@ -31,6 +31,8 @@ export interface SubgraphDeps<Options = NoOptions> {
   directDatabaseUrl: string | undefined;
   /** Largest number of pooled connections to the database. Default `defaultPoolSize` (5). */
   databasePoolSize?: number | undefined;
+  /** How long the relay keeps sent outbox rows before pruning them. Default `outboxPruningDefaults` (7 days). */
+  outboxRetentionMs?: number | undefined;
   /**
    * 'apply' (development, tests): migrate at start, under the migration lock, so replicas starting together
    * migrate once. 'await' (production): never migrate; wait until `pnpm migrate` has. Default 'apply'.
@@ -175,7 +177,14 @@ export function defineSubgraph<Options = NoOptions, Resolvers extends SubgraphRe
       );
       background.push(() => sampler.stop());
       const relay = await startup.step(
-        () => startOutboxRelay({ orm, databaseUrl: deps.directDatabaseUrl, ...deps.eventBus, logger }),
+        () =>
+          startOutboxRelay({
+            orm,
+            databaseUrl: deps.directDatabaseUrl,
+            ...deps.eventBus,
+            logger,
+            ...(deps.outboxRetentionMs ? { pruning: { retentionMs: deps.outboxRetentionMs } } : {}),
+          }),
         (relay) => relay.stop(),
       );
       background.push(() => relay.stop());

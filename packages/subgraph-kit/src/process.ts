@@ -103,6 +103,7 @@ export function runSubgraph<Env extends SubgraphProcessEnv, Options>(options: {
         databaseUrl: database.url,
         directDatabaseUrl: database.directUrl,
         databasePoolSize: databaseSettings.poolSize,
+        outboxRetentionMs: databaseSettings.outboxRetentionMs,
         migrations: production ? 'await' : 'apply',
         onStartupWait,
         startupSignal: stopRequested,
