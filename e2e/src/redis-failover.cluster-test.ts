@@ -33,7 +33,14 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await disposeLiveClients();
-  await stack?.stop();
+  // Known defect, not what this test is about: in about one run in three, a BullMQ worker whose queue's slot was
+  // on the killed primary never finishes close() after the failover (its main loop keeps running; it does go on
+  // consuming, as the vendor below shows). The stack's stop is bounded here and the hang reported, not hidden.
+  const stopped = await Promise.race([
+    stack?.stop().then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000)),
+  ]);
+  if (!stopped) console.warn('the stack did not stop within 20 s after the failover (a BullMQ worker close hangs)');
   await cluster?.stop();
 }, 120_000);
 
@@ -205,6 +212,28 @@ describe('Redis Cluster failover', () => {
         : null;
     }).catch(() => null); // reported, and failed on below
 
+    // The queues go on after the failover, those whose slots moved to the promoted replica included: a vendor
+    // created now reaches the location and post copies and the search index (three more queues).
+    const vendorStarted = Date.now();
+    const vendor = await graphql<{ createVendor: { id: string } }>(
+      stack.gatewayUrl,
+      'mutation { createVendor(input: { name: "After Failover", category: FOOD_TRUCK }) { id } }',
+      {},
+      { token: author.accessToken },
+    );
+    const vendorId = vendor.data?.createVendor.id ?? '';
+    const copiedIn = async (database: string, sql: string) => (await queryRows(database, sql, [vendorId])).length === 1;
+    const vendorCopiedMs = await waitFor(
+      'the vendor created after the failover in every copy and the index',
+      async () =>
+        (await copiedIn(stack.databases.location, 'select 1 from vendor_copy where vendor_id = $1')) &&
+        (await copiedIn(stack.databases.post, 'select 1 from vendor_copy where vendor_id = $1')) &&
+        (await copiedIn(stack.databases.search, `select 1 from search_document where type = 'VENDOR' and id = $1`))
+          ? Date.now() - vendorStarted
+          : null,
+      20_000,
+    ).catch(() => null);
+
     const lostIndex = committed.filter((id) => !indexedIds.has(id)).length;
     const expectedNotifications = committed.length * followers.length;
     const lostNotifications = expectedNotifications - notifications.length;
@@ -230,11 +259,13 @@ describe('Redis Cluster failover', () => {
             ? `the first post sent after it committed at +${firstPost.committed} ms, notified at +${firstPost.notified} ms, delivered live at +${firstPost.delivered} ms`
             : 'the first post sent after it never delivered live'
         }`,
+        `  queues after the failover: a new vendor ${vendorCopiedMs === null ? 'did NOT reach' : `reached`} the location and post copies and the search index${vendorCopiedMs === null ? '' : ` in ${vendorCopiedMs} ms`}`,
         `  primaries now: ${promoted.map((node) => node.address).join(', ')}`,
       ].join('\n'),
     );
 
     expect(firstPost).not.toBeNull();
+    expect(vendorCopiedMs).not.toBeNull();
     expect(promoted.map((node) => node.address)).not.toContain(victim.address);
     expect(promoted).toHaveLength(3);
     expect(counts.mutations).toBeGreaterThan(0);
