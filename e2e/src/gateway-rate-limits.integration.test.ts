@@ -4,6 +4,7 @@
  * Refusals are 429 RATE_LIMITED with Retry-After and reach no subgraph. Without Redis the limits fail open.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '@curbside/async';
 import {
   createVendorSeenByLocation,
   graphql,
@@ -16,6 +17,8 @@ import {
 } from './index.ts';
 
 const authDefaults = { authAttemptsPerIpPerMinute: 10, authAttemptsPerAccountPerMinute: 10 };
+/** The windows' clock: a test moves it into the next minute rather than waiting for it. */
+const clock = manualClock();
 let stack: TestStack;
 let user: Account;
 let nextIp = 1;
@@ -24,6 +27,7 @@ const freshIp = () => `198.51.100.${nextIp++}`;
 
 beforeAll(async () => {
   stack = await startStack({
+    clock,
     gateway: {
       trustProxy: true,
       // The production defaults for sign-in attempts; cost budgets of one PAGE (anonymous) and two (user), which
@@ -57,6 +61,16 @@ describe('cost budgets', () => {
     expect(subgraphCalls()).toBe(0);
     // Another address has its own budget.
     expect((await graphql(stack.gatewayUrl, PAGE, {}, { headers: { 'x-forwarded-for': freshIp() } })).status).toBe(200);
+  });
+
+  it('gives a caller refused in one minute a new budget in the next', async () => {
+    const ip = freshIp();
+    const call = () => graphql(stack.gatewayUrl, PAGE, {}, { headers: { 'x-forwarded-for': ip } });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(429);
+    clock.advance(60_000);
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(429);
   });
 
   it('charges a signed-in user to their own budget, wherever they call from', async () => {

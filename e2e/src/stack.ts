@@ -199,9 +199,9 @@ export interface StackOptions {
    */
   gatewaySecret?: string;
   /**
-   * The clock of the subgraphs' windows (the location subgraph's one update per vendor per second, the user
-   * subgraph's sign-in attempts per minute): a test passes a `manualClock` and moves it rather than sleeping
-   * across a window. Default: the system clock.
+   * The clock of the rate windows (the location subgraph's one update per vendor per second, the user
+   * subgraph's sign-in attempts per minute, the gateway's budgets per minute): a test passes a `manualClock` and
+   * moves it rather than sleeping across a window. Default: the system clock.
    */
   clock?: Clock;
   /**
@@ -387,6 +387,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       verifyAccessToken,
       logger: logger.child({ service: 'gateway' }),
       production: false,
+      ...(options.clock ? { clock: options.clock } : {}),
       queues: eventBus,
       redis,
       accountBlocklist,

@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'bullmq';
+import type { Clock } from '@curbside/async';
 import type { AccessTokenVerifier, AccountBlocklist } from '@curbside/auth';
 import type { RedisClient } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
@@ -44,6 +45,8 @@ export interface GatewayOptions {
    */
   accountBlocklist?: AccountBlocklist;
   rateLimits?: Partial<RateLimits>;
+  /** The clock of the rate-limit windows (each a minute). Default the system clock; tests pass a manual one. */
+  clock?: Clock;
   /**
    * Proxies in front of the gateway that append to `X-Forwarded-For`: the client is that many entries from the
    * right. `true` is one proxy. Default 0 (false): the socket's address.

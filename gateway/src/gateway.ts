@@ -117,7 +117,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     costDirectives: () => costDirectives,
     limits: admissionLimits,
     rateLimits: { ...defaultRateLimits, ...options.rateLimits },
-    rateLimiter: options.redis ? createRateLimiter(options.redis) : null,
+    rateLimiter: options.redis ? createRateLimiter(options.redis, options.clock) : null,
     metrics,
     logger,
   });

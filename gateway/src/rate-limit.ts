@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@curbside/async';
 import type { RedisClient } from '@curbside/redis';
 
 /** Budgets per minute, shared by every gateway through Redis. */
@@ -59,8 +60,10 @@ interface ChargeCommand {
  * Rate limits kept in Redis, so every gateway replica spends from the same budgets. All charges of one request
  * are applied together; the request is refused when any budget is exceeded. When Redis cannot be reached the
  * answer is `unavailable` and the caller lets the request through (reads must keep working without Redis).
+ * `clock` places a charge in its minute (default the system clock): a test moves a manual one across a window
+ * rather than sleeping.
  */
-export function createRateLimiter(redis: RedisClient) {
+export function createRateLimiter(redis: RedisClient, clock: Clock = systemClock) {
   redis.defineCommand('curbsideRateCharge', { numberOfKeys: 1, lua: chargeScript });
   const commands = redis as unknown as ChargeCommand;
   return {
@@ -68,7 +71,7 @@ export function createRateLimiter(redis: RedisClient) {
       if (charges.length === 0) return { allowed: true };
       // Known to be down (reconnecting): fail open at once rather than wait out the command timeout.
       if (redis.status !== 'ready') return { unavailable: true };
-      const window = Math.floor(Date.now() / windowMs);
+      const window = Math.floor(clock.now() / windowMs);
       try {
         // Sent together on the one connection; a request usually makes a single charge.
         const replies = await Promise.all(
