@@ -10,11 +10,14 @@ export class SqlRecorder {
     this.statements.length = 0;
   }
 
-  /** Statements per table, named by the first table after from/into/update. */
+  /**
+   * Statements per table, named by the first table after from/into/update; a function call there is not a
+   * table (the outbox metrics' `extract(epoch from now() - …) … from "outbox_event"` counts as outbox_event).
+   */
   countByTable(): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const sql of this.statements) {
-      const table = /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)"?/i.exec(sql)?.[1];
+      const table = /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)\b"?(?!\()/i.exec(sql)?.[1];
       if (!table) continue;
       counts[table] = (counts[table] ?? 0) + 1;
     }
