@@ -47,10 +47,17 @@ describe('atDeadline', () => {
   });
 
   it('does not keep the process alive', () => {
+    // On the real timers: a spy on the faked setTimeout, once restored, left the fake installed for good, and
+    // the next test file sharing this worker waited for timers that never fired.
+    vi.useRealTimers();
     const spy = vi.spyOn(globalThis, 'setTimeout');
-    atDeadline(Date.now() + 1_000, () => undefined);
-    const timer = spy.mock.results[0]?.value as NodeJS.Timeout;
-    expect(timer.hasRef()).toBe(false);
-    spy.mockRestore();
+    try {
+      const cancel = atDeadline(Date.now() + 1_000, () => undefined);
+      const timer = spy.mock.results[0]?.value as NodeJS.Timeout;
+      expect(timer.hasRef()).toBe(false);
+      cancel();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
