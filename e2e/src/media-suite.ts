@@ -1,3 +1,5 @@
+// Why this file is long (about 1,000 lines): it is a test suite, written once and run twice, against the local
+// disk store and against an S3-compatible server (the media suite must hold on both); each case is short.
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';

@@ -1,3 +1,5 @@
+// Why this file is long (about 460 lines): it is test infrastructure, the one place every integration test and
+// benchmark starts the whole stack from (databases, Redis prefix, subgraphs, proxies, gateway, workers, clock).
 /**
  * Boots the whole stack in-process for tests and benchmarks: each subgraph on its own fresh database
  * and an OS-chosen port, a counting proxy in front of each subgraph, and the gateway on the committed

@@ -54,9 +54,21 @@ function sourceFiles(dir: string): string[] {
 
 const importPattern = /(?:^|\n)\s*(?:import|export)\s[^;'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
+function importsOf(text: string): string[] {
   return [...text.matchAll(importPattern)].map((match) => (match[1] ?? match[2])!);
+}
+
+/**
+ * A source file past this many lines is hard to change safely; a longer one must say at its top why it is not
+ * split (a comment starting `// Why this file is long`). Tests are exempt: a suite is many short cases.
+ */
+const maxLinesWithoutReason = 400;
+const lengthReason = '// Why this file is long';
+
+function lengthProblem(where: string, text: string): string | null {
+  const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  if (lines <= maxLinesWithoutReason || text.startsWith(lengthReason)) return null;
+  return `${where}: ${lines} lines; split it, or say why not in a '${lengthReason}' comment at its top`;
 }
 
 const packageNameOf = (specifier: string) =>
@@ -73,8 +85,11 @@ for (const pkg of packages) {
   for (const file of sourceFiles(pkgRoot)) {
     const where = relative(repoRoot, file);
     const isTest = file.endsWith('.test.ts');
+    const text = readFileSync(file, 'utf8');
+    const tooLong = isTest ? null : lengthProblem(where, text);
+    if (tooLong) problems.push(tooLong);
     const edges: string[] = [];
-    for (const specifier of importsOf(file)) {
+    for (const specifier of importsOf(text)) {
       if (specifier.startsWith('.')) {
         const target = resolve(dirname(file), specifier);
         // infra/ runs the repository's root configuration (codegen.ts), which lives at the top level by design.

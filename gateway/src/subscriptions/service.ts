@@ -1,3 +1,7 @@
+// Why this file is long (about 440 lines): `SubscriptionService` is the one path a federated subscription takes
+// from admission to the client's stream (plan, authorize, join or open the upstream, hydrate, resume from an
+// event id, end on token expiry or a blocked account). Planning, upstreams, the authorization gate and the
+// client stream are already parts of their own in this folder; what remains here is their sequencing.
 import { executeQueryPlan, type ServiceMap } from '@apollo/gateway';
 import type { ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { accountBlockedError, watchAccountBlocks, type AccountBlocklist, type AccountWatch } from '@curbside/auth';

@@ -1,3 +1,7 @@
+// Why this file is long (about 460 lines): `UpstreamHub` owns every subgraph socket and every shared upstream
+// of a gateway process, with their reference counts, reconnects and the per-viewer authorization cache. These
+// maps change together (a socket that drops resubscribes the upstreams it carried; the last listener closes
+// both), so they live in one class rather than in files that would have to keep each other consistent.
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';

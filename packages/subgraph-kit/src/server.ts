@@ -1,3 +1,8 @@
+// Why this file is long (about 550 lines): it is the one HTTP and graphql-ws entry every subgraph serves through,
+// and what makes it long is one state machine, the life of a connection: admission (size caps, the gateway
+// credential, the viewer), subscriptions with replay, readiness, and the ordered drain on stop. Those parts read
+// and close over the same server, socket set and Apollo instance; split into files they would pass that state
+// around instead of sharing it. Helpers that need none of it (routes, replay parsing) are small functions above.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
