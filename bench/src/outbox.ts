@@ -20,6 +20,7 @@ import {
   outboxNotifySql,
   outboxSentIndexSql,
   outboxTableSql,
+  outboxTraceparentSql,
   OutboxEvent,
 } from '@curbside/subgraph-kit';
 import { makeCleanup, prepareBenchRun } from './common/run.ts';
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     cleanup.add(() => dropDatabasesWithPrefix(postgresUrl, testDatabasePrefix()));
     const url = databaseUrl(postgresUrl, database);
     // The outbox of every subgraph database, and nothing else.
-    for (const sql of [...outboxTableSql, ...outboxNotifySql, ...outboxSentIndexSql]) await queryRows(url, sql);
+    for (const sql of [...outboxTableSql, ...outboxNotifySql, ...outboxSentIndexSql, ...outboxTraceparentSql])
+      await queryRows(url, sql);
     const orm = await openOrm({ databaseUrl: url, entities: [OutboxEvent], migrations: [], poolSize: 4 });
     cleanup.add(() => orm.close());
     const eventBus = {

@@ -16,6 +16,8 @@ export interface ProcessStack {
   gatewayUrl: string;
   gateways: ServiceProcess[];
   subgraphs: Record<SubgraphName, ServiceProcess>;
+  /** The workers deployable's process, when `workers` was asked for. */
+  workers: ServiceProcess | undefined;
   databases: Record<SubgraphName, string>;
   redisKeyPrefix: string;
   /** kill -9 a subgraph, or start it again on the same port (resolves once it is ready). */
@@ -30,6 +32,8 @@ export async function startProcessStack(options: {
   gatewayEnv?: Record<string, string>;
   /** Extra environment of every process (tracing). */
   env?: Record<string, string>;
+  /** Start the workers deployable too (after the subgraphs, which migrate its databases). Default false. */
+  workers?: boolean;
 }): Promise<ProcessStack> {
   const id = randomBytes(3).toString('hex');
   const redisKeyPrefix = `curbside:t:${process.env['CURBSIDE_TEST_RUN']}:${id}:`;
@@ -46,8 +50,8 @@ export async function startProcessStack(options: {
   );
   const shared = { POSTGRES_URL: postgresUrl, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisKeyPrefix, ...options.env };
   const started: ServiceProcess[] = [];
-  const start = async (entry: string, env: Record<string, string>) => {
-    const service = await startProcess(entry, { ...shared, ...env });
+  const start = async (entry: string, env: Record<string, string>, readyLine?: RegExp) => {
+    const service = await startProcess(entry, { ...shared, ...env }, readyLine);
     started.push(service);
     return service;
   };
@@ -68,6 +72,16 @@ export async function startProcessStack(options: {
         .map(async (name) => [name, await start(`subgraphs/${name}/src/main.ts`, subgraphEnv(name))] as const),
     );
     const subgraphs = { user, ...Object.fromEntries(others) } as Record<SubgraphName, ServiceProcess>;
+    const workers = options.workers
+      ? await start(
+          'workers/src/main.ts',
+          {
+            ...Object.fromEntries(subgraphNames.flatMap((name) => Object.entries(databaseEnv(name)))),
+            MEDIA_DIR: mediaDir,
+          },
+          /workers ready/,
+        )
+      : undefined;
     const subgraphUrlEnv = Object.fromEntries(
       subgraphNames.map((name) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphs[name].url]),
     );
@@ -88,6 +102,7 @@ export async function startProcessStack(options: {
       gatewayUrl: gateways[0]!.url,
       gateways,
       subgraphs,
+      workers,
       databases: Object.fromEntries(
         subgraphNames.map((name) => [name, databaseUrl(postgresUrl, databaseNames[name])]),
       ) as Record<SubgraphName, string>,
@@ -102,7 +117,9 @@ export async function startProcessStack(options: {
       async stop() {
         // Gateways first, so no client request reaches a subgraph that is already gone.
         for (const gateway of gateways) await stopProcess(gateway);
-        await Promise.all(Object.values(subgraphs).map((subgraph) => stopProcess(subgraph)));
+        await Promise.all(
+          [...Object.values(subgraphs), ...(workers ? [workers] : [])].map((service) => stopProcess(service)),
+        );
         await rm(mediaDir, { recursive: true, force: true });
       },
     };

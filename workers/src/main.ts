@@ -4,6 +4,7 @@ import { closeRedis, createRedis } from '@curbside/redis';
 import { createLogger, createServiceMetrics, loadMetricsAccess, runService } from '@curbside/service';
 import { mediaStoreConfigOf } from '@curbside/media-subgraph';
 import { loadAll, makeLivePubSub } from '@curbside/subgraph-kit';
+import { startTracing } from '@curbside/tracing';
 import { loadEnv } from './env.ts';
 import { startWorkersProbe } from './probe.ts';
 import { workerModules } from './modules.ts';
@@ -21,6 +22,8 @@ await runService('workers', async () => {
   );
   const metrics = createServiceMetrics();
   const logger = createLogger('workers', env.LOG_LEVEL);
+  // Before any client exists: each job then continues the trace of the request that caused it, with its queries.
+  const tracing = startTracing('workers');
   // The probe first: /health answers while the workers start (they wait for the subgraphs' migrations).
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
   const probe = await startWorkersProbe({
@@ -58,7 +61,8 @@ await runService('workers', async () => {
     pubsub
       .close()
       .finally(() => closeBullConnection(eventBus.connection))
-      .finally(() => closeRedis(redis));
+      .finally(() => closeRedis(redis))
+      .finally(() => tracing.shutdown());
   try {
     const workers = await createWorkers({
       databaseUrls: Object.fromEntries(

@@ -10,6 +10,7 @@ import {
   type QueueConsumedBy,
 } from '@curbside/events';
 import type { Logger } from '@curbside/service';
+import { withConsumerSpan } from '@curbside/tracing';
 import { eventBatchJobName, makeEventBatcher } from './batch.ts';
 import { eventJobOptions } from './relay.ts';
 import { queueOptions } from './connection.ts';
@@ -200,19 +201,31 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
     }
   }
 
+  async function handleJob(job: Job): Promise<void> {
+    if (job.name === eventBatchJobName) return handleBatchJob(job);
+    let event: EventOfQueue<Queue>;
+    try {
+      event = parseEventOfQueue(options.queue, job.data);
+    } catch (error) {
+      if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+    await handleOne(event);
+  }
+
   const worker = new Worker<unknown>(
     options.queue,
-    async (job) => {
-      if (job.name === eventBatchJobName) return handleBatchJob(job);
-      let event: EventOfQueue<Queue>;
-      try {
-        event = parseEventOfQueue(options.queue, job.data);
-      } catch (error) {
-        if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
-        throw error;
-      }
-      await handleOne(event);
-    },
+    // Each job in a consumer span continuing the trace of the request that recorded its event(s) (see the relay).
+    (job) =>
+      withConsumerSpan(`${options.queue} ${job.name}`, traceparentsOf(job.data), (span) => {
+        span.setAttributes({
+          'messaging.system': 'bullmq',
+          'messaging.destination.name': options.queue,
+          'messaging.message.id': job.id ?? '',
+          'messaging.consumer.group.name': options.consumer,
+        });
+        return handleJob(job);
+      }),
     {
       name: options.consumer,
       ...queueOptions(options, options.queue),
@@ -259,6 +272,17 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
       return closing;
     },
   };
+}
+
+/**
+ * The trace contexts a job carries: its event's `traceparent`, or each of its events' (a batch job); none from
+ * events relayed without one. Read from the raw data, as the declared envelope leaves them out.
+ */
+function traceparentsOf(data: unknown): string[] {
+  const events: unknown = (data as { events?: unknown } | null)?.events;
+  return (Array.isArray(events) ? events : [data])
+    .map((event) => (event as { traceparent?: unknown } | null)?.traceparent)
+    .filter((traceparent): traceparent is string => typeof traceparent === 'string');
 }
 
 /** Refuses to consume a queue from a deployable other than the one the queue declares. */

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { isBatchedQueue, outboxChannel, queuesFor, type EventQueueName } from '@curbside/events';
 import type { Logger } from '@curbside/service';
+import { startProducerSpan } from '@curbside/tracing';
 import { queueOptions, replicatedOn } from './connection.ts';
 import { eventBatchJobId, eventBatchJobName } from './batch.ts';
 import { startOutboxPruning, type OutboxPruningSettings } from './prune.ts';
@@ -53,6 +54,8 @@ interface RelayedEnvelope {
   name: string;
   payload: Record<string, unknown>;
   occurredAt: string;
+  /** The trace the consumer continues: the relay's span, a child of the one that recorded the event. */
+  traceparent?: string;
 }
 
 interface OutboxRow {
@@ -60,6 +63,7 @@ interface OutboxRow {
   name: string;
   payload: Record<string, unknown>;
   occurred_at: Date;
+  traceparent: string | null;
 }
 
 /**
@@ -86,7 +90,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function relayBatch(): Promise<number> {
     return orm.em.fork().transactional(async (em) => {
       const rows = await em.execute<OutboxRow[]>(
-        `select id, name, payload, occurred_at from outbox_event
+        `select id, name, payload, occurred_at, traceparent from outbox_event
          where sent_at is null order by occurred_at, id limit ${batchSize} for update skip locked`,
       );
       if (rows.length === 0) return 0;
@@ -94,12 +98,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         EventQueueName,
         { name: string; data: RelayedEnvelope | { events: RelayedEnvelope[] }; opts: JobsOptions }[]
       >();
+      // One producer span per event that carries a trace, ended once its jobs are queued (or failed to be).
+      const spans: ReturnType<typeof startProducerSpan>[] = [];
       for (const row of rows) {
+        const span = startProducerSpan(`outbox relay ${row.name}`, row.traceparent);
+        spans.push(span);
         const envelope: RelayedEnvelope = {
           id: row.id,
           name: row.name,
           payload: row.payload,
           occurredAt: new Date(row.occurred_at).toISOString(),
+          ...(span.traceparent ? { traceparent: span.traceparent } : {}),
         };
         for (const queue of queuesFor(row.name)) {
           const jobs = jobsByQueue.get(queue) ?? [];
@@ -114,11 +123,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const jobId = eventBatchJobId(events.map((event) => event.id));
         jobsByQueue.set(queue, [{ name: eventBatchJobName, data: { events }, opts: { ...eventJobOptions, jobId } }]);
       }
-      for (const [queue, jobs] of jobsByQueue) {
-        await queueOf(queue).addBulk(jobs);
-        // Marked sent below only once a replica has them too: a failover must not lose what the outbox let go.
-        await replicatedOn(options.connection, options.prefix, queue);
+      try {
+        for (const [queue, jobs] of jobsByQueue) {
+          await queueOf(queue).addBulk(jobs);
+          // Marked sent below only once a replica has them too: a failover must not lose what the outbox let go.
+          await replicatedOn(options.connection, options.prefix, queue);
+        }
+      } catch (error) {
+        for (const span of spans) span.end(error);
+        throw error;
       }
+      for (const span of spans) span.end();
       await em.execute('update outbox_event set sent_at = now() where id in (?)', [rows.map((row) => row.id)]);
       return rows.length;
     });

@@ -10,7 +10,12 @@ import { createLogger } from '@curbside/service';
 import { databaseUrl, defaultPostgresUrl, ensureDatabase } from './database.ts';
 import { defineSubgraph, type SubgraphDeps } from './define.ts';
 import { makeLivePubSub } from './live.ts';
-import { Migration20261129000000_outbox_notify, OutboxEvent, outboxTableSql } from './outbox.ts';
+import {
+  Migration20261129000000_outbox_notify,
+  Migration20261211000000_outbox_traceparent,
+  OutboxEvent,
+  outboxTableSql,
+} from './outbox.ts';
 
 const postgresUrl = process.env['POSTGRES_URL'] ?? defaultPostgresUrl;
 const redisUrl = process.env['REDIS_URL'] ?? defaultRedisUrl;
@@ -53,6 +58,7 @@ const testSubgraph = (build: Parameters<typeof defineSubgraph<Record<never, neve
     migrations: [
       { name: 'CreateOutbox', class: CreateOutbox },
       { name: 'Migration20261129000000_outbox_notify', class: Migration20261129000000_outbox_notify },
+      { name: 'Migration20261211000000_outbox_traceparent', class: Migration20261211000000_outbox_traceparent },
     ],
     createContext: (base) => base,
     build,

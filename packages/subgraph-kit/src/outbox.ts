@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type EntityManager, type InferEntity } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import { outboxChannel, parseDomainEvent, type DomainEventName, type DomainEventPayload } from '@curbside/events';
+import { currentTraceparent } from '@curbside/tracing';
 
 /**
  * The transactional outbox: one row per domain event, written in the same transaction as the change
@@ -17,6 +18,11 @@ export const OutboxEvent = defineEntity({
     payload: p.json<Record<string, unknown>>(),
     occurredAt: p.datetime(),
     sentAt: p.datetime().nullable(),
+    /**
+     * The W3C `traceparent` of the request (or job) that recorded the event, so that the relay and the consumer
+     * continue its trace; null when tracing is off.
+     */
+    traceparent: p.text().nullable(),
   },
 });
 export type OutboxEventEntity = InferEntity<typeof OutboxEvent>;
@@ -54,7 +60,14 @@ export function recordEvent<Name extends DomainEventName>(
   payload: DomainEventPayload<Name>,
 ): void {
   const validPayload = parseDomainEvent(name, payload) as Record<string, unknown>;
-  em.create(OutboxEvent, { id: randomUUID(), name, payload: validPayload, occurredAt: new Date(), sentAt: null });
+  em.create(OutboxEvent, {
+    id: randomUUID(),
+    name,
+    payload: validPayload,
+    occurredAt: new Date(),
+    sentAt: null,
+    traceparent: currentTraceparent(),
+  });
 }
 
 /**
@@ -77,6 +90,19 @@ export class Migration20261210000000_outbox_sent_index extends Migration {
     for (const sql of outboxSentIndexSql) this.addSql(sql);
   }
 }
+
+/**
+ * The migration every subgraph database takes so that an event carries the trace of the request that recorded it
+ * (see `OutboxEvent.traceparent`): nullable, so rows written before it, or with tracing off, need nothing.
+ */
+export class Migration20261211000000_outbox_traceparent extends Migration {
+  override up(): void {
+    for (const sql of outboxTraceparentSql) this.addSql(sql);
+  }
+}
+
+/** DDL of the outbox's trace context column (see Migration20261211000000_outbox_traceparent). */
+export const outboxTraceparentSql = [`alter table "outbox_event" add column "traceparent" text null`];
 
 /** DDL of the indexes the relay's pruning reads (see Migration20261210000000_outbox_sent_index). */
 export const outboxSentIndexSql = [

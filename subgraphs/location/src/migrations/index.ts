@@ -2,6 +2,7 @@ import { Migration20261121020000_locations } from './Migration20261121020000_loc
 import {
   Migration20261129000000_outbox_notify,
   Migration20261210000000_outbox_sent_index,
+  Migration20261211000000_outbox_traceparent,
 } from '@curbside/subgraph-kit';
 
 /** Every migration of the location database, oldest first. */
@@ -9,4 +10,5 @@ export const migrations = [
   { name: 'Migration20261121020000_locations', class: Migration20261121020000_locations },
   { name: 'Migration20261129000000_outbox_notify', class: Migration20261129000000_outbox_notify },
   { name: 'Migration20261210000000_outbox_sent_index', class: Migration20261210000000_outbox_sent_index },
+  { name: 'Migration20261211000000_outbox_traceparent', class: Migration20261211000000_outbox_traceparent },
 ];

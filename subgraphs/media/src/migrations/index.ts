@@ -3,6 +3,7 @@ import { Migration20261130100000_media_processing } from './Migration20261130100
 import {
   Migration20261129000000_outbox_notify,
   Migration20261210000000_outbox_sent_index,
+  Migration20261211000000_outbox_traceparent,
 } from '@curbside/subgraph-kit';
 
 /** Every migration of the media database, oldest first. */
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261129000000_outbox_notify', class: Migration20261129000000_outbox_notify },
   { name: 'Migration20261130100000_media_processing', class: Migration20261130100000_media_processing },
   { name: 'Migration20261210000000_outbox_sent_index', class: Migration20261210000000_outbox_sent_index },
+  { name: 'Migration20261211000000_outbox_traceparent', class: Migration20261211000000_outbox_traceparent },
 ];
