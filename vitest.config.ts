@@ -56,6 +56,29 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Gateway and client journeys again with the gateway's own plan executor (GATEWAY_EXECUTOR=curbside,
+        // gateway/src/executor/) in place of Apollo's, until it is the default (gateway-defer tests choose it).
+        test: {
+          name: 'gateway-executor',
+          isolate,
+          include: [
+            'e2e/src/client-kit.integration.test.ts',
+            'e2e/src/gateway-cost.integration.test.ts',
+            'e2e/src/gateway-faults.integration.test.ts',
+            'e2e/src/gateway-limits.integration.test.ts',
+            'e2e/src/node.integration.test.ts',
+            'e2e/src/posts.integration.test.ts',
+            'e2e/src/social-journey.integration.test.ts',
+            'e2e/src/vendors.integration.test.ts',
+          ],
+          exclude,
+          env: { ...env, CURBSIDE_TEST_GATEWAY_EXECUTOR: 'curbside' },
+          globalSetup: ['./e2e/src/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

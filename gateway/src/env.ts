@@ -83,6 +83,11 @@ const fields = z.object({
       const problem = gatewaySecretProblem(value, { production: false });
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
+  /**
+   * Who executes query plans: `apollo`, @apollo/gateway's executor; `curbside`, the gateway's own, which also
+   * serves `@defer` (multipart/mixed; deferSpec=20220824).
+   */
+  GATEWAY_EXECUTOR: z.enum(['apollo', 'curbside']).default('apollo'),
   REDIS_URL: redisUrlSchema,
   REDIS_CLUSTER_NODES: redisClusterNodesSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,

@@ -68,7 +68,15 @@ export interface GatewayOptions {
    * Outside production both are open.
    */
   metricsToken?: string;
+  /**
+   * Who executes query plans: `apollo` (default), `@apollo/gateway`'s executor; `curbside`, the gateway's own
+   * (gateway/src/executor/), which also serves `@defer`.
+   */
+  executor?: GatewayExecutorName;
 }
+
+/** The query-plan executors a gateway can run with (see `GatewayOptions.executor`). */
+export type GatewayExecutorName = 'apollo' | 'curbside';
 
 export interface Gateway {
   /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL. */

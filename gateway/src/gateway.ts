@@ -1,3 +1,5 @@
+// Why this file is long (about 400 lines): `createGateway` is the one place the parts (admission, Apollo with
+// its executor, subscriptions, routes, lifecycle) are put together, in the order a request meets them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
@@ -37,6 +39,7 @@ import {
   resolveDocument,
 } from './persisted-documents.ts';
 import { createQueueDashboard, type QueueDashboard } from './queue-dashboard.ts';
+import { gatewayForExecutor } from './executor/curbside-gateway.ts';
 import { createRateLimiter, defaultRateLimits } from './rate-limit.ts';
 import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
 import { supergraphId } from './supergraph-file.ts';
@@ -122,8 +125,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
 
+  const executor = gatewayForExecutor(options.executor ?? 'apollo', gateway, { dataSources, formatError });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: executor.gateway,
     csrfPrevention: true,
     parseOptions: { maxTokens: operationLimits.maxTokens },
     documentStore: parsedDocumentCache(8 * 1024 * 1024),
@@ -145,6 +149,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       metricsPlugin({ metrics, logger }),
       // After validation, before planning: an operation refused here reaches no subgraph.
       admissionPlugin({ admission, exposeCost: !options.production }),
+      ...executor.plugins,
     ],
   });
   await apollo.start();

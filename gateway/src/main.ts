@@ -55,6 +55,7 @@ await runService('gateway', async () => {
     subgraphFetchPolicy: { timeoutMs: env.SUBGRAPH_TIMEOUT_MS },
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
+    executor: env.GATEWAY_EXECUTOR,
     persistedDocuments: {
       mode: env.PERSISTED_DOCUMENTS,
       manifest: env.PERSISTED_DOCUMENTS_MANIFEST ? DocumentManifest.load(env.PERSISTED_DOCUMENTS_MANIFEST) : null,

@@ -1,0 +1,69 @@
+import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
+import type { ApolloServerOptionsWithGateway, ApolloServerPlugin } from '@apollo/server';
+import type { GatewayContext } from '../context.ts';
+import type { GatewayExecutorName } from '../gateway-options.ts';
+import { makeCurbsideExecutor, type CurbsideExecutorOptions } from './executor.ts';
+import { DeferredResponses, deferredDeliveryPlugin } from './incremental.ts';
+import { SupergraphPlanning } from './planning.ts';
+
+/** What Apollo Server takes as `gateway`. */
+export type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
+
+/**
+ * `ApolloGateway` with the gateway's own executor in place of `executeQueryPlan`: Apollo's gateway still loads
+ * and switches supergraphs and builds the data sources; each supergraph it loads is planned here too, with
+ * `@defer` enabled, and clients validate against that API schema (which declares `@defer`). Apollo Server runs
+ * everything else around the executor as before (parsing, validation, plugins: limits, cost, metrics).
+ */
+export function withCurbsideExecutor(
+  gateway: ApolloGateway,
+  options: Omit<CurbsideExecutorOptions, 'planning'>,
+): GatewayInterface {
+  let planning: SupergraphPlanning | undefined;
+  const current = (): SupergraphPlanning => {
+    if (!planning) throw new Error('the gateway has not loaded a supergraph yet');
+    return planning;
+  };
+  return {
+    onSchemaLoadOrUpdate(callback) {
+      return gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+        if (planning?.supergraphSdl !== coreSupergraphSdl) {
+          planning = new SupergraphPlanning(coreSupergraphSdl, { enableDefer: true });
+        }
+        callback({ apiSchema: planning.schema, coreSupergraphSdl });
+      });
+    },
+    async load(loadOptions) {
+      await gateway.load(loadOptions);
+      return { executor: makeCurbsideExecutor({ ...options, planning: current }) };
+    },
+    stop: () => gateway.stop(),
+  };
+}
+
+/**
+ * What Apollo Server runs for the executor chosen (GATEWAY_EXECUTOR): `apollo`, Apollo's gateway as it is and
+ * no plugin; `curbside`, Apollo's gateway around the gateway's own executor, and the plugin that streams
+ * deferred parts.
+ */
+export function gatewayForExecutor(
+  executor: GatewayExecutorName,
+  gateway: ApolloGateway,
+  options: {
+    /** The data sources Apollo's gateway built, by subgraph name (filled as it loads supergraphs). */
+    dataSources: ReadonlyMap<string, GraphQLDataSource>;
+    formatError: CurbsideExecutorOptions['formatError'];
+  },
+): { gateway: GatewayInterface; plugins: ApolloServerPlugin<GatewayContext>[] } {
+  if (executor === 'apollo') return { gateway, plugins: [] };
+  const deferredResponses = new DeferredResponses();
+  const { dataSources, formatError } = options;
+  return {
+    gateway: withCurbsideExecutor(gateway, {
+      dataSource: (name) => dataSources.get(name),
+      formatError,
+      deferredResponses,
+    }),
+    plugins: [deferredDeliveryPlugin<GatewayContext>(deferredResponses)],
+  };
+}
