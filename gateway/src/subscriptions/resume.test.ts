@@ -68,6 +68,19 @@ describe('ResumingConsumer', () => {
     expect(history.ranges).toEqual([{ after: '1000-1', before: null }]);
   });
 
+  it('drops a live event the replay already gave, when its hydration ends after the client went live', async () => {
+    // The replay read events 2 and 3; the live hydration of 3 was slower (a busy subgraph) and pushes it only
+    // once the client is live. Seen under load in bench:subscriptions as an event twice on a resumed socket.
+    const history = historyOf(3);
+    const { consumer, received } = resuming(history, 1, true);
+    history.release();
+    await settle();
+    expect(consumer.live).toBe(true);
+    consumer.push(event(3));
+    consumer.push(event(4));
+    expect(received).toEqual([2, 3, 4]);
+  });
+
   it('on an upstream not yet proven live, replays the gap before its first live event, then goes live', async () => {
     const ranges: { after: string; before: string | null }[] = [];
     const { target, received } = recordingTarget();

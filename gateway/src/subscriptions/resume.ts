@@ -43,6 +43,7 @@ export type ReplayFetcher = (range: { after: string; before: string | null }) =>
  * subgraph kept after `lastEventId`. Held live events already replayed are dropped. The live upstream may have
  * been subscribed at the subgraph only after that replay was read (a new upstream), so until it has proven
  * itself by delivering an event, the first live event is preceded by a second replay covering the time between.
+ * Once live, an event at or before the last one delivered is still dropped (see `push`).
  */
 export class ResumingConsumer implements EventConsumer {
   readonly #target: EventConsumer;
@@ -86,7 +87,9 @@ export class ResumingConsumer implements EventConsumer {
 
   push(result: FormattedExecutionResult): void {
     if (this.#failed) return;
-    if (this.#live) return this.#target.push(result);
+    // Live, ids are still checked: the replay may have read an event whose live hydration finishes only after
+    // this client went live (a slow subgraph), and that event must not reach the client twice.
+    if (this.#live) return this.#deliver([result]);
     this.#held.push(result);
     if (this.#held.length > this.#capacity) {
       this.#held.shift();
