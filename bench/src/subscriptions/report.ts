@@ -164,6 +164,7 @@ export function printReport(figures: RunFigures): boolean {
           ? `${(location.viewers / location.shared).toFixed(1)} on average, ${known(location.maxViewers)} at most`
           : '?'),
     ],
+    ['entity fetches', entityFetches(subscribedMetrics, publishedMetrics)],
     [
       'vendors',
       `${vendorCount}, each moved every ${(roundPeriodMs / 1000).toFixed(2)} s on a fixed schedule, ` +
@@ -345,4 +346,27 @@ export function printReport(figures: RunFigures): boolean {
     })}`,
   );
   return lost === 0 && failures === 0 && resumeFailures === 0;
+}
+
+/**
+ * The gateway's fetches to each subgraph while publishing (hydrations of events, from its /metrics): how many,
+ * and their mean duration, which is most of the time an event spends inside the gateway before its fan-out.
+ */
+function entityFetches(before: Map<string, number>, after: Map<string, number>): string {
+  const prefix = 'curbside_gateway_subgraph_fetch_duration_seconds_';
+  const bySubgraph = new Map<string, { count: number; seconds: number }>();
+  for (const [name, value] of after) {
+    const match = new RegExp(`^${prefix}(sum|count)\\{(.*)\\}$`).exec(name);
+    const subgraph = match && /subgraph="([a-z]+)"/.exec(match[2]!)?.[1];
+    if (!match || !subgraph) continue;
+    const delta = value - (before.get(name) ?? 0);
+    const entry = bySubgraph.get(subgraph) ?? { count: 0, seconds: 0 };
+    if (match[1] === 'sum') entry.seconds += delta;
+    else entry.count += delta;
+    bySubgraph.set(subgraph, entry);
+  }
+  const parts = [...bySubgraph]
+    .filter(([, { count }]) => count > 0)
+    .map(([subgraph, { count, seconds }]) => `${subgraph} ${count} (mean ${((seconds / count) * 1000).toFixed(1)} ms)`);
+  return parts.length === 0 ? 'none counted (/metrics)' : `while publishing: ${parts.join(', ')}`;
 }
