@@ -98,9 +98,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         EventQueueName,
         { name: string; data: RelayedEnvelope | { events: RelayedEnvelope[] }; opts: JobsOptions }[]
       >();
-      // One producer span per event that carries a trace, ended once its jobs are queued (or failed to be).
+      // One producer span per event that carries a trace and goes to some queue, ended once its jobs are queued
+      // (or failed to be).
       const spans: ReturnType<typeof startProducerSpan>[] = [];
       for (const row of rows) {
+        const queues = queuesFor(row.name);
+        if (queues.length === 0) continue;
         const span = startProducerSpan(`outbox relay ${row.name}`, row.traceparent);
         spans.push(span);
         const envelope: RelayedEnvelope = {
@@ -110,7 +113,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           occurredAt: new Date(row.occurred_at).toISOString(),
           ...(span.traceparent ? { traceparent: span.traceparent } : {}),
         };
-        for (const queue of queuesFor(row.name)) {
+        for (const queue of queues) {
           const jobs = jobsByQueue.get(queue) ?? [];
           jobs.push({ name: row.name, data: envelope, opts: { ...eventJobOptions, jobId: row.id } });
           jobsByQueue.set(queue, jobs);
