@@ -66,6 +66,7 @@ function completeSelection(
   return result;
 }
 
+/** A value at a position of `type`: a null in a non-null position below a nullable one stops here as null. */
 function completeValue(
   type: GraphQLOutputType,
   value: unknown,
@@ -76,7 +77,8 @@ function completeValue(
   field: FieldShape,
 ): unknown {
   if (isNonNullType(type)) {
-    const completed = completeValue(type.ofType, value, selections, variables, path, errors, field);
+    const completed = completeNullable(type.ofType, value, selections, variables, path, errors, field);
+    // Only where the null is found is it reported; above, it only propagates (as graphql-js does).
     if (completed === null) {
       errors.push({
         message: `Cannot return null for non-nullable field ${field.parentTypeName}.${field.fieldName}.`,
@@ -86,23 +88,35 @@ function completeValue(
     }
     return completed;
   }
+  const completed = completeNullable(type, value, selections, variables, path, errors, field);
+  return completed === nullInNonNull ? null : completed;
+}
+
+/** A value of a nullable type; `nullInNonNull` when a non-null position inside it got a null. */
+function completeNullable(
+  type: GraphQLOutputType,
+  value: unknown,
+  selections: readonly FieldShape[] | null,
+  variables: Readonly<Record<string, unknown>>,
+  path: ResponsePath,
+  errors: ValueCompletionError[],
+  field: FieldShape,
+): unknown {
   if (value === null || value === undefined) return null;
-  let completed: unknown;
   if (isListType(type)) {
     if (!Array.isArray(value)) return null;
     const items: unknown[] = [];
     for (let index = 0; index < value.length; index++) {
       const item = completeValue(type.ofType, value[index], selections, variables, [...path, index], errors, field);
-      if (item === nullInNonNull) return null;
+      if (item === nullInNonNull) return nullInNonNull;
       items.push(item);
     }
-    completed = items;
-  } else if (isCompositeType(type)) {
+    return items;
+  }
+  if (isCompositeType(type)) {
     if (!isResultObject(value)) return null;
     const staticName = isObjectType(type) ? type.name : getNamedType(type).name;
-    completed = completeSelection(selections ?? [], value, staticName, variables, path, errors);
-  } else {
-    completed = value;
+    return completeSelection(selections ?? [], value, staticName, variables, path, errors);
   }
-  return completed === nullInNonNull ? null : completed;
+  return value;
 }
