@@ -9,8 +9,10 @@
 # Environment: AUDIT_SOURCE (a git repository or directory holding the audit; default its GitHub URL),
 # AUDIT_WORKDIR (a writable copy, default $TMPDIR/curbside-audit), GATEWAY_EXECUTOR (apollo), TEST_SUITE (all),
 # GATEWAY_TIMEOUT (60000 ms).
-# The audit uses fixed ports: its subgraphs 4200, the gateway 4000 (both must be free). The gateway runs as in
-# development (NODE_ENV=development: introspection on), with Redis for its rate limits under a key prefix of its own.
+# Ports: AUDIT_SUBGRAPHS_PORT (4391) for the audit's subgraphs, AUDIT_GATEWAY_PORT (4381) for the gateway, not the
+# audit's 4200 and 4000, which the yardstick uses too: before each suite the audit kills whatever listens on the
+# gateway port. The gateway runs as in development (NODE_ENV=development: introspection on), with Redis for its
+# rate limits under a key prefix of its own.
 set -Eeuo pipefail
 
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -19,6 +21,11 @@ WORK="${AUDIT_WORKDIR:-${TMPDIR:-/tmp}/curbside-audit}"
 export GATEWAY_EXECUTOR="${GATEWAY_EXECUTOR:-apollo}"
 # How long the audit waits for the gateway's health check (its default, 5 s, is short for a start through tsx).
 export GATEWAY_TIMEOUT="${GATEWAY_TIMEOUT:-60000}"
+SUBGRAPHS_PORT="${AUDIT_SUBGRAPHS_PORT:-4391}"
+GATEWAY_PORT="${AUDIT_GATEWAY_PORT:-4381}"
+for port in "$SUBGRAPHS_PORT" "$GATEWAY_PORT"; do
+  if ss -ltnH "sport = :$port" | grep -q .; then echo "port $port is taken: set AUDIT_*_PORT" >&2; exit 1; fi
+done
 
 # The repository's Node 24 and tsx first on PATH, for the audit's CLI and the gateway alike.
 export PATH="$REPO/node_modules/.bin:$PATH"
@@ -40,29 +47,29 @@ fi
 [ -d "$WORK/node_modules/graphql" ] || cp -rL "$REPO/node_modules/graphql" "$WORK/node_modules/graphql"
 
 # The audit's way to add a gateway: gateways/<name>/ with gateway.json and run.sh (given the suite's id, it
-# writes that suite's supergraph.graphql here, then starts the gateway on port 4000).
+# writes that suite's supergraph.graphql here, then starts the gateway).
 mkdir -p "$WORK/gateways/curbside"
-cat > "$WORK/gateways/curbside/gateway.json" << 'JSON'
+cat > "$WORK/gateways/curbside/gateway.json" << JSON
 {
   "name": "Curbside",
   "repository": "https://github.com/curbside/curbside",
   "website": "https://curbside.dev",
-  "graphql": "http://127.0.0.1:4000/graphql",
-  "health": "http://127.0.0.1:4000/health"
+  "graphql": "http://127.0.0.1:$GATEWAY_PORT/graphql",
+  "health": "http://127.0.0.1:$GATEWAY_PORT/health"
 }
 JSON
 cat > "$WORK/gateways/curbside/run.sh" << SH
-npm start supergraph -- --cwd ./gateways/curbside --test \$1
+npm start supergraph -- --cwd ./gateways/curbside --port $SUBGRAPHS_PORT --test \$1
 cd "$REPO" && exec env NODE_ENV=development SUPERGRAPH_PATH="$WORK/gateways/curbside/supergraph.graphql" \\
-  PORT=4000 HOST=127.0.0.1 REDIS_KEY_PREFIX="curbside:audit:\$1:" GATEWAY_EXECUTOR="$GATEWAY_EXECUTOR" LOG_LEVEL=warn \\
+  PORT=$GATEWAY_PORT HOST=127.0.0.1 REDIS_KEY_PREFIX="curbside:audit:\$1:" GATEWAY_EXECUTOR="$GATEWAY_EXECUTOR" LOG_LEVEL=warn \\
   node --import tsx gateway/src/main.ts
 SH
 
 cd "$WORK"
+endpoints=(--port "$SUBGRAPHS_PORT" --graphql "http://127.0.0.1:$GATEWAY_PORT/graphql"
+  --healthcheck "http://127.0.0.1:$GATEWAY_PORT/health")
 if [ -n "${TEST_SUITE:-}" ]; then
-  npm start -- test-suite --test "$TEST_SUITE" --cwd ./gateways/curbside --run-script ./run.sh \
-    --graphql http://127.0.0.1:4000/graphql --healthcheck http://127.0.0.1:4000/health
+  npm start -- test-suite --test "$TEST_SUITE" --cwd ./gateways/curbside --run-script ./run.sh "${endpoints[@]}"
 else
-  npm start -- test --cwd ./gateways/curbside --run-script ./run.sh --reporter dot \
-    --graphql http://127.0.0.1:4000/graphql --healthcheck http://127.0.0.1:4000/health
+  npm start -- test --cwd ./gateways/curbside --run-script ./run.sh --reporter dot "${endpoints[@]}"
 fi
