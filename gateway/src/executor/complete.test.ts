@@ -6,7 +6,8 @@ import { buildShape } from './response-shape.ts';
 
 const schema = graphql.buildSchema(`
   type Query { me: User, search: [Result!]!, strict: Strict }
-  type User { id: ID!, name: String!, email: String, friends: [User!] }
+  enum Kind { REGULAR }
+  type User { id: ID!, name: String!, email: String, friends: [User!], kind: Kind, age: Int }
   type Vendor { id: ID!, name: String!, open: Boolean! }
   union Result = User | Vendor
   type Strict { inner: User! }
@@ -21,7 +22,7 @@ function shaped(query: string, data: Record<string, unknown>, variables: Record<
   );
   const shape = buildShape(schema, schema.getQueryType() as GraphQLCompositeType, operation.selectionSet, fragments);
   const errors: ValueCompletionError[] = [];
-  return { data: completeObject(shape, data, 'Query', variables, [], errors), errors };
+  return { data: completeObject(shape, data, 'Query', { schema, variables, errors }, []), errors };
 }
 
 describe('response shaping from a precomputed shape', () => {
@@ -78,5 +79,15 @@ describe('response shaping from a precomputed shape', () => {
     });
     expect(data).toBeNull();
     expect(errors.map((error) => error.path)).toEqual([['search', 0, 'open']]);
+  });
+
+  it('shows null for a value the API schema does not have (an @inaccessible enum value, a mistyped scalar)', () => {
+    const { data, errors } = shaped('{ me { kind age } }', { me: { kind: 'ANONYMOUS', age: '42' } });
+    expect(data).toEqual({ me: { kind: null, age: null } });
+    expect(errors).toEqual([
+      { message: 'Invalid value found for field User.kind.', path: ['me', 'kind'] },
+      { message: 'Invalid value found for field User.age.', path: ['me', 'age'] },
+    ]);
+    expect(shaped('{ me { kind } }', { me: { kind: 'REGULAR' } }).data).toEqual({ me: { kind: 'REGULAR' } });
   });
 });

@@ -1,34 +1,43 @@
-import type { GraphQLOutputType } from 'graphql';
+import type { GraphQLLeafType, GraphQLOutputType, GraphQLSchema } from 'graphql';
 import { graphql } from './graphql-cjs.ts';
 import type { FieldShape } from './response-shape.ts';
 import { isResultObject, type ResponsePath, type ResultObject } from './result-tree.ts';
 
-const { isCompositeType, isListType, isNonNullType, isObjectType, getNamedType } = graphql;
+const { isCompositeType, isEnumType, isListType, isNonNullType, isObjectType, getNamedType } = graphql;
 
 /** Stands for a null where the type forbids one: the nearest nullable parent becomes null instead. */
 const nullInNonNull = Symbol('null in non-null position');
 
-/** A null found where the operation's types forbid it, and where. */
+/** A value the operation's types refuse (a null in a non-null position, an unknown enum value), and where. */
 export interface ValueCompletionError {
   message: string;
   path: ResponsePath;
 }
 
+/** What completing a response reads and where it reports. */
+export interface CompletionScope {
+  /** The API schema: a value or type it does not have (an `@inaccessible` one) is not shown. */
+  schema: GraphQLSchema;
+  /** The operation's variables, coerced (`@skip`/`@include`). */
+  variables: Readonly<Record<string, unknown>>;
+  errors: ValueCompletionError[];
+}
+
 /**
  * Turns what the subgraphs sent (merged, with the planner's extra fields) into the response the operation
  * asked for: its fields only, in its order, under its aliases, for the runtime type of each object, with
- * `@skip`/`@include` applied, and a null in a non-null position propagated to the nearest nullable parent
- * (recorded in `errors`). Returns null when the null reaches the root.
+ * `@skip`/`@include` applied; a value the API schema does not have becomes null, and a null in a non-null
+ * position propagates to the nearest nullable parent (both recorded in `scope.errors`). Returns null when the
+ * null reaches the root.
  */
 export function completeObject(
   shape: readonly FieldShape[],
   source: ResultObject,
   staticTypeName: string,
-  variables: Readonly<Record<string, unknown>>,
+  scope: CompletionScope,
   path: ResponsePath,
-  errors: ValueCompletionError[],
 ): ResultObject | null {
-  const completed = completeSelection(shape, source, staticTypeName, variables, path, errors);
+  const completed = completeSelection(shape, source, staticTypeName, scope, path);
   return completed === nullInNonNull ? null : completed;
 }
 
@@ -36,16 +45,15 @@ function completeSelection(
   shape: readonly FieldShape[],
   source: ResultObject,
   staticTypeName: string,
-  variables: Readonly<Record<string, unknown>>,
+  scope: CompletionScope,
   path: ResponsePath,
-  errors: ValueCompletionError[],
 ): ResultObject | typeof nullInNonNull {
   const typename = typeof source['__typename'] === 'string' ? source['__typename'] : staticTypeName;
   // Entries grouped by response name, in the order the operation first selects each.
   const groups = new Map<string, FieldShape[]>();
   for (const field of shape) {
     if (field.runtimeTypes && !field.runtimeTypes.has(typename)) continue;
-    if (!field.conditions.every(({ variable, include }) => Boolean(variables[variable]) === include)) continue;
+    if (!field.conditions.every(({ variable, include }) => Boolean(scope.variables[variable]) === include)) continue;
     const group = groups.get(field.responseKey);
     if (group) group.push(field);
     else groups.set(field.responseKey, [field]);
@@ -59,7 +67,7 @@ function completeSelection(
       continue;
     }
     const selections = group.length === 1 ? first.selections : group.flatMap((field) => field.selections ?? []);
-    const value = completeValue(first.type, source[responseKey], selections, variables, fieldPath, errors, first);
+    const value = completeValue(first.type, source[responseKey], selections, scope, fieldPath, first);
     if (value === nullInNonNull) return nullInNonNull;
     result[responseKey] = value;
   }
@@ -71,16 +79,15 @@ function completeValue(
   type: GraphQLOutputType,
   value: unknown,
   selections: readonly FieldShape[] | null,
-  variables: Readonly<Record<string, unknown>>,
+  scope: CompletionScope,
   path: ResponsePath,
-  errors: ValueCompletionError[],
   field: FieldShape,
 ): unknown {
   if (isNonNullType(type)) {
-    const completed = completeNullable(type.ofType, value, selections, variables, path, errors, field);
+    const completed = completeNullable(type.ofType, value, selections, scope, path, field);
     // Only where the null is found is it reported; above, it only propagates (as graphql-js does).
     if (completed === null) {
-      errors.push({
+      scope.errors.push({
         message: `Cannot return null for non-nullable field ${field.parentTypeName}.${field.fieldName}.`,
         path,
       });
@@ -88,7 +95,7 @@ function completeValue(
     }
     return completed;
   }
-  const completed = completeNullable(type, value, selections, variables, path, errors, field);
+  const completed = completeNullable(type, value, selections, scope, path, field);
   return completed === nullInNonNull ? null : completed;
 }
 
@@ -97,9 +104,8 @@ function completeNullable(
   type: GraphQLOutputType,
   value: unknown,
   selections: readonly FieldShape[] | null,
-  variables: Readonly<Record<string, unknown>>,
+  scope: CompletionScope,
   path: ResponsePath,
-  errors: ValueCompletionError[],
   field: FieldShape,
 ): unknown {
   if (value === null || value === undefined) return null;
@@ -107,7 +113,7 @@ function completeNullable(
     if (!Array.isArray(value)) return null;
     const items: unknown[] = [];
     for (let index = 0; index < value.length; index++) {
-      const item = completeValue(type.ofType, value[index], selections, variables, [...path, index], errors, field);
+      const item = completeValue(type.ofType, value[index], selections, scope, [...path, index], field);
       if (item === nullInNonNull) return nullInNonNull;
       items.push(item);
     }
@@ -115,8 +121,42 @@ function completeNullable(
   }
   if (isCompositeType(type)) {
     if (!isResultObject(value)) return null;
+    const typename = value['__typename'];
+    // An object of a type clients cannot see (@inaccessible): shown as null, its type name not leaked.
+    if (typeof typename === 'string' && !isCompositeType(scope.schema.getType(typename))) {
+      scope.errors.push({ message: `Invalid __typename found for object at field ${fieldName(field)}.`, path });
+      return null;
+    }
     const staticName = isObjectType(type) ? type.name : getNamedType(type).name;
-    return completeSelection(selections ?? [], value, staticName, variables, path, errors);
+    return completeSelection(selections ?? [], value, staticName, scope, path);
   }
-  return value;
+  if (isValidLeafValue(type as GraphQLLeafType, value)) return value;
+  scope.errors.push({ message: `Invalid value found for field ${fieldName(field)}.`, path });
+  return null;
+}
+
+function fieldName(field: FieldShape): string {
+  return `${field.parentTypeName}.${field.fieldName}`;
+}
+
+/**
+ * Whether a subgraph's leaf value is one of the API schema's: an enum value clients can see, a built-in
+ * scalar of its kind; custom scalars take anything.
+ */
+function isValidLeafValue(type: GraphQLLeafType, value: unknown): boolean {
+  if (isEnumType(type)) return typeof value === 'string' && type.getValue(value) !== undefined;
+  switch (type.name) {
+    case 'Boolean':
+      return typeof value === 'boolean';
+    case 'Int':
+      return Number.isInteger(value);
+    case 'Float':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'String':
+      return typeof value === 'string';
+    case 'ID':
+      return typeof value === 'string' || Number.isInteger(value);
+    default:
+      return true;
+  }
 }

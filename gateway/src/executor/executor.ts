@@ -99,7 +99,13 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
       streamed && root?.kind === 'Defer'
         ? planning.partShape(root, root.primary.subselection, [], prepared, document).shape
         : prepared.shape;
-    const shaped = completeObject(initialShape, data, prepared.rootTypeName, variables, [], completionErrors);
+    const shaped = completeObject(
+      initialShape,
+      data,
+      prepared.rootTypeName,
+      { schema: planning.schema, variables, errors: completionErrors },
+      [],
+    );
     if (streamed && running > 0) options.deferredResponses.park(requestContext.context, payloads);
     return resultOf(shaped, errors, completionErrors);
 
@@ -111,7 +117,13 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
       const { typeName, shape } = planning.blockShape(block, prepared!, document);
       const blockCompletionErrors: ValueCompletionError[] = [];
       const incremental = objectsAtPath(planning.schema, data, block.queryPath).map(({ object, path }) => ({
-        data: completeObject(shape, object, typeName, variables, path, blockCompletionErrors),
+        data: completeObject(
+          shape,
+          object,
+          typeName,
+          { schema: planning.schema, variables, errors: blockCompletionErrors },
+          path,
+        ),
         path,
         ...(block.label ? { label: block.label } : {}),
       }));
