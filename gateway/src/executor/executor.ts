@@ -74,7 +74,20 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
     let running = 0;
     const deliver = (block: CompletedDeferredBlock): Promise<void> => {
       running--;
-      const payload = deferredPayload(block, running > 0);
+      let payload: SubsequentPayload | null;
+      try {
+        payload = deferredPayload(block, running > 0);
+      } catch (error) {
+        // The stream must still end: the block's part is given up with a (masked) error.
+        const failure = new graphql.GraphQLError((error as Error).message, {
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        });
+        const path = block.block.queryPath.filter((element) => !element.startsWith('... on '));
+        payload = {
+          hasNext: running > 0,
+          incremental: [{ data: null, path, errors: [options.formatError(failure.toJSON())] }],
+        };
+      }
       if (payload) payloads.push(payload);
       return Promise.resolve();
     };

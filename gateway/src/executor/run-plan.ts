@@ -57,9 +57,7 @@ export async function runPlanNode(
       try {
         await runFetch(scope, node, planPath);
       } catch (error) {
-        scope.errors.push(
-          error instanceof graphql.GraphQLError ? error : new graphql.GraphQLError((error as Error).message),
-        );
+        scope.errors.push(asGraphQLError(error));
       }
       return;
     case 'Defer':
@@ -84,14 +82,24 @@ async function runDefer(scope: RunScope, node: DeferNode, planPath: readonly (st
     let markDelivered!: () => void;
     const delivered = new Promise<void>((resolve) => (markDelivered = resolve));
     const blockScope: RunScope = { ...scope, errors: [], delivered };
+    // Not awaited: the block runs on its own. It cannot reject: a failure of the plan becomes an error of the
+    // block, and `completed` reports its own failures in the payload.
     void (async () => {
       try {
         if (block.node) await runPlanNode(blockScope, block.node, planPath);
-        await scope.delivered;
+      } catch (error) {
+        blockScope.errors.push(asGraphQLError(error));
+      }
+      await scope.delivered;
+      try {
         await defer.completed({ block, errors: blockScope.errors });
       } finally {
         markDelivered();
       }
     })();
   }
+}
+
+function asGraphQLError(error: unknown): InstanceType<typeof graphql.GraphQLError> {
+  return error instanceof graphql.GraphQLError ? error : new graphql.GraphQLError((error as Error).message);
 }
