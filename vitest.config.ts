@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 process.env['CURBSIDE_TEST_RUN'] ??= randomBytes(4).toString('hex');
 const env = { CURBSIDE_TEST_RUN: process.env['CURBSIDE_TEST_RUN'], APOLLO_TELEMETRY_DISABLED: '1' };
 const exclude = ['**/node_modules/**'];
+/** Integration profiles start entry files from `pnpm build`'s output, built by their global setup (processes.ts). */
+const integrationEnv = { ...env, CURBSIDE_SPAWN_BUILT: '1' };
 /**
  * Files share a worker's module cache (`isolate: false`): every integration file imports the whole stack
  * (Apollo's gateway and planner, MikroORM, BullMQ), and importing it afresh per file was a quarter of `pnpm test`
@@ -35,7 +37,7 @@ export default defineConfig({
           isolate,
           include: ['**/src/**/*.integration.test.ts'],
           exclude,
-          env,
+          env: integrationEnv,
           globalSetup: ['./e2e/src/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -50,7 +52,7 @@ export default defineConfig({
           isolate,
           include: ['e2e/src/accounts.integration.test.ts', 'e2e/src/posts.integration.test.ts'],
           exclude,
-          env: { ...env, CURBSIDE_TEST_POOLER: 'pgbouncer' },
+          env: { ...integrationEnv, CURBSIDE_TEST_POOLER: 'pgbouncer' },
           globalSetup: ['./e2e/src/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

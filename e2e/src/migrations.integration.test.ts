@@ -21,7 +21,7 @@ import {
 } from '@curbside/subgraph-kit';
 import { createVendorSubgraph, entities, migrations } from '@curbside/vendor-subgraph';
 import { reservePort } from './ports.ts';
-import { repoFile } from './processes.ts';
+import { entryArguments } from './processes.ts';
 import { queryRows } from './database.ts';
 import { postgresUrl, redisUrl, testDatabasePrefix } from './stack.ts';
 import { SqlRecorder } from './sql-recorder.ts';
@@ -68,7 +68,7 @@ const everyMigrationOnce = Object.fromEntries(migrations.map((migration) => [mig
  * whose 30 s start budget a replica waiting for migrations on a busy machine could exhaust).
  */
 function startProductionVendor(port: number, database: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', repoFile('subgraphs/vendor/src/main.ts')], {
+  const child = spawn(process.execPath, entryArguments('subgraphs/vendor/src/main.ts'), {
     env: {
       ...process.env,
       NODE_ENV: 'production',

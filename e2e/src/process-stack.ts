@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseUrl, ensureDatabase } from '@curbside/subgraph-kit';
+import { dropDatabasesLater } from './database.ts';
 import { startProcess, stopProcess, type ServiceProcess } from './processes.ts';
 import { postgresUrl, redisUrl, subgraphNames, testDatabasePrefix, type SubgraphName } from './stack.ts';
 import { templateDatabase } from './templates.ts';
@@ -24,6 +25,17 @@ export interface ProcessStack {
   killSubgraph(name: SubgraphName): Promise<void>;
   restartSubgraph(name: SubgraphName): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Waits for every start, not just until the first failure (as `Promise.all` would): a process still starting
+ * when a sibling failed would otherwise become ready after the stack gave up on it, and outlive the test run.
+ */
+async function allStarted<T>(starts: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
 }
 
 export async function startProcessStack(options: {
@@ -66,7 +78,7 @@ export async function startProcessStack(options: {
       // Tests and benchmarks create vendors more freely than people do, as they call more than budgets allow.
       ...(name === 'vendor' ? { MAX_VENDORS_PER_OWNER: String(Number.MAX_SAFE_INTEGER) } : {}),
     });
-    const others = await Promise.all(
+    const others = await allStarted(
       subgraphNames
         .filter((name) => name !== 'user')
         .map(async (name) => [name, await start(`subgraphs/${name}/src/main.ts`, subgraphEnv(name))] as const),
@@ -85,7 +97,7 @@ export async function startProcessStack(options: {
     const subgraphUrlEnv = Object.fromEntries(
       subgraphNames.map((name) => [`SUBGRAPH_URL_${name.toUpperCase()}`, subgraphs[name].url]),
     );
-    const gateways = await Promise.all(
+    const gateways = await allStarted(
       Array.from({ length: options.gateways }, () =>
         start('gateway/src/main.ts', {
           ...subgraphUrlEnv,
@@ -121,6 +133,8 @@ export async function startProcessStack(options: {
           [...Object.values(subgraphs), ...(workers ? [workers] : [])].map((service) => stopProcess(service)),
         );
         await rm(mediaDir, { recursive: true, force: true });
+        // Dropped in the background (the run's teardown drops what is left).
+        dropDatabasesLater(databaseUrl(postgresUrl, 'postgres'), Object.values(databaseNames));
       },
     };
   } catch (error) {
