@@ -1,8 +1,12 @@
 import type { ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import { mapConcurrently } from '@curbside/async';
 import { SubscriptionEndedError, type SubscriptionLimits } from './contract.ts';
 import { RecentResults } from './recent-results.ts';
 import { compareEventIds, eventIdOf, ResumingConsumer, SharedReplays, type EventConsumer } from './resume.ts';
 import type { UpstreamListener } from './upstreams.ts';
+
+/** Replayed events of one replay hydrated at once, at most (their fetches share the gateway's pool per subgraph). */
+const replayHydrationConcurrency = 8;
 
 /**
  * Clients of one upstream share one hydration (for an operation selecting no `@viewerDependent` field, every
@@ -115,8 +119,9 @@ export class SharedHydration implements UpstreamListener {
     } catch (errors) {
       throw new SubscriptionEndedError(errors as GraphQLFormattedError[]);
     }
-    const results: FormattedExecutionResult[] = [];
-    for (const event of events) results.push(await this.#hydrateReplayed(event));
+    // Hydrated a few at a time rather than one after another: a client catching up waits for its whole replay,
+    // and each event's entity fetches are round trips to other subgraphs. Order is kept by position.
+    const results = await mapConcurrently(events, replayHydrationConcurrency, (event) => this.#hydrateReplayed(event));
     // A refusal at subscribe time (FORBIDDEN, SUBSCRIPTION_CANNOT_RESUME) comes as one result without data:
     // it ends the resuming client's stream rather than reaching it as an event.
     const refusal = results[0];
