@@ -45,7 +45,7 @@ import {
 } from '@curbside/subgraph-kit';
 import { createUserSubgraph } from '@curbside/user-subgraph';
 import { createVendorSubgraph } from '@curbside/vendor-subgraph';
-import { createLocationSubgraph } from '@curbside/location-subgraph';
+import { createLocationSubgraph, type LocationSubgraphOptions } from '@curbside/location-subgraph';
 import { createMediaSubgraph } from '@curbside/media-subgraph';
 import { createPostSubgraph } from '@curbside/post-subgraph';
 import { createSearchSubgraph } from '@curbside/search-subgraph';
@@ -206,6 +206,8 @@ export interface StackOptions {
    * moves it rather than sleeping across a window. Default: the system clock.
    */
   clock?: Clock;
+  /** How the location subgraph prunes its position history (a test shortens the interval). Default its own. */
+  locationHistoryPruning?: LocationSubgraphOptions['historyPruning'];
   /**
    * The most vendors one account may run (production: 10). Default unlimited: tests create vendors far more
    * freely than people do, as they query more than budgets allow; a test of the cap sets it.
@@ -341,7 +343,13 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     );
     stoppables.unshift(vendor);
     const vendorUrl = await vendor.listen(0, '127.0.0.1', access);
-    const startLocation = () => createLocationSubgraph(depsOf('location', verifyAccessToken, { clock: options.clock }));
+    const startLocation = () =>
+      createLocationSubgraph(
+        depsOf('location', verifyAccessToken, {
+          clock: options.clock,
+          historyPruning: options.locationHistoryPruning,
+        }),
+      );
     let location = await startLocation();
     stoppables.unshift({ close: () => location.close() });
     const locationUrl = await location.listen(0, '127.0.0.1', access);

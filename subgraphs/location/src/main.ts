@@ -7,5 +7,5 @@ await runSubgraph({
   loadEnv,
   database: (env) => env.LOCATION_DATABASE,
   create: createLocationSubgraph,
-  options: () => ({}),
+  options: (env) => ({ historyPruning: { retentionMs: env.LOCATION_HISTORY_RETENTION_DAYS * 24 * 3600 * 1000 } }),
 });

@@ -8,6 +8,7 @@ import { createContext } from './context.ts';
 import { entities } from './entities.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { makeGeoIndex, type GeoIndex, type IndexedPosition } from './geo-index.ts';
+import { startHistoryPruning, type HistoryPruningSettings } from './history-pruning.ts';
 import { migrations } from './migrations/index.ts';
 import { makeResolvers } from './resolvers.ts';
 import { makeUpdateWindow } from './update-window.ts';
@@ -20,6 +21,8 @@ export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.me
 export interface LocationSubgraphOptions {
   /** The clock of the one-update-per-vendor-per-second window (tests pass a manual one). Default the system clock. */
   clock?: Clock | undefined;
+  /** How the position history is pruned (retention, interval, batch size). Default `historyPruningDefaults`. */
+  historyPruning?: Partial<HistoryPruningSettings> | undefined;
 }
 
 /** Positions from PostgreSQL in keyset-paginated chunks, joined with the open state, for a rebuild. */
@@ -52,9 +55,9 @@ export async function ensureGeoIndex(orm: Orm, geo: GeoIndex, logger: Logger): P
 
 /**
  * Builds the location subgraph: database (migrated), geo index (rebuilt if Redis lost it), schema and HTTP
- * server, the relay of its own outbox, the consumer of vendor events. Publishes `vendor.location` and serves
- * the location subscriptions; the geo index and the update rate limit live in `deps.redis`. `close()` stops
- * them all.
+ * server, the relay of its own outbox, the consumer of vendor events, the pruning of the position history.
+ * Publishes `vendor.location` and serves the location subscriptions; the geo index and the update rate limit
+ * live in `deps.redis`. `close()` stops them all.
  */
 export const createLocationSubgraph = defineSubgraph<LocationSubgraphOptions, Resolvers>({
   name: 'location',
@@ -80,6 +83,7 @@ export const createLocationSubgraph = defineSubgraph<LocationSubgraphOptions, Re
             logger: deps.logger,
             handle: (event) => applyVendorEvent(orm.em.fork(), geo, event),
           }),
+        () => startHistoryPruning(orm, { ...deps.options.historyPruning, logger: deps.logger }),
       ],
     };
   },
