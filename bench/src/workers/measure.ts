@@ -239,6 +239,8 @@ export async function measureBurst(stack: Stack, author: Account, probes: Probes
 export interface DrainRun {
   /** Posts whose search jobs waited in the paused queue. */
   queued: number;
+  /** The jobs carrying them (the relay puts the events of one relay batch in one job). */
+  jobs: number;
   failures: number;
   /** From resuming the queue to the index holding every one of them; null when it never did. */
   drainMs: number | null;
@@ -271,6 +273,8 @@ export async function measureDrain(stack: Stack, author: Account, probes: Probes
       async () => (await unrelayedEvents(probes)) === 0,
       drainTimeoutMs,
     );
+    const counts = await queue.getJobCounts('wait', 'prioritized');
+    const jobs = Object.values(counts).reduce((sum, count) => sum + count, 0);
     const start = performance.now();
     await queue.resume();
     resumed = true;
@@ -282,7 +286,8 @@ export async function measureDrain(stack: Stack, author: Account, probes: Probes
       }
       await sleep(pollIntervalMs);
     }
-    return { queued, failures: created.failures, drainMs, failedJobs: (await queue.getFailedCount()) - failedBefore };
+    const failedJobs = (await queue.getFailedCount()) - failedBefore;
+    return { queued, jobs, failures: created.failures, drainMs, failedJobs };
   } finally {
     if (!resumed) await queue.resume();
   }
