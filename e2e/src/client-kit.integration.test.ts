@@ -273,7 +273,13 @@ describe('a connection cut during a subscription', () => {
       await comment('two');
       await comment('three');
       line.restore();
-      await waitFor('both resubscribed', async () => stack.gateway.subscriptionStats().subscriptions === before + 2);
+      // The clients back off while the line is cut (up to 10 s between attempts, with jitter): the next attempt
+      // after the restore can be seconds away, more on a busy machine.
+      await waitFor(
+        'both resubscribed',
+        async () => stack.gateway.subscriptionStats().subscriptions === before + 2,
+        25_000,
+      );
       await comment('four');
       await waitFor(
         'the live comment',
@@ -339,7 +345,13 @@ describe('token refresh', () => {
       const firstToken = token;
       token = session.accessToken;
       line.restore();
-      await waitFor('both resubscribed', async () => stack.gateway.subscriptionStats().subscriptions === before + 2);
+      // The clients back off while the line is cut (up to 10 s between attempts, with jitter): the next attempt
+      // after the restore can be seconds away, more on a busy machine.
+      await waitFor(
+        'both resubscribed',
+        async () => stack.gateway.subscriptionStats().subscriptions === before + 2,
+        25_000,
+      );
       await comment('after');
       await waitFor('the live comment', async () => bodies().every((list) => list.at(-1) === 'after'));
       expect(bodies()).toEqual([
@@ -356,7 +368,7 @@ describe('token refresh', () => {
     } finally {
       await line.close();
     }
-  });
+  }, 60_000);
   it('subscribes again with a refreshed token when the one in use expires, over graphql-ws and multipart', async () => {
     const session = (
       await kit().client.mutate({
