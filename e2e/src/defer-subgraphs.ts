@@ -12,6 +12,8 @@ export interface DeferSubgraphs {
   urls: { shops: string; reviews: string };
   /** Requests each subgraph answered. */
   requests: { shops: number; reviews: number };
+  /** While true, `reviews` answers every request with HTTP 503. */
+  reviewsDown: boolean;
   close(): Promise<void>;
 }
 
@@ -87,8 +89,14 @@ type Shop @join__type(graph: REVIEWS, key: "id") @join__type(graph: SHOPS, key: 
 `;
 }
 
-/** A subgraph answering POSTed GraphQL with graphql-js, after `delayMs`. */
-function subgraphServer(schema: GraphQLSchema, rootValue: object, delayMs: number, onRequest: () => void): Server {
+/** A subgraph answering POSTed GraphQL with graphql-js, after `delayMs`; HTTP 503 while `down()`. */
+function subgraphServer(
+  schema: GraphQLSchema,
+  rootValue: object,
+  delayMs: number,
+  onRequest: () => void,
+  down: () => boolean = () => false,
+): Server {
   return createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -99,6 +107,10 @@ function subgraphServer(schema: GraphQLSchema, rootValue: object, delayMs: numbe
         variables?: Record<string, unknown>;
       };
       setTimeout(() => {
+        if (down()) {
+          res.writeHead(503).end();
+          return;
+        }
         void graphql({ schema, source: query, rootValue, variableValues: variables ?? null }).then((result) => {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(result));
@@ -111,6 +123,7 @@ function subgraphServer(schema: GraphQLSchema, rootValue: object, delayMs: numbe
 /** Starts both subgraphs on OS-chosen ports; `reviewsDelayMs` (default 0) slows every answer of `reviews`. */
 export async function startDeferSubgraphs(options: { reviewsDelayMs?: number } = {}): Promise<DeferSubgraphs> {
   const requests = { shops: 0, reviews: 0 };
+  let reviewsDown = false;
   const shopsServer = subgraphServer(shopsSchema, { shops: () => shops }, 0, () => void requests.shops++);
   const reviewsServer = subgraphServer(
     reviewsSchema,
@@ -120,6 +133,7 @@ export async function startDeferSubgraphs(options: { reviewsDelayMs?: number } =
     },
     options.reviewsDelayMs ?? 0,
     () => void requests.reviews++,
+    () => reviewsDown,
   );
   const urls = {
     shops: `http://127.0.0.1:${await listen(shopsServer, 0, '127.0.0.1')}/graphql`,
@@ -129,6 +143,12 @@ export async function startDeferSubgraphs(options: { reviewsDelayMs?: number } =
     supergraphSdl: supergraph(urls.shops, urls.reviews),
     urls,
     requests,
+    get reviewsDown() {
+      return reviewsDown;
+    },
+    set reviewsDown(down: boolean) {
+      reviewsDown = down;
+    },
     async close() {
       await Promise.all([closeServer(shopsServer), closeServer(reviewsServer)]);
     },

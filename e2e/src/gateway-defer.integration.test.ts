@@ -156,6 +156,34 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
     ]);
   });
 
+  it('puts a failed deferred fetch’s errors in its payload, at the paths of the objects it was for', async () => {
+    subgraphs.reviewsDown = true;
+    try {
+      const { parts } = await postMultipart(url, deferredQuery);
+      const [initial, deferred] = parts.map((part) => part.body);
+      expect(initial).toMatchObject({ data: { shops: [{ id: 's1' }, { id: 's2' }] }, hasNext: true });
+      expect(initial).not.toHaveProperty('errors');
+      // reviews is non-null: without it, each deferred part is null, with its own error.
+      expect(deferred).toEqual({
+        hasNext: false,
+        incremental: [0, 1].map((index) => ({
+          data: null,
+          path: ['shops', index],
+          label: 'reviews',
+          errors: [
+            {
+              message: 'The reviews service is unavailable; retry shortly.',
+              path: ['shops', index],
+              extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'reviews' },
+            },
+          ],
+        })),
+      });
+    } finally {
+      subgraphs.reviewsDown = false;
+    }
+  });
+
   it('counts the deferred part in the operation’s cost', async () => {
     const costOf = async (query: string) => {
       const response = await fetch(url, {

@@ -129,7 +129,11 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
     ): SubsequentPayload | null {
       const { typeName, shape } = planning.blockShape(block, prepared!, document);
       const blockCompletionErrors: ValueCompletionError[] = [];
-      const incremental = objectsAtPath(planning.schema, data, block.queryPath).map(({ object, path }) => ({
+      const incremental: NonNullable<SubsequentPayload['incremental']> = objectsAtPath(
+        planning.schema,
+        data,
+        block.queryPath,
+      ).map(({ object, path }) => ({
         data: completeObject(
           shape,
           object,
@@ -140,9 +144,14 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
         path,
         ...(block.label ? { label: block.label } : {}),
       }));
-      const formatted = blockErrors.map((error) => options.formatError(error.toJSON()));
-      const [first] = incremental;
-      if (first && formatted.length > 0) Object.assign(first, { errors: formatted });
+      // Each error goes with the part whose path it is under; one under none goes with the first part.
+      for (const error of blockErrors) {
+        const errorPath = error.path ?? [];
+        const owner =
+          incremental.find(({ path }) => path.every((element, index) => errorPath[index] === element)) ??
+          incremental[0];
+        if (owner) (owner.errors ??= []).push(options.formatError(error.toJSON()));
+      }
       if (incremental.length === 0 && !hasNext) return { hasNext };
       return incremental.length === 0 ? null : { hasNext, incremental };
     }
