@@ -12,6 +12,7 @@ import {
 import type { Logger } from '@curbside/service';
 import { withConsumerSpan } from '@curbside/tracing';
 import { eventBatchJobName, makeEventBatcher } from './batch.ts';
+import { makeRunningJobs } from './running-jobs.ts';
 import { eventJobOptions } from './relay.ts';
 import { queueOptions } from './connection.ts';
 
@@ -213,11 +214,14 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
     await handleOne(event);
   }
 
+  // Jobs this worker has started and BullMQ has not yet reported completed or failed (see close).
+  const running = makeRunningJobs();
   const worker = new Worker<unknown>(
     options.queue,
     // Each job in a consumer span continuing the trace of the request that recorded its event(s) (see the relay).
     (job) =>
       withConsumerSpan(`${options.queue} ${job.name}`, traceparentsOf(job.data), (span) => {
+        running.started(job);
         span.setAttributes({
           'messaging.system': 'bullmq',
           'messaging.destination.name': options.queue,
@@ -238,6 +242,7 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
     },
   );
   worker.on('failed', (job, error) => {
+    if (job) running.finished(job);
     options.logger.warn(
       { err: error, queue: options.queue, jobId: job?.id, event: job?.name, attempts: job?.attemptsMade },
       'event handler failed',
@@ -257,6 +262,7 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
   });
   // A job retried from the dashboard that now succeeded is no longer a dead letter.
   worker.on('completed', (job) => {
+    running.finished(job);
     options.observer?.finished(options.queue, 'completed', timingOf(job), false);
     if (!job.id || !job.failedReason) return;
     void deadLetters.remove(deadLetterId(options.queue, job.id)).catch(() => undefined);
@@ -267,8 +273,17 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
   });
   let closing: Promise<void> | undefined;
   return {
+    // Not BullMQ's graceful close(), which also waits for the worker's fetch loop: after a Redis Cluster failover
+    // that loop was seen waiting for good on its blocking fetch (its blocking Cluster connection left in status
+    // 'close' once BullMQ had disconnected it to close), so close() never returned. The same stop, in steps that
+    // do not wait on that fetch: no further job is taken, the jobs running finish (their handlers and BullMQ's
+    // recording of them), then the connections are closed without waiting for the fetch loop.
     close() {
-      closing ??= worker.close().finally(() => deadLetters.close());
+      closing ??= (async () => {
+        await worker.pause(true);
+        await running.none();
+        await worker.close(true);
+      })().finally(() => deadLetters.close());
       return closing;
     },
   };
