@@ -31,7 +31,9 @@ const reviewsByShop: Record<string, { stars: number; body: string | null }[]> = 
 };
 
 const shopsSchema = buildSchema(`
-  type Query { shops: [Shop!]! }
+  scalar _Any
+  union _Entity = Shop
+  type Query { shops: [Shop!]! _entities(representations: [_Any!]!): [_Entity]! }
   type Shop { id: ID! name: String! }
 `);
 
@@ -124,7 +126,16 @@ function subgraphServer(
 export async function startDeferSubgraphs(options: { reviewsDelayMs?: number } = {}): Promise<DeferSubgraphs> {
   const requests = { shops: 0, reviews: 0 };
   let reviewsDown = false;
-  const shopsServer = subgraphServer(shopsSchema, { shops: () => shops }, 0, () => void requests.shops++);
+  const shopsServer = subgraphServer(
+    shopsSchema,
+    {
+      shops: () => shops,
+      _entities: ({ representations }: { representations: { __typename: string; id: string }[] }) =>
+        representations.map(({ __typename, id }) => ({ __typename, ...shops.find((shop) => shop.id === id) })),
+    },
+    0,
+    () => void requests.shops++,
+  );
   const reviewsServer = subgraphServer(
     reviewsSchema,
     {

@@ -184,6 +184,65 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
     }
   });
 
+  it('delivers nested deferred parts after their parent, and a whole deferred root selection', async () => {
+    const nested = await postMultipart(
+      url,
+      '{ shops { id ... @defer { name ... @defer(label: "stars") { reviews { stars } } } } }',
+    );
+    expect(nested.parts.map((part) => part.body)).toEqual([
+      { data: { shops: [{ id: 's1' }, { id: 's2' }] }, extensions: expect.anything(), hasNext: true },
+      {
+        hasNext: true,
+        incremental: [
+          { data: { name: 'Tacos Oscar' }, path: ['shops', 0] },
+          { data: { name: 'Crêpes du Coin' }, path: ['shops', 1] },
+        ],
+      },
+      {
+        hasNext: false,
+        incremental: [
+          { data: { reviews: [{ stars: 5 }] }, path: ['shops', 0], label: 'stars' },
+          { data: { reviews: [{ stars: 4 }, { stars: 3 }] }, path: ['shops', 1], label: 'stars' },
+        ],
+      },
+    ]);
+
+    const atRoot = await postMultipart(url, '{ __typename ... @defer { shops { name } } }');
+    expect(atRoot.parts.map((part) => part.body)).toEqual([
+      { data: { __typename: 'Query' }, extensions: expect.anything(), hasNext: true },
+      {
+        hasNext: false,
+        incremental: [{ data: { shops: [{ name: 'Tacos Oscar' }, { name: 'Crêpes du Coin' }] }, path: [] }],
+      },
+    ]);
+  });
+
+  it('follows @defer(if:): not deferred when false (one JSON result), deferred when true', async () => {
+    const query = 'query ($later: Boolean!) { shops { id ... @defer(if: $later) { reviews { stars } } } }';
+    const post = (later: boolean) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'multipart/mixed; deferSpec=20220824, application/json',
+        },
+        body: JSON.stringify({ query, variables: { later } }),
+      });
+    const now = await post(false);
+    expect(now.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await now.json()) as { data: unknown }).data).toEqual({
+      shops: [
+        { id: 's1', reviews: [{ stars: 5 }] },
+        { id: 's2', reviews: [{ stars: 4 }, { stars: 3 }] },
+      ],
+    });
+    const later = await post(true);
+    expect(later.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+    const text = await later.text();
+    expect(text).toContain('{"data":{"shops":[{"id":"s1"},{"id":"s2"}]}');
+    expect(text).toContain('"incremental":[{"data":{"reviews":[{"stars":5}]},"path":["shops",0]}');
+  });
+
   it('counts the deferred part in the operation’s cost', async () => {
     const costOf = async (query: string) => {
       const response = await fetch(url, {

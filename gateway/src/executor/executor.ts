@@ -108,10 +108,7 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
     if (root) await runPlanNode(scope, root, []);
 
     const completionErrors: ValueCompletionError[] = [];
-    const initialShape =
-      streamed && root?.kind === 'Defer'
-        ? planning.partShape(root, root.primary.subselection, [], prepared, document).shape
-        : prepared.shape;
+    const initialShape = streamed ? prepared.initialShape : prepared.shape;
     const shaped = completeObject(
       initialShape,
       data,

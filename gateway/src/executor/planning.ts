@@ -24,6 +24,8 @@ export interface PreparedOperation {
   rootTypeName: string;
   /** The whole response (deferred parts included, as the client gets it at once). */
   shape: FieldShape[];
+  /** The initial payload of a streamed response (the operation without its deferred fragments). */
+  initialShape: FieldShape[];
   /** The document's introspection part (root `__schema`/`__type`), run with graphql-js; null when none. */
   introspection: DocumentNode | null;
   /** True when the plan defers something (a `Defer` node somewhere). */
@@ -84,6 +86,7 @@ export class SupergraphPlanning {
       plan,
       rootTypeName: rootType.name,
       shape: buildShape(this.schema, rootType, operation.selectionSet, fragments),
+      initialShape: buildShape(this.schema, rootType, operation.selectionSet, fragments, 'exclude'),
       introspection: introspectionDocument(document, operation),
       defers: plan.node?.kind !== 'Subscription' && containsDefer(plan.node),
     };

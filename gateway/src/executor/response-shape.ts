@@ -44,15 +44,22 @@ export interface FieldShape {
   selections: readonly FieldShape[] | null;
 }
 
+/**
+ * What a shape does with `@defer`red fragments: `include` them (the whole result at once), or `exclude` them
+ * (the initial payload of a streamed response; a `@defer(if: $v)` fragment is then left out when `$v` is true).
+ */
+export type DeferredFragments = 'include' | 'exclude';
+
 /** Builds the shape of `selectionSet` on `parentType` (fragment spreads resolved from `fragments`). */
 export function buildShape(
   schema: GraphQLSchema,
   parentType: GraphQLCompositeType,
   selectionSet: SelectionSetNode,
   fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+  deferred: DeferredFragments = 'include',
 ): FieldShape[] {
   const shape: FieldShape[] = [];
-  collect(schema, parentType, selectionSet, fragments, null, [], shape);
+  collect(schema, parentType, selectionSet, fragments, deferred, null, [], shape);
   return shape;
 }
 
@@ -61,12 +68,13 @@ function collect(
   parentType: GraphQLCompositeType,
   selectionSet: SelectionSetNode,
   fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+  deferred: DeferredFragments,
   runtimeTypes: ReadonlySet<string> | null,
   conditions: readonly VariableCondition[],
   into: FieldShape[],
 ): void {
   for (const selection of selectionSet.selections) {
-    const own = conditionsOf(selection.directives);
+    const own = conditionsOf(selection.directives, deferred);
     if (own === 'never') continue;
     const allConditions = own.length > 0 ? [...conditions, ...own] : conditions;
     if (selection.kind === Kind.FIELD) {
@@ -82,7 +90,7 @@ function collect(
         conditions: allConditions,
         selections:
           selection.selectionSet && isCompositeType(namedType)
-            ? buildShape(schema, namedType, selection.selectionSet, fragments)
+            ? buildShape(schema, namedType, selection.selectionSet, fragments, deferred)
             : null,
       });
       continue;
@@ -98,6 +106,7 @@ function collect(
       conditionType,
       fragment.selectionSet,
       fragments,
+      deferred,
       conditionName ? intersect(runtimeTypes, possibleTypeNames(schema, conditionType)) : runtimeTypes,
       allConditions,
       into,
@@ -129,15 +138,24 @@ function intersect(current: ReadonlySet<string> | null, next: Set<string>): Read
 }
 
 /**
- * The variable conditions of `@skip`/`@include` on a selection; 'never' when a literal already excludes it.
- * `@defer` is not a condition: a deferred selection is part of the shape, delivered later or at once.
+ * The variable conditions of `@skip`/`@include` on a selection (and of `@defer` when deferred fragments are
+ * excluded); 'never' when a literal already excludes it.
  */
-function conditionsOf(directives: readonly DirectiveNode[] | undefined): VariableCondition[] | 'never' {
+function conditionsOf(
+  directives: readonly DirectiveNode[] | undefined,
+  deferred: DeferredFragments,
+): VariableCondition[] | 'never' {
   const conditions: VariableCondition[] = [];
   for (const directive of directives ?? []) {
     const name = directive.name.value;
-    if (name !== 'skip' && name !== 'include') continue;
     const argument = directive.arguments?.find((arg) => arg.name.value === 'if')?.value;
+    if (name === 'defer' && deferred === 'exclude') {
+      // Deferred unless `if` is false: left out of the initial payload when the defer applies.
+      if (argument?.kind === Kind.VARIABLE) conditions.push({ variable: argument.name.value, include: false });
+      else if (argument?.kind !== Kind.BOOLEAN || argument.value) return 'never';
+      continue;
+    }
+    if (name !== 'skip' && name !== 'include') continue;
     const include = name === 'include';
     if (argument?.kind === Kind.BOOLEAN) {
       if (argument.value !== include) return 'never';
