@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DeadlineSet } from '@curbside/async';
 import { ClientStream } from './client-stream.ts';
+
+const deadlines = new DeadlineSet();
 
 function stream(options: { capacity?: number; expiresAtMs?: number | null } = {}) {
   const counters = { dropped: 0, released: 0 };
@@ -7,7 +10,7 @@ function stream(options: { capacity?: number; expiresAtMs?: number | null } = {}
     capacity: options.capacity ?? 3,
     onDrop: () => counters.dropped++,
     onRelease: () => counters.released++,
-    expiresAtMs: options.expiresAtMs ?? null,
+    expiry: options.expiresAtMs == null ? null : { atMs: options.expiresAtMs, deadlines },
     expiryError: () => new Error('expired'),
   });
   return { stream: created, counters };
@@ -62,5 +65,12 @@ describe('ClientStream', () => {
     expect(counters.released).toBe(1);
     const alreadyExpired = stream({ expiresAtMs: Date.now() - 1 });
     await expect(alreadyExpired.stream.next()).rejects.toThrow('expired');
+  });
+
+  it('leaves the deadlines when it ends before its expiry, so nothing is held for it', async () => {
+    const { stream: events } = stream({ expiresAtMs: Date.now() + 60_000 });
+    const before = deadlines.size;
+    await events.return();
+    expect(deadlines.size).toBe(before - 1);
   });
 });

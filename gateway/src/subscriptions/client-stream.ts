@@ -1,4 +1,4 @@
-import { atDeadline, BoundedQueue } from '@curbside/async';
+import { BoundedQueue, type DeadlineSet, type Expiring } from '@curbside/async';
 
 export interface ClientStreamOptions {
   /** Events held for a client that reads slower than they arrive; the oldest is dropped past this. */
@@ -7,8 +7,11 @@ export interface ClientStreamOptions {
   onDrop: () => void;
   /** Called once, when the stream ends for any reason (client gone, or it read the completion or failure). */
   onRelease: () => void;
-  /** When the stream must end with `expiryError` (the access token's expiry), in epoch ms; null: never. */
-  expiresAtMs: number | null;
+  /**
+   * When the stream must end with `expiryError` (the access token's expiry), in epoch ms, and the deadlines it
+   * waits among (one set for every stream of the process, on one timer); null: never.
+   */
+  expiry: { atMs: number; deadlines: DeadlineSet<Expiring> } | null;
   expiryError: () => Error;
 }
 
@@ -18,19 +21,29 @@ export interface ClientStreamOptions {
  * already queued) when the client's access token expires. `return()` releases the upstream at once, even while
  * a `next()` is waiting (see `BoundedQueue`).
  */
-export class ClientStream<T> extends BoundedQueue<T> {
+export class ClientStream<T> extends BoundedQueue<T> implements Expiring {
+  readonly #expiryError: () => Error;
+
   constructor(options: ClientStreamOptions) {
-    let cancelExpiry: () => void = () => undefined;
+    const { expiry } = options;
+    let leaveDeadlines = () => undefined as void;
     super({
       capacity: options.capacity,
       onDrop: options.onDrop,
       onRelease: () => {
-        cancelExpiry();
+        leaveDeadlines();
         options.onRelease();
       },
     });
-    if (options.expiresAtMs !== null) {
-      cancelExpiry = atDeadline(options.expiresAtMs, () => this.fail(options.expiryError()));
+    this.#expiryError = options.expiryError;
+    if (expiry) {
+      expiry.deadlines.add(expiry.atMs, this);
+      leaveDeadlines = () => expiry.deadlines.delete(expiry.atMs, this);
     }
+  }
+
+  /** The access token expired: the client reads what is queued, then the expiry error. */
+  expire(): void {
+    this.fail(this.#expiryError());
   }
 }

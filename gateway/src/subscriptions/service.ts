@@ -6,6 +6,7 @@ import { executeQueryPlan, type ServiceMap } from '@apollo/gateway';
 import type { ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { accountBlockedError, watchAccountBlocks, type AccountBlocklist, type AccountWatch } from '@curbside/auth';
 import { codedExtensions } from '@curbside/errors';
+import { DeadlineSet, type Expiring } from '@curbside/async';
 import type { Logger } from '@curbside/service';
 import { ClientStream } from './client-stream.ts';
 import {
@@ -60,6 +61,10 @@ export interface SubscriptionServiceOptions {
   /** How often the accounts holding subscriptions are looked up on `accountBlocklist`. Default 2_000 (2 seconds). */
   accountCheckIntervalMs?: number;
 }
+
+/** How a signed-in subscriber's stream ends when their access token expires. */
+const tokenExpired = () =>
+  subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.');
 
 /** A hydration and the upstream it listens to. */
 interface HydrationEntry {
@@ -133,6 +138,8 @@ export class SubscriptionService {
   #resumes = 0;
   #refusedResumes = 0;
   #authorizing = 0;
+  /** When signed-in subscribers' tokens expire: one timer for them all (see `DeadlineSet`). */
+  readonly #expiries = new DeadlineSet<Expiring>();
   /** The accounts of signed-in subscribers, looked up on the blocklist (null without one). */
   readonly #accounts: AccountWatch | null;
 
@@ -267,9 +274,8 @@ export class SubscriptionService {
     const stream: ClientStream<FormattedExecutionResult> = new ClientStream({
       capacity: this.#limits.queueCapacity,
       onDrop: () => this.#droppedEvents++,
-      expiresAtMs: request.viewer ? request.viewer.expiresAt * 1000 : null,
-      expiryError: () =>
-        subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.'),
+      expiry: request.viewer ? { atMs: request.viewer.expiresAt * 1000, deadlines: this.#expiries } : null,
+      expiryError: tokenExpired,
       onRelease: () => {
         this.#subscriptions--;
         request.onRelease?.();

@@ -71,6 +71,21 @@ describe('watchAccountBlocks', () => {
     watch.stop();
   });
 
+  it('ends the watches of an account still held after others of it were released, each once', async () => {
+    const { blocklist } = memoryBlocklist();
+    const watch = watchAccountBlocks({ blocklist });
+    const ended: string[] = [];
+    const releases = [1, 2, 3].map((n) => watch.watch('ana', () => ended.push(`ana#${n}`)));
+    releases[1]!();
+    releases[1]!();
+    await blocklist.block('ana', 'suspended');
+    await watch.check();
+    expect(ended).toEqual(['ana#1', 'ana#3']);
+    releases[0]!(); // after the end: nothing
+    expect(watch.size()).toBe(0);
+    watch.stop();
+  });
+
   it('looks up every interval while something is watched', async () => {
     vi.useFakeTimers();
     const { blocklist, reads } = memoryBlocklist();

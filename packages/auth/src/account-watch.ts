@@ -26,6 +26,11 @@ export interface AccountWatch {
   size(): number;
 }
 
+/** One call of `watch`. */
+interface Watch {
+  readonly onBlocked: (block: AccountBlock) => void;
+}
+
 /**
  * Polls the blocklist for the distinct accounts being watched: one `statusOfMany` per interval, whatever the
  * number of streams (5,200 users is one pipelined MGET every 2 s). The timer runs only while something is
@@ -33,7 +38,10 @@ export interface AccountWatch {
  */
 export function watchAccountBlocks(options: AccountWatchOptions): AccountWatch {
   const { blocklist, intervalMs = 2_000, onUnavailable = () => undefined } = options;
-  const watchers = new Map<string, Set<(block: AccountBlock) => void>>();
+  // Most accounts hold one stream: one watch is kept as it is, several in an array (a Set per account cost
+  // about 200 bytes for each of thousands of signed-in subscribers). Each watch is an object of its own, so the
+  // same callback watched twice is released once per watch.
+  const watchers = new Map<string, Watch | Watch[]>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
   let unavailable = false;
@@ -64,10 +72,10 @@ export function watchAccountBlocks(options: AccountWatchOptions): AccountWatch {
     unavailable = false;
     userIds.forEach((userId, index) => {
       const block = statuses[index];
-      const callbacks = watchers.get(userId);
-      if (!block || !callbacks) return;
+      const watches = watchers.get(userId);
+      if (!block || !watches) return;
       watchers.delete(userId);
-      for (const onBlocked of callbacks) onBlocked(block);
+      for (const watch of Array.isArray(watches) ? watches : [watches]) watch.onBlocked(block);
     });
     unscheduleIfIdle();
   }
@@ -81,15 +89,22 @@ export function watchAccountBlocks(options: AccountWatchOptions): AccountWatch {
   return {
     watch(userId, onBlocked) {
       if (stopped) return () => undefined;
-      let callbacks = watchers.get(userId);
-      if (!callbacks) watchers.set(userId, (callbacks = new Set()));
-      // A wrapper of its own, so the same callback watched twice is released once per watch.
-      const entry = (block: AccountBlock) => onBlocked(block);
-      callbacks.add(entry);
+      const watch: Watch = { onBlocked };
+      const current = watchers.get(userId);
+      if (!current) watchers.set(userId, watch);
+      else if (Array.isArray(current)) current.push(watch);
+      else watchers.set(userId, [current, watch]);
       schedule();
       return () => {
-        const current = watchers.get(userId);
-        if (!current?.delete(entry) || current.size > 0) return;
+        const now = watchers.get(userId);
+        if (Array.isArray(now)) {
+          const index = now.indexOf(watch);
+          if (index < 0) return;
+          now.splice(index, 1);
+          if (now.length === 1) watchers.set(userId, now[0]!);
+          return;
+        }
+        if (now !== watch) return;
         watchers.delete(userId);
         unscheduleIfIdle();
       };
