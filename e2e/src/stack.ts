@@ -51,6 +51,7 @@ import { createPostSubgraph } from '@curbside/post-subgraph';
 import { createSearchSubgraph } from '@curbside/search-subgraph';
 import { bullConnection, bullPrefix, closeBullConnection } from '@curbside/event-bus';
 import { createWorkers, type Workers } from '@curbside/workers';
+import { dropDatabasesLater } from './database.ts';
 import { SqlRecorder } from './sql-recorder.ts';
 import { templateDatabase } from './templates.ts';
 import { reservePort } from './ports.ts';
@@ -255,6 +256,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const clusterNodes = options.redisUrl ? (options.redisClusterNodes ?? []) : redisClusterNodes;
   const logger = createLogger('test-stack', options.logLevel ?? 'silent');
   const databases = {} as Record<SubgraphName, string>;
+  const databaseNames: string[] = [];
   const connectUrls = {} as Record<SubgraphName, string>;
   const pooler =
     (options.databasePooler ?? poolerProfile()) === 'pgbouncer'
@@ -266,6 +268,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     // nothing to migrate.
     await ensureDatabase(postgresUrl, database, { template: templateDatabase(testDatabasePrefix(), name) });
     databases[name] = databaseUrl(postgresUrl, database);
+    databaseNames.push(database);
     connectUrls[name] = pooler?.url(database) ?? databases[name];
   }
   const sql = Object.fromEntries(subgraphNames.map((name) => [name, new SqlRecorder()])) as Record<
@@ -468,6 +471,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         await s3Server?.stop();
         await pooler?.stop();
         await rm(mediaDir, { recursive: true, force: true });
+        // Dropped in the background (the run's teardown drops what is left).
+        dropDatabasesLater(databaseUrl(postgresUrl, 'postgres'), databaseNames);
       },
     };
   } catch (error) {
