@@ -59,6 +59,8 @@ export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayP
         JWKS_URL: new URL('/.well-known/jwks.json', stack.subgraphs.user.url).toString(),
         REDIS_KEY_PREFIX: stack.redisKeyPrefix,
         NODE_ENV: 'production',
+        // As the production image sets it (infra/Dockerfile): two malloc arenas, not one per thread of the pool.
+        MALLOC_ARENA_MAX: '2',
         // Required in production; the subgraph processes run in development without one, so they do not check it.
         GATEWAY_SECRET: randomBytes(32).toString('hex'),
         METRICS_TOKEN: metricsToken,
