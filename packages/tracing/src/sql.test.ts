@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sqlWithoutLiterals } from './sql.ts';
+import { maxTracedStatementChars, sqlWithoutLiterals } from './sql.ts';
 
 describe('sqlWithoutLiterals', () => {
   it('replaces strings, escaped strings and numbers, and keeps names and placeholders', () => {
@@ -14,5 +14,18 @@ describe('sqlWithoutLiterals', () => {
     expect(sqlWithoutLiterals(`select E'a\\'b', $tag$secret ' text$tag$, t.col1 from t`)).toBe(
       `select ?, ?, t.col1 from t`,
     );
+  });
+
+  it('keeps at most the start of a long statement, and nothing of a value the cut went through', () => {
+    const secret = 's3cret-'.repeat(2_000);
+    const rows = Array.from({ length: 2_000 }, (_, index) => `(${index}, 'name ${index}')`).join(', ');
+    const traced = sqlWithoutLiterals(`insert into "post" ("n", "body") values ${rows}, (1, '${secret}')`);
+    expect(traced.length).toBeLessThanOrEqual(maxTracedStatementChars + 2);
+    expect(traced).toMatch(/^insert into "post" \("n", "body"\) values \(\?, \?\), /);
+    expect(traced.endsWith(' …')).toBe(true);
+
+    const cutInside = sqlWithoutLiterals(`update "post" set "body" = '${secret}' where "id" = $1`);
+    expect(cutInside).toBe('update "post" set "body" =  …');
+    expect(cutInside).not.toContain('s3cret');
   });
 });
