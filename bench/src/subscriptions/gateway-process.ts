@@ -22,7 +22,7 @@ export async function gatewayMetrics(gatewayUrl: string): Promise<Map<string, nu
     });
     const samples = new Map<string, number>();
     for (const line of (await response.text()).split('\n')) {
-      const [, name, value] = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line) ?? [];
+      const [, name, value] = /^([a-z_][a-z0-9_]*(?:\{[^}]*\})?) (\S+)$/.exec(line) ?? [];
       if (name && value) samples.set(name, Number(value));
     }
     return samples;

@@ -165,6 +165,7 @@ export function printReport(figures: RunFigures): boolean {
           : '?'),
     ],
     ['entity fetches', entityFetches(subscribedMetrics, publishedMetrics)],
+    ['gateway pauses', gatewayPauses(subscribedMetrics, publishedMetrics)],
     [
       'vendors',
       `${vendorCount}, each moved every ${(roundPeriodMs / 1000).toFixed(2)} s on a fixed schedule, ` +
@@ -369,4 +370,34 @@ function entityFetches(before: Map<string, number>, after: Map<string, number>):
     .filter(([, { count }]) => count > 0)
     .map(([subgraph, { count, seconds }]) => `${subgraph} ${count} (mean ${((seconds / count) * 1000).toFixed(1)} ms)`);
   return parts.length === 0 ? 'none counted (/metrics)' : `while publishing: ${parts.join(', ')}`;
+}
+
+/**
+ * What held the gateway's event loop while publishing, from its /metrics (scraped just before and just after the
+ * measured rounds; prom-client resets the loop delay at each scrape): the loop's delay, and its garbage
+ * collections by kind with those over 100 ms. A pause there delays every event in flight: one of 400 ms in a run
+ * of 20 rounds is enough to make the p99.
+ */
+function gatewayPauses(before: Map<string, number>, after: Map<string, number>): string {
+  if (after.size === 0) return 'unknown (/metrics did not answer)';
+  const ms = (name: string) =>
+    ((after.get(`curbside_gateway_nodejs_eventloop_lag_${name}_seconds`) ?? 0) * 1000).toFixed(0);
+  // A sample by its name and labels, whatever the order the labels are printed in.
+  const sample = (samples: Map<string, number>, name: string, labels: string[]) => {
+    for (const [key, value] of samples) {
+      if (key.startsWith(`${name}{`) && labels.every((label) => key.includes(label))) return value;
+    }
+    return 0;
+  };
+  const delta = (name: string, ...labels: string[]) => sample(after, name, labels) - sample(before, name, labels);
+  const gc = 'curbside_gateway_nodejs_gc_duration_seconds';
+  const collections = ['minor', 'incremental', 'major']
+    .map((kind) => {
+      const count = delta(`${gc}_count`, `kind="${kind}"`);
+      const over100ms = count - delta(`${gc}_bucket`, `kind="${kind}"`, 'le="0.1"');
+      const seconds = delta(`${gc}_sum`, `kind="${kind}"`);
+      return `${kind} ${count} (${(seconds * 1000).toFixed(0)} ms in all, ${over100ms} over 100 ms)`;
+    })
+    .join(', ');
+  return `event loop delay p99 ${ms('p99')} ms, max ${ms('max')} ms; collections ${collections}`;
 }
