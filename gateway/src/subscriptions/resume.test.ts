@@ -1,5 +1,5 @@
 import type { FormattedExecutionResult } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compareEventIds, lastEventIdOf, ResumingConsumer, SharedReplays, type EventConsumer } from './resume.ts';
 
 /** An event as the gateway delivers it: its sequence number as data, its id in extensions. */
@@ -199,6 +199,34 @@ describe('SharedReplays', () => {
     openGates();
     expect(await first).toEqual(['after 1000-1']);
     expect(await late).toEqual(['after 1000-1']);
+  });
+
+  it('waits for clients while they keep coming, up to its cap from the first', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const fetched: number[] = [];
+      const replays = new SharedReplays<string>(
+        async () => {
+          fetched.push(Date.now());
+          return [];
+        },
+        10,
+        60,
+      );
+      const asked = [replays.get({ after: '1000-1', before: null })];
+      // A client every 4 ms for 90 ms, each within 10 ms of the last: one replay until the cap of 60 ms, then one
+      // more for the clients after it, sent 10 ms after the last of them.
+      for (let elapsed = 4; elapsed <= 90; elapsed += 4) {
+        await vi.advanceTimersByTimeAsync(4);
+        asked.push(replays.get({ after: '1000-1', before: null }));
+      }
+      await vi.advanceTimersByTimeAsync(20);
+      await Promise.all(asked);
+      expect(new Set(asked).size).toBe(2);
+      expect(fetched.map((at) => at - 1_000_000)).toEqual([60, 98]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shares a replay of a fixed range while it runs, and fetches it again after', async () => {

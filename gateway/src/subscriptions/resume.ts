@@ -165,37 +165,36 @@ export class ResumingConsumer implements EventConsumer {
  * may share it while it runs. A replay up to the newest event is shared only by clients that joined before it
  * was sent: each of them was already receiving live events then, so whatever the replay's read missed reaches
  * them live. A client joining later would miss an event published between that read and its joining; it gets
- * a replay of its own.
+ * a replay of its own. So a replay to the newest event waits for more clients while they keep coming: it is
+ * sent once none came for `gatherMs`, or `maxGatherMs` after the first (a thousand clients reconnecting over a
+ * few hundred milliseconds share a few replays per key, not one every `gatherMs`).
  */
 export class SharedReplays<Result> {
   readonly #fetch: (range: { after: string; before: string | null }) => Promise<Result[]>;
   readonly #gatherMs: number;
-  /** Replays to the newest event not yet sent (they leave `gatherMs` after the first client asked). */
-  readonly #gathering = new Map<string, Promise<Result[]>>();
+  readonly #maxGatherMs: number;
+  /** Replays to the newest event not yet sent, by the event they start after. */
+  readonly #gathering = new Map<string, Gathering<Result>>();
   /** Replays of a fixed range, until they settle. */
   readonly #running = new Map<string, Promise<Result[]>>();
 
   /**
-   * @param gatherMs how long a replay to the newest event waits for more clients before it is sent: a little
+   * @param gatherMs how long a replay to the newest event waits for one more client before it is sent: a little
    * latency for far fewer replays when many clients come back together
+   * @param maxGatherMs the longest a replay to the newest event waits for more clients, from the first
    */
-  constructor(fetch: (range: { after: string; before: string | null }) => Promise<Result[]>, gatherMs = 25) {
+  constructor(
+    fetch: (range: { after: string; before: string | null }) => Promise<Result[]>,
+    gatherMs = 25,
+    maxGatherMs = 250,
+  ) {
     this.#fetch = fetch;
     this.#gatherMs = gatherMs;
+    this.#maxGatherMs = Math.max(maxGatherMs, gatherMs);
   }
 
   get(range: { after: string; before: string | null }): Promise<Result[]> {
-    if (range.before === null) {
-      let gathering = this.#gathering.get(range.after);
-      if (!gathering) {
-        gathering = new Promise<void>((resolve) => setTimeout(resolve, this.#gatherMs)).then(() => {
-          this.#gathering.delete(range.after);
-          return this.#fetch(range);
-        });
-        this.#gathering.set(range.after, gathering);
-      }
-      return gathering;
-    }
+    if (range.before === null) return this.#gather(range.after);
     const key = `${range.after}\n${range.before}`;
     let running = this.#running.get(key);
     if (!running) {
@@ -204,4 +203,39 @@ export class SharedReplays<Result> {
     }
     return running;
   }
+
+  #gather(after: string): Promise<Result[]> {
+    const now = Date.now();
+    const gathering = this.#gathering.get(after);
+    if (gathering) {
+      // One more client: the replay waits `gatherMs` from now, but never past the cap.
+      clearTimeout(gathering.timer);
+      gathering.timer = setTimeout(gathering.send, Math.min(this.#gatherMs, gathering.sendBy - now));
+      return gathering.replay;
+    }
+    let send: () => void = () => undefined;
+    const replay = new Promise<void>((resolve) => (send = resolve)).then(() => this.#fetch({ after, before: null }));
+    const entry: Gathering<Result> = {
+      replay,
+      sendBy: now + this.#maxGatherMs,
+      send: () => {
+        // Deleted as it is sent: a client asking from now on gets a replay of its own.
+        if (this.#gathering.get(after) === entry) this.#gathering.delete(after);
+        send();
+      },
+      timer: undefined,
+    };
+    entry.timer = setTimeout(entry.send, this.#gatherMs);
+    this.#gathering.set(after, entry);
+    return replay;
+  }
+}
+
+/** A replay to the newest event waiting for more clients (see `SharedReplays`). */
+interface Gathering<Result> {
+  replay: Promise<Result[]>;
+  /** When it is sent at the latest (epoch ms). */
+  sendBy: number;
+  send: () => void;
+  timer: NodeJS.Timeout | undefined;
 }

@@ -172,6 +172,8 @@ export class UpstreamHub {
   readonly #authorizations = new Map<string, Promise<GraphQLFormattedError[] | null>>();
   /** Until when an allowing answer holds for every anonymous, or every signed-in, viewer of an operation. */
   readonly #reusable = new Map<string, number>();
+  /** The first signed-in viewer's authorization in flight, by operation: others wait for it (see `authorize`). */
+  readonly #probes = new Map<string, Promise<{ refusal: GraphQLFormattedError[] | null; anyViewer: boolean }>>();
 
   constructor(options: UpstreamHubOptions) {
     const { gatewaySecret, ...rest } = options;
@@ -217,10 +219,35 @@ export class UpstreamHub {
     const reuseKey = `${authorization === null ? 'anonymous' : 'signed-in'}\n${operationKey}`;
     const reusableUntil = this.#reusable.get(reuseKey);
     if (reusableUntil !== undefined && reusableUntil > Date.now()) return Promise.resolve(null);
+    // Signed-in viewers coming together (a replica's clients resuming at once) would each ask before the first
+    // answer could be reused: they wait for the first one in flight instead, and ask their own only when that
+    // answer does not hold for every signed-in viewer (or failed).
+    const probe = authorization === null ? undefined : this.#probes.get(reuseKey);
+    if (probe) {
+      const askOwn = () => this.#authorizeOwn(request, authorization, operationKey, reuseKey);
+      return probe.then(({ refusal, anyViewer }) => (!refusal && anyViewer ? null : askOwn()), askOwn);
+    }
+    return this.#authorizeOwn(request, authorization, operationKey, reuseKey);
+  }
+
+  #authorizeOwn(
+    request: UpstreamRequest,
+    authorization: string | null,
+    operationKey: string,
+    reuseKey: string,
+  ): Promise<GraphQLFormattedError[] | null> {
     const key = `${authorization ?? ''}\n${operationKey}`;
     let pending = this.#authorizations.get(key);
     if (!pending) {
-      pending = this.#askAuthorization(request, authorization)
+      const asked = this.#askAuthorization(request, authorization);
+      if (authorization !== null && !this.#probes.has(reuseKey)) {
+        this.#probes.set(reuseKey, asked);
+        const settled = () => {
+          if (this.#probes.get(reuseKey) === asked) this.#probes.delete(reuseKey);
+        };
+        asked.then(settled, settled);
+      }
+      pending = asked
         .then(({ refusal, anyViewer }) => {
           if (!refusal && (authorization === null || anyViewer)) this.#reuse(reuseKey);
           return refusal;
