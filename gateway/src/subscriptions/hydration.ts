@@ -5,6 +5,9 @@ import { RecentResults } from './recent-results.ts';
 import { compareEventIds, eventIdOf, ResumingConsumer, SharedReplays, type EventConsumer } from './resume.ts';
 import type { UpstreamListener } from './upstreams.ts';
 
+/** How long a delivered event is kept for resuming clients at most (see `SharedHydration.replay`): one minute. */
+const recentEventsMaxAgeMs = 60_000;
+
 /** Replayed events of one replay hydrated at once, at most (their fetches share the gateway's pool per subgraph). */
 const replayHydrationConcurrency = 8;
 
@@ -30,6 +33,7 @@ export class SharedHydration implements UpstreamListener {
         if (this.#lastEventId !== null && compareEventIds(id, this.#lastEventId) <= 0) return;
         this.#lastEventId = id;
       }
+      this.#remember(id, result);
       for (const consumer of this.consumers) consumer.push(result);
     },
     complete: () => {
@@ -45,6 +49,12 @@ export class SharedHydration implements UpstreamListener {
   readonly #replays = new SharedReplays<FormattedExecutionResult>((range) => this.#fetchReplay(range));
   #chain: Promise<void> = Promise.resolve();
   #pending = 0;
+  /**
+   * The last events delivered, oldest first, with no event between them missing (emptied on any gap: a dropped
+   * hydration, a reconnection, an event without an id), and when each was delivered.
+   */
+  #recent: { id: string; result: FormattedExecutionResult; atMs: number }[] = [];
+  readonly #recentEvents: number;
 
   readonly hydrate: (event: ExecutionResult) => Promise<FormattedExecutionResult>;
   readonly fetchReplay: (range: { after: string; before: string | null }) => Promise<ExecutionResult[]>;
@@ -59,7 +69,13 @@ export class SharedHydration implements UpstreamListener {
     limits: SubscriptionLimits;
     onHydrationDropped: () => void;
     onEnded?: () => void;
+    /**
+     * How many of the last events delivered to keep for clients that resume from one of them (see `replay`);
+     * 0: none. Only for hydrations whose events are the same for every viewer (each viewer authorized apart).
+     */
+    recentEvents?: number;
   }) {
+    this.#recentEvents = options.recentEvents ?? 0;
     this.hydrate = options.hydrate;
     this.fetchReplay = options.fetchReplay;
     this.limits = options.limits;
@@ -70,6 +86,8 @@ export class SharedHydration implements UpstreamListener {
   next(event: ExecutionResult): void {
     this.seenEvents = true;
     if (this.#pending >= this.limits.maxPendingHydrations) {
+      // Where this event would have been delivered, the kept events stop being without a gap.
+      this.#chain = this.#chain.then(() => void (this.#recent = []));
       this.onHydrationDropped();
       return;
     }
@@ -90,6 +108,7 @@ export class SharedHydration implements UpstreamListener {
    */
   reconnected(): void {
     this.#chain = this.#chain.then(() => {
+      this.#recent = []; // what the socket missed comes back by a replay, after the events queued before it
       if (this.#lastEventId === null || this.consumers.size === 0) return;
       this.#catchUp = new ResumingConsumer({
         target: this.#fanOut,
@@ -107,9 +126,31 @@ export class SharedHydration implements UpstreamListener {
     return this.#catchUp && !this.#catchUp.live ? this.#catchUp : this.#fanOut;
   }
 
-  /** The kept events in `range`, hydrated like live ones; rejects with the errors that end the client's stream. */
+  /**
+   * The kept events in `range`, hydrated like live ones; rejects with the errors that end the client's stream.
+   * A client resuming from one of the last events this hydration delivered gets the ones after it from memory,
+   * at once: a thousand clients back from a network blip then cost the subgraph no replay at all. (Every event
+   * after those is still to come live to a client joining now.)
+   */
   replay(range: { after: string; before: string | null }): Promise<FormattedExecutionResult[]> {
+    if (range.before === null) {
+      const oldest = Date.now() - recentEventsMaxAgeMs;
+      const index = this.#recent.findIndex((entry) => entry.id === range.after);
+      if (index >= 0 && this.#recent[index]!.atMs >= oldest) {
+        return Promise.resolve(this.#recent.slice(index + 1).map((entry) => entry.result));
+      }
+    }
     return this.#replays.get(range);
+  }
+
+  #remember(id: string | null, result: FormattedExecutionResult): void {
+    if (this.#recentEvents === 0) return;
+    if (id === null) {
+      this.#recent = [];
+      return;
+    }
+    this.#recent.push({ id, result, atMs: Date.now() });
+    if (this.#recent.length > this.#recentEvents) this.#recent.shift();
   }
 
   async #fetchReplay(range: { after: string; before: string | null }): Promise<FormattedExecutionResult[]> {

@@ -62,6 +62,9 @@ export interface SubscriptionServiceOptions {
   accountCheckIntervalMs?: number;
 }
 
+/** The last events of a shared hydration kept for clients that resume from one of them (a network blip). */
+const recentEventsPerSharedHydration = 8;
+
 /** How a signed-in subscriber's stream ends when their access token expires. */
 const tokenExpired = () =>
   subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.');
@@ -435,6 +438,8 @@ export class SubscriptionService {
       hydrate,
       fetchReplay: (range) => this.#hub.replay(upstream, range),
       limits: this.#limits,
+      // Kept only where every viewer gets the same events: each is authorized apart, by the gate.
+      recentEvents: credential.kind === 'shared' ? recentEventsPerSharedHydration : 0,
       onHydrationDropped: () => this.#droppedHydrations++,
       // An ended upstream takes nobody new: the next subscriber starts a fresh one.
       onEnded: () => {
