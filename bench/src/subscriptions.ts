@@ -106,6 +106,9 @@ async function main(): Promise<boolean> {
 
     const gateway = await startGatewayProcess(stack);
     cleanup.add(() => gateway.stop());
+    // Memory per subscriber is read after a full collection, idle here and once the rounds are published (a
+    // collection before the rounds would shrink the heap the rounds then grow again: more collecting, measured).
+    await gateway.collectGarbage();
     const idleRss = residentBytes(gateway.pid);
 
     const client = startClientProcess();
@@ -157,7 +160,9 @@ async function main(): Promise<boolean> {
       },
       readiness.lastRoundStart,
     );
-    const published = { rss: residentBytes(gateway.pid), metrics: await gatewayMetrics(gateway.url) };
+    const publishedMetrics = await gatewayMetrics(gateway.url);
+    await gateway.collectGarbage();
+    const published = { rss: residentBytes(gateway.pid), metrics: publishedMetrics };
     const report = await client.ask<ClientReport>({ type: 'report' }, 60_000);
     const openSockets = (await client.ask<StatusReply>({ type: 'status' })).open;
     const resume = await runResumePhase(

@@ -1,5 +1,7 @@
 /** The gateway measured by `bench:subscriptions`: a process of its own, as deployed, and its /metrics. */
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
 import type { ProcessStack } from '@curbside/e2e';
 import { readyUrl, spawnTsx, terminate } from '../common/processes.ts';
 import { gatewayProfileDir } from './config.ts';
@@ -33,6 +35,12 @@ export async function gatewayMetrics(gatewayUrl: string): Promise<Map<string, nu
 
 export interface GatewayProcess {
   pid: number;
+  /**
+   * Runs a full garbage collection in the gateway (through its inspector, on loopback) and waits for it, so a
+   * memory reading counts what the gateway holds, not garbage it has not collected yet: without it, readings of
+   * the same run differed by a fifth from one run to the next, with the timing of collections.
+   */
+  collectGarbage(): Promise<void>;
   /** The gateway's HTTP URL, as its ready line gives it. */
   url: string;
   /** The gateway's graphql-ws endpoint. */
@@ -43,6 +51,8 @@ export interface GatewayProcess {
 /** Starts `gateway/src/main.ts` as its own process on an OS-chosen port, pointed at the stack's subgraph processes. */
 export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayProcess> {
   const profile = gatewayProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${gatewayProfileDir}`] : [];
+  // The inspector on a port of the OS's choosing, for `collectGarbage` only (its address is read from stderr).
+  const nodeArgs = [...profile, '--inspect=127.0.0.1:0'];
   const subgraphEnv = Object.fromEntries(
     Object.entries(stack.subgraphs).map(([name, { url }]) => [`SUBGRAPH_URL_${name.toUpperCase()}`, url]),
   );
@@ -69,10 +79,17 @@ export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayP
         // The URL is only in the ready line, logged at info; the gateway logs nothing per request at info.
         LOG_LEVEL: 'info',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    profile,
+    nodeArgs,
   );
+  const inspectorUrl = new Promise<string>((resolve) => {
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      const listening = /Debugger listening on (ws:\/\/\S+)/.exec(line);
+      if (listening) resolve(listening[1]!);
+      else if (!/^For help, see: |^Debugger attached|^Waiting for the debugger/.test(line)) console.error(line);
+    });
+  });
   const stop = () => terminate(child);
   try {
     const url = await readyUrl(child, {
@@ -83,9 +100,29 @@ export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayP
         if (/"level":(4|5|6)\d/.test(line)) console.error(`[gateway] ${line}`);
       },
     });
-    return { pid: child.pid!, url, wsUrl: url.replace(/^http/, 'ws'), stop };
+    const collectGarbage = async () => runInspectorCommand(await inspectorUrl, 'HeapProfiler.collectGarbage');
+    return { pid: child.pid!, url, wsUrl: url.replace(/^http/, 'ws'), stop, collectGarbage };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Sends one command to a process's inspector and waits for its answer (10 s at most). */
+async function runInspectorCommand(inspectorUrl: string, method: string): Promise<void> {
+  const socket = new WebSocket(inspectorUrl);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${method}: no answer from the inspector in 10 s`)), 10_000);
+      socket.once('error', reject);
+      socket.once('open', () => socket.send(JSON.stringify({ id: 1, method })));
+      socket.on('message', (raw) => {
+        if ((JSON.parse(raw.toString()) as { id?: number }).id !== 1) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } finally {
+    socket.close();
   }
 }
