@@ -98,7 +98,10 @@ beforeAll(async () => {
     await run();
     timings.push(`${step} ${((performance.now() - start) / 1000).toFixed(1)} s`);
   };
-  await timed('pnpm build', () => execFileSync('pnpm', ['build'], { cwd: repoRoot, stdio: 'pipe' }));
+  // In the integration profiles the run's global setup has just run this same build (e2e/src/global-setup.ts), and
+  // other test files are starting services from it: building again would delete their dist/ under them.
+  if (process.env['CURBSIDE_SPAWN_BUILT'] === '1') timings.push("pnpm build by the run's global setup");
+  else await timed('pnpm build', () => execFileSync('pnpm', ['build'], { cwd: repoRoot, stdio: 'pipe' }));
   layout = mkdtempSync(join(tmpdir(), 'curbside-image-'));
   await timed('image:layout', () => layOutRuntime(layout, { quiet: true }));
   // The secrets as the compose stack makes them (stack-secrets.js, sourced by sh): AUTH_SIGNING_KEY is a JWK.
