@@ -21,6 +21,13 @@ const isolate = false;
 export default defineConfig({
   test: {
     reporters: ['default', './e2e/src/summary-reporter.ts'],
+    /**
+     * Two files at a time (vitest's default is one fewer than the cores: one, here): an integration file spends
+     * most of its time waiting on its stack's servers, PostgreSQL and Redis, not on a core. Every file has its own
+     * databases, key prefix, queues and ports, so files never see each other's data. Three at a time was faster
+     * still, but left too little headroom for the timing of the subscription tests on two cores.
+     */
+    maxWorkers: 2,
     projects: [
       {
         test: {
