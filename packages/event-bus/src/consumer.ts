@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import {
   eventQueues,
@@ -216,6 +217,8 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
 
   // Jobs this worker has started and BullMQ has not yet reported completed or failed (see close).
   const running = makeRunningJobs();
+  // How long close() waits for them: a job's lock lasts 10 s (below), after which another worker takes it anyway.
+  const runningJobsWaitMs = 10_000;
   const worker = new Worker<unknown>(
     options.queue,
     // Each job in a consumer span continuing the trace of the request that recorded its event(s) (see the relay).
@@ -278,10 +281,13 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
     // 'close' once BullMQ had disconnected it to close), so close() never returned. The same stop, in steps that
     // do not wait on that fetch: no further job is taken, the jobs running finish (their handlers and BullMQ's
     // recording of them), then the connections are closed without waiting for the fetch loop.
+    // The wait for the running jobs is bounded: a job whose completion could not be recorded (Redis down, as in
+    // the Redis crash test, which then waited for good) is never reported, and is taken up again once its lock
+    // expires, as after a crash.
     close() {
       closing ??= (async () => {
         await worker.pause(true);
-        await running.none();
+        await Promise.race([running.none(), sleep(runningJobsWaitMs, undefined, { ref: false })]);
         await worker.close(true);
       })().finally(() => deadLetters.close());
       return closing;
