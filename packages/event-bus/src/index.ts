@@ -4,6 +4,8 @@ export { eventBatchJobId, eventBatchJobName } from './batch.ts';
 export {
   outboxPruningDefaults,
   pruneSentOutbox,
+  deleteInBatches,
+  startPruning,
   startOutboxPruning,
   unqueuedEventNames,
   type OutboxPruning,

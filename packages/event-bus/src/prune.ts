@@ -56,19 +56,18 @@ export async function pruneSentOutbox(
   let deleted = 0;
   for (const pass of passes) {
     if (pass === passes[1] && unqueuedEventNames.length === 0) continue;
-    while (!settings.signal?.aborted) {
-      const batch = await orm.em.fork().execute<{ id: string }[]>(
-        `delete from outbox_event where id in (
-           select id from outbox_event where ${pass.where} order by sent_at limit ${limit} for update skip locked)
-         returning id`,
-        pass.params,
-      );
-      deleted += batch.length;
-      if (batch.length < limit) break;
-      await sleep(settings.pauseMs, undefined, settings.signal ? { signal: settings.signal } : {}).catch(
-        () => undefined,
-      );
-    }
+    deleted += await deleteInBatches(
+      async () =>
+        (
+          await orm.em.fork().execute<{ id: string }[]>(
+            `delete from outbox_event where id in (
+               select id from outbox_event where ${pass.where} order by sent_at limit ${limit} for update skip locked)
+             returning id`,
+            pass.params,
+          )
+        ).length,
+      { ...settings, batchSize: limit },
+    );
   }
   return deleted;
 }
@@ -88,18 +87,57 @@ export function startOutboxPruning(
 ): OutboxPruning {
   const { logger, ...given } = options;
   const settings = { ...outboxPruningDefaults, ...given };
+  return startPruning({
+    intervalMs: settings.intervalMs,
+    logger,
+    what: 'sent outbox rows',
+    prune: (signal) => pruneSentOutbox(orm, { ...settings, signal }),
+  });
+}
+
+/**
+ * Runs `deleteBatch` (one statement deleting at most `batchSize` rows, resolving with how many it deleted) until
+ * a statement deletes fewer, with `pauseMs` between statements, so that no statement holds many row locks, or
+ * runs, for long; stops between two statements once `signal` is aborted. Resolves with how many were deleted.
+ */
+export async function deleteInBatches(
+  deleteBatch: () => Promise<number>,
+  settings: { batchSize: number; pauseMs: number; signal?: AbortSignal | undefined },
+): Promise<number> {
+  let deleted = 0;
+  while (!settings.signal?.aborted) {
+    const batch = await deleteBatch();
+    deleted += batch;
+    if (batch < settings.batchSize) break;
+    await sleep(settings.pauseMs, undefined, settings.signal ? { signal: settings.signal } : {}).catch(() => undefined);
+  }
+  return deleted;
+}
+
+/**
+ * Runs `prune` every `intervalMs` (never when 0) until stopped: a failure is logged and retried at the next
+ * interval. The outbox's pruning and the location history's share it.
+ */
+export function startPruning(options: {
+  intervalMs: number;
+  logger: Logger;
+  /** What is pruned, for the log lines ("sent outbox rows"). */
+  what: string;
+  prune: (signal: AbortSignal) => Promise<number>;
+}): OutboxPruning {
+  const { logger, what } = options;
   const stopping = new AbortController();
-  const prune = () => pruneSentOutbox(orm, { ...settings, signal: stopping.signal });
+  const prune = () => options.prune(stopping.signal);
   const loop = (async () => {
-    if (settings.intervalMs <= 0) return;
+    if (options.intervalMs <= 0) return;
     while (!stopping.signal.aborted) {
-      await sleep(settings.intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+      await sleep(options.intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined);
       if (stopping.signal.aborted) return;
       try {
         const deleted = await prune();
-        if (deleted > 0) logger.debug({ deleted }, 'pruned sent outbox rows');
+        if (deleted > 0) logger.debug({ deleted }, `pruned ${what}`);
       } catch (error) {
-        logger.warn({ err: error }, 'outbox pruning failed; retrying at the next interval');
+        logger.warn({ err: error }, `pruning ${what} failed; retrying at the next interval`);
       }
     }
   })();

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { deleteInBatches, startPruning } from '@curbside/event-bus';
 import type { Logger } from '@curbside/service';
 import type { Orm } from '@curbside/subgraph-kit';
 
@@ -38,20 +38,19 @@ export async function pruneLocationHistory(
 ): Promise<number> {
   const before = new Date(Date.now() - settings.retentionMs);
   const limit = Math.max(1, Math.floor(settings.batchSize));
-  let deleted = 0;
-  while (!settings.signal?.aborted) {
-    const batch = await orm.em.fork().execute<{ id: string }[]>(
-      `delete from vendor_location_history where id in (
-         select id from vendor_location_history where created_at < ? order by created_at limit ${limit}
-         for update skip locked)
-       returning id`,
-      [before],
-    );
-    deleted += batch.length;
-    if (batch.length < limit) break;
-    await sleep(settings.pauseMs, undefined, settings.signal ? { signal: settings.signal } : {}).catch(() => undefined);
-  }
-  return deleted;
+  return deleteInBatches(
+    async () =>
+      (
+        await orm.em.fork().execute<{ id: string }[]>(
+          `delete from vendor_location_history where id in (
+             select id from vendor_location_history where created_at < ? order by created_at limit ${limit}
+             for update skip locked)
+           returning id`,
+          [before],
+        )
+      ).length,
+    { ...settings, batchSize: limit },
+  );
 }
 
 /** A pruning of the position history running every `intervalMs`. */
@@ -69,26 +68,10 @@ export function startHistoryPruning(
 ): HistoryPruning {
   const { logger, ...given } = options;
   const settings = { ...historyPruningDefaults, ...given };
-  const stopping = new AbortController();
-  const prune = () => pruneLocationHistory(orm, { ...settings, signal: stopping.signal });
-  const loop = (async () => {
-    if (settings.intervalMs <= 0) return;
-    while (!stopping.signal.aborted) {
-      await sleep(settings.intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined);
-      if (stopping.signal.aborted) return;
-      try {
-        const deleted = await prune();
-        if (deleted > 0) logger.debug({ deleted }, 'pruned the vendor position history');
-      } catch (error) {
-        logger.warn({ err: error }, 'position history pruning failed; retrying at the next interval');
-      }
-    }
-  })();
-  return {
-    prune,
-    stop() {
-      stopping.abort();
-      return loop;
-    },
-  };
+  return startPruning({
+    intervalMs: settings.intervalMs,
+    logger,
+    what: 'the vendor position history',
+    prune: (signal) => pruneLocationHistory(orm, { ...settings, signal }),
+  });
 }
