@@ -86,6 +86,19 @@ function instrumentLibraries(tracerProvider: TracerProvider): () => void {
 
 const tracer = () => trace.getTracer('curbside');
 
+/** Runs `work` in `span`, which ends when `work` settles and records its failure. */
+async function runToEnd<T>(span: Span, work: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    return await work(span);
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
 /** The trace context a caller sent (`traceparent`), to continue its trace. */
 export function contextFromHeaders(headers: IncomingHttpHeaders): Context {
   return propagation.extract(context.active(), headers);
@@ -105,17 +118,9 @@ export async function withServerSpan<T>(
   headers: IncomingHttpHeaders,
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return tracer().startActiveSpan(name, { kind: SpanKind.SERVER }, contextFromHeaders(headers), async (span) => {
-    try {
-      return await work(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer().startActiveSpan(name, { kind: SpanKind.SERVER }, contextFromHeaders(headers), (span) =>
+    runToEnd(span, work),
+  );
 }
 
 /** The W3C `traceparent` of the span active now, to store with work done later (an outbox event); null without one. */
@@ -170,15 +175,5 @@ export async function withConsumerSpan<T>(
           .filter((spanContext) => spanContext !== undefined)
           .map((spanContext) => ({ context: spanContext }))
       : [];
-  return tracer().startActiveSpan(name, { kind: SpanKind.CONSUMER, links }, parent, async (span) => {
-    try {
-      return await work(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer().startActiveSpan(name, { kind: SpanKind.CONSUMER, links }, parent, (span) => runToEnd(span, work));
 }
