@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -82,6 +82,9 @@ export function localFileStorage(dir: string): MediaStore {
       await mkdir(temporaryDir, { recursive: true });
       const temporary = join(temporaryDir, `${key}.${randomBytes(6).toString('hex')}`);
       let byteSize = 0;
+      // Opened before the copy starts: a write stream opens its file in the background, and when the source
+      // fails first that open could create the file after the clean-up below had already run.
+      const file = await open(temporary, 'wx');
       try {
         await pipeline(
           Buffer.isBuffer(source) ? Readable.from([source]) : source,
@@ -91,11 +94,12 @@ export function localFileStorage(dir: string): MediaStore {
               yield chunk;
             }
           },
-          createWriteStream(temporary, { flags: 'wx' }),
+          file.createWriteStream(),
         );
         await rename(temporary, target);
         return { byteSize };
       } catch (error) {
+        await file.close().catch(() => undefined);
         await rm(temporary, { force: true });
         throw error;
       }
