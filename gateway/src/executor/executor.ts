@@ -74,6 +74,7 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
     let running = 0;
     const deliver = (block: CompletedDeferredBlock): Promise<void> => {
       running--;
+      if (payloads.abandoned) return Promise.resolve();
       let payload: SubsequentPayload | null;
       try {
         payload = deferredPayload(block, running > 0);
@@ -99,7 +100,9 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
       data,
       rawVariables,
       variables,
-      dataSource: options.dataSource,
+      // A stream whose reader went away (a socket closed mid-stream) starts no more subgraph fetches: the
+      // blocks still to run end at once, with an error nobody reads.
+      dataSource: streamed ? (name) => (payloads.abandoned ? undefined : options.dataSource(name)) : options.dataSource,
       requestContext,
       errors,
       defer,
