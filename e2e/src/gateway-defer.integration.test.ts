@@ -1,9 +1,15 @@
-import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, gql, HttpLink, InMemoryCache, type ApolloLink } from '@apollo/client';
 import { Defer20220824Handler } from '@apollo/client/incremental';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { manualClock } from '@curbside/async';
 import { createGateway, type Gateway } from '@curbside/gateway';
+import { closeRedis, createRedis, defaultRedisUrl, type RedisClient } from '@curbside/redis';
 import { createLogger } from '@curbside/service';
 import { startDeferSubgraphs, type DeferSubgraphs } from './defer-subgraphs.ts';
+import { waitFor } from './wait.ts';
 
 /**
  * How long the reviews subgraph takes to answer: the deferred part arrives at least this much later, and the
@@ -64,6 +70,173 @@ async function postMultipart(url: string, query: string): Promise<{ contentType:
   return { contentType, parts };
 }
 
+/** A graphql-ws client of the gateway at `url` (as ws://), anonymous, that does not retry. */
+function socketClient(url: string): Client {
+  return createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+}
+
+interface SocketResults {
+  /** Every `next` message's payload, with its arrival time. */
+  results: Part[];
+  /** The `error` message's errors, when the operation ended with one. */
+  errors?: unknown;
+}
+
+/** Sends `query` over a socket of its own and collects its `next` messages until `complete` (or `error`). */
+async function overSocket(url: string, query: string, variables: Record<string, unknown> = {}): Promise<SocketResults> {
+  const client = socketClient(url);
+  const started = performance.now();
+  const received: SocketResults = { results: [] };
+  try {
+    await new Promise<void>((resolve, reject) =>
+      client.subscribe(
+        { query, variables },
+        {
+          next: (payload) =>
+            received.results.push({ body: payload as Record<string, unknown>, atMs: performance.now() - started }),
+          error: (error) => {
+            if (Array.isArray(error)) {
+              received.errors = error;
+              resolve();
+            } else reject(error instanceof Error ? error : new Error(`the socket failed: ${JSON.stringify(error)}`));
+          },
+          complete: resolve,
+        },
+      ),
+    );
+  } finally {
+    await client.dispose();
+  }
+  return received;
+}
+
+/**
+ * What Apollo Client shows a `watchQuery` of `query` through `link` (with the deferSpec=20220824 handler),
+ * each result with its time, until the result is complete.
+ */
+async function watchUntilComplete(
+  link: ApolloLink,
+  query: string,
+): Promise<{ atMs: number; data: unknown; complete: boolean }[]> {
+  const client = new ApolloClient({ link, cache: new InMemoryCache(), incrementalHandler: new Defer20220824Handler() });
+  const started = performance.now();
+  const seen: { atMs: number; data: unknown; complete: boolean }[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const subscription = client.watchQuery({ query: gql(query), fetchPolicy: 'network-only' }).subscribe({
+        next(result) {
+          if (!result.data || (result.loading && Object.keys(result.data).length === 0)) return;
+          seen.push({
+            atMs: performance.now() - started,
+            data: result.data,
+            complete: result.dataState === 'complete',
+          });
+          if (result.dataState === 'complete') {
+            subscription.unsubscribe();
+            resolve();
+          }
+        },
+        error: reject,
+      });
+    });
+  } finally {
+    client.stop();
+  }
+  return seen;
+}
+
+/** The shops as Apollo Client shows them first: without the deferred reviews. */
+const shopsFirst = {
+  shops: [
+    { __typename: 'Shop', id: 's1', name: 'Tacos Oscar' },
+    { __typename: 'Shop', id: 's2', name: 'Crêpes du Coin' },
+  ],
+};
+/** ... and once the deferred part arrived. */
+const shopsWithReviews = {
+  shops: [
+    {
+      __typename: 'Shop',
+      id: 's1',
+      name: 'Tacos Oscar',
+      reviews: [{ __typename: 'Review', stars: 5, body: 'Al pastor as it should be.' }],
+    },
+    {
+      __typename: 'Shop',
+      id: 's2',
+      name: 'Crêpes du Coin',
+      reviews: [
+        { __typename: 'Review', stars: 4, body: null },
+        { __typename: 'Review', stars: 3, body: 'Long queue.' },
+      ],
+    },
+  ],
+};
+
+/** The initial payload and the deferred one of `deferredQuery`, as the gateway sends them. */
+const deferredPayloads = [
+  {
+    data: {
+      shops: [
+        { id: 's1', name: 'Tacos Oscar' },
+        { id: 's2', name: 'Crêpes du Coin' },
+      ],
+    },
+    extensions: { cost: { estimated: expect.any(Number) } },
+    hasNext: true,
+  },
+  {
+    hasNext: false,
+    incremental: [
+      {
+        data: { reviews: [{ stars: 5, body: 'Al pastor as it should be.' }] },
+        path: ['shops', 0],
+        label: 'reviews',
+      },
+      {
+        data: {
+          reviews: [
+            { stars: 4, body: null },
+            { stars: 3, body: 'Long queue.' },
+          ],
+        },
+        path: ['shops', 1],
+        label: 'reviews',
+      },
+    ],
+  },
+];
+
+/** Shop names deferred inside the deferred reviews: fetched from shops again once the (slow) reviews are in. */
+const nestedQuery = '{ shops { id ... @defer { reviews { stars } ... @defer(label: "names") { name } } } }';
+const nestedPayloads = [
+  { data: { shops: [{ id: 's1' }, { id: 's2' }] }, extensions: expect.anything(), hasNext: true },
+  {
+    hasNext: true,
+    incremental: [
+      { data: { reviews: [{ stars: 5 }] }, path: ['shops', 0] },
+      { data: { reviews: [{ stars: 4 }, { stars: 3 }] }, path: ['shops', 1] },
+    ],
+  },
+  {
+    hasNext: false,
+    incremental: [
+      { data: { name: 'Tacos Oscar' }, path: ['shops', 0], label: 'names' },
+      { data: { name: 'Crêpes du Coin' }, path: ['shops', 1], label: 'names' },
+    ],
+  },
+];
+
+/** The cost the gateway at `url` estimates for `query` (in `extensions.cost`, shown outside production). */
+async function costOf(url: string, query: string): Promise<number> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return ((await response.json()) as { extensions: { cost: { estimated: number } } }).extensions.cost.estimated;
+}
+
 describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
   let subgraphs: DeferSubgraphs;
   let gateway: Gateway;
@@ -101,38 +274,7 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
     const { contentType, parts } = await postMultipart(url, deferredQuery);
 
     expect(contentType).toMatch(/^multipart\/mixed;.*deferSpec=20220824/);
-    expect(parts.map((part) => part.body)).toEqual([
-      {
-        data: {
-          shops: [
-            { id: 's1', name: 'Tacos Oscar' },
-            { id: 's2', name: 'Crêpes du Coin' },
-          ],
-        },
-        extensions: { cost: { estimated: expect.any(Number) } },
-        hasNext: true,
-      },
-      {
-        hasNext: false,
-        incremental: [
-          {
-            data: { reviews: [{ stars: 5, body: 'Al pastor as it should be.' }] },
-            path: ['shops', 0],
-            label: 'reviews',
-          },
-          {
-            data: {
-              reviews: [
-                { stars: 4, body: null },
-                { stars: 3, body: 'Long queue.' },
-              ],
-            },
-            path: ['shops', 1],
-            label: 'reviews',
-          },
-        ],
-      },
-    ]);
+    expect(parts.map((part) => part.body)).toEqual(deferredPayloads);
     const [initial, deferred] = parts as [Part, Part];
     // The initial part does not wait for the reviews subgraph; the deferred part does.
     expect(initial.atMs).toBeLessThan(reviewsDelayMs);
@@ -244,74 +386,18 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
   });
 
   it('counts the deferred part in the operation’s cost', async () => {
-    const costOf = async (query: string) => {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query }),
-      });
-      return ((await response.json()) as { extensions: { cost: { estimated: number } } }).extensions.cost.estimated;
-    };
-    const withoutReviews = await costOf('{ shops { id name } }');
-    expect(await costOf(deferredQuery)).toBe(await costOf(wholeQuery));
-    expect(await costOf(deferredQuery)).toBeGreaterThan(withoutReviews);
+    const withoutReviews = await costOf(url, '{ shops { id name } }');
+    expect(await costOf(url, deferredQuery)).toBe(await costOf(url, wholeQuery));
+    expect(await costOf(url, deferredQuery)).toBeGreaterThan(withoutReviews);
   });
 
   it('gives Apollo Client (HttpLink) the shops first and their reviews later', async () => {
-    const client = new ApolloClient({
-      link: new HttpLink({ uri: url }),
-      cache: new InMemoryCache(),
-      incrementalHandler: new Defer20220824Handler(),
-    });
-    const started = performance.now();
-    const seen: { atMs: number; data: unknown; complete: boolean }[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const subscription = client.watchQuery({ query: gql(deferredQuery), fetchPolicy: 'network-only' }).subscribe({
-        next(result) {
-          if (!result.data || (result.loading && Object.keys(result.data).length === 0)) return;
-          seen.push({
-            atMs: performance.now() - started,
-            data: result.data,
-            complete: result.dataState === 'complete',
-          });
-          if (result.dataState === 'complete') {
-            subscription.unsubscribe();
-            resolve();
-          }
-        },
-        error: reject,
-      });
-    });
-    client.stop();
-
+    const seen = await watchUntilComplete(new HttpLink({ uri: url }), deferredQuery);
     const first = seen[0]!;
     const last = seen[seen.length - 1]!;
     expect(first.complete).toBe(false);
-    expect(first.data).toEqual({
-      shops: [
-        { __typename: 'Shop', id: 's1', name: 'Tacos Oscar' },
-        { __typename: 'Shop', id: 's2', name: 'Crêpes du Coin' },
-      ],
-    });
-    expect(last.data).toEqual({
-      shops: [
-        {
-          __typename: 'Shop',
-          id: 's1',
-          name: 'Tacos Oscar',
-          reviews: [{ __typename: 'Review', stars: 5, body: 'Al pastor as it should be.' }],
-        },
-        {
-          __typename: 'Shop',
-          id: 's2',
-          name: 'Crêpes du Coin',
-          reviews: [
-            { __typename: 'Review', stars: 4, body: null },
-            { __typename: 'Review', stars: 3, body: 'Long queue.' },
-          ],
-        },
-      ],
-    });
+    expect(first.data).toEqual(shopsFirst);
+    expect(last.data).toEqual(shopsWithReviews);
     expect(first.atMs).toBeLessThan(reviewsDelayMs);
     expect(last.atMs - first.atMs).toBeGreaterThanOrEqual(reviewsDelayMs * 0.9);
   });
@@ -324,5 +410,201 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
     });
     const body = (await response.json()) as { errors: { message: string }[] };
     expect(body.errors[0]?.message).toMatch(/Unknown directive "@defer"/);
+  });
+
+  describe('over graphql-ws', () => {
+    it('sends the initial payload, then the slow subgraph’s part, as successive next messages, then complete', async () => {
+      const { results, errors } = await overSocket(url, deferredQuery);
+      expect(errors).toBeUndefined();
+      expect(results.map((result) => result.body)).toEqual(deferredPayloads);
+      const [initial, deferred] = results as [Part, Part];
+      expect(initial.atMs).toBeLessThan(reviewsDelayMs);
+      expect(deferred.atMs - initial.atMs).toBeGreaterThanOrEqual(reviewsDelayMs * 0.9);
+      // Without @defer, or with @defer(if: false), one result as before.
+      const whole = await overSocket(url, wholeQuery);
+      expect(whole.results.map((result) => result.body)).toEqual([
+        { data: expect.objectContaining({ shops: expect.any(Array) }), extensions: expect.anything() },
+      ]);
+      const notDeferred = await overSocket(
+        url,
+        'query ($later: Boolean!) { shops { id ... @defer(if: $later) { reviews { stars } } } }',
+        { later: false },
+      );
+      expect(notDeferred.results).toHaveLength(1);
+      expect(notDeferred.results[0]?.body).not.toHaveProperty('hasNext');
+    });
+
+    it('gives Apollo Client (GraphQLWsLink) the shops first and their reviews later', async () => {
+      const socket = socketClient(url);
+      try {
+        const seen = await watchUntilComplete(new GraphQLWsLink(socket), deferredQuery);
+        const first = seen[0]!;
+        const last = seen[seen.length - 1]!;
+        expect(first.complete).toBe(false);
+        expect(first.data).toEqual(shopsFirst);
+        expect(last.data).toEqual(shopsWithReviews);
+        expect(first.atMs).toBeLessThan(reviewsDelayMs);
+        expect(last.atMs - first.atMs).toBeGreaterThanOrEqual(reviewsDelayMs * 0.9);
+      } finally {
+        await socket.dispose();
+      }
+    });
+
+    it('delivers nested deferred parts in order, each as a next message', async () => {
+      const { results } = await overSocket(url, nestedQuery);
+      expect(results.map((result) => result.body)).toEqual(nestedPayloads);
+    });
+
+    it('fetches nothing more for a deferred query whose socket closes mid-stream', async () => {
+      // With the socket open, the names come from a second shops fetch, started once the slow reviews are in.
+      let before = { ...subgraphs.requests };
+      await overSocket(url, nestedQuery);
+      expect(subgraphs.requests.shops - before.shops).toBe(2);
+
+      before = { ...subgraphs.requests };
+      const socket = socketClient(url);
+      const initial = await new Promise<unknown>((resolve, reject) =>
+        socket.subscribe({ query: nestedQuery }, { next: resolve, error: reject, complete: () => undefined }),
+      );
+      expect(initial).toMatchObject({ data: { shops: [{ id: 's1' }, { id: 's2' }] }, hasNext: true });
+      await socket.dispose();
+      await waitFor('the gateway to see the socket closed', async () => gateway.subscriptionStats().connections === 0);
+      // Past the reviews' answer, when the names' fetch would have started.
+      await new Promise((resolve) => setTimeout(resolve, reviewsDelayMs + 1_000));
+      expect(subgraphs.requests.reviews - before.reviews).toBe(1);
+      expect(subgraphs.requests.shops - before.shops).toBe(1);
+    });
+
+    it('refuses @defer with a code under the default executor, and keeps the socket', async () => {
+      const closes: number[] = [];
+      const socket = createClient({
+        url: apolloUrl.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        on: { closed: (event) => closes.push((event as { code: number }).code) },
+      });
+      try {
+        const refused = await new Promise<unknown>((resolve, reject) =>
+          socket.subscribe({ query: deferredQuery }, { next: reject, error: resolve, complete: () => undefined }),
+        );
+        expect(refused).toEqual([
+          expect.objectContaining({
+            message: expect.stringMatching(/Unknown directive "@defer"/),
+            extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+          }),
+        ]);
+        // The same socket still runs operations.
+        const next = await new Promise<unknown>((resolve, reject) =>
+          socket.subscribe({ query: wholeQuery }, { next: resolve, error: reject, complete: () => undefined }),
+        );
+        expect(next).toMatchObject({ data: { shops: [{ id: 's1' }, { id: 's2' }] } });
+        expect(closes).toEqual([]);
+      } finally {
+        await socket.dispose();
+      }
+    });
+  });
+
+  describe('operation limits and rate limits, over graphql-ws as over HTTP', () => {
+    /** The cost of the shops alone (the initial part) and of the whole deferred query. */
+    let initialCost: number;
+    let deferredCost: number;
+    let limited: Gateway;
+    let limitedUrl: string;
+    let budgeted: Gateway;
+    let budgetedUrl: string;
+    let redis: RedisClient;
+    /** The budgets' clock, held still: the test's two queries fall in one minute. */
+    const clock = manualClock();
+
+    beforeAll(async () => {
+      initialCost = await costOf(url, '{ shops { id name } }');
+      deferredCost = await costOf(url, deferredQuery);
+      expect(deferredCost).toBeGreaterThan(initialCost);
+      const common = {
+        supergraphSdl: subgraphs.supergraphSdl,
+        verifyAccessToken: anonymousOnly,
+        logger: createLogger('gateway', 'silent'),
+        production: false,
+        executor: 'curbside' as const,
+      };
+      // The initial part alone is within the cost limit; with its deferred part, the query is not.
+      limited = await createGateway({ ...common, operationLimits: { maxCost: initialCost } });
+      limitedUrl = await limited.listen(0);
+      redis = createRedis({
+        url: process.env['REDIS_URL'] ?? defaultRedisUrl,
+        keyPrefix: `curbside:t:${process.env['CURBSIDE_TEST_RUN'] ?? 'local'}:defer-${process.pid}-${Date.now()}:`,
+        connectionName: 'gateway-defer-test',
+      });
+      // Room for one deferred query and one more initial part, not for two deferred queries: charging only the
+      // initial part would let the second through.
+      budgeted = await createGateway({
+        ...common,
+        redis,
+        clock,
+        rateLimits: { anonymousCostPerMinute: deferredCost + initialCost },
+      });
+      budgetedUrl = await budgeted.listen(0);
+    });
+
+    afterAll(async () => {
+      await limited?.close();
+      await budgeted?.close();
+      if (redis) await closeRedis(redis);
+    });
+
+    it('refuses a deferred query over the cost limit on the socket as over HTTP, fetching nothing', async () => {
+      const before = { ...subgraphs.requests };
+      const { results, errors } = await overSocket(limitedUrl, deferredQuery);
+      expect(results).toEqual([]);
+      expect(errors).toEqual([
+        expect.objectContaining({
+          extensions: expect.objectContaining({
+            code: 'OPERATION_LIMIT_EXCEEDED',
+            limit: 'cost',
+            actual: deferredCost,
+          }),
+        }),
+      ]);
+      const overHttp = await fetch(limitedUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'multipart/mixed; deferSpec=20220824, application/json',
+        },
+        body: JSON.stringify({ query: deferredQuery }),
+      });
+      expect(overHttp.status).toBe(400);
+      expect(await overHttp.json()).toEqual({
+        errors: [
+          expect.objectContaining({
+            extensions: expect.objectContaining({
+              code: 'OPERATION_LIMIT_EXCEEDED',
+              limit: 'cost',
+              actual: deferredCost,
+            }),
+          }),
+        ],
+      });
+      expect(subgraphs.requests).toEqual(before);
+      // Without its deferred part, the query is within the limit.
+      const shopsAlone = await overSocket(limitedUrl, '{ shops { id name } }');
+      expect(shopsAlone.results[0]?.body).toMatchObject({ data: { shops: [{ id: 's1' }, { id: 's2' }] } });
+    });
+
+    it('charges the deferred part to the caller’s budget over the socket', async () => {
+      const first = await overSocket(budgetedUrl, deferredQuery);
+      expect(first.results.map((result) => result.body)).toEqual(deferredPayloads);
+      const second = await overSocket(budgetedUrl, deferredQuery);
+      expect(second.results.map((result) => result.body)).toEqual([
+        {
+          errors: [
+            expect.objectContaining({
+              extensions: expect.objectContaining({ code: 'RATE_LIMITED', limit: 'anonymous' }),
+            }),
+          ],
+        },
+      ]);
+    });
   });
 });

@@ -2,7 +2,7 @@
 // its executor, subscriptions, routes, lifecycle) are put together, in the order a request meets them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLFormattedError } from 'graphql';
@@ -40,6 +40,7 @@ import {
 } from './persisted-documents.ts';
 import { createQueueDashboard, type QueueDashboard } from './queue-dashboard.ts';
 import { gatewayForExecutor } from './executor/curbside-gateway.ts';
+import { deferredDeliveryAccept, incrementalResults } from './executor/incremental.ts';
 import { createRateLimiter, defaultRateLimits } from './rate-limit.ts';
 import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
 import { supergraphId } from './supergraph-file.ts';
@@ -171,20 +172,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const admitSubscription = makeSubscriptionAdmission({
     admission,
     schema: () => subscriptions.schema,
+    executionSchema: executor.apiSchema ?? undefined,
     resolveDocument: (payload) => resolveDocument(payload, documentsMode, manifest),
     maxTokens: operationLimits.maxTokens,
     accountBlocklist: options.accountBlocklist,
   });
 
-  /** A query or mutation sent over a socket: run by Apollo exactly as one sent over HTTP. */
+  /**
+   * A query or mutation sent over a socket: run by Apollo exactly as one sent over HTTP, from a client that
+   * accepts incremental delivery (graphql-ws carries each payload of a deferred query as a message of its own).
+   */
   const executeOperation: OperationExecutor = async (operation) => {
     const { query, operationName, variables, authorization, viewer, requestId, clientIp } = operation;
+    const request = { query, variables, ...(operationName ? { operationName } : {}) };
     const response = await apollo.executeOperation(
-      { query, variables, ...(operationName ? { operationName } : {}) },
+      {
+        ...request,
+        http: {
+          method: 'POST',
+          headers: new HeaderMap([['accept', deferredDeliveryAccept]]),
+          search: '',
+          body: request,
+        },
+      },
       { contextValue: { requestId, authorization, viewer, clientIp } },
     );
-    if (response.body.kind !== 'single') throw new Error('incremental delivery is not served over sockets');
-    return response.body.singleResult;
+    if (response.body.kind === 'single') return response.body.singleResult;
+    return incrementalResults(response.body.initialResult, response.body.subsequentResults);
   };
 
   const httpSubscriptions = makeHttpSubscriptions({

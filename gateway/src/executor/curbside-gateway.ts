@@ -1,5 +1,6 @@
 import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
 import type { ApolloServerOptionsWithGateway, ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.ts';
 import type { GatewayExecutorName } from '../gateway-options.ts';
 import { makeCurbsideExecutor, type CurbsideExecutorOptions } from './executor.ts';
@@ -8,6 +9,12 @@ import { SupergraphPlanning } from './planning.ts';
 
 /** What Apollo Server takes as `gateway`. */
 export type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
+
+/** The gateway with its own executor, and the API schema it runs operations against. */
+export interface CurbsideGateway extends GatewayInterface {
+  /** The current supergraph's API schema, with `@defer`; throws before the first supergraph is loaded. */
+  apiSchema(): GraphQLSchema;
+}
 
 /**
  * `ApolloGateway` with the gateway's own executor in place of `executeQueryPlan`: Apollo's gateway still loads
@@ -18,7 +25,7 @@ export type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['g
 export function withCurbsideExecutor(
   gateway: ApolloGateway,
   options: Omit<CurbsideExecutorOptions, 'planning'>,
-): GatewayInterface {
+): CurbsideGateway {
   let planning: SupergraphPlanning | undefined;
   const current = (): SupergraphPlanning => {
     if (!planning) throw new Error('the gateway has not loaded a supergraph yet');
@@ -38,13 +45,15 @@ export function withCurbsideExecutor(
       return { executor: makeCurbsideExecutor({ ...options, planning: current }) };
     },
     stop: () => gateway.stop(),
+    apiSchema: () => current().schema,
   };
 }
 
 /**
  * What Apollo Server runs for the executor chosen (GATEWAY_EXECUTOR): `apollo`, Apollo's gateway as it is and
- * no plugin; `curbside`, Apollo's gateway around the gateway's own executor, and the plugin that streams
- * deferred parts.
+ * no plugin; `curbside`, Apollo's gateway around the gateway's own executor, the plugin that streams deferred
+ * parts, and its API schema (which declares `@defer`), for transports that validate operations themselves
+ * (graphql-ws). `apiSchema` is null for `apollo`: its API schema is the subscription service's.
  */
 export function gatewayForExecutor(
   executor: GatewayExecutorName,
@@ -54,16 +63,22 @@ export function gatewayForExecutor(
     dataSources: ReadonlyMap<string, GraphQLDataSource>;
     formatError: CurbsideExecutorOptions['formatError'];
   },
-): { gateway: GatewayInterface; plugins: ApolloServerPlugin<GatewayContext>[] } {
-  if (executor === 'apollo') return { gateway, plugins: [] };
+): {
+  gateway: GatewayInterface;
+  plugins: ApolloServerPlugin<GatewayContext>[];
+  apiSchema: (() => GraphQLSchema) | null;
+} {
+  if (executor === 'apollo') return { gateway, plugins: [], apiSchema: null };
   const deferredResponses = new DeferredResponses();
   const { dataSources, formatError } = options;
+  const curbside = withCurbsideExecutor(gateway, {
+    dataSource: (name) => dataSources.get(name),
+    formatError,
+    deferredResponses,
+  });
   return {
-    gateway: withCurbsideExecutor(gateway, {
-      dataSource: (name) => dataSources.get(name),
-      formatError,
-      deferredResponses,
-    }),
+    gateway: curbside,
     plugins: [deferredDeliveryPlugin<GatewayContext>(deferredResponses)],
+    apiSchema: () => curbside.apiSchema(),
   };
 }

@@ -47,8 +47,13 @@ export type SubscriptionAdmissionResult = AdmittedExecution | AdmittedSubscripti
 
 export interface SubscriptionAdmissionOptions {
   admission: Admission;
-  /** The API schema operations are validated against (it changes on a supergraph reload). */
+  /** The API schema subscriptions are validated against (it changes on a supergraph reload). */
   schema: () => GraphQLSchema;
+  /**
+   * The API schema queries and mutations are validated against: the one Apollo Server runs them with (the
+   * gateway's own executor's declares `@defer`). Default: `schema`.
+   */
+  executionSchema?: (() => GraphQLSchema) | undefined;
   /** Trusted documents: the document a payload names, why it may not run, or null to run it as sent. */
   resolveDocument: (payload: OperationPayload) => DocumentResolution | null;
   maxTokens: number;
@@ -120,15 +125,31 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
     if (typeof query !== 'string') return { refused: [refusal('BAD_REQUEST', 'Send the document in `query`.')] };
     const unparsable = admission.documentRefusal(query);
     if (unparsable) return { refused: [unparsable] };
-    const schema = options.schema();
+    const subscriptionSchema = options.schema();
+    const executionSchema = options.executionSchema?.() ?? subscriptionSchema;
     // Clients send the same few documents over and over: each is parsed and validated once per schema.
-    let document = validDocuments.get(schema)?.byText.get(query);
+    let document: DocumentNode | undefined;
+    let validatedIn: GraphQLSchema | undefined;
+    for (const cachedIn of [subscriptionSchema, executionSchema]) {
+      document = validDocuments.get(cachedIn)?.byText.get(query);
+      if (document) {
+        validatedIn = cachedIn;
+        break;
+      }
+    }
     if (!document) {
       try {
         document = graphqlCjs.parse(query, { maxTokens: options.maxTokens });
       } catch (error) {
         return { refused: [coded((error as Error).message, 'GRAPHQL_PARSE_FAILED')] };
       }
+    }
+    const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
+    const operation = graphqlCjs.getOperationAST(document, operationName);
+    // Queries and mutations are validated as Apollo Server will run them; subscriptions (and a document whose
+    // operation is ambiguous, to report why) as the subscription service will.
+    const schema = operation && operation.operation !== 'subscription' ? executionSchema : subscriptionSchema;
+    if (validatedIn !== schema) {
       let invalid: readonly GraphQLError[];
       try {
         invalid = graphqlCjs.validate(schema, document);
@@ -142,8 +163,6 @@ export function makeSubscriptionAdmission(options: SubscriptionAdmissionOptions)
       }
       remember(schema, query, document);
     }
-    const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
-    const operation = graphqlCjs.getOperationAST(document, operationName);
     if (!operation) return { refused: [coded('Name the operation to run.', 'GRAPHQL_VALIDATION_FAILED')] };
     const given = payload.variables ?? {};
     if (typeof given !== 'object' || given === null || Array.isArray(given)) {

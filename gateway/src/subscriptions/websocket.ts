@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { viewerFromHeader, type AccessTokenVerifier, type Viewer } from '@curbside/auth';
 import { requestIdOf } from '@curbside/http';
 import type { Logger } from '@curbside/service';
+import type { IncrementalResults } from '../executor/incremental.ts';
 import type { SubscriptionAdmission } from './admission.ts';
 import { guardMessages } from './message-guard.ts';
 import { SubscriptionEndedError, type SubscriptionRequest, type SubscriptionService } from './service.ts';
@@ -33,7 +34,10 @@ export const defaultWebSocketLimits: WebSocketLimits = {
   maxSubscriptionsPerConnection: 100,
 };
 
-/** A query or mutation sent over the socket, run like one sent over HTTP. */
+/**
+ * A query or mutation sent over the socket, run like one sent over HTTP: one result, or (a query with `@defer`
+ * under the gateway's own executor) the initial payload then each deferred one, one `next` message each.
+ */
 export type OperationExecutor = (operation: {
   query: string;
   operationName: string | undefined;
@@ -42,7 +46,7 @@ export type OperationExecutor = (operation: {
   viewer: Viewer | null;
   requestId: string;
   clientIp: string;
-}) => Promise<FormattedExecutionResult>;
+}) => Promise<FormattedExecutionResult | IncrementalResults<object>>;
 
 interface SocketState {
   authorization: string | null;
@@ -87,7 +91,7 @@ export interface SubscriptionSockets {
  * own port and path. The token comes in `connection_init` as `{ authorization: "Bearer <token>" }` and is
  * verified there: a bad one closes the socket with 4403. Every operation is admitted by `admit` (as multipart
  * subscriptions are); subscriptions then run federated through the SubscriptionService, and queries and
- * mutations run as over HTTP.
+ * mutations run as over HTTP (a query with `@defer` as successive `next` messages).
  */
 export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): SubscriptionSockets {
   const { service, logger, formatError } = options;
@@ -165,6 +169,8 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
         const context = args.contextValue as OperationContext;
         if (context.kind !== 'execution') throw new Error('a subscription admitted as a query or mutation');
         const { query, operationName, variables, authorization, viewer, requestId, clientIp } = context;
+        // graphql-ws sends each result of a stream as a `next`, then `complete`; it calls the stream's `return()`
+        // on the client's `complete` and when the socket closes, which stops what is still being fetched.
         const result = await options.executeOperation({
           query,
           operationName,
@@ -174,7 +180,7 @@ export function serveSubscriptionSockets(options: SubscriptionSocketsOptions): S
           requestId,
           clientIp,
         });
-        return result as ExecutionResult;
+        return result as unknown as ExecutionResult | AsyncGenerator<ExecutionResult>;
       },
       onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
       onError: (_ctx, _id, _payload, errors) => {
