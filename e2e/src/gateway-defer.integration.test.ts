@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApolloClient, gql, HttpLink, InMemoryCache, type ApolloLink } from '@apollo/client';
 import { Defer20220824Handler } from '@apollo/client/incremental';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
@@ -9,6 +12,7 @@ import { createGateway, type Gateway } from '@curbside/gateway';
 import { closeRedis, createRedis, defaultRedisUrl, type RedisClient } from '@curbside/redis';
 import { createLogger } from '@curbside/service';
 import { startDeferSubgraphs, type DeferSubgraphs } from './defer-subgraphs.ts';
+import { startProcess, stopProcess, type ServiceProcess } from './processes.ts';
 import { waitFor } from './wait.ts';
 
 /**
@@ -605,6 +609,46 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
           ],
         },
       ]);
+    });
+  });
+
+  describe('with the gateway as a process (GATEWAY_EXECUTOR=curbside), as deployed', () => {
+    let folder: string;
+    let gatewayProcess: ServiceProcess;
+
+    beforeAll(async () => {
+      folder = mkdtempSync(join(tmpdir(), 'curbside-defer-'));
+      const supergraphPath = join(folder, 'supergraph.graphql');
+      writeFileSync(supergraphPath, subgraphs.supergraphSdl);
+      gatewayProcess = await startProcess('gateway/src/main.ts', {
+        SUPERGRAPH_PATH: supergraphPath,
+        GATEWAY_EXECUTOR: 'curbside',
+        REDIS_KEY_PREFIX: `curbside:t:${process.env['CURBSIDE_TEST_RUN'] ?? 'local'}:defer-process-${process.pid}:`,
+      });
+      // Planned and shaped once before any timing, as above.
+      await costOf(gatewayProcess.url, deferredQuery);
+    });
+
+    afterAll(async () => {
+      if (gatewayProcess) await stopProcess(gatewayProcess);
+      if (folder) rmSync(folder, { recursive: true, force: true });
+    });
+
+    it('gives Apollo Client the shops first and their reviews later, over GraphQLWsLink and over HttpLink', async () => {
+      const socket = socketClient(gatewayProcess.url);
+      try {
+        for (const link of [new GraphQLWsLink(socket), new HttpLink({ uri: gatewayProcess.url })]) {
+          const seen = await watchUntilComplete(link, deferredQuery);
+          const first = seen[0]!;
+          const last = seen[seen.length - 1]!;
+          expect(first.data).toEqual(shopsFirst);
+          expect(last.data).toEqual(shopsWithReviews);
+          expect(first.atMs).toBeLessThan(reviewsDelayMs);
+          expect(last.atMs - first.atMs).toBeGreaterThanOrEqual(reviewsDelayMs * 0.9);
+        }
+      } finally {
+        await socket.dispose();
+      }
     });
   });
 });
