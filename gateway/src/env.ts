@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { gatewaySecretProblem } from '@curbside/auth';
+import { defaultOperationLimits } from './operation-limits.ts';
 import {
   logLevelSchema,
   parseEnv,
@@ -69,6 +70,16 @@ const fields = z.object({
   /** Rate limits per minute, shared by every gateway through Redis: cost points per user / per anonymous IP. */
   RATE_LIMIT_USER_COST: z.coerce.number().int().positive().default(50_000),
   RATE_LIMIT_ANONYMOUS_COST: z.coerce.number().int().positive().default(20_000),
+  /**
+   * What one operation may ask for (gateway/src/operation-limits.ts), the same over HTTP and the WebSocket:
+   * lexical tokens, depth, aliases, root fields, directives and estimated cost (README, "Operation limits").
+   */
+  OPERATION_MAX_TOKENS: z.coerce.number().int().positive().default(defaultOperationLimits.maxTokens),
+  OPERATION_MAX_DEPTH: z.coerce.number().int().positive().default(defaultOperationLimits.maxDepth),
+  OPERATION_MAX_ALIASES: z.coerce.number().int().min(0).default(defaultOperationLimits.maxAliases),
+  OPERATION_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(defaultOperationLimits.maxRootFields),
+  OPERATION_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(defaultOperationLimits.maxDirectives),
+  OPERATION_MAX_COST: z.coerce.number().int().positive().default(defaultOperationLimits.maxCost),
   /** login / refreshSession attempts per minute, per IP and per account. */
   RATE_LIMIT_AUTH_ATTEMPTS: z.coerce.number().int().positive().default(10),
   /**
@@ -85,7 +96,8 @@ const fields = z.object({
     }),
   /**
    * Who executes query plans: `apollo`, @apollo/gateway's executor; `curbside`, the gateway's own, which also
-   * serves `@defer` (multipart/mixed; deferSpec=20220824).
+   * serves `@defer` (over HTTP as multipart/mixed; deferSpec=20220824, over graphql-ws as successive `next`
+   * messages).
    */
   GATEWAY_EXECUTOR: z.enum(['apollo', 'curbside']).default('apollo'),
   REDIS_URL: redisUrlSchema,

@@ -56,6 +56,14 @@ await runService('gateway', async () => {
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
     executor: env.GATEWAY_EXECUTOR,
+    operationLimits: {
+      maxTokens: env.OPERATION_MAX_TOKENS,
+      maxDepth: env.OPERATION_MAX_DEPTH,
+      maxAliases: env.OPERATION_MAX_ALIASES,
+      maxRootFields: env.OPERATION_MAX_ROOT_FIELDS,
+      maxDirectives: env.OPERATION_MAX_DIRECTIVES,
+      maxCost: env.OPERATION_MAX_COST,
+    },
     persistedDocuments: {
       mode: env.PERSISTED_DOCUMENTS,
       manifest: env.PERSISTED_DOCUMENTS_MANIFEST ? DocumentManifest.load(env.PERSISTED_DOCUMENTS_MANIFEST) : null,
