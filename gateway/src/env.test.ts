@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { developmentGatewaySecret } from '@curbside/auth';
 import { ConfigError } from '@curbside/service';
 import { loadEnv } from './env.ts';
+import { defaultOperationLimits } from './operation-limits.ts';
 
 const gatewaySecret = '0123456789abcdef'.repeat(4);
 
@@ -46,5 +47,21 @@ describe('gateway environment: the stop fits inside the hard stop', () => {
     );
     const env = loadEnv({ SHUTDOWN_DELAY_MS: '5000', DRAIN_TIMEOUT_MS: '10000', STOP_TIMEOUT_MS: '20000' });
     expect(env.STOP_TIMEOUT_MS).toBe(20_000);
+  });
+});
+
+describe('gateway environment: operation limits', () => {
+  it('default to the limits the gateway is built with, and each can be changed', () => {
+    const env = loadEnv({});
+    expect({
+      maxTokens: env.OPERATION_MAX_TOKENS,
+      maxDepth: env.OPERATION_MAX_DEPTH,
+      maxAliases: env.OPERATION_MAX_ALIASES,
+      maxRootFields: env.OPERATION_MAX_ROOT_FIELDS,
+      maxDirectives: env.OPERATION_MAX_DIRECTIVES,
+      maxCost: env.OPERATION_MAX_COST,
+    }).toEqual(defaultOperationLimits);
+    expect(loadEnv({ OPERATION_MAX_COST: '20000' }).OPERATION_MAX_COST).toBe(20_000);
+    expect(() => loadEnv({ OPERATION_MAX_DEPTH: '0' })).toThrow(ConfigError);
   });
 });

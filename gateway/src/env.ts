@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { gatewaySecretProblem } from '@curbside/auth';
-import { defaultOperationLimits } from './operation-limits.ts';
 import {
   logLevelSchema,
   parseEnv,
@@ -72,14 +71,15 @@ const fields = z.object({
   RATE_LIMIT_ANONYMOUS_COST: z.coerce.number().int().positive().default(20_000),
   /**
    * What one operation may ask for (gateway/src/operation-limits.ts), the same over HTTP and the WebSocket:
-   * lexical tokens, depth, aliases, root fields, directives and estimated cost (README, "Operation limits").
+   * lexical tokens, depth, aliases, root fields, directives and estimated cost (README, "Operation limits"). The
+   * defaults are `defaultOperationLimits` (env.test.ts holds them equal).
    */
-  OPERATION_MAX_TOKENS: z.coerce.number().int().positive().default(defaultOperationLimits.maxTokens),
-  OPERATION_MAX_DEPTH: z.coerce.number().int().positive().default(defaultOperationLimits.maxDepth),
-  OPERATION_MAX_ALIASES: z.coerce.number().int().min(0).default(defaultOperationLimits.maxAliases),
-  OPERATION_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(defaultOperationLimits.maxRootFields),
-  OPERATION_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(defaultOperationLimits.maxDirectives),
-  OPERATION_MAX_COST: z.coerce.number().int().positive().default(defaultOperationLimits.maxCost),
+  OPERATION_MAX_TOKENS: z.coerce.number().int().positive().default(15_000),
+  OPERATION_MAX_DEPTH: z.coerce.number().int().positive().default(10),
+  OPERATION_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  OPERATION_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(20),
+  OPERATION_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  OPERATION_MAX_COST: z.coerce.number().int().positive().default(5_000),
   /** login / refreshSession attempts per minute, per IP and per account. */
   RATE_LIMIT_AUTH_ATTEMPTS: z.coerce.number().int().positive().default(10),
   /**
