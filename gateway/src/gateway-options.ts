@@ -83,7 +83,8 @@ export interface Gateway {
   listen(port: number, host?: string): Promise<string>;
   /**
    * Switches to another supergraph without a restart; throws, keeping the current one, when it is invalid.
-   * Active subscriptions end with SUBSCRIPTION_SCHEMA_RELOAD so clients resubscribe on the new schema.
+   * Active subscriptions go on, planned again on the new schema, from their last event with none missed or
+   * repeated; only those whose operation the new schema rejects end, with SUBSCRIPTION_SCHEMA_RELOAD.
    */
   reloadSupergraph(supergraphSdl: string): void;
   /** What the subscription machinery holds right now. */

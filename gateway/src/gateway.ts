@@ -370,10 +370,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (!updateSupergraph) throw new Error('the gateway has not loaded its first supergraph yet');
       // Apollo first: it refuses an invalid supergraph and keeps the current one, and then so do we.
       updateSupergraph(supergraphSdl);
-      subscriptions.reload(supergraphSdl);
+      const carried = subscriptions.reload(supergraphSdl);
       costDirectives = costDirectivesFromSdl(supergraphSdl);
       currentSupergraphId = supergraphId(supergraphSdl);
-      logger.info('supergraph reloaded');
+      logger.info(
+        {
+          supergraph: currentSupergraphId,
+          subscriptionsContinued: carried.continued,
+          subscriptionsEnded: carried.ended,
+        },
+        'supergraph reloaded',
+      );
     },
     subscriptionStats: () => ({ ...subscriptions.stats(), connections: sockets.connections() }),
     subscriptionStatsBySubgraph: () => subscriptions.statsBySubgraph(),

@@ -93,4 +93,10 @@ export interface SubscriptionStats {
   /** Subscriptions that resumed with `lastEventId` since start, and those of them ended by a refused replay. */
   resumes: number;
   refusedResumes: number;
+  /**
+   * Subscriptions carried over to a new supergraph by its reloads since start (planned again, going on from their
+   * last event), and those the new schema rejected (ended with SUBSCRIPTION_SCHEMA_RELOAD).
+   */
+  reloadContinued: number;
+  reloadEnded: number;
 }

@@ -71,3 +71,39 @@ describe('SharedHydration', () => {
     expect(fetched).toHaveLength(1);
   });
 });
+
+describe('SharedHydration.afterPending', () => {
+  it('runs at the next event boundary: after the events received so far, before those received after', async () => {
+    const delivered: number[] = [];
+    const seen: { last: string | null; delivered: number[] }[] = [];
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const shared = new SharedHydration({
+      // Event 1 takes a while to hydrate: the boundary must wait for it.
+      hydrate: async (upstreamEvent) => {
+        if ((upstreamEvent.data as { seq: number }).seq === 1) await slow;
+        return upstreamEvent as FormattedExecutionResult;
+      },
+      fetchReplay: async () => [],
+      limits: defaultSubscriptionLimits,
+      onHydrationDropped: () => undefined,
+    });
+    shared.consumers.add({
+      push: (result) => void delivered.push((result.data as { seq: number }).seq),
+      complete: () => undefined,
+      fail: () => undefined,
+    });
+    expect(shared.lastEventId).toBeNull();
+    shared.next(event(1));
+    shared.next(event(2));
+    shared.afterPending(() => seen.push({ last: shared.lastEventId, delivered: [...delivered] }));
+    shared.next(event(3));
+    await settle();
+    expect(seen).toEqual([]);
+    release();
+    await settle();
+    expect(seen).toEqual([{ last: '1000-2', delivered: [1, 2] }]);
+    expect(delivered).toEqual([1, 2, 3]);
+    expect(shared.lastEventId).toBe('1000-3');
+  });
+});

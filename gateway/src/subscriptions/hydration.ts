@@ -23,6 +23,8 @@ export class SharedHydration implements UpstreamListener {
   seenEvents = false;
   /** The id of the last event delivered, if events carry ids. */
   #lastEventId: string | null = null;
+  /** The id of the last event received from the upstream (delivered, or still to be). */
+  #lastReceivedEventId: string | null = null;
   #catchUp: ResumingConsumer | null = null;
   readonly #fanOut: EventConsumer = {
     push: (result) => {
@@ -85,6 +87,7 @@ export class SharedHydration implements UpstreamListener {
 
   next(event: ExecutionResult): void {
     this.seenEvents = true;
+    this.#lastReceivedEventId = eventIdOf(event) ?? this.#lastReceivedEventId;
     if (this.#pending >= this.limits.maxPendingHydrations) {
       // Where this event would have been delivered, the kept events stop being without a gap.
       this.#chain = this.#chain.then(() => void (this.#recent = []));
@@ -119,6 +122,30 @@ export class SharedHydration implements UpstreamListener {
         onDrop: this.onHydrationDropped,
       });
     });
+  }
+
+  /** The id of the last event delivered to the consumers; null before the first (or when events carry none). */
+  get lastEventId(): string | null {
+    return this.#lastEventId;
+  }
+
+  /**
+   * The id of the last event received from the upstream, hydrated or not yet: once the events received so far
+   * are delivered (see `afterPending`), `lastEventId` is this one, unless one was dropped or a catch-up after a
+   * reconnection is still replaying.
+   */
+  get lastReceivedEventId(): string | null {
+    return this.#lastReceivedEventId;
+  }
+
+  /**
+   * Runs `step` at the next event boundary: once every event received so far has been delivered (or dropped),
+   * before any event received from now on. A supergraph reload hands a hydration's consumers over to another
+   * there, so each of them has every event up to `lastEventId` from this one and nothing after it. `step` must
+   * not throw: the events after it wait on it.
+   */
+  afterPending(step: () => void): void {
+    this.#chain = this.#chain.then(step);
   }
 
   /** Where hydrated events go: to every consumer, or through the catch-up after a reconnection. */

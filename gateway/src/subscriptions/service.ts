@@ -21,6 +21,8 @@ import {
 import { AuthorizationGate } from './authorization-gate.ts';
 import { SharedHydration } from './hydration.ts';
 import { eventSourceName, SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
+import { HeldEvents, takeOver } from './handover.ts';
+import { Replanner } from './replan.ts';
 import { eventIdOf, ResumingConsumer, type EventConsumer } from './resume.ts';
 import {
   canonicalJson,
@@ -69,10 +71,44 @@ const recentEventsPerSharedHydration = 8;
 const tokenExpired = () =>
   subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.');
 
-/** A hydration and the upstream it listens to. */
+/** How a subscription whose operation the new schema rejects ends on a supergraph reload. */
+const schemaReloadEnded = () =>
+  subscriptionEnded(
+    'SUBSCRIPTION_SCHEMA_RELOAD',
+    "The schema changed and no longer accepts this subscription's operation; update it and subscribe again.",
+  );
+
+/** A hydration, the upstream it listens to, the plan it completes events with, and the clients it serves. */
 interface HydrationEntry {
+  /** Its key among the hydrations (operation, variables, who it runs for, owning subgraph). */
+  key: string;
   hydration: SharedHydration;
   upstream: UpstreamRequest;
+  /** Replaced in place on a reload that leaves the upstream as it was (see `SubscriptionService.reload`). */
+  plan: SubscriptionPlan;
+  planner: SubscriptionPlanner;
+  clients: Set<ClientSubscription>;
+  /** Handed over to another at its next event boundary (a reload changed its upstream): nobody new joins it. */
+  retired: boolean;
+  /** Its upstream ended: its clients are ending too. */
+  ended: boolean;
+}
+
+/** One client's subscription: its stream, what its hydration pushes its events to, and which hydration that is. */
+interface ClientSubscription {
+  request: SubscriptionRequest;
+  /** `request.query` with the operation name: the plan's cache key. */
+  operationKey: string;
+  stream: ClientStream<FormattedExecutionResult>;
+  /** In `entry.hydration.consumers`: the stream, or what stands in front of it (authorization, catch-up). */
+  consumer: EventConsumer;
+  entry: HydrationEntry;
+}
+
+/** How many active subscriptions a supergraph reload carried over to the new schema, and how many it ended. */
+export interface SubscriptionReload {
+  continued: number;
+  ended: number;
 }
 
 /**
@@ -131,7 +167,11 @@ function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormatt
  */
 export class SubscriptionService {
   #planner: SubscriptionPlanner;
+  /** Plans again on `#planner` the subscriptions a reload carries over (null until the first reload). */
+  #replanner: Replanner | null = null;
   readonly #hub: UpstreamHub;
+  /** Every client subscription open, whichever hydration serves it. */
+  readonly #clients = new Set<ClientSubscription>();
   readonly #hydrations = new Map<string, HydrationEntry>();
   readonly #options: SubscriptionServiceOptions;
   readonly #limits: SubscriptionLimits;
@@ -140,6 +180,8 @@ export class SubscriptionService {
   #droppedHydrations = 0;
   #resumes = 0;
   #refusedResumes = 0;
+  #reloadContinued = 0;
+  #reloadEnded = 0;
   #authorizing = 0;
   /** When signed-in subscribers' tokens expire: one timer for them all (see `DeadlineSet`). */
   readonly #expiries = new DeadlineSet<Expiring>();
@@ -176,36 +218,180 @@ export class SubscriptionService {
   }
 
   /**
-   * Switches to another supergraph (already checked to be valid by the caller) and ends every active
-   * subscription with SUBSCRIPTION_SCHEMA_RELOAD, so clients resubscribe against the new schema.
+   * Switches to another supergraph (already checked to be valid by the caller). Every active subscription is
+   * planned again on it: one whose operation the new API schema rejects ends with SUBSCRIPTION_SCHEMA_RELOAD;
+   * every other goes on with nothing missed and nothing repeated. Where its upstream subscription stays the same
+   * (the usual case: the change is elsewhere, or only in the other subgraphs' fields), its hydration completes
+   * the events still to come with the new plan, on the same upstream, the stream untouched. Where the upstream
+   * changes (the owning subgraph's part of the operation, or who it runs for), its clients move, at the old
+   * hydration's next event boundary, to the hydration of the new upstream, resuming from the last event the old
+   * one delivered (a replay of what came between, as for a client that resumes; see `#handOver`).
    * Throws, changing nothing, when the supergraph cannot be planned on.
    */
-  reload(supergraphSdl: string): void {
-    this.#planner = new SubscriptionPlanner(supergraphSdl);
-    const ended = subscriptionEnded(
-      'SUBSCRIPTION_SCHEMA_RELOAD',
-      'The schema changed; subscribe again to continue on the new schema.',
-    );
-    for (const { hydration } of [...this.#hydrations.values()]) hydration.failAll(ended);
-    // Each leaves its upstream once its last client has gone; a client subscribing meanwhile starts afresh on
-    // the new schema rather than joining one planned on the old.
-    this.#hydrations.clear();
+  reload(supergraphSdl: string): SubscriptionReload {
+    const planner = new SubscriptionPlanner(supergraphSdl);
+    this.#planner = planner;
+    this.#replanner = new Replanner(planner);
+    const outcome: SubscriptionReload = { continued: 0, ended: 0 };
+    const entries = new Set<HydrationEntry>();
+    for (const client of this.#clients) if (!client.entry.ended) entries.add(client.entry);
+    for (const entry of entries) {
+      const clients = [...entry.clients];
+      const [first] = clients;
+      if (!first) continue;
+      // Every client of a hydration has the same operation and variables: one answer for them all.
+      const replanned = this.#replanner.replan({ ...first.request, operationKey: first.operationKey });
+      if ('rejected' in replanned) {
+        this.#options.logger.info(
+          { requestId: first.request.requestId, reason: replanned.rejected, subscriptions: clients.length },
+          'subscription ended by a supergraph reload: the new schema rejects its operation',
+        );
+        for (const client of clients) {
+          this.#detach(client);
+          client.stream.fail(schemaReloadEnded());
+        }
+        outcome.ended += clients.length;
+        continue;
+      }
+      outcome.continued += clients.length;
+      const { plan } = replanned;
+      const unchanged =
+        !entry.retired &&
+        this.#hydrations.get(entry.key) === entry &&
+        clients.every((client) => {
+          const target = this.#targetOrNull(client.request, client.operationKey, plan);
+          return target?.key === entry.key && upstreamKeyOf(target.upstream) === upstreamKeyOf(entry.upstream);
+        });
+      if (unchanged) {
+        // Events whose hydration starts from now on are completed with the new plan; the upstream is the same.
+        entry.plan = plan;
+        entry.planner = planner;
+      } else {
+        this.#handOver(entry, plan, planner);
+      }
+    }
+    this.#reloadContinued += outcome.continued;
+    this.#reloadEnded += outcome.ended;
+    return outcome;
+  }
+
+  /**
+   * Moves `entry`'s clients to the hydrations the new plan gives them (started now, on their new upstreams, their
+   * events held meanwhile), at `entry`'s next event boundary: once the events it received before now are
+   * delivered, each client goes on in the new hydration from the last event `entry` delivered. What was published
+   * between that one and the new hydration's first comes by a replay of that gap (see `takeOver`); an event both
+   * deliver goes out once. A hydration that delivered no event with an id gives nothing to resume from: its
+   * clients get the new one's events from its start (an event published while its upstream was being
+   * subscribed is missed, as when the gateway starts).
+   */
+  #handOver(entry: HydrationEntry, plan: SubscriptionPlan, planner: SubscriptionPlanner): void {
+    entry.retired = true;
+    // Nobody new joins it: a client subscribing meanwhile starts on the new schema.
+    if (this.#hydrations.get(entry.key) === entry) this.#hydrations.delete(entry.key);
+    const moves = new Map<HydrationEntry, { held: HeldEvents; clients: ClientSubscription[] }>();
+    for (const client of entry.clients) {
+      let target: HydrationEntry;
+      try {
+        target = this.#entryFor(client.request, client.operationKey, plan, planner);
+      } catch (error) {
+        this.#options.logger.error({ err: error }, 'a subscription could not be planned after a supergraph reload');
+        this.#detach(client);
+        client.stream.fail(subscriptionEnded('INTERNAL_SERVER_ERROR', 'Internal server error.'));
+        continue;
+      }
+      let move = moves.get(target);
+      if (!move) {
+        const held = new HeldEvents({
+          capacity: this.#limits.maxPendingHydrations,
+          onDrop: () => this.#droppedEvents++,
+          after: entry.hydration.lastReceivedEventId,
+          replay: (range) => target.hydration.replay(range),
+        });
+        move = { held, clients: [] };
+        target.hydration.consumers.add(move.held);
+        moves.set(target, move);
+      }
+      move.clients.push(client);
+    }
+    entry.hydration.afterPending(() => {
+      const after = entry.hydration.lastEventId;
+      for (const [target, { held, clients }] of moves) {
+        target.hydration.consumers.delete(held);
+        try {
+          this.#moveClients(entry, clients, target, after, held);
+        } catch (error) {
+          this.#options.logger.error({ err: error }, 'subscriptions could not be moved after a supergraph reload');
+          for (const client of clients) {
+            this.#detach(client);
+            client.stream.fail(subscriptionEnded('INTERNAL_SERVER_ERROR', 'Internal server error.'));
+          }
+        }
+        // Started for the clients that left meanwhile, and joined by nobody else.
+        if (target.clients.size === 0) this.#release(target);
+      }
+    });
+  }
+
+  #moveClients(
+    from: HydrationEntry,
+    clients: ClientSubscription[],
+    target: HydrationEntry,
+    after: string | null,
+    held: HeldEvents,
+  ): void {
+    for (const client of clients) {
+      if (client.entry !== from || !from.clients.has(client)) continue; // gone meanwhile, or moved by a later reload
+      this.#detach(client);
+      const onDrop = () => this.#droppedEvents++;
+      const capacity = this.#limits.queueCapacity;
+      let consumer: EventConsumer;
+      if (target.retired || target.ended) {
+        // A later reload moved the new hydration on before this boundary came (or its upstream ended): the client
+        // resumes where the current plan puts it, from the newest events kept.
+        const replanned = this.#replanner!.replan({ ...client.request, operationKey: client.operationKey });
+        if ('rejected' in replanned) {
+          client.stream.fail(schemaReloadEnded());
+          continue;
+        }
+        const current = this.#entryFor(client.request, client.operationKey, replanned.plan, this.#replanner!.planner);
+        consumer = after
+          ? new ResumingConsumer({
+              target: client.consumer,
+              after,
+              replay: (range) => current.hydration.replay(range),
+              liveSeenEvents: current.hydration.seenEvents,
+              capacity,
+              onDrop,
+            })
+          : client.consumer;
+        this.#attach(client, current, consumer);
+        continue;
+      }
+      if (after) {
+        const replay = (range: { after: string; before: string | null }) => target.hydration.replay(range);
+        consumer = takeOver({ target: client.consumer, after, held, replay, capacity, onDrop });
+      } else {
+        consumer = client.consumer;
+        for (const result of held.held) consumer.push(result);
+      }
+      this.#attach(client, target, consumer);
+    }
   }
 
   /** Ends every active subscription with `error` and stops looking up accounts (the gateway is stopping). */
   endAll(error: SubscriptionEndedError): void {
     this.#accounts?.stop();
-    for (const { hydration } of [...this.#hydrations.values()]) hydration.failAll(error);
+    for (const client of [...this.#clients]) client.stream.fail(error);
   }
 
   stats(): SubscriptionStats {
     const hub = this.#hub.stats();
     let sharedHydrations = 0;
     let sharedViewers = 0;
-    for (const { hydration, upstream } of this.#hydrations.values()) {
+    for (const { clients, upstream } of this.#hydrations.values()) {
       if (upstream.credential.kind !== 'shared') continue;
       sharedHydrations++;
-      sharedViewers += hydration.consumers.size;
+      sharedViewers += clients.size;
     }
     return {
       subscriptions: this.#subscriptions,
@@ -219,6 +405,8 @@ export class SubscriptionService {
       droppedHydrations: this.#droppedHydrations,
       resumes: this.#resumes,
       refusedResumes: this.#refusedResumes,
+      reloadContinued: this.#reloadContinued,
+      reloadEnded: this.#reloadEnded,
     };
   }
 
@@ -230,11 +418,11 @@ export class SubscriptionService {
     }
     // Operations that differ only in other subgraphs' fields share one upstream: viewers are counted per upstream.
     const viewersPerUpstream = new Map<string, { subgraph: string; viewers: number }>();
-    for (const { hydration, upstream } of this.#hydrations.values()) {
+    for (const { clients, upstream } of this.#hydrations.values()) {
       if (upstream.credential.kind !== 'shared') continue;
       const key = upstreamKeyOf(upstream);
       const counted = viewersPerUpstream.get(key) ?? { subgraph: upstream.subgraph, viewers: 0 };
-      counted.viewers += hydration.consumers.size;
+      counted.viewers += clients.size;
       viewersPerUpstream.set(key, counted);
     }
     for (const { subgraph, viewers } of viewersPerUpstream.values()) {
@@ -256,23 +444,8 @@ export class SubscriptionService {
     const planner = this.#planner;
     const operationKey = `${request.operationName ?? ''}\n${request.query}`;
     const plan = planner.plan(request.document, request.operationName, operationKey);
-    const { primary } = plan;
-    const subgraphUrl = this.#options.subgraphUrl(primary.serviceName);
-    if (!subgraphUrl) throw new Error(`no URL for subgraph '${primary.serviceName}'`);
-    const credential: UpstreamCredential = plan.viewerIndependent
-      ? { kind: 'shared' }
-      : { kind: 'viewer', authorization: request.authorization };
-    const hydrationKey = [
-      operationKey,
-      canonicalJson(request.variables),
-      credential.kind === 'shared' ? 'shared' : `viewer:${request.authorization ?? ''}`,
-      primary.serviceName,
-    ].join('\n');
-    const entry =
-      this.#hydrations.get(hydrationKey) ??
-      this.#startHydration(hydrationKey, plan, planner, request, subgraphUrl, credential);
+    const entry = this.#entryFor(request, operationKey, plan, planner);
     const shared = entry.hydration;
-    let consumer: EventConsumer;
     let unwatchAccount: () => void = () => undefined;
     const stream: ClientStream<FormattedExecutionResult> = new ClientStream({
       capacity: this.#limits.queueCapacity,
@@ -281,17 +454,15 @@ export class SubscriptionService {
       expiryError: tokenExpired,
       onRelease: () => {
         this.#subscriptions--;
+        this.#clients.delete(client);
         request.onRelease?.();
         unwatchAccount();
-        shared.consumers.delete(consumer);
-        if (shared.consumers.size > 0) return;
-        if (this.#hydrations.get(hydrationKey) === entry) this.#hydrations.delete(hydrationKey);
-        shared.leaveUpstream();
+        this.#detach(client);
       },
     });
     // The shared upstream applies nobody's rule: this viewer's events wait for the subgraph's answer about them.
     const gate =
-      credential.kind === 'shared'
+      entry.upstream.credential.kind === 'shared'
         ? new AuthorizationGate({
             target: stream,
             capacity: this.#limits.queueCapacity,
@@ -299,7 +470,7 @@ export class SubscriptionService {
           })
         : null;
     const target = gate ?? stream;
-    consumer = target;
+    let consumer: EventConsumer = target;
     if (request.viewer && this.#accounts) {
       // Ended like an expired token is (this stream alone, after the events already queued for it).
       unwatchAccount = this.#accounts.watch(request.viewer.userId, (block) =>
@@ -323,10 +494,87 @@ export class SubscriptionService {
         onDrop: () => this.#droppedEvents++,
       });
     }
+    const client: ClientSubscription = { request, operationKey, stream, consumer, entry };
     this.#subscriptions++;
-    shared.consumers.add(consumer);
+    this.#clients.add(client);
+    this.#attach(client, entry, consumer);
     if (gate) this.#authorize(gate, entry.upstream, request);
     return stream;
+  }
+
+  /** `client` is served by `entry` from now on, its events pushed to `consumer`. */
+  #attach(client: ClientSubscription, entry: HydrationEntry, consumer: EventConsumer): void {
+    client.entry = entry;
+    client.consumer = consumer;
+    entry.clients.add(client);
+    entry.hydration.consumers.add(consumer);
+  }
+
+  /** `client` leaves its hydration; the last client to leave one leaves its upstream. Idempotent. */
+  #detach(client: ClientSubscription): void {
+    const { entry } = client;
+    if (!entry.clients.delete(client)) return;
+    entry.hydration.consumers.delete(client.consumer);
+    if (entry.clients.size === 0) this.#release(entry);
+  }
+
+  /** A hydration with no client left: nobody joins it any more, and it leaves its upstream. */
+  #release(entry: HydrationEntry): void {
+    if (this.#hydrations.get(entry.key) === entry) this.#hydrations.delete(entry.key);
+    entry.hydration.leaveUpstream();
+  }
+
+  /** Who `request`'s upstream runs for, its hydration's key, and the upstream subscription, by `plan`. */
+  #target(
+    request: SubscriptionRequest,
+    operationKey: string,
+    plan: SubscriptionPlan,
+  ): { key: string; upstream: UpstreamRequest } {
+    const { primary } = plan;
+    const subgraphUrl = this.#options.subgraphUrl(primary.serviceName);
+    if (!subgraphUrl) throw new Error(`no URL for subgraph '${primary.serviceName}'`);
+    const credential: UpstreamCredential = plan.viewerIndependent
+      ? { kind: 'shared' }
+      : { kind: 'viewer', authorization: request.authorization };
+    const key = [
+      operationKey,
+      canonicalJson(request.variables),
+      credential.kind === 'shared' ? 'shared' : `viewer:${request.authorization ?? ''}`,
+      primary.serviceName,
+    ].join('\n');
+    const variables: Record<string, unknown> = {};
+    for (const name of primary.variableUsages ?? []) {
+      if (request.variables[name] !== undefined) variables[name] = request.variables[name];
+    }
+    const upstream: UpstreamRequest = {
+      subgraph: primary.serviceName,
+      url: subgraphUrl.replace(/^http/, 'ws'),
+      credential,
+      query: primary.operation,
+      operationName: primary.operationName,
+      variables,
+    };
+    return { key, upstream };
+  }
+
+  /** `#target`, or null where the new owning subgraph has no URL (the handover then fails those clients). */
+  #targetOrNull(request: SubscriptionRequest, operationKey: string, plan: SubscriptionPlan) {
+    try {
+      return this.#target(request, operationKey, plan);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The hydration serving `request` by `plan`: the one open for its key, or a new one on its upstream. */
+  #entryFor(
+    request: SubscriptionRequest,
+    operationKey: string,
+    plan: SubscriptionPlan,
+    planner: SubscriptionPlanner,
+  ): HydrationEntry {
+    const { key, upstream } = this.#target(request, operationKey, plan);
+    return this.#hydrations.get(key) ?? this.#startHydration(key, plan, planner, request, upstream);
   }
 
   /**
@@ -390,10 +638,10 @@ export class SubscriptionService {
     plan: SubscriptionPlan,
     planner: SubscriptionPlanner,
     request: SubscriptionRequest,
-    subgraphUrl: string,
-    credential: UpstreamCredential,
+    upstream: UpstreamRequest,
   ): HydrationEntry {
     const { logger, formatError } = this.#options;
+    const { credential } = upstream;
     // Shared: no field of the operation depends on the viewer and the hydration serves every viewer, so the
     // other subgraphs' fields are fetched anonymously: nothing of one viewer can reach another.
     const context =
@@ -405,6 +653,8 @@ export class SubscriptionService {
         ...this.#guardedDataSources(),
         [eventSourceName]: { process: async () => event },
       };
+      // Read per event: a reload that keeps the upstream swaps the plan in place (see `reload`).
+      const { plan, planner } = entry;
       try {
         const result = await completeEvent({
           plan,
@@ -422,18 +672,6 @@ export class SubscriptionService {
         return { data: null, errors: [formatError({ message: 'Internal server error.' })], ...idOf(event) };
       }
     };
-    const variables: Record<string, unknown> = {};
-    for (const name of plan.primary.variableUsages ?? []) {
-      if (request.variables[name] !== undefined) variables[name] = request.variables[name];
-    }
-    const upstream: UpstreamRequest = {
-      subgraph: plan.primary.serviceName,
-      url: subgraphUrl.replace(/^http/, 'ws'),
-      credential,
-      query: plan.primary.operation,
-      operationName: plan.primary.operationName,
-      variables,
-    };
     const hydration: SharedHydration = new SharedHydration({
       hydrate,
       fetchReplay: (range) => this.#hub.replay(upstream, range),
@@ -443,10 +681,20 @@ export class SubscriptionService {
       onHydrationDropped: () => this.#droppedHydrations++,
       // An ended upstream takes nobody new: the next subscriber starts a fresh one.
       onEnded: () => {
+        entry.ended = true;
         if (this.#hydrations.get(key) === entry) this.#hydrations.delete(key);
       },
     });
-    const entry: HydrationEntry = { hydration, upstream };
+    const entry: HydrationEntry = {
+      key,
+      hydration,
+      upstream,
+      plan,
+      planner,
+      clients: new Set(),
+      retired: false,
+      ended: false,
+    };
     this.#hydrations.set(key, entry);
     hydration.leaveUpstream = this.#hub.join(upstream, hydration);
     return entry;

@@ -33,7 +33,8 @@ export const errorCodes = {
   },
   SUBSCRIPTION_SCHEMA_RELOAD: {
     httpStatus: 503,
-    description: 'The gateway switched to a new schema and ended the subscription: subscribe again.',
+    description:
+      "The gateway switched to a new schema that rejects this subscription's operation and ended it (subscriptions it accepts go on): update the operation, then subscribe again.",
   },
   SUBSCRIPTION_CANNOT_RESUME: {
     httpStatus: 410,
