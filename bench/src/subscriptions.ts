@@ -12,10 +12,16 @@
  * sockets, miss 2 rounds, and subscribe again all at once with the last `extensions.eventId` they received; each
  * must get the events it missed once and in order, then the next live one.
  *
+ * With BENCH_RELOAD_AT_SECONDS=<s>, the gateway runs on a copy of the supergraph that is rewritten with a
+ * compatible change (a field added on Query) s seconds into the measured rounds: the gateway reloads it under
+ * load, and every subscriber must go on receiving, none of the measured events lost or repeated (the report's
+ * "supergraph reload" line: what the gateway carried over and ended, and the rounds' lost and repeated counts).
+ *
  * Knobs: BENCH_SUBSCRIBERS (5,200), BENCH_VENDORS (52), BENCH_SECONDS (20 rounds), BENCH_RESUMING (1,000);
- * BENCH_SIGNED_IN_USERS (0: anonymous; see `signedInUsers`); BENCH_GATEWAY_CPU_PROFILE=<dir> runs the gateway
- * with `--cpu-prof` into that folder. Exits 1 when an event was lost or malformed, or a resumed subscriber lost,
- * repeated or reordered one.
+ * BENCH_SIGNED_IN_USERS (0: anonymous; see `signedInUsers`); BENCH_RELOAD_AT_SECONDS (none: no reload);
+ * BENCH_GATEWAY_CPU_PROFILE=<dir> runs the gateway with `--cpu-prof` into that folder. Exits 1 when an event was
+ * lost or malformed, a resumed subscriber lost, repeated or reordered one, or a reload asked for was not applied
+ * or ended a subscription.
  * The processes are stopped, and the databases and Redis keys dropped, on every ending; when this process is
  * killed outright, by its janitor process (see `runJanitor`).
  */
@@ -28,6 +34,8 @@ import { startClientProcess } from './subscriptions/client-process.ts';
 import {
   connectConcurrency,
   descriptorWarnings,
+  reloadAtSeconds,
+  roundPeriodMs,
   signedInUsers,
   subscriberCount,
   tokenLifetimeSeconds,
@@ -45,6 +53,7 @@ import {
 import type { BenchVendor, ClientReport, ConnectReply, StatusReply } from './subscriptions/protocol.ts';
 import { printReport } from './subscriptions/report.ts';
 import { runResumePhase } from './subscriptions/resume-phase.ts';
+import { reloadAt, supergraphCopy } from './subscriptions/reload.ts';
 import { measureRounds, waitUntilEverySubscriberHears, type PublishTarget } from './subscriptions/rounds.ts';
 
 async function main(): Promise<boolean> {
@@ -104,7 +113,9 @@ async function main(): Promise<boolean> {
       signedInUsers === 0 ? [] : await mintAccessTokens(stack.databases.user, signedInUsers, tokenLifetimeSeconds);
     const mintingMs = performance.now() - mintingStart;
 
-    const gateway = await startGatewayProcess(stack);
+    const supergraph = reloadAtSeconds === null ? null : supergraphCopy();
+    if (supergraph) cleanup.add(async () => supergraph.remove());
+    const gateway = await startGatewayProcess(stack, supergraph?.path);
     cleanup.add(() => gateway.stop());
     // Memory per subscriber is read after a full collection, idle here and once the rounds are published (a
     // collection before the rounds would shrink the heap the rounds then grow again: more collecting, measured).
@@ -149,6 +160,16 @@ async function main(): Promise<boolean> {
       upstreamSockets: connectionsTo(gateway.pid, Number(new URL(locationUrl).port)),
     };
 
+    // The measured rounds start one period after the last probe round (see `measureRounds`).
+    const reloading =
+      supergraph && reloadAtSeconds !== null
+        ? reloadAt(
+            supergraph.path,
+            readiness.lastRoundStart + roundPeriodMs + reloadAtSeconds * 1000,
+            reloadAtSeconds,
+            gateway.reloads,
+          )
+        : null;
     const measured = await measureRounds(
       client,
       target,
@@ -160,6 +181,7 @@ async function main(): Promise<boolean> {
       },
       readiness.lastRoundStart,
     );
+    const reload = reloading ? await reloading : null;
     const publishedMetrics = await gatewayMetrics(gateway.url);
     await gateway.collectGarbage();
     const published = { rss: residentBytes(gateway.pid), metrics: publishedMetrics };
@@ -188,6 +210,7 @@ async function main(): Promise<boolean> {
       report,
       openSockets,
       resume,
+      reload,
     });
   } finally {
     await cleanup.run();

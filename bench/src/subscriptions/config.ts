@@ -14,6 +14,15 @@ export const publishRounds = intFromEnv('BENCH_SECONDS', 20);
 export const resumingCount = Math.min(intFromEnv('BENCH_RESUMING', 1_000), subscriberCount);
 /** Rounds published while they are away: each of them misses that many events. */
 export const roundsAway = 2;
+/**
+ * BENCH_RELOAD_AT_SECONDS: that many seconds into the measured rounds, the gateway's supergraph file is rewritten
+ * with a compatible change (a field added on Query) and the gateway reloads it under load (see `reload.ts`); the
+ * measured rounds' lost and repeated counts then cover the reload. Unset (the default): no reload.
+ */
+export const reloadAtSeconds =
+  process.env['BENCH_RELOAD_AT_SECONDS'] === undefined || process.env['BENCH_RELOAD_AT_SECONDS'] === ''
+    ? null
+    : intFromEnv('BENCH_RELOAD_AT_SECONDS', 1);
 /** BENCH_GATEWAY_CPU_PROFILE: a folder the gateway writes a CPU profile to (`--cpu-prof`); none by default. */
 export const gatewayProfileDir = process.env['BENCH_GATEWAY_CPU_PROFILE'] || undefined;
 /**

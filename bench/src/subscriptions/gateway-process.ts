@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import type { ProcessStack } from '@curbside/e2e';
 import { readyUrl, spawnTsx, terminate } from '../common/processes.ts';
 import { gatewayProfileDir } from './config.ts';
+import { reloadOf, type ReloadLog } from './reload.ts';
 
 /**
  * The token the gateway process serves /metrics with: it runs with NODE_ENV=production, where /metrics answers
@@ -45,11 +46,16 @@ export interface GatewayProcess {
   url: string;
   /** The gateway's graphql-ws endpoint. */
   wsUrl: string;
+  /** Its supergraph reloads, from its log, as they come. */
+  reloads: ReloadLog;
   stop(): Promise<void>;
 }
 
-/** Starts `gateway/src/main.ts` as its own process on an OS-chosen port, pointed at the stack's subgraph processes. */
-export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayProcess> {
+/**
+ * Starts `gateway/src/main.ts` as its own process on an OS-chosen port, pointed at the stack's subgraph processes,
+ * on the supergraph at `supergraphPath` (default: the committed one).
+ */
+export async function startGatewayProcess(stack: ProcessStack, supergraphPath?: string): Promise<GatewayProcess> {
   const profile = gatewayProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${gatewayProfileDir}`] : [];
   // The inspector on a port of the OS's choosing, for `collectGarbage` only (its address is read from stderr).
   const nodeArgs = [...profile, '--inspect=127.0.0.1:0'];
@@ -78,6 +84,7 @@ export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayP
         TRUST_PROXY: 'true',
         // The URL is only in the ready line, logged at info; the gateway logs nothing per request at info.
         LOG_LEVEL: 'info',
+        ...(supergraphPath ? { SUPERGRAPH_PATH: supergraphPath } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -91,6 +98,7 @@ export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayP
     });
   });
   const stop = () => terminate(child);
+  const reloads: ReloadLog = [];
   try {
     const url = await readyUrl(child, {
       name: 'gateway',
@@ -98,10 +106,12 @@ export async function startGatewayProcess(stack: ProcessStack): Promise<GatewayP
       timeoutMessage: 'the gateway process was not ready within 60 s',
       onLine: (line) => {
         if (/"level":(4|5|6)\d/.test(line)) console.error(`[gateway] ${line}`);
+        const reload = reloadOf(line);
+        if (reload) reloads.push(reload);
       },
     });
     const collectGarbage = async () => runInspectorCommand(await inspectorUrl, 'HeapProfiler.collectGarbage');
-    return { pid: child.pid!, url, wsUrl: url.replace(/^http/, 'ws'), stop, collectGarbage };
+    return { pid: child.pid!, url, wsUrl: url.replace(/^http/, 'ws'), reloads, stop, collectGarbage };
   } catch (error) {
     await stop();
     throw error;

@@ -12,6 +12,7 @@ import {
   vendorCount,
 } from './config.ts';
 import type { ClientReport, ConnectReply } from './protocol.ts';
+import type { ReloadOutcome } from './reload.ts';
 import type { ResumePhase } from './resume-phase.ts';
 import type { MeasuredRounds, Readiness } from './rounds.ts';
 import { entityFetches, gatewayPauses } from './gateway-figures.ts';
@@ -36,9 +37,14 @@ export interface RunFigures {
   /** Client sockets still open after the measured rounds. */
   openSockets: number;
   resume: ResumePhase;
+  /** The supergraph reload during the measured rounds (BENCH_RELOAD_AT_SECONDS); null without one. */
+  reload: ReloadOutcome | null;
 }
 
-/** Prints the run's figures; true when no event was lost or malformed and every resumed subscriber got its own. */
+/**
+ * Prints the run's figures; true when no event was lost or malformed, every resumed subscriber got its own, and a
+ * reload asked for was applied without ending a subscription.
+ */
 export function printReport(figures: RunFigures): boolean {
   const { descriptorLimit, descriptorWarning, signedInDescriptorWarning, mintingMs, connected, report, resume } =
     figures;
@@ -70,6 +76,8 @@ export function printReport(figures: RunFigures): boolean {
 
   const lost = report.expected - report.received;
   const failures = report.malformed + report.stale + report.endedByServer + publishFailures.length;
+  const { reload } = figures;
+  const reloadFailed = reload !== null && (reload.appliedAfterMs === null || reload.ended !== 0);
   /** A latency row over the publishing window; none when nothing was measured. */
   const row = (operation: string, concurrency: number, samplesMs: number[], failed = 0) =>
     samplesMs.length === 0
@@ -205,6 +213,19 @@ export function printReport(figures: RunFigures): boolean {
         : 'no delivery',
     ],
     ['lost events', thousands(lost)],
+    ...(reload
+      ? [
+          [
+            'supergraph reload',
+            reload.appliedAfterMs === null
+              ? `asked for ${reload.atSeconds} s into the rounds, NOT applied by the gateway within 10 s`
+              : `${reload.atSeconds} s into the rounds, applied ${reload.appliedAfterMs.toFixed(0)} ms after the ` +
+                `file changed (the gateway polls it every 500 ms): ${thousands(reload.continued ?? 0)} subscriptions ` +
+                `continued, ${thousands(reload.ended ?? 0)} ended; over the measured rounds, lost ${thousands(lost)}, ` +
+                `repeated or out of order ${thousands(report.stale)}, ended by the gateway ${report.endedByServer}`,
+          ] as [string, string],
+        ]
+      : []),
     [
       'failures',
       `${failures} (malformed ${report.malformed}, repeated or out of order ${report.stale}, ended by the ` +
@@ -320,6 +341,7 @@ export function printReport(figures: RunFigures): boolean {
       upstreamsToLocation: location,
       cpuPercent: cpu,
       results,
+      reload: reload && { ...reload, lost, repeatedOrOutOfOrder: report.stale, endedByGateway: report.endedByServer },
       resume: {
         subscribers: resume.left.left,
         withoutEventId: resume.left.withoutEventId,
@@ -350,5 +372,5 @@ export function printReport(figures: RunFigures): boolean {
       },
     })}`,
   );
-  return lost === 0 && failures === 0 && resumeFailures === 0;
+  return lost === 0 && failures === 0 && resumeFailures === 0 && !reloadFailed;
 }
