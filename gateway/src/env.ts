@@ -66,6 +66,17 @@ const fields = z.object({
   PERSISTED_DOCUMENTS_MANIFEST: z.string().optional(),
   /** How long a subgraph fetch may take before its fields are given up with GATEWAY_TIMEOUT. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Identical subgraph query fetches in flight (same operation, variables and credentials; anonymous ones with
+   * anonymous ones) share one request. Never mutations.
+   */
+  SUBGRAPH_SHARE_IN_FLIGHT_QUERIES: z.enum(['on', 'off']).default('on'),
+  /**
+   * Identical inbound queries in flight (same document, operation, variables and credentials) share one
+   * execution; each request is still admitted, limited and charged on its own. For traffic where many clients
+   * send the same query at once (a public feed, a dashboard).
+   */
+  SHARE_IN_FLIGHT_OPERATIONS: z.enum(['on', 'off']).default('off'),
   /** Rate limits per minute, shared by every gateway through Redis: cost points per user / per anonymous IP. */
   RATE_LIMIT_USER_COST: z.coerce.number().int().positive().default(50_000),
   RATE_LIMIT_ANONYMOUS_COST: z.coerce.number().int().positive().default(20_000),

@@ -37,6 +37,12 @@ export interface GatewayOptions {
   drainTimeoutMs?: number;
   /** Timeout and circuit breaking of subgraph fetches. */
   subgraphFetchPolicy?: Partial<SubgraphFetchPolicy>;
+  /**
+   * Identical queries in flight (same document, operation, variables and credentials) share one execution;
+   * each request is still admitted, limited and charged on its own (gateway/src/in-flight-operations.ts).
+   * Default false.
+   */
+  shareInFlightOperations?: boolean;
   /** Redis for rate limits shared by every gateway; without it, no rate limits. */
   redis?: RedisClient;
   /**

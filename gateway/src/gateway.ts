@@ -39,6 +39,7 @@ import {
   resolveDocument,
 } from './persisted-documents.ts';
 import { createQueueDashboard, type QueueDashboard } from './queue-dashboard.ts';
+import { shareInFlightOperations } from './in-flight-operations.ts';
 import { gatewayForExecutor } from './executor/curbside-gateway.ts';
 import { deferredDeliveryAccept, incrementalResults } from './executor/incremental.ts';
 import { createRateLimiter, defaultRateLimits } from './rate-limit.ts';
@@ -128,7 +129,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const executor = gatewayForExecutor(options.executor ?? 'apollo', gateway, { dataSources, formatError });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: executor.gateway,
+    gateway: options.shareInFlightOperations ? shareInFlightOperations(executor.gateway, metrics) : executor.gateway,
     csrfPrevention: true,
     parseOptions: { maxTokens: operationLimits.maxTokens },
     documentStore: parsedDocumentCache(8 * 1024 * 1024),

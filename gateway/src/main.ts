@@ -52,7 +52,11 @@ await runService('gateway', async () => {
     accountBlocklist,
     ...(env.GATEWAY_SECRET ? { gatewaySecret: env.GATEWAY_SECRET } : {}),
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
-    subgraphFetchPolicy: { timeoutMs: env.SUBGRAPH_TIMEOUT_MS },
+    subgraphFetchPolicy: {
+      timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+      shareInFlightQueries: env.SUBGRAPH_SHARE_IN_FLIGHT_QUERIES === 'on',
+    },
+    shareInFlightOperations: env.SHARE_IN_FLIGHT_OPERATIONS === 'on',
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
     executor: env.GATEWAY_EXECUTOR,

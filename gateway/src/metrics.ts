@@ -39,6 +39,23 @@ export function createGatewayMetrics() {
           registers,
         }),
     ),
+    operationsShared: metric(
+      (registers) =>
+        new Counter({
+          name: 'curbside_gateway_operations_shared_total',
+          help: 'Queries answered by an identical query already executing (SHARE_IN_FLIGHT_OPERATIONS=on).',
+          registers,
+        }),
+    ),
+    subgraphFetchesShared: metric(
+      (registers) =>
+        new Counter({
+          name: 'curbside_gateway_subgraph_fetches_shared_total',
+          help: 'Subgraph query fetches answered by an identical fetch already in flight (same operation, variables and credentials), by subgraph.',
+          labelNames: ['subgraph'] as const,
+          registers,
+        }),
+    ),
     subgraphFetchSeconds: metric(
       (registers) =>
         new Histogram({

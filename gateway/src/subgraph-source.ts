@@ -13,6 +13,12 @@ export interface SubgraphFetchPolicy {
   failuresToOpen: number;
   /** While open, one probe fetch is let through this often; its success closes the circuit. Default 500 ms. */
   probeIntervalMs: number;
+  /**
+   * Identical query fetches in flight share one request: same subgraph, operation, variables and every header
+   * that reaches the subgraph (the caller's credentials included; anonymous fetches share with anonymous ones)
+   * but the request id and trace context. Mutations and subscriptions never. Default on.
+   */
+  shareInFlightQueries: boolean;
 }
 
 /** Keep-alive connections a gateway process opens to one subgraph at most. */
@@ -22,7 +28,21 @@ export const defaultSubgraphFetchPolicy: SubgraphFetchPolicy = {
   timeoutMs: 10_000,
   failuresToOpen: 5,
   probeIntervalMs: 500,
+  shareInFlightQueries: true,
 };
+
+/**
+ * Whether a subgraph operation (as the query planner prints it) is a query: `{ … }`, or `query` followed by
+ * its name, variables or selection. Anything else (a mutation, a subscription) is never shared.
+ */
+export function isQueryOperation(text: string): boolean {
+  let start = 0;
+  while (start < text.length && (text[start] === ' ' || text[start] === '\n' || text[start] === '\t')) start++;
+  if (text[start] === '{') return true;
+  if (!text.startsWith('query', start)) return false;
+  const next = text[start + 5];
+  return next === undefined || !/[_0-9A-Za-z]/.test(next);
+}
 
 /**
  * A circuit breaker for one subgraph: closed (all fetches go), open after `failuresToOpen` failures in a row
@@ -156,6 +176,9 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
   readonly #breaker: CircuitBreaker;
   readonly #metrics: GatewayMetrics;
   readonly #gatewaySecret: string | undefined;
+  readonly #shareInFlightQueries: boolean;
+  /** Query fetches in flight, by everything that reaches the subgraph but the request id and trace context. */
+  readonly #inFlight = new Map<string, Promise<SubgraphAnswer>>();
 
   constructor(options: {
     name: string;
@@ -175,6 +198,7 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
     // the cap fetches wait their turn (two cores serve far fewer at once anyway).
     this.#pool = new Pool(target.origin, { connections: maxConnectionsPerSubgraph });
     this.#timeoutMs = options.policy.timeoutMs;
+    this.#shareInFlightQueries = options.policy.shareInFlightQueries;
     this.#metrics = options.metrics;
     this.#metrics.circuitState.set({ subgraph: options.name }, 0);
     this.#breaker = new CircuitBreaker(options.policy, (open) =>
@@ -192,8 +216,11 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
     }
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    let shared = false;
     try {
-      const answer = await this.#post(options);
+      const fetched = this.#fetch(options);
+      shared = fetched.shared;
+      const answer = await fetched.answer;
       if (answer.status < 200 || answer.status > 299) throw new Error(`HTTP ${answer.status} from ${name}`);
       if (!/^application\/(graphql-response\+)?json/.test(answer.contentType)) {
         throw new Error(`${name} answered ${answer.contentType || 'no content type'}, not JSON`);
@@ -201,16 +228,22 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
       const body = JSON.parse(answer.body) as unknown;
       if (typeof body !== 'object' || body === null) throw new Error(`${name} answered a JSON ${typeof body}`);
       restrictCachePolicy(options, answer.cacheControl);
-      this.#breaker.succeeded();
-      this.#metrics.subgraphFetchSeconds.observe({ subgraph: name, outcome: 'ok' }, seconds());
+      // A shared fetch is one fetch: the breaker and the latency histogram count it once, for the caller
+      // that sent it.
+      if (!shared) {
+        this.#breaker.succeeded();
+        this.#metrics.subgraphFetchSeconds.observe({ subgraph: name, outcome: 'ok' }, seconds());
+      }
       return body as SubgraphResponse;
     } catch (error) {
-      this.#breaker.failed();
+      if (!shared) this.#breaker.failed();
       const timedOut = (error as Error).name === 'TimeoutError';
-      this.#metrics.subgraphFetchSeconds.observe(
-        { subgraph: name, outcome: timedOut ? 'timeout' : 'error' },
-        seconds(),
-      );
+      if (!shared) {
+        this.#metrics.subgraphFetchSeconds.observe(
+          { subgraph: name, outcome: timedOut ? 'timeout' : 'error' },
+          seconds(),
+        );
+      }
       return {
         errors: timedOut
           ? errorsInPlaceOf(options, `The ${name} service did not answer in time.`, 'GATEWAY_TIMEOUT')
@@ -224,20 +257,56 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
     if (!this.#pool.closed) void this.#pool.close();
   }
 
-  /** POSTs the operation with the caller's credentials and request id; rejects on a network error or the timeout. */
-  async #post({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphAnswer> {
-    const { http, ...operation } = request;
+  /**
+   * The subgraph's answer to this fetch: an identical query fetch's already in flight (`shared`), or a new
+   * request. The answer is the body as text: each caller parses its own copy, since executors merge into it.
+   */
+  #fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>): {
+    answer: Promise<SubgraphAnswer>;
+    shared: boolean;
+  } {
+    const { http, ...operation } = options.request;
+    const body = JSON.stringify(operation);
     const headers: Record<string, string> = {};
     for (const [name, value] of http?.headers ?? []) headers[name] = value;
     headers['content-type'] = 'application/json';
+    const { context } = options;
+    if ('requestId' in context && context.authorization) headers['authorization'] = context.authorization;
+    if (!this.#shareInFlightQueries || !isQueryOperation(operation.query ?? '')) {
+      return { answer: this.#post(this.#withRequestHeaders(headers, context), body), shared: false };
+    }
+    // Everything that reaches the subgraph but what identifies one caller's request (id, trace context).
+    const key = `${JSON.stringify(headers)}\n${body}`;
+    const inFlight = this.#inFlight.get(key);
+    if (inFlight) {
+      this.#metrics.subgraphFetchesShared.inc({ subgraph: this.#name });
+      return { answer: inFlight, shared: true };
+    }
+    const answer = this.#post(this.#withRequestHeaders(headers, context), body);
+    this.#inFlight.set(key, answer);
+    const forget = () => this.#inFlight.delete(key);
+    answer.then(forget, forget);
+    return { answer, shared: false };
+  }
+
+  /** The request id, trace context and gateway credential added to a fetch's headers. */
+  #withRequestHeaders(
+    headers: Record<string, string>,
+    context: GraphQLDataSourceProcessOptions<GatewayContext>['context'],
+  ): Record<string, string> {
+    const sent = { ...headers };
     if ('requestId' in context) {
-      if (context.authorization) headers['authorization'] = context.authorization;
-      headers['x-request-id'] = context.requestId;
+      sent['x-request-id'] = context.requestId;
       // The subgraph continues this request's trace (when tracing is on).
-      injectTraceHeaders((name, value) => (headers[name] = value));
+      injectTraceHeaders((name, value) => (sent[name] = value));
     }
     // Last, so that no forwarded header can stand in for it.
-    if (this.#gatewaySecret) headers[gatewayCredentialHeader] = this.#gatewaySecret;
+    if (this.#gatewaySecret) sent[gatewayCredentialHeader] = this.#gatewaySecret;
+    return sent;
+  }
+
+  /** POSTs the operation; rejects on a network error or the timeout. */
+  async #post(headers: Record<string, string>, body: string): Promise<SubgraphAnswer> {
     const abort = new AbortController();
     const timer = setTimeout(
       () => abort.abort(new SubgraphTimeoutError(`no answer within ${this.#timeoutMs} ms`)),
@@ -248,7 +317,7 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
         path: this.#path,
         method: 'POST',
         headers,
-        body: JSON.stringify(operation),
+        body,
         signal: abort.signal,
       });
       const contentType = response.headers['content-type'];

@@ -1,12 +1,14 @@
 import type { GraphQLLeafType, GraphQLOutputType, GraphQLSchema } from 'graphql';
 import { graphql } from './graphql-cjs.ts';
 import type { FieldShape } from './response-shape.ts';
-import { isResultObject, type ResponsePath, type ResultObject } from './result-tree.ts';
+import { isResultObject, pathOf, type PathLink, type ResponsePath, type ResultObject } from './result-tree.ts';
 
 const { isCompositeType, isEnumType, isListType, isNonNullType, isObjectType, getNamedType } = graphql;
 
 /** Stands for a null where the type forbids one: the nearest nullable parent becomes null instead. */
 const nullInNonNull = Symbol('null in non-null position');
+
+const noFields: readonly FieldShape[] = [];
 
 /** A value the operation's types refuse (a null in a non-null position, an unknown enum value), and where. */
 export interface ValueCompletionError {
@@ -41,33 +43,88 @@ export function completeObject(
   return completed === nullInNonNull ? null : completed;
 }
 
+/**
+ * The fields one object shows, grouped by response name (in the order the operation first selects each):
+ * fields of the same name from several fragments merge their selections.
+ */
+interface FieldGroup {
+  responseKey: string;
+  first: FieldShape;
+  selections: readonly FieldShape[] | null;
+}
+
+/**
+ * Groups of a shape by runtime type name, computed once per shape and type (the shape is built once per
+ * operation): a response completes thousands of objects of few types. Only shapes without `@skip`/`@include`
+ * on variables are kept here; those are grouped per object, the variables deciding.
+ */
+const groupsByShape = new WeakMap<readonly FieldShape[], Map<string, readonly FieldGroup[]> | null>();
+
+function fieldGroups(
+  shape: readonly FieldShape[],
+  typename: string,
+  variables: Readonly<Record<string, unknown>>,
+): readonly FieldGroup[] {
+  let byType = groupsByShape.get(shape);
+  if (byType === undefined) {
+    byType = shape.some((field) => field.conditions.length > 0) ? null : new Map();
+    groupsByShape.set(shape, byType);
+  }
+  if (byType === null) return groupFields(shape, typename, variables);
+  let groups = byType.get(typename);
+  if (!groups) {
+    groups = groupFields(shape, typename, variables);
+    byType.set(typename, groups);
+  }
+  return groups;
+}
+
+function groupFields(
+  shape: readonly FieldShape[],
+  typename: string,
+  variables: Readonly<Record<string, unknown>>,
+): FieldGroup[] {
+  const groups = new Map<string, FieldShape[]>();
+  for (const field of shape) {
+    if (field.runtimeTypes && !field.runtimeTypes.has(typename)) continue;
+    if (!field.conditions.every(({ variable, include }) => Boolean(variables[variable]) === include)) continue;
+    const group = groups.get(field.responseKey);
+    if (group) group.push(field);
+    else groups.set(field.responseKey, [field]);
+  }
+  return [...groups].map(([responseKey, fields]) => {
+    const first = fields[0] as FieldShape;
+    return {
+      responseKey,
+      first,
+      selections: fields.length === 1 ? first.selections : fields.flatMap((field) => field.selections ?? []),
+    };
+  });
+}
+
 function completeSelection(
   shape: readonly FieldShape[],
   source: ResultObject,
   staticTypeName: string,
   scope: CompletionScope,
-  path: ResponsePath,
+  at: PathLink | ResponsePath,
 ): ResultObject | typeof nullInNonNull {
-  const typename = typeof source['__typename'] === 'string' ? source['__typename'] : staticTypeName;
-  // Entries grouped by response name, in the order the operation first selects each.
-  const groups = new Map<string, FieldShape[]>();
-  for (const field of shape) {
-    if (field.runtimeTypes && !field.runtimeTypes.has(typename)) continue;
-    if (!field.conditions.every(({ variable, include }) => Boolean(scope.variables[variable]) === include)) continue;
-    const group = groups.get(field.responseKey);
-    if (group) group.push(field);
-    else groups.set(field.responseKey, [field]);
-  }
+  const sourceTypename = source['__typename'];
+  const typename = typeof sourceTypename === 'string' ? sourceTypename : staticTypeName;
   const result: ResultObject = {};
-  for (const [responseKey, group] of groups) {
-    const [first] = group as [FieldShape, ...FieldShape[]];
-    const fieldPath = [...path, responseKey];
+  for (const { responseKey, first, selections } of fieldGroups(shape, typename, scope.variables)) {
     if (first.fieldName === '__typename') {
       result[responseKey] = typename;
       continue;
     }
-    const selections = group.length === 1 ? first.selections : group.flatMap((field) => field.selections ?? []);
-    const value = completeValue(first.type, source[responseKey], selections, scope, fieldPath, first);
+    const value = completeValue(
+      first.type,
+      source[responseKey],
+      selections,
+      scope,
+      { parent: at, key: responseKey },
+      first,
+    );
     if (value === nullInNonNull) return nullInNonNull;
     result[responseKey] = value;
   }
@@ -80,22 +137,22 @@ function completeValue(
   value: unknown,
   selections: readonly FieldShape[] | null,
   scope: CompletionScope,
-  path: ResponsePath,
+  at: PathLink,
   field: FieldShape,
 ): unknown {
   if (isNonNullType(type)) {
-    const completed = completeNullable(type.ofType, value, selections, scope, path, field);
+    const completed = completeNullable(type.ofType, value, selections, scope, at, field);
     // Only where the null is found is it reported; above, it only propagates (as graphql-js does).
     if (completed === null) {
       scope.errors.push({
         message: `Cannot return null for non-nullable field ${field.parentTypeName}.${field.fieldName}.`,
-        path,
+        path: pathOf(at),
       });
       return nullInNonNull;
     }
     return completed;
   }
-  const completed = completeNullable(type, value, selections, scope, path, field);
+  const completed = completeNullable(type, value, selections, scope, at, field);
   return completed === nullInNonNull ? null : completed;
 }
 
@@ -105,17 +162,17 @@ function completeNullable(
   value: unknown,
   selections: readonly FieldShape[] | null,
   scope: CompletionScope,
-  path: ResponsePath,
+  at: PathLink,
   field: FieldShape,
 ): unknown {
   if (value === null || value === undefined) return null;
   if (isListType(type)) {
     if (!Array.isArray(value)) return null;
-    const items: unknown[] = [];
+    const items: unknown[] = new Array(value.length);
     for (let index = 0; index < value.length; index++) {
-      const item = completeValue(type.ofType, value[index], selections, scope, [...path, index], field);
+      const item = completeValue(type.ofType, value[index], selections, scope, { parent: at, key: index }, field);
       if (item === nullInNonNull) return nullInNonNull;
-      items.push(item);
+      items[index] = item;
     }
     return items;
   }
@@ -124,14 +181,17 @@ function completeNullable(
     const typename = value['__typename'];
     // An object of a type clients cannot see (@inaccessible): shown as null, its type name not leaked.
     if (typeof typename === 'string' && !isCompositeType(scope.schema.getType(typename))) {
-      scope.errors.push({ message: `Invalid __typename found for object at field ${fieldName(field)}.`, path });
+      scope.errors.push({
+        message: `Invalid __typename found for object at field ${fieldName(field)}.`,
+        path: pathOf(at),
+      });
       return null;
     }
     const staticName = isObjectType(type) ? type.name : getNamedType(type).name;
-    return completeSelection(selections ?? [], value, staticName, scope, path);
+    return completeSelection(selections ?? noFields, value, staticName, scope, at);
   }
   if (isValidLeafValue(type as GraphQLLeafType, value)) return value;
-  scope.errors.push({ message: `Invalid value found for field ${fieldName(field)}.`, path });
+  scope.errors.push({ message: `Invalid value found for field ${fieldName(field)}.`, path: pathOf(at) });
   return null;
 }
 

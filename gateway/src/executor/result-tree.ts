@@ -10,10 +10,45 @@ export type ResultObject = Record<string, unknown>;
 /** A path into the response: field names and list indices. */
 export type ResponsePath = (string | number)[];
 
+/**
+ * A path in the response built only when something needs it (an error, a deferred payload): each level links
+ * to its parent rather than copying the whole path for every object of a list.
+ */
+export interface PathLink {
+  readonly parent: PathLink | ResponsePath;
+  readonly key: string | number;
+}
+
+export function pathOf(at: PathLink | ResponsePath): ResponsePath {
+  if (Array.isArray(at)) return [...at];
+  const keys: (string | number)[] = [];
+  let link: PathLink | ResponsePath = at;
+  while (!Array.isArray(link)) {
+    keys.push(link.key);
+    link = link.parent;
+  }
+  return [...link, ...keys.reverse()];
+}
+
 /** An object of the response found at a plan path, with its concrete path (indices in place of `@`). */
 export interface LocatedObject {
-  object: ResultObject;
-  path: ResponsePath;
+  readonly object: ResultObject;
+  readonly path: ResponsePath;
+}
+
+/** A located object whose path is built when read (most never are). */
+class Located implements LocatedObject {
+  readonly object: ResultObject;
+  readonly #at: PathLink | ResponsePath;
+
+  constructor(object: ResultObject, at: PathLink | ResponsePath) {
+    this.object = object;
+    this.#at = at;
+  }
+
+  get path(): ResponsePath {
+    return pathOf(this.#at);
+  }
 }
 
 export function isResultObject(value: unknown): value is ResultObject {
@@ -41,49 +76,51 @@ export function objectsAtPath(
   planPath: readonly (string | number)[],
   rootPath: ResponsePath = [],
 ): LocatedObject[] {
-  let located: { value: unknown; path: ResponsePath }[] = [{ value: root, path: rootPath }];
+  interface Reached {
+    value: unknown;
+    at: PathLink | ResponsePath;
+  }
+  let located: Reached[] = [{ value: root, at: rootPath }];
   for (const element of planPath) {
-    const next: { value: unknown; path: ResponsePath }[] = [];
+    const next: Reached[] = [];
     if (element === '@') {
-      for (const { value, path } of located) {
-        if (Array.isArray(value)) value.forEach((item, index) => next.push({ value: item, path: [...path, index] }));
+      for (const { value, at } of located) {
+        if (!Array.isArray(value)) continue;
+        for (let index = 0; index < value.length; index++) {
+          next.push({ value: value[index], at: { parent: at, key: index } });
+        }
       }
     } else if (typeof element === 'string' && element.startsWith('... on ')) {
       // A deferred block's query path: only the objects of that type go on.
       const typeCondition = element.slice('... on '.length);
-      for (const { value, path } of located) {
-        const items = Array.isArray(value) ? value.map((v, i) => ({ v, p: [...path, i] })) : [{ v: value, p: path }];
-        for (const item of items) {
-          if (isResultObject(item.v) && matchesType(schema, item.v['__typename'], typeCondition)) {
-            next.push({ value: item.v, path: item.p });
-          }
-        }
+      const keep = (value: unknown, at: PathLink | ResponsePath) => {
+        if (isResultObject(value) && matchesType(schema, value['__typename'], typeCondition)) next.push({ value, at });
+      };
+      for (const { value, at } of located) {
+        if (Array.isArray(value)) value.forEach((item, index) => keep(item, { parent: at, key: index }));
+        else keep(value, at);
       }
     } else {
       const [fieldName = '', conditions] = String(element).split('|');
       const possibleTypes = conditions ? conditions.slice(1, -1).split(',') : null;
-      for (const { value, path } of located) {
-        for (const item of Array.isArray(value)
-          ? value.map((v, i) => ({ v, p: [...path, i] }))
-          : [{ v: value, p: path }]) {
-          if (!isResultObject(item.v)) continue;
-          if (possibleTypes && !possibleTypes.some((type) => matchesType(schema, item.v['__typename'], type))) continue;
-          next.push(
-            fieldName === ''
-              ? { value: item.v, path: item.p }
-              : { value: item.v[fieldName], path: [...item.p, fieldName] },
-          );
-        }
+      const step = (value: unknown, at: PathLink | ResponsePath) => {
+        if (!isResultObject(value)) return;
+        if (possibleTypes && !possibleTypes.some((type) => matchesType(schema, value['__typename'], type))) return;
+        next.push(fieldName === '' ? { value, at } : { value: value[fieldName], at: { parent: at, key: fieldName } });
+      };
+      for (const { value, at } of located) {
+        if (Array.isArray(value)) value.forEach((item, index) => step(item, { parent: at, key: index }));
+        else step(value, at);
       }
     }
     located = next;
   }
   const objects: LocatedObject[] = [];
-  const collect = (value: unknown, path: ResponsePath) => {
-    if (Array.isArray(value)) value.forEach((item, index) => collect(item, [...path, index]));
-    else if (isResultObject(value)) objects.push({ object: value, path });
+  const collect = (value: unknown, at: PathLink | ResponsePath) => {
+    if (Array.isArray(value)) value.forEach((item, index) => collect(item, { parent: at, key: index }));
+    else if (isResultObject(value)) objects.push(new Located(value, at));
   };
-  for (const { value, path } of located) collect(value, path);
+  for (const { value, at } of located) collect(value, at);
   return objects;
 }
 
