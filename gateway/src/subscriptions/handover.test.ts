@@ -24,32 +24,35 @@ function setUp() {
     const to = range.before === null ? 20 : seqOf(range.before) - 1;
     return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => event(from + i));
   };
-  const holding = (after: string | null, seqs: number[], capacity = 10) => {
-    const held = new HeldEvents({ capacity, onDrop: () => undefined, after, replay });
-    for (const seq of seqs) held.push(event(seq));
-    return held;
-  };
-  return { delivered, replays, target, replay, holding, capacity: 10, onDrop: () => undefined };
+  return { delivered, replays, target, replay, capacity: 10, onDrop: () => undefined };
 }
 
-describe('HeldEvents and takeOver', () => {
-  it('replays the gap as soon as the first held event is known, then gives it, the held and the live ones, once each', async () => {
-    const { delivered, replays, target, replay, holding, capacity, onDrop } = setUp();
-    const held = holding('1000-2', [5, 6]);
-    // Before the old hydration's boundary: only the gap, never the range up to the newest event.
-    expect(replays).toEqual([{ after: '1000-2', before: '1000-5' }]);
-    const consumer = takeOver({ target, after: '1000-2', held, replay, capacity, onDrop });
-    consumer.push(event(7));
+describe('takeOver', () => {
+  it('after an old hydration that stopped just before the first held event: held, then live, no replay', async () => {
+    const { delivered, replays, target, replay, capacity, onDrop } = setUp();
+    const held = [event(3), event(4)];
+    const consumer = takeOver({ target, after: '1000-2', held, contiguous: true, replay, capacity, onDrop });
+    consumer.push(event(5));
     await settle();
-    consumer.push(event(7)); // delivered by both hydrations: once
-    consumer.push(event(8));
-    expect(delivered).toEqual([3, 4, 5, 6, 7, 8]);
-    expect(replays).toHaveLength(1);
+    consumer.push(event(5)); // a repeat: once
+    consumer.push(event(6));
+    expect(delivered).toEqual([3, 4, 5, 6]);
+    expect(replays).toEqual([]);
   });
 
-  it('waits for the new hydration’s first event when it holds none yet, and replays the gap then', async () => {
-    const { delivered, replays, target, replay, holding, capacity, onDrop } = setUp();
-    const consumer = takeOver({ target, after: '1000-2', held: holding('1000-2', []), replay, capacity, onDrop });
+  it('otherwise replays only the gap before the first held event, never the range to the newest', async () => {
+    const { delivered, replays, target, replay, capacity, onDrop } = setUp();
+    const held = [event(5), event(6)];
+    const consumer = takeOver({ target, after: '1000-2', held, contiguous: false, replay, capacity, onDrop });
+    consumer.push(event(7));
+    await settle();
+    expect(delivered).toEqual([3, 4, 5, 6, 7]);
+    expect(replays).toEqual([{ after: '1000-2', before: '1000-5' }]);
+  });
+
+  it('waits for the first live event when nothing is held yet, and replays the gap before it', async () => {
+    const { delivered, replays, target, replay, capacity, onDrop } = setUp();
+    const consumer = takeOver({ target, after: '1000-2', held: [], contiguous: false, replay, capacity, onDrop });
     await settle();
     expect(delivered).toEqual([]);
     consumer.push(event(4));
@@ -58,37 +61,24 @@ describe('HeldEvents and takeOver', () => {
     expect(replays).toEqual([{ after: '1000-2', before: '1000-4' }]);
   });
 
-  it('replays from the last event delivered when the old hydration delivered less than it had received', async () => {
-    const { delivered, replays, target, replay, holding, capacity, onDrop } = setUp();
-    // It had received 3 when the takeover began, but delivered only up to 2 (3 was dropped, or is being replayed).
-    const held = holding('1000-3', [5]);
-    takeOver({ target, after: '1000-2', held, replay, capacity, onDrop });
-    await settle();
-    expect(delivered).toEqual([3, 4, 5]);
-    expect(replays).toEqual([
-      { after: '1000-3', before: '1000-5' },
-      { after: '1000-2', before: '1000-5' },
-    ]);
-  });
-
-  it('replays again after the held events overflowed, from the last one given', async () => {
-    const { delivered, replays, target, replay, holding, capacity, onDrop } = setUp();
-    const held = holding('1000-2', [4, 5, 6], 2); // 4 dropped
-    expect(held.overflowed).toBe(true);
-    takeOver({ target, after: '1000-2', held, replay, capacity, onDrop });
-    await settle();
-    expect(delivered).toEqual([3, 4, 5, 6]);
-    expect(replays).toEqual([
-      { after: '1000-2', before: '1000-4' },
-      { after: '1000-2', before: '1000-5' },
-    ]);
-  });
-
-  it('replays nothing when the held events follow on from the last one delivered, and drops those before it', async () => {
-    const { delivered, replays, target, replay, holding, capacity, onDrop } = setUp();
-    takeOver({ target, after: '1000-3', held: holding('1000-3', [2, 3, 4]), replay, capacity, onDrop });
+  it('drops held events the client already had', async () => {
+    const { delivered, replays, target, replay, capacity, onDrop } = setUp();
+    const held = [event(2), event(3), event(4)];
+    takeOver({ target, after: '1000-3', held, contiguous: true, replay, capacity, onDrop });
     await settle();
     expect(delivered).toEqual([4]);
     expect(replays).toEqual([]);
+  });
+});
+
+describe('HeldEvents', () => {
+  it('holds up to its capacity, dropping the oldest (counted), and tells the first id held', () => {
+    let dropped = 0;
+    const held = new HeldEvents(2, () => dropped++);
+    expect(held.firstId).toBeNull();
+    for (const seq of [1, 2, 3]) held.push(event(seq));
+    expect(seqsOf(held.held)).toEqual([2, 3]);
+    expect(held.firstId).toBe('1000-2');
+    expect(dropped).toBe(1);
   });
 });

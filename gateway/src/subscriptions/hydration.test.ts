@@ -107,3 +107,48 @@ describe('SharedHydration.afterPending', () => {
     expect(shared.lastEventId).toBe('1000-3');
   });
 });
+
+describe('SharedHydration.stopBefore', () => {
+  it('runs just before delivering the first event at or after the id it is given, once', async () => {
+    const delivered: number[] = [];
+    const atStop: number[][] = [];
+    const shared = new SharedHydration({
+      hydrate: async (upstreamEvent) => upstreamEvent as FormattedExecutionResult,
+      fetchReplay: async () => [],
+      limits: defaultSubscriptionLimits,
+      onHydrationDropped: () => undefined,
+    });
+    shared.consumers.add({
+      push: (result) => void delivered.push((result.data as { seq: number }).seq),
+      complete: () => undefined,
+      fail: () => undefined,
+    });
+    let before: string | null = null; // the new hydration's first event is not known yet
+    shared.stopBefore(
+      () => before,
+      () => atStop.push([...delivered]),
+    );
+    shared.next(event(1));
+    await settle();
+    before = '1000-3';
+    shared.next(event(2));
+    shared.next(event(4)); // 3 never came here: stops before 4 all the same
+    shared.next(event(5));
+    await settle();
+    expect(atStop).toEqual([[1, 2]]);
+    expect(delivered).toEqual([1, 2, 4, 5]);
+  });
+
+  it('can be cancelled', async () => {
+    const { shared } = hydration({ recentEvents: 0 });
+    let stopped = 0;
+    const cancel = shared.stopBefore(
+      () => '1000-1',
+      () => stopped++,
+    );
+    cancel();
+    shared.next(event(2));
+    await settle();
+    expect(stopped).toBe(0);
+  });
+});

@@ -23,8 +23,8 @@ export class SharedHydration implements UpstreamListener {
   seenEvents = false;
   /** The id of the last event delivered, if events carry ids. */
   #lastEventId: string | null = null;
-  /** The id of the last event received from the upstream (delivered, or still to be). */
-  #lastReceivedEventId: string | null = null;
+  /** Hand-overs waiting for the event they stop before (see `stopBefore`). */
+  #cutovers: { before: () => string | null; step: () => void }[] = [];
   #catchUp: ResumingConsumer | null = null;
   readonly #fanOut: EventConsumer = {
     push: (result) => {
@@ -33,6 +33,7 @@ export class SharedHydration implements UpstreamListener {
         // One hydration follows one key, whose ids only grow: an older one is a repeat (from a catch-up that a
         // second reconnection replaced), never news.
         if (this.#lastEventId !== null && compareEventIds(id, this.#lastEventId) <= 0) return;
+        if (this.#cutovers.length > 0) this.#cutOver(id);
         this.#lastEventId = id;
       }
       this.#remember(id, result);
@@ -87,7 +88,6 @@ export class SharedHydration implements UpstreamListener {
 
   next(event: ExecutionResult): void {
     this.seenEvents = true;
-    this.#lastReceivedEventId = eventIdOf(event) ?? this.#lastReceivedEventId;
     if (this.#pending >= this.limits.maxPendingHydrations) {
       // Where this event would have been delivered, the kept events stop being without a gap.
       this.#chain = this.#chain.then(() => void (this.#recent = []));
@@ -130,15 +130,6 @@ export class SharedHydration implements UpstreamListener {
   }
 
   /**
-   * The id of the last event received from the upstream, hydrated or not yet: once the events received so far
-   * are delivered (see `afterPending`), `lastEventId` is this one, unless one was dropped or a catch-up after a
-   * reconnection is still replaying.
-   */
-  get lastReceivedEventId(): string | null {
-    return this.#lastReceivedEventId;
-  }
-
-  /**
    * Runs `step` at the next event boundary: once every event received so far has been delivered (or dropped),
    * before any event received from now on. A supergraph reload hands a hydration's consumers over to another
    * there, so each of them has every event up to `lastEventId` from this one and nothing after it. `step` must
@@ -146,6 +137,30 @@ export class SharedHydration implements UpstreamListener {
    */
   afterPending(step: () => void): void {
     this.#chain = this.#chain.then(step);
+  }
+
+  /**
+   * Runs `step` just before this hydration delivers its first event at or after the id `before()` gives (null
+   * while not known), before that event reaches any consumer: the clients `step` moves away have had every event
+   * before it from here, and get the rest from the hydration taking over, whose first event that is. A subgraph
+   * sends one key's events in order on every subscription, so this one had received every event before it.
+   * `step` must not throw. Returns a way to cancel.
+   */
+  stopBefore(before: () => string | null, step: () => void): () => void {
+    const cutover = { before, step };
+    this.#cutovers.push(cutover);
+    return () => {
+      this.#cutovers = this.#cutovers.filter((waiting) => waiting !== cutover);
+    };
+  }
+
+  #cutOver(id: string): void {
+    for (const cutover of [...this.#cutovers]) {
+      const before = cutover.before();
+      if (before === null || compareEventIds(id, before) < 0) continue;
+      this.#cutovers = this.#cutovers.filter((waiting) => waiting !== cutover);
+      cutover.step();
+    }
   }
 
   /** Where hydrated events go: to every consumer, or through the catch-up after a reconnection. */

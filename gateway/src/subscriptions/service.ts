@@ -71,6 +71,12 @@ const recentEventsPerSharedHydration = 8;
 const tokenExpired = () =>
   subscriptionEnded('UNAUTHENTICATED', 'The access token has expired; sign in again and resubscribe.');
 
+/**
+ * How long a hydration a reload retired goes on serving its clients while waiting to come to the first event of
+ * the one taking over (see `SubscriptionService.#handOver`), before they move at its next boundary instead.
+ */
+const handoverWaitMs = 5_000; // 5 seconds
+
 /** How a subscription whose operation the new schema rejects ends on a supergraph reload. */
 const schemaReloadEnded = () =>
   subscriptionEnded(
@@ -233,6 +239,13 @@ export class SubscriptionService {
     this.#planner = planner;
     this.#replanner = new Replanner(planner);
     const outcome: SubscriptionReload = { continued: 0, ended: 0 };
+    // A hydration without clients yet was started by an earlier reload for clients still to move in: planned on
+    // the schema before this one, it takes nobody else, and those clients go where this schema puts them.
+    for (const entry of this.#hydrations.values()) {
+      if (entry.clients.size > 0) continue;
+      entry.retired = true;
+      this.#hydrations.delete(entry.key);
+    }
     const entries = new Set<HydrationEntry>();
     for (const client of this.#clients) if (!client.entry.ended) entries.add(client.entry);
     for (const entry of entries) {
@@ -276,19 +289,20 @@ export class SubscriptionService {
   }
 
   /**
-   * Moves `entry`'s clients to the hydrations the new plan gives them (started now, on their new upstreams, their
-   * events held meanwhile), at `entry`'s next event boundary: once the events it received before now are
-   * delivered, each client goes on in the new hydration from the last event `entry` delivered. What was published
-   * between that one and the new hydration's first comes by a replay of that gap (see `takeOver`); an event both
-   * deliver goes out once. A hydration that delivered no event with an id gives nothing to resume from: its
-   * clients get the new one's events from its start (an event published while its upstream was being
-   * subscribed is missed, as when the gateway starts).
+   * Moves `entry`'s clients to the hydrations the new plan gives them, started now on their new upstreams, their
+   * events held meanwhile. The old hydration goes on serving its clients until it comes to the first event the
+   * new one holds, and stops just before it (`stopBefore`): each client then has every event before it from the
+   * old one and the rest from the new one, with no replay (both upstreams follow the same key, in order). When
+   * the old one does not come to it within `handoverWaitMs` (its events are another set, or it is far behind),
+   * the clients move at its next event boundary instead, and the events between the last it delivered and the
+   * new one's first are replayed (see `takeOver`). A hydration that delivered no event with an id gives nothing
+   * to resume from: its clients get the new one's events from its start.
    */
   #handOver(entry: HydrationEntry, plan: SubscriptionPlan, planner: SubscriptionPlanner): void {
     entry.retired = true;
     // Nobody new joins it: a client subscribing meanwhile starts on the new schema.
     if (this.#hydrations.get(entry.key) === entry) this.#hydrations.delete(entry.key);
-    const moves = new Map<HydrationEntry, { held: HeldEvents; clients: ClientSubscription[] }>();
+    const moves = new Map<HydrationEntry, ClientSubscription[]>();
     for (const client of entry.clients) {
       let target: HydrationEntry;
       try {
@@ -299,26 +313,22 @@ export class SubscriptionService {
         client.stream.fail(subscriptionEnded('INTERNAL_SERVER_ERROR', 'Internal server error.'));
         continue;
       }
-      let move = moves.get(target);
-      if (!move) {
-        const held = new HeldEvents({
-          capacity: this.#limits.maxPendingHydrations,
-          onDrop: () => this.#droppedEvents++,
-          after: entry.hydration.lastReceivedEventId,
-          replay: (range) => target.hydration.replay(range),
-        });
-        move = { held, clients: [] };
-        target.hydration.consumers.add(move.held);
-        moves.set(target, move);
-      }
-      move.clients.push(client);
+      const clients = moves.get(target) ?? [];
+      clients.push(client);
+      moves.set(target, clients);
     }
-    entry.hydration.afterPending(() => {
-      const after = entry.hydration.lastEventId;
-      for (const [target, { held, clients }] of moves) {
+    for (const [target, clients] of moves) {
+      const held = new HeldEvents(this.#limits.maxPendingHydrations, () => this.#droppedEvents++);
+      target.hydration.consumers.add(held);
+      let moved = false;
+      const move = (contiguous: boolean) => {
+        if (moved) return;
+        moved = true;
+        cancelStop();
+        clearTimeout(fallback);
         target.hydration.consumers.delete(held);
         try {
-          this.#moveClients(entry, clients, target, after, held);
+          this.#moveClients(entry, clients, target, held.held, contiguous);
         } catch (error) {
           this.#options.logger.error({ err: error }, 'subscriptions could not be moved after a supergraph reload');
           for (const client of clients) {
@@ -326,19 +336,30 @@ export class SubscriptionService {
             client.stream.fail(subscriptionEnded('INTERNAL_SERVER_ERROR', 'Internal server error.'));
           }
         }
-        // Started for the clients that left meanwhile, and joined by nobody else.
+        // Started for clients that all left meanwhile, and joined by nobody else.
         if (target.clients.size === 0) this.#release(target);
-      }
-    });
+      };
+      const cancelStop = entry.hydration.stopBefore(
+        () => held.firstId,
+        () => move(true),
+      );
+      const fallback = setTimeout(() => entry.hydration.afterPending(() => move(false)), handoverWaitMs);
+      fallback.unref();
+    }
   }
 
+  /**
+   * Moves `from`'s `clients` (those still there) into `target`, after the events it holds for them (`held`);
+   * `contiguous`: `from` stopped just before the first of them.
+   */
   #moveClients(
     from: HydrationEntry,
     clients: ClientSubscription[],
     target: HydrationEntry,
-    after: string | null,
-    held: HeldEvents,
+    held: readonly FormattedExecutionResult[],
+    contiguous: boolean,
   ): void {
+    const after = from.hydration.lastEventId;
     for (const client of clients) {
       if (client.entry !== from || !from.clients.has(client)) continue; // gone meanwhile, or moved by a later reload
       this.#detach(client);
@@ -369,10 +390,10 @@ export class SubscriptionService {
       }
       if (after) {
         const replay = (range: { after: string; before: string | null }) => target.hydration.replay(range);
-        consumer = takeOver({ target: client.consumer, after, held, replay, capacity, onDrop });
+        consumer = takeOver({ target: client.consumer, after, held, contiguous, replay, capacity, onDrop });
       } else {
         consumer = client.consumer;
-        for (const result of held.held) consumer.push(result);
+        for (const result of held) consumer.push(result);
       }
       this.#attach(client, target, consumer);
     }
