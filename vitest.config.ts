@@ -66,8 +66,8 @@ export default defineConfig({
         },
       },
       {
-        // Gateway and client journeys again with the gateway's own plan executor (GATEWAY_EXECUTOR=curbside,
-        // gateway/src/executor/) in place of Apollo's, until it is the default (gateway-defer tests choose it).
+        // Gateway and client journeys again on the fallback plan executor (GATEWAY_EXECUTOR=apollo,
+        // @apollo/gateway's), while it is kept; the default is the gateway's own (gateway/src/executor/).
         test: {
           name: 'gateway-executor',
           isolate,
@@ -84,7 +84,7 @@ export default defineConfig({
           ],
           exclude,
           // The first for gateways the stack builds in-process, the second for those tests start as processes.
-          env: { ...env, CURBSIDE_TEST_GATEWAY_EXECUTOR: 'curbside', GATEWAY_EXECUTOR: 'curbside' },
+          env: { ...env, CURBSIDE_TEST_GATEWAY_EXECUTOR: 'apollo', GATEWAY_EXECUTOR: 'apollo' },
           globalSetup: ['./e2e/src/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -66,7 +66,6 @@ async function start(options: Partial<GatewayOptions>): Promise<string> {
     verifyAccessToken: viewerOfToken,
     logger: createLogger('gateway', 'silent'),
     production: false,
-    executor: (process.env['CURBSIDE_TEST_GATEWAY_EXECUTOR'] as GatewayOptions['executor']) ?? 'curbside',
     ...options,
   });
   gateways.push(gateway);

@@ -230,7 +230,7 @@ export interface StackOptions {
 
 /**
  * The gateway's plan executor in this test project: `CURBSIDE_TEST_GATEWAY_EXECUTOR` (the `gateway-executor`
- * project sets `curbside`), else the gateway's default.
+ * project sets `apollo`, the fallback), else the gateway's default (`curbside`).
  */
 function executorProfile(): GatewayOptions['executor'] {
   const executor = process.env['CURBSIDE_TEST_GATEWAY_EXECUTOR'] || undefined;

@@ -75,8 +75,8 @@ export interface GatewayOptions {
    */
   metricsToken?: string;
   /**
-   * Who executes query plans: `apollo` (default), `@apollo/gateway`'s executor; `curbside`, the gateway's own
-   * (gateway/src/executor/), which also serves `@defer`.
+   * Who executes query plans: `curbside` (default), the gateway's own (gateway/src/executor/), which also serves
+   * `@defer`; `apollo`, `@apollo/gateway`'s executor (no `@defer`), a fallback for one release.
    */
   executor?: GatewayExecutorName;
 }

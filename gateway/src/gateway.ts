@@ -127,7 +127,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
 
-  const executor = gatewayForExecutor(options.executor ?? 'apollo', gateway, { dataSources, formatError });
+  const executor = gatewayForExecutor(options.executor ?? 'curbside', gateway, { dataSources, formatError });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: options.shareInFlightOperations ? shareInFlightOperations(executor.gateway, metrics) : executor.gateway,
     csrfPrevention: true,
