@@ -416,6 +416,35 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
     expect(body.errors[0]?.message).toMatch(/Unknown directive "@defer"/);
   });
 
+  it('fetches nothing more for a deferred query whose HTTP client goes away mid-stream', async () => {
+    const before = { ...subgraphs.requests };
+    const aborted = new AbortController();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'multipart/mixed; deferSpec=20220824, application/json',
+      },
+      body: JSON.stringify({ query: nestedQuery }),
+      signal: aborted.signal,
+    });
+    const reader = response.body!.getReader();
+    // The initial part (the shops), then the client goes away while the reviews are still being fetched.
+    let received = '';
+    while (!received.includes('"s2"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += new TextDecoder().decode(value);
+    }
+    expect(received).not.toContain('stars');
+    aborted.abort();
+    await reader.cancel().catch(() => undefined);
+    // Past the reviews' answer, when the names' fetch would have started.
+    await new Promise((resolve) => setTimeout(resolve, reviewsDelayMs + 1_000));
+    expect(subgraphs.requests.reviews - before.reviews).toBe(1);
+    expect(subgraphs.requests.shops - before.shops).toBe(1);
+  });
+
   describe('over graphql-ws', () => {
     it('sends the initial payload, then the slow subgraph’s part, as successive next messages, then complete', async () => {
       const { results, errors } = await overSocket(url, deferredQuery);
@@ -479,7 +508,7 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
       expect(subgraphs.requests.shops - before.shops).toBe(1);
     });
 
-    it('refuses @defer with a code under the default executor, and keeps the socket', async () => {
+    it('refuses @defer with a code under the Apollo executor (the fallback), and keeps the socket', async () => {
       const closes: number[] = [];
       const socket = createClient({
         url: apolloUrl.replace(/^http/, 'ws'),

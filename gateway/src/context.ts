@@ -8,4 +8,10 @@ export interface GatewayContext {
   viewer: Viewer | null;
   /** The caller's address, for per-IP rate limits. */
   clientIp: string;
+  /**
+   * Calls `listener` if the client's HTTP connection closes before its response was written out (a streamed
+   * `@defer` response then stops: no more subgraph fetches for it). Absent on the WebSocket, where closing
+   * the socket returns the operation's stream.
+   */
+  onClientGone?: (listener: () => void) => void;
 }

@@ -285,7 +285,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       requestId,
       onKeySetUnavailable: (error) => logger.error({ err: error.cause, requestId }, 'cannot fetch the JWKS'),
       intercept: (request, caller) => beforeApollo(req, res, request, caller, requestId),
-      context: (caller) => ({ ...caller, requestId, clientIp: clientIpOf(req) }),
+      context: (caller) => ({
+        ...caller,
+        requestId,
+        clientIp: clientIpOf(req),
+        onClientGone: (listener) =>
+          res.once('close', () => {
+            if (!res.writableFinished) listener();
+          }),
+      }),
     });
 
   /** Headers on every response: no MIME sniffing, no framing, no referrer leaks; HTTPS only in production. */

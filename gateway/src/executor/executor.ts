@@ -1,6 +1,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { PlanNode } from '@apollo/query-planner';
 import type { GraphQLFormattedError } from 'graphql';
+import type { GatewayContext } from '../context.ts';
 import { completeObject, type ValueCompletionError } from './complete.ts';
 import type { IncomingRequestContext } from './fetch.ts';
 import { graphql } from './graphql-cjs.ts';
@@ -119,7 +120,11 @@ export function makeCurbsideExecutor(options: CurbsideExecutorOptions) {
       { schema: planning.schema, variables, errors: completionErrors },
       [],
     );
-    if (streamed && running > 0) options.deferredResponses.park(requestContext.context, payloads);
+    if (streamed && running > 0) {
+      options.deferredResponses.park(requestContext.context, payloads);
+      // Apollo Server's multipart writer cannot be stopped while it waits for a payload: the queue is told.
+      (requestContext.context as Partial<GatewayContext>).onClientGone?.(() => payloads.abandon());
+    }
     return resultOf(shaped, errors, completionErrors);
 
     /** The payload a completed block adds: its fields at every object its query path reaches. */

@@ -79,6 +79,11 @@ export class PayloadQueue implements AsyncIterable<SubsequentPayload> {
     return this.#abandoned;
   }
 
+  /** The reader went away (an HTTP client closed its connection): as its `return()`, from outside. */
+  abandon(): void {
+    void this[Symbol.asyncIterator]().return?.();
+  }
+
   push(payload: SubsequentPayload): void {
     if (this.#ended) return;
     const waiting = this.#waiting;
