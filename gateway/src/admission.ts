@@ -125,6 +125,18 @@ function valueTextProblem(value: unknown): string | null {
  * validates as a Float, and only fails when the plan's fetch is written). Null when there is none.
  */
 function operationInputProblem(document: DocumentNode, variables: Record<string, unknown>): string | null {
+  return literalProblem(document) ?? valueTextProblem(variables);
+}
+
+/**
+ * The literals' problem of a document, found once per document: Apollo Server hands the same parsed document to
+ * every request of the same text (its document store), and a client sends the same few texts again and again.
+ */
+const literalProblems = new WeakMap<DocumentNode, string | null>();
+
+function literalProblem(document: DocumentNode): string | null {
+  const known = literalProblems.get(document);
+  if (known !== undefined) return known;
   let problem: string | null = null;
   graphqlCjs.visit(document, {
     StringValue(node) {
@@ -137,7 +149,8 @@ function operationInputProblem(document: DocumentNode, variables: Record<string,
       if (!Number.isFinite(Number(node.value))) problem ??= `The number ${node.value.slice(0, 40)} is not finite.`;
     },
   });
-  return problem ?? valueTextProblem(variables);
+  literalProblems.set(document, problem);
+  return problem;
 }
 
 /** A slot of a subscription cap, taken at admission and given back when the subscription ends. */

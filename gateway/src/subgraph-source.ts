@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { DefinitionNode, GraphQLFormattedError, SelectionNode } from 'graphql';
 import { gatewayCredentialHeader } from '@curbside/auth';
@@ -305,31 +305,58 @@ export class SubgraphSource implements GraphQLDataSource<GatewayContext> {
     return sent;
   }
 
-  /** POSTs the operation; rejects on a network error or the timeout. */
-  async #post(headers: Record<string, string>, body: string): Promise<SubgraphAnswer> {
-    const abort = new AbortController();
-    const timer = setTimeout(
-      () => abort.abort(new SubgraphTimeoutError(`no answer within ${this.#timeoutMs} ms`)),
-      this.#timeoutMs,
-    );
-    try {
-      const response = await this.#pool.request({
-        path: this.#path,
-        method: 'POST',
-        headers,
-        body,
-        signal: abort.signal,
-      });
-      const contentType = response.headers['content-type'];
-      const cacheControl = response.headers['cache-control'];
-      return {
-        status: response.statusCode,
-        contentType: typeof contentType === 'string' ? contentType : '',
-        cacheControl: typeof cacheControl === 'string' ? cacheControl : undefined,
-        body: await response.body.text(),
+  /**
+   * POSTs the operation; rejects on a network error or the timeout. Through the pool's `dispatch` with a handler
+   * of our own rather than `request`: no response stream, abort signal or body mixin per fetch, which cost the
+   * gateway a measurable share of its CPU time at a few thousand fetches a second.
+   */
+  #post(headers: Record<string, string>, body: string): Promise<SubgraphAnswer> {
+    const timeoutMs = this.#timeoutMs;
+    return new Promise((resolve, reject) => {
+      let controller: Dispatcher.DispatchController | null = null;
+      let settled = false;
+      let answer: Omit<SubgraphAnswer, 'body'> = { status: 0, contentType: '', cacheControl: undefined };
+      let chunks: Buffer[] = [];
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outcome();
       };
-    } finally {
-      clearTimeout(timer);
-    }
+      // Given up after the timeout wherever it is: waiting for a connection of the pool, or on the wire.
+      const timer = setTimeout(() => {
+        const timedOut = new SubgraphTimeoutError(`no answer within ${timeoutMs} ms`);
+        settle(() => reject(timedOut));
+        controller?.abort(timedOut);
+      }, timeoutMs);
+      this.#pool.dispatch(
+        { path: this.#path, method: 'POST', headers, body },
+        {
+          onRequestStart(started) {
+            controller = started;
+            if (settled) started.abort(new SubgraphTimeoutError(`no answer within ${timeoutMs} ms`));
+          },
+          onResponseStart(_controller, status, responseHeaders) {
+            const contentType = responseHeaders['content-type'];
+            const cacheControl = responseHeaders['cache-control'];
+            answer = {
+              status,
+              contentType: typeof contentType === 'string' ? contentType : '',
+              cacheControl: typeof cacheControl === 'string' ? cacheControl : undefined,
+            };
+            chunks = [];
+          },
+          onResponseData(_controller, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            settle(() => resolve({ ...answer, body: Buffer.concat(chunks).toString('utf8') }));
+          },
+          onResponseError(_controller, error) {
+            settle(() => reject(error));
+          },
+        },
+      );
+    });
   }
 }
