@@ -10,6 +10,8 @@
  * sharded subscription is back on the promoted replica.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { queueOptions } from '@curbside/event-bus';
 import { countSubscribers } from '@curbside/redis';
 import { startRedisCluster, type TestRedisCluster } from './redis-cluster.ts';
 import {
@@ -245,6 +247,31 @@ describe('Redis Cluster failover', () => {
           : null,
       20_000,
     ).catch(() => null);
+    // Which of them it did not reach, said in the report when it missed one.
+    const vendorMissing =
+      vendorCopiedMs === null && vendorId
+        ? [
+            (await copiedIn(stack.databases.location, 'select 1 from vendor_copy where vendor_id = $1'))
+              ? ''
+              : 'location copy',
+            (await copiedIn(stack.databases.post, 'select 1 from vendor_copy where vendor_id = $1')) ? '' : 'post copy',
+            (await copiedIn(stack.databases.search, `select 1 from search_document where type = 'VENDOR' and id = $1`))
+              ? ''
+              : 'search index',
+          ].filter(Boolean)
+        : [];
+    // And where the vendor's jobs are in the queues of the copies it missed, and who consumes them.
+    const vendorJobs: string[] = [];
+    for (const queueName of vendorCopiedMs === null && vendorId ? ['location.vendor-copy', 'post.vendor-copy'] : []) {
+      const queue = new Queue(queueName, queueOptions(stack.eventBus, queueName));
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed', 'completed');
+      const workers = await queue.getWorkers();
+      const latest = (await queue.getJobs(['wait', 'active', 'delayed', 'failed', 'completed'], 0, 3)).map(
+        (job) => `${job.name}:${job.id}:${job.finishedOn ? 'finished' : job.processedOn ? 'started' : 'queued'}`,
+      );
+      vendorJobs.push(`${queueName} ${JSON.stringify(counts)} workers ${workers.length} latest ${latest.join(' ')}`);
+      await queue.close();
+    }
 
     const lostIndex = committed.filter((id) => !indexedIds.has(id)).length;
     const expectedNotifications = committed.length * followers.length;
@@ -271,8 +298,9 @@ describe('Redis Cluster failover', () => {
             ? `the first post sent after it committed at +${firstPost.committed} ms, notified at +${firstPost.notified} ms, delivered live at +${firstPost.delivered} ms`
             : 'the first post sent after it never delivered live'
         }`,
-        `  queues after the failover: a new vendor ${vendorCopiedMs === null ? 'did NOT reach' : `reached`} the location and post copies and the search index${vendorCopiedMs === null ? '' : ` in ${vendorCopiedMs} ms`}` +
+        `  queues after the failover: a new vendor ${vendorCopiedMs === null ? 'did NOT reach' : `reached`} the location and post copies and the search index${vendorCopiedMs === null ? ` (missing from: ${vendorMissing.join(', ')})` : ` in ${vendorCopiedMs} ms`}` +
           (vendorRefusals.length > 0 ? ` (createVendor refused first: ${vendorRefusals.join('; ')})` : ''),
+        ...vendorJobs.map((line) => `  ${line}`),
         `  primaries now: ${promoted.map((node) => node.address).join(', ')}`,
       ].join('\n'),
     );

@@ -14,28 +14,12 @@ import type { Logger } from '@curbside/service';
 import { withConsumerSpan } from '@curbside/tracing';
 import { eventBatchJobName, makeEventBatcher } from './batch.ts';
 import { makeRunningJobs } from './running-jobs.ts';
-import { eventJobOptions } from './relay.ts';
+import { defaultStallWatch, watchForStall, type StallWatchSettings } from './stall-watch.ts';
 import { queueOptions } from './connection.ts';
+import { deadLetterId, deadLetterQueueName, type DeadLetter } from './dead-letters.ts';
 
 /** The queue of scheduled jobs (one BullMQ job scheduler per scheduled job, named after it). */
 export const scheduledQueueName = 'scheduled';
-
-/** Where jobs that can never succeed, or exhausted their retries, are kept for an admin to see and retry. */
-export const deadLetterQueueName = 'dead-letter';
-
-/** What the dead-letter queue keeps of a failed job; its own job id is `deadLetterId(queue, jobId)`. */
-export interface DeadLetter {
-  queue: string;
-  jobId: string;
-  name: string;
-  data: unknown;
-  failedReason: string;
-  attemptsMade: number;
-  failedAt: string;
-}
-
-/** A dead letter's id: the source queue and the job id (the event id), so a job is dead-lettered once. */
-export const deadLetterId = (queue: string, jobId: string) => `${queue}/${jobId}`;
 
 /** One queue's handler, declared with the queue it consumes (whose events are declared in @curbside/events). */
 export interface HandlerOf<Queue extends EventQueueName> {
@@ -104,6 +88,8 @@ export interface EventConsumerOptions<Queue extends EventQueueName = EventQueueN
   batch?: EventBatchHandling<EventOfQueue<Queue>>;
   /** Told of every job's end, dead letter and connection error. Default none. */
   observer?: JobObserver | undefined;
+  /** How the consumer watches that its worker takes the queue's jobs (see `watchForStall`). */
+  stallWatch?: StallWatchSettings;
 }
 
 export interface EventConsumer {
@@ -215,81 +201,116 @@ export function startEventConsumer<Queue extends EventQueueName>(options: EventC
     await handleOne(event);
   }
 
-  // Jobs this worker has started and BullMQ has not yet reported completed or failed (see close).
+  // Jobs this consumer's worker has started and BullMQ has not yet reported completed or failed (see close).
   const running = makeRunningJobs();
   // How long close() waits for them: a job's lock lasts 10 s (below), after which another worker takes it anyway.
   const runningJobsWaitMs = 10_000;
-  const worker = new Worker<unknown>(
-    options.queue,
-    // Each job in a consumer span continuing the trace of the request that recorded its event(s) (see the relay).
-    (job) =>
-      withConsumerSpan(`${options.queue} ${job.name}`, traceparentsOf(job.data), (span) => {
-        running.started(job);
-        span.setAttributes({
-          'messaging.system': 'bullmq',
-          'messaging.destination.name': options.queue,
-          'messaging.message.id': job.id ?? '',
-          'messaging.consumer.group.name': options.consumer,
-        });
-        return handleJob(job);
-      }),
-    {
-      name: options.consumer,
-      ...queueOptions(options, options.queue),
-      concurrency: options.concurrency ?? (options.batch ? 2 * options.batch.maxSize : 4),
-      // A worker that dies (kill -9) leaves its jobs active with a lock: they are taken up again once the lock
-      // expires, so a short lock (renewed every 5 s while a job runs) gets them done again within seconds.
-      lockDuration: 10_000,
-      stalledInterval: 5_000,
-      maxStalledCount: 2,
+  const concurrency = options.concurrency ?? (options.batch ? 2 * options.batch.maxSize : 4);
+  let lastStartedAt = Date.now();
+  const startWorker = () => {
+    const started = new Worker<unknown>(
+      options.queue,
+      // Each job in a consumer span continuing the trace of the request that recorded its event(s) (see the relay).
+      (job) =>
+        withConsumerSpan(`${options.queue} ${job.name}`, traceparentsOf(job.data), (span) => {
+          lastStartedAt = Date.now();
+          running.started(job);
+          span.setAttributes({
+            'messaging.system': 'bullmq',
+            'messaging.destination.name': options.queue,
+            'messaging.message.id': job.id ?? '',
+            'messaging.consumer.group.name': options.consumer,
+          });
+          return handleJob(job);
+        }),
+      {
+        name: options.consumer,
+        ...queueOptions(options, options.queue),
+        concurrency,
+        // A worker that dies (kill -9) leaves its jobs active with a lock: they are taken up again once the lock
+        // expires, so a short lock (renewed every 5 s while a job runs) gets them done again within seconds.
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
+        maxStalledCount: 2,
+      },
+    );
+    started.on('failed', (job, error) => {
+      if (job) running.finished(job);
+      options.logger.warn(
+        { err: error, queue: options.queue, jobId: job?.id, event: job?.name, attempts: job?.attemptsMade },
+        'event handler failed',
+      );
+      const final = job ? isFinalFailure(job, error) : false;
+      if (job) options.observer?.finished(options.queue, 'failed', timingOf(job), final);
+      if (!job?.id || !final) return;
+      recordDeadLetter({
+        jobId: job.id,
+        name: job.name,
+        data: job.data,
+        failedReason: error.message,
+        attemptsMade: job.attemptsMade,
+      }).catch((deadLetterError) =>
+        options.logger.error({ err: deadLetterError, jobId: job.id }, 'cannot record a dead letter'),
+      );
+    });
+    // A job retried from the dashboard that now succeeded is no longer a dead letter.
+    started.on('completed', (job) => {
+      running.finished(job);
+      options.observer?.finished(options.queue, 'completed', timingOf(job), false);
+      if (!job.id || !job.failedReason) return;
+      void deadLetters.remove(deadLetterId(options.queue, job.id)).catch(() => undefined);
+    });
+    started.on('error', (error) => {
+      options.observer?.connectionError(options.queue);
+      options.logger.warn({ err: error }, 'event consumer connection error');
+    });
+    return started;
+  };
+
+  // Not BullMQ's graceful close(), which also waits for the worker's fetch loop: after a Redis Cluster failover
+  // that loop was seen waiting for good on its blocking fetch (its blocking Cluster connection left in status
+  // 'close' once BullMQ had disconnected it to close), so close() never returned. The same stop, in steps that
+  // do not wait on that fetch: no further job is taken, the jobs running finish (their handlers and BullMQ's
+  // recording of them), then the connections are closed without waiting for the fetch loop.
+  // The wait for the running jobs is bounded: a job whose completion could not be recorded (Redis down, as in
+  // the Redis crash test, which then waited for good) is never reported, and is taken up again once its lock
+  // expires, as after a crash.
+  const stopWorker = async (stopping: Worker) => {
+    await stopping.pause(true);
+    await Promise.race([running.none(), sleep(runningJobsWaitMs, undefined, { ref: false })]);
+    await stopping.close(true);
+  };
+
+  let worker = startWorker();
+  let closed = false;
+  // That parked fetch loop also left an idle worker taking no job at all (a vendor created after a failover was
+  // never copied): a worker with room for more that starts nothing while a job waits is replaced by a new one,
+  // with connections of its own; the old one is stopped in the background.
+  const watchedQueue = new Queue(options.queue, queueOptions(options, options.queue));
+  const stopWatch = watchForStall(
+    watchedQueue,
+    { lastStartedAt: () => lastStartedAt, canTakeMore: () => !closed && running.count() < concurrency },
+    () => {
+      options.logger.warn(
+        { queue: options.queue, maxWaitMs: (options.stallWatch ?? defaultStallWatch).maxWaitMs },
+        'event consumer took no job while one waited too long: replacing its worker',
+      );
+      options.observer?.connectionError(options.queue);
+      const stalled = worker;
+      worker = startWorker();
+      lastStartedAt = Date.now();
+      void stopWorker(stalled).catch(() => undefined);
     },
+    options.stallWatch,
   );
-  worker.on('failed', (job, error) => {
-    if (job) running.finished(job);
-    options.logger.warn(
-      { err: error, queue: options.queue, jobId: job?.id, event: job?.name, attempts: job?.attemptsMade },
-      'event handler failed',
-    );
-    const final = job ? isFinalFailure(job, error) : false;
-    if (job) options.observer?.finished(options.queue, 'failed', timingOf(job), final);
-    if (!job?.id || !final) return;
-    recordDeadLetter({
-      jobId: job.id,
-      name: job.name,
-      data: job.data,
-      failedReason: error.message,
-      attemptsMade: job.attemptsMade,
-    }).catch((deadLetterError) =>
-      options.logger.error({ err: deadLetterError, jobId: job.id }, 'cannot record a dead letter'),
-    );
-  });
-  // A job retried from the dashboard that now succeeded is no longer a dead letter.
-  worker.on('completed', (job) => {
-    running.finished(job);
-    options.observer?.finished(options.queue, 'completed', timingOf(job), false);
-    if (!job.id || !job.failedReason) return;
-    void deadLetters.remove(deadLetterId(options.queue, job.id)).catch(() => undefined);
-  });
-  worker.on('error', (error) => {
-    options.observer?.connectionError(options.queue);
-    options.logger.warn({ err: error }, 'event consumer connection error');
-  });
   let closing: Promise<void> | undefined;
   return {
-    // Not BullMQ's graceful close(), which also waits for the worker's fetch loop: after a Redis Cluster failover
-    // that loop was seen waiting for good on its blocking fetch (its blocking Cluster connection left in status
-    // 'close' once BullMQ had disconnected it to close), so close() never returned. The same stop, in steps that
-    // do not wait on that fetch: no further job is taken, the jobs running finish (their handlers and BullMQ's
-    // recording of them), then the connections are closed without waiting for the fetch loop.
-    // The wait for the running jobs is bounded: a job whose completion could not be recorded (Redis down, as in
-    // the Redis crash test, which then waited for good) is never reported, and is taken up again once its lock
-    // expires, as after a crash.
     close() {
       closing ??= (async () => {
-        await worker.pause(true);
-        await Promise.race([running.none(), sleep(runningJobsWaitMs, undefined, { ref: false })]);
-        await worker.close(true);
-      })().finally(() => deadLetters.close());
+        closed = true;
+        stopWatch();
+        await stopWorker(worker);
+      })().finally(() => Promise.all([deadLetters.close(), watchedQueue.close()]));
       return closing;
     },
   };
@@ -355,46 +376,4 @@ function startHandler(handler: EventHandler, options: EventHandlersOptions<Event
     handle,
     ...(batch ? { batch } : {}),
   });
-}
-
-/** The dead letters, oldest first. */
-export async function listDeadLetters(options: {
-  connection: ConnectionOptions;
-  prefix: string;
-}): Promise<DeadLetter[]> {
-  const queue = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
-  try {
-    const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized'], 0, -1, true);
-    return jobs.map((job) => job.data);
-  } finally {
-    await queue.close();
-  }
-}
-
-/**
- * Puts a dead-lettered job back in its own queue (the same job, so the same event id and data) and removes the
- * dead letter. Returns false when there is no such dead letter.
- */
-export async function retryDeadLetter(
-  id: string,
-  options: { connection: ConnectionOptions; prefix: string },
-): Promise<boolean> {
-  const deadLetters = new Queue<DeadLetter>(deadLetterQueueName, queueOptions(options, deadLetterQueueName));
-  try {
-    const letter = await deadLetters.getJob(id);
-    if (!letter) return false;
-    const source = new Queue(letter.data.queue, queueOptions(options, letter.data.queue));
-    try {
-      const job = await source.getJob(letter.data.jobId);
-      if (job && (await job.isFailed())) await job.retry('failed', { resetAttemptsMade: true });
-      else if (!job)
-        await source.add(letter.data.name, letter.data.data, { ...eventJobOptions, jobId: letter.data.jobId });
-    } finally {
-      await source.close();
-    }
-    await letter.remove();
-    return true;
-  } finally {
-    await deadLetters.close();
-  }
 }

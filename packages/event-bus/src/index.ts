@@ -14,13 +14,15 @@ export {
 export {
   deadLetterId,
   deadLetterQueueName,
-  defineEventHandler,
   listDeadLetters,
   retryDeadLetter,
+  type DeadLetter,
+} from './dead-letters.ts';
+export {
+  defineEventHandler,
   scheduledQueueName,
   startEventConsumer,
   startEventHandlers,
-  type DeadLetter,
   type EventConsumer,
   type EventBatchHandling,
   type EventConsumerOptions,

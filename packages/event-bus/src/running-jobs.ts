@@ -12,6 +12,10 @@ export function makeRunningJobs() {
       ids.delete(job.id);
       if (ids.size === 0) for (const resolve of idle.splice(0)) resolve();
     },
+    /** How many are running. */
+    count(): number {
+      return ids.size;
+    },
     /** Resolves once no job is running. */
     none(): Promise<void> {
       if (ids.size === 0) return Promise.resolve();
