@@ -66,9 +66,47 @@ export function matchesType(schema: GraphQLSchema, typename: unknown, typeCondit
   return isAbstractType(condition) && isObjectType(runtime) && schema.isSubType(condition, runtime);
 }
 
+/** One element of a plan path, parsed once per path (see `stepsOf`). */
+type PathStep =
+  | { kind: 'list' }
+  | { kind: 'typeCondition'; typeCondition: string }
+  | { kind: 'field'; fieldName: string; possibleTypes: readonly string[] | null };
+
+/** Plan paths parsed, by the plan's own array: a plan is run many times, its paths are parsed once. */
+const parsedPaths = new WeakMap<readonly (string | number)[], readonly PathStep[]>();
+
+function stepsOf(planPath: readonly (string | number)[]): readonly PathStep[] {
+  const known = parsedPaths.get(planPath);
+  if (known) return known;
+  const steps = planPath.map((element): PathStep => {
+    if (element === '@') return { kind: 'list' };
+    if (typeof element === 'string' && element.startsWith('... on ')) {
+      return { kind: 'typeCondition', typeCondition: element.slice('... on '.length) };
+    }
+    const [fieldName = '', conditions] = String(element).split('|');
+    return { kind: 'field', fieldName, possibleTypes: conditions ? conditions.slice(1, -1).split(',') : null };
+  });
+  parsedPaths.set(planPath, steps);
+  return steps;
+}
+
+/** Whether `value` is an object of one of `types` (none given: any object). */
+function isObjectOfTypes(
+  schema: GraphQLSchema,
+  value: unknown,
+  types: readonly string[] | null,
+): value is ResultObject {
+  if (!isResultObject(value)) return false;
+  if (!types) return true;
+  for (const type of types) if (matchesType(schema, value['__typename'], type)) return true;
+  return false;
+}
+
 /**
  * The objects a plan path (`Flatten`'s: field names, `@` for each list element, `field|[A,B]` to keep only
- * those types; a deferred block's: field names through lists, `... on T`) reaches from `root`, each with its concrete path. Nulls and missing fields reach nothing.
+ * those types; a deferred block's: field names through lists, `... on T`) reaches from `root`, each with its
+ * concrete path. Nulls and missing fields reach nothing. Run for every fetch of every request: the values
+ * reached and their paths are kept in two arrays rather than an object each, and the path is parsed once.
  */
 export function objectsAtPath(
   schema: GraphQLSchema,
@@ -76,52 +114,58 @@ export function objectsAtPath(
   planPath: readonly (string | number)[],
   rootPath: ResponsePath = [],
 ): LocatedObject[] {
-  interface Reached {
-    value: unknown;
-    at: PathLink | ResponsePath;
-  }
-  let located: Reached[] = [{ value: root, at: rootPath }];
-  for (const element of planPath) {
-    const next: Reached[] = [];
-    if (element === '@') {
-      for (const { value, at } of located) {
+  let values: unknown[] = [root];
+  let ats: (PathLink | ResponsePath)[] = [rootPath];
+  for (const step of stepsOf(planPath)) {
+    const nextValues: unknown[] = [];
+    const nextAts: (PathLink | ResponsePath)[] = [];
+    for (let position = 0; position < values.length; position++) {
+      const value = values[position];
+      const at = ats[position]!;
+      if (step.kind === 'list') {
         if (!Array.isArray(value)) continue;
         for (let index = 0; index < value.length; index++) {
-          next.push({ value: value[index], at: { parent: at, key: index } });
+          nextValues.push(value[index]);
+          nextAts.push({ parent: at, key: index });
+        }
+      } else if (step.kind === 'typeCondition') {
+        // A deferred block's query path: only the objects of that type go on.
+        const items: readonly unknown[] = Array.isArray(value) ? value : [value];
+        for (let index = 0; index < items.length; index++) {
+          const item = items[index];
+          if (!isResultObject(item) || !matchesType(schema, item['__typename'], step.typeCondition)) continue;
+          nextValues.push(item);
+          nextAts.push(Array.isArray(value) ? { parent: at, key: index } : at);
+        }
+      } else {
+        const items: readonly unknown[] = Array.isArray(value) ? value : [value];
+        for (let index = 0; index < items.length; index++) {
+          const item = items[index];
+          if (!isObjectOfTypes(schema, item, step.possibleTypes)) continue;
+          const itemAt = Array.isArray(value) ? { parent: at, key: index } : at;
+          if (step.fieldName === '') {
+            nextValues.push(item);
+            nextAts.push(itemAt);
+          } else {
+            nextValues.push(item[step.fieldName]);
+            nextAts.push({ parent: itemAt, key: step.fieldName });
+          }
         }
       }
-    } else if (typeof element === 'string' && element.startsWith('... on ')) {
-      // A deferred block's query path: only the objects of that type go on.
-      const typeCondition = element.slice('... on '.length);
-      const keep = (value: unknown, at: PathLink | ResponsePath) => {
-        if (isResultObject(value) && matchesType(schema, value['__typename'], typeCondition)) next.push({ value, at });
-      };
-      for (const { value, at } of located) {
-        if (Array.isArray(value)) value.forEach((item, index) => keep(item, { parent: at, key: index }));
-        else keep(value, at);
-      }
-    } else {
-      const [fieldName = '', conditions] = String(element).split('|');
-      const possibleTypes = conditions ? conditions.slice(1, -1).split(',') : null;
-      const step = (value: unknown, at: PathLink | ResponsePath) => {
-        if (!isResultObject(value)) return;
-        if (possibleTypes && !possibleTypes.some((type) => matchesType(schema, value['__typename'], type))) return;
-        next.push(fieldName === '' ? { value, at } : { value: value[fieldName], at: { parent: at, key: fieldName } });
-      };
-      for (const { value, at } of located) {
-        if (Array.isArray(value)) value.forEach((item, index) => step(item, { parent: at, key: index }));
-        else step(value, at);
-      }
     }
-    located = next;
+    values = nextValues;
+    ats = nextAts;
   }
   const objects: LocatedObject[] = [];
-  const collect = (value: unknown, at: PathLink | ResponsePath) => {
-    if (Array.isArray(value)) value.forEach((item, index) => collect(item, { parent: at, key: index }));
-    else if (isResultObject(value)) objects.push(new Located(value, at));
-  };
-  for (const { value, at } of located) collect(value, at);
+  for (let position = 0; position < values.length; position++)
+    collectObjects(values[position], ats[position]!, objects);
   return objects;
+}
+
+function collectObjects(value: unknown, at: PathLink | ResponsePath, into: LocatedObject[]): void {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) collectObjects(value[index], { parent: at, key: index }, into);
+  } else if (isResultObject(value)) into.push(new Located(value, at));
 }
 
 /** Merges `source` into `target` in place: objects field by field, lists element by element. */
