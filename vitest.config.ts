@@ -65,31 +65,6 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
-      {
-        // Gateway and client journeys again on the fallback plan executor (GATEWAY_EXECUTOR=apollo,
-        // @apollo/gateway's), while it is kept; the default is the gateway's own (gateway/src/executor/).
-        test: {
-          name: 'gateway-executor',
-          isolate,
-          include: [
-            'e2e/src/client-kit.integration.test.ts',
-            'e2e/src/gateway-cost.integration.test.ts',
-            'e2e/src/gateway-faults.integration.test.ts',
-            'e2e/src/gateway-limits.integration.test.ts',
-            'e2e/src/gateway-reload.integration.test.ts',
-            'e2e/src/node.integration.test.ts',
-            'e2e/src/posts.integration.test.ts',
-            'e2e/src/social-journey.integration.test.ts',
-            'e2e/src/vendors.integration.test.ts',
-          ],
-          exclude,
-          // The first for gateways the stack builds in-process, the second for those tests start as processes.
-          env: { ...env, CURBSIDE_TEST_GATEWAY_EXECUTOR: 'apollo', GATEWAY_EXECUTOR: 'apollo' },
-          globalSetup: ['./e2e/src/global-setup.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
     ],
   },
 });

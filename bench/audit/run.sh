@@ -2,12 +2,11 @@
 # The federation gateway audit (graphql-hive/federation-gateway-audit, MIT) against Curbside's gateway: every test
 # suite's supergraph served by gateway/src/main.ts, as the audit's README says to add a gateway.
 #
-#   bench/audit/run.sh                              # every suite, the gateway's own executor (the default)
-#   GATEWAY_EXECUTOR=apollo bench/audit/run.sh      # on @apollo/gateway's executor (the fallback)
+#   bench/audit/run.sh                              # every suite
 #   TEST_SUITE=requires-with-argument bench/audit/run.sh
 #
 # Environment: AUDIT_SOURCE (a git repository or directory holding the audit; default its GitHub URL),
-# AUDIT_WORKDIR (a writable copy, default $TMPDIR/curbside-audit), GATEWAY_EXECUTOR (curbside), TEST_SUITE (all),
+# AUDIT_WORKDIR (a writable copy, default $TMPDIR/curbside-audit), TEST_SUITE (all),
 # GATEWAY_TIMEOUT (60000 ms).
 # Ports: AUDIT_SUBGRAPHS_PORT (4391) for the audit's subgraphs, AUDIT_GATEWAY_PORT (4381) for the gateway, not the
 # audit's 4200 and 4000, which the yardstick uses too: before each suite the audit kills whatever listens on the
@@ -18,7 +17,6 @@ set -Eeuo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 AUDIT_SOURCE="${AUDIT_SOURCE:-https://github.com/graphql-hive/federation-gateway-audit.git}"
 WORK="${AUDIT_WORKDIR:-${TMPDIR:-/tmp}/curbside-audit}"
-export GATEWAY_EXECUTOR="${GATEWAY_EXECUTOR:-curbside}"
 # How long the audit waits for the gateway's health check (its default, 5 s, is short for a start through tsx).
 export GATEWAY_TIMEOUT="${GATEWAY_TIMEOUT:-60000}"
 SUBGRAPHS_PORT="${AUDIT_SUBGRAPHS_PORT:-4391}"
@@ -61,7 +59,7 @@ JSON
 cat > "$WORK/gateways/curbside/run.sh" << SH
 npm start supergraph -- --cwd ./gateways/curbside --port $SUBGRAPHS_PORT --test \$1
 cd "$REPO" && exec env NODE_ENV=development SUPERGRAPH_PATH="$WORK/gateways/curbside/supergraph.graphql" \\
-  PORT=$GATEWAY_PORT HOST=127.0.0.1 REDIS_KEY_PREFIX="curbside:audit:\$1:" GATEWAY_EXECUTOR="$GATEWAY_EXECUTOR" LOG_LEVEL=warn \\
+  PORT=$GATEWAY_PORT HOST=127.0.0.1 REDIS_KEY_PREFIX="curbside:audit:\$1:" LOG_LEVEL=warn \\
   node --import tsx gateway/src/main.ts
 SH
 

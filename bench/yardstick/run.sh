@@ -10,9 +10,8 @@
 # `curbside` runs Curbside's gateway with its own plan executor and no in-flight sharing at all (like `hive`,
 # Hive Gateway without its inbound dedup); `curbside-dedup` with both kinds of sharing on (identical subgraph
 # fetches, the default, and identical inbound queries, SHARE_IN_FLIGHT_OPERATIONS=on), to compare with
-# `hive-dedup` (Hive Gateway as configured by default, inbound dedup on); `curbside-apollo-executor` the gateway
-# on Apollo's executeQueryPlan; a `curbside:<dir>` entry runs the gateway (as `curbside`) of another checkout (a
-# worktree), labelled after the folder.
+# `hive-dedup` (Hive Gateway as configured by default, inbound dedup on); a `curbside:<dir>` entry runs the
+# gateway (as `curbside`) of another checkout (a worktree), labelled after the folder.
 # Environment: RUNS (3), GATEWAYS, YARDSTICK (the shared folder), YARDSTICK_WORKDIR (a writable copy of it,
 # default $TMPDIR/curbside-yardstick), RESULTS (default <workdir>/results/<date>), WARMUP_SECONDS and
 # MEASURE_SECONDS (run-bench.sh's 15 and 60), CURBSIDE_NODE_FLAGS (extra Node flags for Curbside's gateway, none by
@@ -101,20 +100,19 @@ run_one() {
       OUTDIR="$out" "$WORK/run-bench.sh" "$label-run$round" "$WORK/hive" - \
         env NODE_ENV=production node_modules/.bin/hive-gateway supergraph ../supergraph.graphql \
         -c "$config" --jit --host 127.0.0.1 --port 4000 --fork 1 ;;
-    curbside | curbside:* | curbside-apollo-executor | curbside-dedup)
-      local dir="$REPO" executor=curbside subgraph_sharing=off operation_sharing=off
+    curbside | curbside:* | curbside-dedup)
+      local dir="$REPO" subgraph_sharing=off operation_sharing=off
       case "$gateway" in
         curbside:*) dir="${gateway#curbside:}" ;;
-        curbside-apollo-executor) executor=apollo ;;
         curbside-dedup) subgraph_sharing=on operation_sharing=on ;;
       esac
       OUTDIR="$out" "$WORK/run-bench.sh" "$label-run$round" "$dir" - \
-        env NODE_ENV=production GATEWAY_EXECUTOR="$executor" SUBGRAPH_SHARE_IN_FLIGHT_QUERIES="$subgraph_sharing" \
+        env NODE_ENV=production SUBGRAPH_SHARE_IN_FLIGHT_QUERIES="$subgraph_sharing" \
         SHARE_IN_FLIGHT_OPERATIONS="$operation_sharing" GATEWAY_SECRET="$GATEWAY_SECRET" SUPERGRAPH_PATH="$WORK/supergraph.graphql" PORT=4000 HOST=127.0.0.1 \
         REDIS_KEY_PREFIX=curbside:yardstick: OPERATION_MAX_COST=100000 RATE_LIMIT_USER_COST=$UNLIMITED \
         RATE_LIMIT_ANONYMOUS_COST=$UNLIMITED RATE_LIMIT_AUTH_ATTEMPTS=$UNLIMITED \
         node $CURBSIDE_NODE_FLAGS --import tsx gateway/src/main.ts ;;
-    *) echo "unknown gateway '$gateway' (apollo, hive, hive-dedup, curbside, curbside-dedup, curbside-apollo-executor, curbside:<dir>)" >&2; exit 1 ;;
+    *) echo "unknown gateway '$gateway' (apollo, hive, hive-dedup, curbside, curbside-dedup, curbside:<dir>)" >&2; exit 1 ;;
   esac
   uptime >> "$out/loadavg.txt"
   # A gateway whose answer was wrong does not count, however fast.

@@ -241,12 +241,10 @@ async function costOf(url: string, query: string): Promise<number> {
   return ((await response.json()) as { extensions: { cost: { estimated: number } } }).extensions.cost.estimated;
 }
 
-describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
+describe('@defer with the gateway executor', () => {
   let subgraphs: DeferSubgraphs;
   let gateway: Gateway;
-  let apolloGateway: Gateway;
   let url: string;
-  let apolloUrl: string;
 
   beforeAll(async () => {
     subgraphs = await startDeferSubgraphs({ reviewsDelayMs });
@@ -256,10 +254,8 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
       logger: createLogger('gateway', 'silent'),
       production: false,
     };
-    gateway = await createGateway({ ...common, executor: 'curbside' });
+    gateway = await createGateway(common);
     url = await gateway.listen(0);
-    apolloGateway = await createGateway({ ...common, executor: 'apollo' });
-    apolloUrl = await apolloGateway.listen(0);
     // Planned and shaped once before any timing: a first request pays for both.
     await fetch(url, {
       method: 'POST',
@@ -270,7 +266,6 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
 
   afterAll(async () => {
     await gateway?.close();
-    await apolloGateway?.close();
     await subgraphs?.close();
   });
 
@@ -406,16 +401,6 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
     expect(last.atMs - first.atMs).toBeGreaterThanOrEqual(reviewsDelayMs * 0.9);
   });
 
-  it('leaves the default executor as it was: Apollo’s gateway does not know @defer', async () => {
-    const response = await fetch(apolloUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'multipart/mixed; deferSpec=20220824, application/json' },
-      body: JSON.stringify({ query: deferredQuery }),
-    });
-    const body = (await response.json()) as { errors: { message: string }[] };
-    expect(body.errors[0]?.message).toMatch(/Unknown directive "@defer"/);
-  });
-
   it('fetches nothing more for a deferred query whose HTTP client goes away mid-stream', async () => {
     const before = { ...subgraphs.requests };
     const aborted = new AbortController();
@@ -506,35 +491,6 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
       await new Promise((resolve) => setTimeout(resolve, reviewsDelayMs + 1_000));
       expect(subgraphs.requests.reviews - before.reviews).toBe(1);
       expect(subgraphs.requests.shops - before.shops).toBe(1);
-    });
-
-    it('refuses @defer with a code under the Apollo executor (the fallback), and keeps the socket', async () => {
-      const closes: number[] = [];
-      const socket = createClient({
-        url: apolloUrl.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        on: { closed: (event) => closes.push((event as { code: number }).code) },
-      });
-      try {
-        const refused = await new Promise<unknown>((resolve, reject) =>
-          socket.subscribe({ query: deferredQuery }, { next: reject, error: resolve, complete: () => undefined }),
-        );
-        expect(refused).toEqual([
-          expect.objectContaining({
-            message: expect.stringMatching(/Unknown directive "@defer"/),
-            extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
-          }),
-        ]);
-        // The same socket still runs operations.
-        const next = await new Promise<unknown>((resolve, reject) =>
-          socket.subscribe({ query: wholeQuery }, { next: resolve, error: reject, complete: () => undefined }),
-        );
-        expect(next).toMatchObject({ data: { shops: [{ id: 's1' }, { id: 's2' }] } });
-        expect(closes).toEqual([]);
-      } finally {
-        await socket.dispose();
-      }
     });
   });
 
@@ -641,7 +597,7 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
     });
   });
 
-  describe('with the gateway as a process (GATEWAY_EXECUTOR=curbside), as deployed', () => {
+  describe('with the gateway as a process, as deployed', () => {
     let folder: string;
     let gatewayProcess: ServiceProcess;
 
@@ -651,7 +607,6 @@ describe('@defer with the gateway executor (GATEWAY_EXECUTOR=curbside)', () => {
       writeFileSync(supergraphPath, subgraphs.supergraphSdl);
       gatewayProcess = await startProcess('gateway/src/main.ts', {
         SUPERGRAPH_PATH: supergraphPath,
-        GATEWAY_EXECUTOR: 'curbside',
         REDIS_KEY_PREFIX: `curbside:t:${process.env['CURBSIDE_TEST_RUN'] ?? 'local'}:defer-process-${process.pid}:`,
       });
       // Planned and shaped once before any timing, as above.

@@ -228,18 +228,6 @@ export interface StackOptions {
   databasePooler?: 'pgbouncer' | 'none';
 }
 
-/**
- * The gateway's plan executor in this test project: `CURBSIDE_TEST_GATEWAY_EXECUTOR` (the `gateway-executor`
- * project sets `apollo`, the fallback), else the gateway's default (`curbside`).
- */
-function executorProfile(): GatewayOptions['executor'] {
-  const executor = process.env['CURBSIDE_TEST_GATEWAY_EXECUTOR'] || undefined;
-  if (executor !== undefined && executor !== 'apollo' && executor !== 'curbside') {
-    throw new Error(`CURBSIDE_TEST_GATEWAY_EXECUTOR expects apollo or curbside, but got ${JSON.stringify(executor)}`);
-  }
-  return executor;
-}
-
 /** The pooler profile of a test project (see `StackOptions.databasePooler`). */
 function poolerProfile(): 'pgbouncer' | 'none' {
   const profile = process.env['CURBSIDE_TEST_POOLER'] || 'none';
@@ -417,7 +405,6 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       redis,
       accountBlocklist,
       ...(options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {}),
-      ...(executorProfile() ? { executor: executorProfile() } : {}),
       ...options.gateway,
       // Tests sign in and query far more often than people do: budgets only where a test sets them.
       rateLimits: { ...unlimited, ...options.gateway?.rateLimits },

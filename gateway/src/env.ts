@@ -105,12 +105,6 @@ const fields = z.object({
       const problem = gatewaySecretProblem(value, { production: false });
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-  /**
-   * Who executes query plans: `curbside` (default), the gateway's own, which also serves `@defer` (over HTTP as
-   * multipart/mixed; deferSpec=20220824, over graphql-ws as successive `next` messages) and shares identical
-   * fetches in flight; `apollo`, @apollo/gateway's executor (no `@defer`), kept as a fallback for one release.
-   */
-  GATEWAY_EXECUTOR: z.enum(['apollo', 'curbside']).default('curbside'),
   REDIS_URL: redisUrlSchema,
   REDIS_CLUSTER_NODES: redisClusterNodesSchema,
   REDIS_KEY_PREFIX: redisKeyPrefixSchema,

@@ -74,15 +74,7 @@ export interface GatewayOptions {
    * Outside production both are open.
    */
   metricsToken?: string;
-  /**
-   * Who executes query plans: `curbside` (default), the gateway's own (gateway/src/executor/), which also serves
-   * `@defer`; `apollo`, `@apollo/gateway`'s executor (no `@defer`), a fallback for one release.
-   */
-  executor?: GatewayExecutorName;
 }
-
-/** The query-plan executors a gateway can run with (see `GatewayOptions.executor`). */
-export type GatewayExecutorName = 'apollo' | 'curbside';
 
 export interface Gateway {
   /** Binds the port (0: OS-chosen) and returns the GraphQL endpoint URL. */

@@ -40,7 +40,7 @@ import {
 } from './persisted-documents.ts';
 import { createQueueDashboard, type QueueDashboard } from './queue-dashboard.ts';
 import { shareInFlightOperations } from './in-flight-operations.ts';
-import { gatewayForExecutor } from './executor/curbside-gateway.ts';
+import { curbsideGateway } from './executor/curbside-gateway.ts';
 import { deferredDeliveryAccept, incrementalResults } from './executor/incremental.ts';
 import { createRateLimiter, defaultRateLimits } from './rate-limit.ts';
 import { defaultSubgraphFetchPolicy, SubgraphSource, type SubgraphFetchPolicy } from './subgraph-source.ts';
@@ -127,7 +127,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
 
-  const executor = gatewayForExecutor(options.executor ?? 'curbside', gateway, { dataSources, formatError });
+  const executor = curbsideGateway(gateway, { dataSources, formatError });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: options.shareInFlightOperations ? shareInFlightOperations(executor.gateway, metrics) : executor.gateway,
     csrfPrevention: true,
@@ -173,7 +173,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const admitSubscription = makeSubscriptionAdmission({
     admission,
     schema: () => subscriptions.schema,
-    executionSchema: executor.apiSchema ?? undefined,
+    executionSchema: executor.apiSchema,
     resolveDocument: (payload) => resolveDocument(payload, documentsMode, manifest),
     maxTokens: operationLimits.maxTokens,
     accountBlocklist: options.accountBlocklist,

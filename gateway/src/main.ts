@@ -59,7 +59,6 @@ await runService('gateway', async () => {
     shareInFlightOperations: env.SHARE_IN_FLIGHT_OPERATIONS === 'on',
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
-    executor: env.GATEWAY_EXECUTOR,
     operationLimits: {
       maxTokens: env.OPERATION_MAX_TOKENS,
       maxDepth: env.OPERATION_MAX_DEPTH,

@@ -2,7 +2,6 @@ import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
 import type { ApolloServerOptionsWithGateway, ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.ts';
-import type { GatewayExecutorName } from '../gateway-options.ts';
 import { makeCurbsideExecutor, type CurbsideExecutorOptions } from './executor.ts';
 import { DeferredResponses, deferredDeliveryPlugin } from './incremental.ts';
 import { SupergraphPlanning } from './planning.ts';
@@ -50,13 +49,11 @@ export function withCurbsideExecutor(
 }
 
 /**
- * What Apollo Server runs for the executor chosen (GATEWAY_EXECUTOR): `apollo`, Apollo's gateway as it is and
- * no plugin; `curbside`, Apollo's gateway around the gateway's own executor, the plugin that streams deferred
+ * What Apollo Server runs: Apollo's gateway around the gateway's own executor, the plugin that streams deferred
  * parts, and its API schema (which declares `@defer`), for transports that validate operations themselves
- * (graphql-ws). `apiSchema` is null for `apollo`: its API schema is the subscription service's.
+ * (graphql-ws).
  */
-export function gatewayForExecutor(
-  executor: GatewayExecutorName,
+export function curbsideGateway(
   gateway: ApolloGateway,
   options: {
     /** The data sources Apollo's gateway built, by subgraph name (filled as it loads supergraphs). */
@@ -64,11 +61,10 @@ export function gatewayForExecutor(
     formatError: CurbsideExecutorOptions['formatError'];
   },
 ): {
-  gateway: GatewayInterface;
+  gateway: CurbsideGateway;
   plugins: ApolloServerPlugin<GatewayContext>[];
-  apiSchema: (() => GraphQLSchema) | null;
+  apiSchema: () => GraphQLSchema;
 } {
-  if (executor === 'apollo') return { gateway, plugins: [], apiSchema: null };
   const deferredResponses = new DeferredResponses();
   const { dataSources, formatError } = options;
   const curbside = withCurbsideExecutor(gateway, {
