@@ -1,9 +1,9 @@
-import { buildOperationContext } from '@apollo/gateway';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
-import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { QueryPlanner, type FetchNode, type PlanNode, type SequenceNode } from '@apollo/query-planner';
 import { createRequire } from 'node:module';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { selectsViewerDependentField, viewerDependentDirective } from '@curbside/http';
+import { buildShape, type FieldShape } from '../executor/response-shape.ts';
 
 /** graphql's CommonJS build, the one the federation packages build the API schema with. */
 const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -14,14 +14,14 @@ const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('g
  */
 export const eventSourceName = '__subscription_event__';
 
-type OperationContext = ReturnType<typeof buildOperationContext>;
-
 export interface SubscriptionPlan {
   /** The subscription sent to the subgraph owning the root field (its own fields plus the entity keys). */
   primary: FetchNode;
   /** Run for every event: the primary fetch answered by the event, then the other subgraphs' entity fetches. */
-  perEvent: QueryPlan;
-  operationContext: OperationContext;
+  perEvent: SequenceNode;
+  /** The subscription root type's name, and the event's response shape (built once per operation). */
+  rootTypeName: string;
+  shape: FieldShape[];
   /**
    * True when the operation selects no `@viewerDependent` field (declared by the subgraph owning it): every
    * viewer then gets the same fields for the same event, and the gateway may complete it once for all of them.
@@ -49,12 +49,11 @@ const maxCachedPlans = 1_000;
 /**
  * Plans subscriptions with Apollo's own query planner on one supergraph. `@apollo/gateway` plans them too
  * but refuses to execute them; the plan is `{ kind: 'Subscription', primary, rest }`, and `rest` is the usual
- * sequence of `_entities` fetches, so the gateway's `executeQueryPlan` can run it for every event.
+ * sequence of `_entities` fetches, so the gateway's own executor runs it for every event (`completeEvent`).
  */
 export class SubscriptionPlanner {
   /** The schema clients see (graphql-js, CommonJS build: validation must use that build too). */
   readonly apiSchema: GraphQLSchema;
-  readonly supergraphSchema: GraphQLSchema;
   readonly federatedApiSchema: Schema;
   readonly #planner: QueryPlanner;
   readonly #plans = new Map<string, SubscriptionPlan>();
@@ -64,7 +63,6 @@ export class SubscriptionPlanner {
     const supergraph = Supergraph.build(supergraphSdl);
     this.federatedApiSchema = supergraph.apiSchema();
     this.apiSchema = this.federatedApiSchema.toGraphQLJSSchema();
-    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.#planner = new QueryPlanner(supergraph);
     this.#viewerDependent = viewerDependentFields(supergraphSdl);
   }
@@ -78,13 +76,21 @@ export class SubscriptionPlanner {
     const node = queryPlan.node;
     if (node?.kind !== 'Subscription') throw new Error(`expected a subscription plan, got ${node?.kind ?? 'none'}`);
     const rest: PlanNode[] = !node.rest ? [] : node.rest.kind === 'Sequence' ? node.rest.nodes : [node.rest];
+    const definition = document.definitions.find(
+      (candidate): candidate is OperationDefinitionNode =>
+        candidate.kind === 'OperationDefinition' && (!operationName || candidate.name?.value === operationName),
+    );
+    const rootType = this.apiSchema.getSubscriptionType();
+    if (!definition || !rootType) throw new Error('expected a subscription operation the schema can run');
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const candidate of document.definitions) {
+      if (candidate.kind === 'FragmentDefinition') fragments[candidate.name.value] = candidate;
+    }
     const plan: SubscriptionPlan = {
       primary: node.primary,
-      perEvent: {
-        kind: 'QueryPlan',
-        node: { kind: 'Sequence', nodes: [{ ...node.primary, serviceName: eventSourceName }, ...rest] },
-      },
-      operationContext: buildOperationContext({ schema: this.apiSchema, operationDocument: document, operationName }),
+      perEvent: { kind: 'Sequence', nodes: [{ ...node.primary, serviceName: eventSourceName }, ...rest] },
+      rootTypeName: rootType.name,
+      shape: buildShape(this.apiSchema, rootType, definition.selectionSet, fragments),
       viewerIndependent: !selectsViewerDependentField(this.apiSchema, document, (type, field) =>
         this.#viewerDependent.has(`${type}.${field}`),
       ),

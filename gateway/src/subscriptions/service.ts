@@ -2,12 +2,15 @@
 // from admission to the client's stream (plan, authorize, join or open the upstream, hydrate, resume from an
 // event id, end on token expiry or a blocked account). Planning, upstreams, the authorization gate and the
 // client stream are already parts of their own in this folder; what remains here is their sequencing.
-import { executeQueryPlan, type ServiceMap } from '@apollo/gateway';
+import type { ServiceMap } from '@apollo/gateway';
 import type { ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { accountBlockedError, watchAccountBlocks, type AccountBlocklist, type AccountWatch } from '@curbside/auth';
 import { codedExtensions } from '@curbside/errors';
 import { DeadlineSet, type Expiring } from '@curbside/async';
 import type { Logger } from '@curbside/service';
+import { completeObject, type ValueCompletionError } from '../executor/complete.ts';
+import type { IncomingRequestContext } from '../executor/fetch.ts';
+import { runPlanNode, type RunScope } from '../executor/run-plan.ts';
 import { ClientStream } from './client-stream.ts';
 import {
   SubscriptionEndedError,
@@ -118,34 +121,49 @@ export interface SubscriptionReload {
 }
 
 /**
- * Runs a subscription's per-event plan for one event already in `serviceMap[eventSourceName]`: fetches the
- * other subgraphs' fields and shapes the result as the client asked (aliases, fragments, no extra keys).
- * `executeQueryPlan`'s request-context argument is Apollo Server's internal shape; it reads only the fields
- * given here (the tests of this folder run it against the pinned @apollo/gateway and fail if that changes).
+ * Runs a subscription's per-event plan for one event already in `serviceMap[eventSourceName]` with the gateway's
+ * own executor (as queries run): fetches the other subgraphs' fields, then shapes the result as the client asked
+ * (aliases, fragments, no extra keys, nulls propagated by the operation's types) from the plan's precomputed shape.
+ * Fetch errors are placed at their paths in the event; the data sources read only `context` of the request.
  */
-export function completeEvent(input: {
+export async function completeEvent(input: {
   plan: SubscriptionPlan;
   planner: SubscriptionPlanner;
   serviceMap: ServiceMap;
+  /** Coerced by the operation's variable types (at admission, or by a reload's replanning). */
   variables: Record<string, unknown>;
   operationName: string | undefined;
   context: unknown;
-  logger: Logger;
 }): Promise<ExecutionResult> {
-  const requestContext = {
-    request: { variables: input.variables, operationName: input.operationName },
-    context: input.context,
-    logger: input.logger,
-    metrics: {},
-  } as unknown as Parameters<typeof executeQueryPlan>[2];
-  return executeQueryPlan(
-    input.plan.perEvent,
-    input.serviceMap,
-    requestContext,
-    input.plan.operationContext,
-    input.planner.supergraphSchema,
-    input.planner.federatedApiSchema,
+  const { plan, planner, serviceMap, variables } = input;
+  const scope: RunScope = {
+    schema: planner.apiSchema,
+    data: {},
+    rawVariables: variables,
+    variables,
+    dataSource: (name) => serviceMap[name],
+    requestContext: {
+      request: { variables, operationName: input.operationName },
+      context: input.context,
+    } as unknown as IncomingRequestContext,
+    errors: [],
+    defer: { kind: 'inline' },
+    delivered: Promise.resolve(),
+  };
+  await runPlanNode(scope, plan.perEvent, []);
+  const completionErrors: ValueCompletionError[] = [];
+  const data = completeObject(
+    plan.shape,
+    scope.data,
+    plan.rootTypeName,
+    {
+      schema: planner.apiSchema,
+      variables,
+      errors: completionErrors,
+    },
+    [],
   );
+  return scope.errors.length > 0 ? { data, errors: scope.errors } : { data };
 }
 
 /** The event's id, for clients to keep and send as `lastEventId` when they reconnect; nothing if it has none. */
@@ -163,7 +181,7 @@ function ownedBy(error: GraphQLFormattedError, subgraph: string): GraphQLFormatt
 /**
  * Runs federated subscriptions: plans each with the query planner, forwards its primary fetch to the subgraph
  * owning the root field (shared upstreams, `UpstreamHub`), and completes every event with the other
- * subgraphs' fields by running the rest of the plan with the gateway's own `executeQueryPlan`.
+ * subgraphs' fields by running the rest of the plan with the gateway's own executor (`completeEvent`).
  *
  * An operation that selects no `@viewerDependent` field gives every viewer the same events: all its viewers,
  * signed in or not, share one upstream (under the gateway's credential) and one hydration per operation and
@@ -684,7 +702,6 @@ export class SubscriptionService {
           variables: request.variables,
           operationName: request.operationName,
           context,
-          logger,
         });
         const errors = result.errors?.map((error) => formatError(ownedBy(error.toJSON(), plan.primary.serviceName)));
         return { data: result.data ?? null, ...(errors?.length ? { errors } : {}), ...idOf(event) };
