@@ -242,7 +242,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const redisUrl = options.redisUrl ?? machineRedisUrl;
   // A private Redis (one a test may kill) is the test's own, whatever the run's profile.
   const clusterNodes = options.redisUrl ? (options.redisClusterNodes ?? []) : redisClusterNodes;
-  const logger = createLogger('test-stack', options.logLevel ?? 'silent');
+  // CURBSIDE_TEST_LOG_LEVEL shows a stack's own logs (warn, info) when a run needs them to be understood.
+  const logger = createLogger('test-stack', options.logLevel ?? process.env['CURBSIDE_TEST_LOG_LEVEL'] ?? 'silent');
   const databases = {} as Record<SubgraphName, string>;
   const databaseNames: string[] = [];
   const connectUrls = {} as Record<SubgraphName, string>;
