@@ -2,6 +2,7 @@
 // and append to its history in one Lua script, replay a range, then hand over to the live feed without a gap
 // or a repeat) and its correctness rests on the order of those steps. Keeping the scripts, the feed bookkeeping
 // and the subscribe/replay hand-over in one file keeps that order readable in one place.
+import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { closeRedis, connectRedis, isCluster, watchConnection, type RedisClient } from '@curbside/redis';
 import type { Logger } from '@curbside/service';
@@ -57,7 +58,8 @@ export interface PubSubStats {
 export interface PubSub<Topics extends TopicSchemas> {
   /**
    * Validates `payload` against the topic's schema (throwing a ZodError when it does not match) and publishes
-   * it on the topic's channel for `key`. Resolves with the number of processes subscribed to it.
+   * it on the topic's channel for `key`. Resolves with the number of processes subscribed to it (0 when a retry
+   * found its first try had run). Tried again while Redis does not confirm it, for `publishRetryMs`.
    */
   publish<Topic extends TopicName<Topics>>(topic: Topic, key: string, payload: z.input<Topics[Topic]>): Promise<number>;
   /** The events of `topic` for `key` from now on, until `return()`. */
@@ -113,6 +115,12 @@ export interface RedisPubSubOptions<Topics extends TopicSchemas> {
   /** Default: 100 events per key, kept 10 minutes. */
   history?: Partial<HistoryOptions>;
   /**
+   * How long a publish that Redis did not confirm is tried again (a failover, a restart) before it rejects.
+   * Default 30_000 (30 seconds): longer than a Redis Cluster failover, whose redirections ioredis gives up on
+   * after about 3 seconds. A retry never publishes an event twice (see `publishScript`).
+   */
+  publishRetryMs?: number;
+  /**
    * Topics `subscribeAll` may follow: each of their events is also published on one of the topic's
    * `wholeTopicShards` channels (chosen by key), which `subscribeAll` subscribes to. Default none.
    */
@@ -124,6 +132,12 @@ export interface RedisPubSubOptions<Topics extends TopicSchemas> {
  * than all on one, and a process following the topic holds 16 subscriptions.
  */
 export const wholeTopicShards = 16;
+
+/**
+ * Publishes being tried again at once, at most (each holds its payload): past it, a publish Redis did not confirm
+ * rejects at once, so that a long outage under many publishes cannot grow memory without bound.
+ */
+const maxRetryingPublishes = 10_000;
 
 /** FNV-1a over the key's UTF-16 units: the same shard for a key in every process. */
 function shardOf(key: string): number {
@@ -146,11 +160,24 @@ function compareIds(a: string, b: string): number {
  * Appends the event to its key's history and publishes `<id> <payload>` in one step, so the history and the
  * channel see events in the same order. The oldest entries beyond the kept count are removed with XDEL rather
  * than trimmed (XADD MAXLEN): only XDEL records `max-deleted-entry-id`, which tells a replay that an event after
- * its id is gone. KEYS[1] history; ARGV: payload, events kept, retention ms, channel, whole-topic channel ('' for
- * none), publish command (PUBLISH, or SPUBLISH on a cluster, where the channel shares the history's hash tag).
+ * its id is gone. Each entry keeps its publish's token (`t`): a publish tried again (`check`) after Redis failed
+ * to confirm it first looks for its token among the kept entries, and when the first try did run, answers with
+ * that entry rather than publishing the event twice (subscribers that missed its message fill it from the
+ * history). KEYS[1] history; ARGV: payload, events kept, retention ms, channel, whole-topic channel ('' for none),
+ * publish command (PUBLISH, or SPUBLISH on a cluster, where the channel shares the history's hash tag), token,
+ * check ('1' on a retry).
  */
 const publishScript = `
-local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[1])
+if ARGV[8] == '1' then
+  local kept = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[2])
+  for _, entry in ipairs(kept) do
+    local fields = entry[2]
+    for i = 1, #fields - 1, 2 do
+      if fields[i] == 't' and fields[i + 1] == ARGV[7] then return {0, entry[1] .. ' ' .. ARGV[1]} end
+    end
+  end
+end
+local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[1], 't', ARGV[7])
 local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[2])
 if excess > 0 then
   local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)
@@ -202,6 +229,8 @@ interface HistoryCommands {
     channel: string,
     wholeChannel: string,
     command: 'PUBLISH' | 'SPUBLISH',
+    token: string,
+    check: '1' | '',
   ): Promise<[receivers: number, message: string]>;
   curbsideReplayLive(
     history: string,
@@ -241,7 +270,9 @@ interface Feed {
  * failover) never arrives. So once the subscriber is back, each key's feed is filled from its history after the
  * last id it delivered (messages arriving meanwhile held, then delivered in order, none twice): its subscribers
  * miss nothing the history still holds, and end with `HistoryUnavailableError` when it no longer holds what they
- * missed. A whole topic's feed has no single history: what it missed is lost.
+ * missed. A whole topic's feed has no single history: what it missed is lost. A publish Redis did not confirm (a
+ * failover outlasting ioredis's redirections, a restart) is tried again for `publishRetryMs`, never twice in the
+ * history.
  */
 export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSubOptions<Topics>): PubSub<Topics> {
   const { topics, logger, keyPrefix } = options;
@@ -254,6 +285,11 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
     throw new Error(`expects a key prefix without { or }, but got ${JSON.stringify(keyPrefix)}`);
   }
   const history: HistoryOptions = { eventsPerKey: () => 100, retentionMs: 600_000, ...options.history };
+  const publishRetryMs = options.publishRetryMs ?? 30_000;
+  // A publish's token: this process's, then a count (unique among the publishes a history keeps).
+  const processToken = randomBytes(6).toString('base64url');
+  let publishes = 0;
+  let retrying = 0;
   const cluster = isCluster(options);
   const wholeTopics = new Set<string>(options.wholeTopics ?? []);
   const publisher = connectRedis(options, {
@@ -471,20 +507,46 @@ export function makeRedisPubSub<Topics extends TopicSchemas>(options: RedisPubSu
 
   return {
     async publish(topic, key, payload) {
-      const checked = schemaOf(topic).parse(payload);
+      const checked = JSON.stringify(schemaOf(topic).parse(payload));
       const whole = wholeTopics.has(topic) ? wholeChannelOf(topic, shardOf(key)) : '';
-      const [receivers, message] = await publisher.curbsidePublishLive(
-        historyOf(topic, key),
-        JSON.stringify(checked),
-        history.eventsPerKey(topic),
-        history.retentionMs,
-        channelOf(topic, key),
-        cluster ? '' : whole,
-        cluster ? 'SPUBLISH' : 'PUBLISH',
-      );
-      // On a cluster the whole topic's channel lies in another slot than the key's history: published on its own.
-      if (cluster && whole) await publisher.spublish(whole, message);
-      return Number(receivers);
+      const token = `${processToken}.${(publishes++).toString(36)}`;
+      const attempt = async (check: boolean) => {
+        const [receivers, message] = await publisher.curbsidePublishLive(
+          historyOf(topic, key),
+          checked,
+          history.eventsPerKey(topic),
+          history.retentionMs,
+          channelOf(topic, key),
+          cluster ? '' : whole,
+          cluster ? 'SPUBLISH' : 'PUBLISH',
+          token,
+          check ? '1' : '',
+        );
+        // On a cluster the whole topic's channel lies in another slot than the key's history: published on its own.
+        if (cluster && whole) await publisher.spublish(whole, message);
+        return Number(receivers);
+      };
+      try {
+        return await attempt(false);
+      } catch (error) {
+        if (closing || publishRetryMs <= 0 || retrying >= maxRetryingPublishes) throw error;
+      }
+      // Not confirmed: it may or may not have run. Tried again until it is confirmed, the token keeping a run
+      // that did happen from publishing the event twice.
+      retrying++;
+      try {
+        const deadline = Date.now() + publishRetryMs;
+        for (let pause = 100; ; pause = Math.min(pause * 2, 1_000)) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(0, deadline - Date.now()))));
+          try {
+            return await attempt(true);
+          } catch (error) {
+            if (closing || Date.now() >= deadline) throw error;
+          }
+        }
+      } finally {
+        retrying--;
+      }
     },
     async replay(topic, key, range, replayOptions = {}) {
       schemaOf(topic);

@@ -126,8 +126,16 @@ export async function liveEventsOfAll<Topic extends LiveTopic>(
 }
 
 /**
- * Publishes a live event once its change has committed. A failure is logged and swallowed: the change is
- * already committed, so the mutation succeeded; live subscribers miss this one event (pub/sub is at most once).
+ * How long a resolver or event handler waits for its live event to be published before it goes on: a publish
+ * takes about a millisecond, but through a Redis failover it is tried again for up to 30 seconds (see
+ * `RedisPubSubOptions.publishRetryMs`), longer than a mutation's response should wait.
+ */
+const publishWaitMs = 2_000;
+
+/**
+ * Publishes a live event once its change has committed, waiting at most `publishWaitMs` for Redis to confirm it
+ * (the publish goes on after that). A publish that fails for good is logged and swallowed: the change is already
+ * committed, so the mutation succeeded; live subscribers miss this one event (pub/sub is at most once).
  */
 export async function publishCommitted<Topic extends LiveTopic>(
   pubsub: LivePubSub,
@@ -136,11 +144,13 @@ export async function publishCommitted<Topic extends LiveTopic>(
   key: string,
   payload: z.input<LiveTopics[Topic]>,
 ): Promise<void> {
-  try {
-    await pubsub.publish(topic, key, payload);
-  } catch (error) {
-    logger.error({ err: error, topic, key }, 'live event not published; its change is committed');
-  }
+  const published = pubsub.publish(topic, key, payload).then(
+    () => undefined,
+    (error: unknown) => logger.error({ err: error, topic, key }, 'live event not published; its change is committed'),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([published, new Promise<void>((resolve) => (timer = setTimeout(resolve, publishWaitMs)))]);
+  clearTimeout(timer);
 }
 
 /**
