@@ -140,17 +140,31 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
     await schedulerQueue.upsertJobScheduler(job.name, { every: job.everyMs }, { name: job.name });
   }
   const byName = new Map(scheduled.map((job) => [job.name, job]));
+  /** The scheduled job running (one at a time), for close() to wait for. */
+  let runningScheduled: Promise<unknown> = Promise.resolve();
   const scheduler = new Worker(
     scheduledQueueName,
     async (job) => {
       const scheduledJob = byName.get(job.name);
       if (!scheduledJob) return; // a schedule from another version of the workers; its own will run it
-      await scheduledJob.run();
+      const run = scheduledJob.run();
+      runningScheduled = run.catch(() => undefined);
+      await run;
     },
     { ...queueOptions(deps.eventBus, scheduledQueueName), concurrency: 1 },
   );
   scheduler.on('failed', (job, error) => logger.warn({ err: error, job: job?.name }, 'scheduled job failed'));
   scheduler.on('error', (error) => logger.warn({ err: error }, 'scheduler connection error'));
+
+  // Stopped as the event consumers' workers are (see startEventConsumer's stopWorker), not with BullMQ's graceful
+  // close(), which waits for the worker's fetch loop, seen parked for good after a Redis Cluster failover: no
+  // further job, the running one waited for up to 10 s (one cut short is run again once its lock expires), then
+  // the connections closed.
+  const stopScheduler = async () => {
+    await scheduler.pause(true);
+    await Promise.race([runningScheduled, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await scheduler.close(true);
+  };
 
   let closing: Promise<void> | undefined;
   return {
@@ -158,7 +172,7 @@ export async function createWorkers(deps: WorkersDeps): Promise<Workers> {
     close() {
       closing ??= (async () => {
         for (const stop of unwatch) stop();
-        await Promise.all([consumers.close(), scheduler.close()]);
+        await Promise.all([consumers.close(), stopScheduler()]);
         await Promise.all([schedulerQueue.close(), ...depthQueues.map((queue) => queue.close())]);
         await Promise.all(orms.map((orm) => orm.close()));
       })();
