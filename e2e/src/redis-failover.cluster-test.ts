@@ -45,8 +45,11 @@ afterAll(async () => {
     stack?.stop().then(() => true),
     new Promise<false>((resolve) => setTimeout(() => resolve(false), stopBoundMs)),
   ]);
+  const waitingFor = stack?.stopping();
   await cluster?.stop();
-  if (!stopped) throw new Error(`the stack did not stop within ${stopBoundMs} ms after the failover`);
+  if (!stopped) {
+    throw new Error(`the stack did not stop within ${stopBoundMs} ms after the failover (waiting for: ${waitingFor})`);
+  }
   console.log(`Redis Cluster failover: the stack stopped ${Date.now() - started} ms after it was asked to`);
 }, 120_000);
 

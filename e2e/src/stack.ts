@@ -114,12 +114,13 @@ export interface TestStack {
   gateway: Gateway;
   /** Makes the gateway's HTTP requests to a subgraph fail with 502 (its sockets are untouched), or stops that. */
   failSubgraphRequests(name: SubgraphName, failing: boolean): void;
-  /** Stops the location subgraph and starts a new one on the same port (as a process restart would). */
   /** Stops the location subgraph, runs `whileDown`, and starts it again on the same port. */
   restartLocationSubgraph(whileDown?: () => Promise<void>): Promise<void>;
   /** The stack's own PgBouncer in the pooler profile (see `CURBSIDE_TEST_POOLER`), else undefined. */
   pooler: PgBouncer | undefined;
   stop(): Promise<void>;
+  /** While `stop()` runs: the part it is waiting for (`workers`, `gateway`, `pubsub`…), for a test whose stop hangs. */
+  stopping(): string | null;
 }
 
 /**
@@ -285,7 +286,8 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     connectionName: `test-stack-${id}:live`,
     logger: logger.child({ service: 'pubsub' }),
   });
-  const stoppables: { close(): Promise<void> }[] = [];
+  const stoppables: { name: string; close(): Promise<void> }[] = [];
+  let stoppingAt: string | null = null;
   let s3Server: TestS3Server | undefined;
   const access = options.gatewaySecret ? { gatewaySecret: options.gatewaySecret } : {};
   try {
@@ -318,7 +320,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         clock: options.clock,
       }),
     );
-    stoppables.unshift(user);
+    stoppables.unshift({ name: 'user', close: () => user.close() });
     const userUrl = await user.listen(0, '127.0.0.1', access);
     const jwksUrl = new URL('/.well-known/jwks.json', userUrl).toString();
     const verifyAccessToken = makeAccessTokenCheck({
@@ -333,7 +335,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     const vendor: SubgraphServer = await createVendorSubgraph(
       depsOf('vendor', verifyAccessToken, { maxVendorsPerOwner: options.maxVendorsPerOwner ?? Infinity }),
     );
-    stoppables.unshift(vendor);
+    stoppables.unshift({ name: 'vendor', close: () => vendor.close() });
     const vendorUrl = await vendor.listen(0, '127.0.0.1', access);
     const startLocation = () =>
       createLocationSubgraph(
@@ -343,11 +345,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         }),
       );
     let location = await startLocation();
-    stoppables.unshift({ close: () => location.close() });
+    stoppables.unshift({ name: 'location', close: () => location.close() });
     const locationUrl = await location.listen(0, '127.0.0.1', access);
 
     const post = await createPostSubgraph(depsOf('post', verifyAccessToken, {}));
-    stoppables.unshift(post);
+    stoppables.unshift({ name: 'post', close: () => post.close() });
     const postUrl = await post.listen(0, '127.0.0.1', access);
     const media = await createMediaSubgraph(
       depsOf('media', verifyAccessToken, {
@@ -356,10 +358,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         uploadSigningSecret: mediaSigningSecret,
       }),
     );
-    stoppables.unshift(media);
+    stoppables.unshift({ name: 'media', close: () => media.close() });
     const mediaUrl = await media.listen(0, '127.0.0.1', access);
     const search = await createSearchSubgraph(depsOf('search', verifyAccessToken, {}));
-    stoppables.unshift(search);
+    stoppables.unshift({ name: 'search', close: () => search.close() });
     const searchUrl = await search.listen(0, '127.0.0.1', access);
 
     const subgraphUrls = {
@@ -381,7 +383,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         logger: logger.child({ service: 'workers' }),
         mediaStore,
       });
-      stoppables.unshift(workers);
+      stoppables.unshift({ name: 'workers', close: () => workers.close() });
     }
     const proxied: Record<string, string> = { ...subgraphUrls };
     const failingSubgraphs = new Set<SubgraphName>();
@@ -391,7 +393,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         () => void subgraphRequests[name]++,
         () => failingSubgraphs.has(name),
       );
-      stoppables.unshift({ close: () => closeServer(proxy.server) });
+      stoppables.unshift({ name: `${name} proxy`, close: () => closeServer(proxy.server) });
       proxied[name] = proxy.url;
     }
     const supergraphPath = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
@@ -410,7 +412,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       // Tests sign in and query far more often than people do: budgets only where a test sets them.
       rateLimits: { ...unlimited, ...options.gateway?.rateLimits },
     });
-    stoppables.unshift(gateway);
+    stoppables.unshift({ name: 'gateway', close: () => gateway.close() });
     await gatewayPort.release();
     const gatewayUrl = await gateway.listen(gatewayPort.port);
     return {
@@ -448,17 +450,26 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
         location = await startLocation();
         await location.listen(Number(new URL(locationUrl).port), '127.0.0.1', access);
       },
+      stopping: () => stoppingAt,
       async stop() {
         // Subgraphs first (their sockets close, releasing every subscription), then the pub/sub they share.
-        for (const service of stoppables) await service.close();
+        for (const service of stoppables) {
+          stoppingAt = service.name;
+          await service.close();
+        }
+        stoppingAt = 'pubsub';
         await pubsub.close();
         // Keys die with the stack, as its databases die with the run.
+        stoppingAt = 'redis keys';
         await deleteKeysWithPrefix(redis, redisKeyPrefix);
+        stoppingAt = 'redis connections';
         await closeBullConnection(eventBus.connection);
         await closeRedis(redis);
+        stoppingAt = 's3, pooler, media folder';
         await s3Server?.stop();
         await pooler?.stop();
         await rm(mediaDir, { recursive: true, force: true });
+        stoppingAt = null;
         // Dropped in the background (the run's teardown drops what is left).
         dropDatabasesLater(databaseUrl(postgresUrl, 'postgres'), databaseNames);
       },
