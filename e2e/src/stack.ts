@@ -1,4 +1,4 @@
-// Why this file is long (about 460 lines): it is test infrastructure, the one place every integration test and
+// Why this file is long (about 490 lines): it is test infrastructure, the one place every integration test and
 // benchmark starts the whole stack from (databases, Redis prefix, subgraphs, proxies, gateway, workers, clock).
 /**
  * Boots the whole stack in-process for tests and benchmarks: each subgraph on its own fresh database

@@ -1,4 +1,4 @@
-// Why this file is long (about 400 lines): `createGateway` is the one place the parts (admission, Apollo with
+// Why this file is long (about 430 lines): `createGateway` is the one place the parts (admission, Apollo with
 // its executor, subscriptions, routes, lifecycle) are put together, in the order a request meets them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';

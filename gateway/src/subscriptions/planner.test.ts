@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { GraphQLDataSourceProcessOptions, ServiceMap } from '@apollo/gateway';
 import { describe, expect, it } from 'vitest';
 import { eventSourceName, SubscriptionPlanner } from './planner.ts';
-import { completeEvent } from './service.ts';
+import { completeEvent } from './complete-event.ts';
 
 const graphqlCjs = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 const supergraphSdl = readFileSync(

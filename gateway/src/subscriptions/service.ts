@@ -1,17 +1,16 @@
-// Why this file is long (about 440 lines): `SubscriptionService` is the one path a federated subscription takes
+// Why this file is long (about 700 lines): `SubscriptionService` is the one path a federated subscription takes
 // from admission to the client's stream (plan, authorize, join or open the upstream, hydrate, resume from an
-// event id, end on token expiry or a blocked account). Planning, upstreams, the authorization gate and the
-// client stream are already parts of their own in this folder; what remains here is their sequencing.
+// event id, end on token expiry or a blocked account, carry over a supergraph reload). Planning, completing an
+// event, upstreams, the authorization gate, the hand-over and the client stream are already parts of their own
+// in this folder; what remains here is their sequencing.
 import type { ServiceMap } from '@apollo/gateway';
 import type { ExecutionResult, FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { accountBlockedError, watchAccountBlocks, type AccountBlocklist, type AccountWatch } from '@curbside/auth';
 import { codedExtensions } from '@curbside/errors';
 import { DeadlineSet, type Expiring } from '@curbside/async';
 import type { Logger } from '@curbside/service';
-import { completeObject, type ValueCompletionError } from '../executor/complete.ts';
-import type { IncomingRequestContext } from '../executor/fetch.ts';
-import { runPlanNode, type RunScope } from '../executor/run-plan.ts';
 import { ClientStream } from './client-stream.ts';
+import { completeEvent } from './complete-event.ts';
 import {
   SubscriptionEndedError,
   subscriptionEnded,
@@ -118,52 +117,6 @@ interface ClientSubscription {
 export interface SubscriptionReload {
   continued: number;
   ended: number;
-}
-
-/**
- * Runs a subscription's per-event plan for one event already in `serviceMap[eventSourceName]` with the gateway's
- * own executor (as queries run): fetches the other subgraphs' fields, then shapes the result as the client asked
- * (aliases, fragments, no extra keys, nulls propagated by the operation's types) from the plan's precomputed shape.
- * Fetch errors are placed at their paths in the event; the data sources read only `context` of the request.
- */
-export async function completeEvent(input: {
-  plan: SubscriptionPlan;
-  planner: SubscriptionPlanner;
-  serviceMap: ServiceMap;
-  /** Coerced by the operation's variable types (at admission, or by a reload's replanning). */
-  variables: Record<string, unknown>;
-  operationName: string | undefined;
-  context: unknown;
-}): Promise<ExecutionResult> {
-  const { plan, planner, serviceMap, variables } = input;
-  const scope: RunScope = {
-    schema: planner.apiSchema,
-    data: {},
-    rawVariables: variables,
-    variables,
-    dataSource: (name) => serviceMap[name],
-    requestContext: {
-      request: { variables, operationName: input.operationName },
-      context: input.context,
-    } as unknown as IncomingRequestContext,
-    errors: [],
-    defer: { kind: 'inline' },
-    delivered: Promise.resolve(),
-  };
-  await runPlanNode(scope, plan.perEvent, []);
-  const completionErrors: ValueCompletionError[] = [];
-  const data = completeObject(
-    plan.shape,
-    scope.data,
-    plan.rootTypeName,
-    {
-      schema: planner.apiSchema,
-      variables,
-      errors: completionErrors,
-    },
-    [],
-  );
-  return scope.errors.length > 0 ? { data, errors: scope.errors } : { data };
 }
 
 /** The event's id, for clients to keep and send as `lastEventId` when they reconnect; nothing if it has none. */

@@ -1,4 +1,4 @@
-// Why this file is long (about 550 lines): the live-event store is one protocol over Redis (publish to a topic
+// Why this file is long (about 610 lines): the live-event store is one protocol over Redis (publish to a topic
 // and append to its history in one Lua script, replay a range, then hand over to the live feed without a gap
 // or a repeat) and its correctness rests on the order of those steps. Keeping the scripts, the feed bookkeeping
 // and the subscribe/replay hand-over in one file keeps that order readable in one place.
