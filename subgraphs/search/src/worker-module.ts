@@ -4,16 +4,19 @@ import { entities } from './entities.ts';
 import { applySearchEvent, applySearchEvents } from './indexing.ts';
 import { migrations } from './migrations/index.ts';
 
-/** Most events the search.index handler writes in one transaction. */
-export const searchIndexBatchSize = 250;
+/**
+ * Most events the search.index handler writes in one transaction: 500. A drain is bound by the database (a batch
+ * of 250 took 23-58 ms, a fixed part of it per transaction), so fewer, larger transactions drain a backlog faster.
+ */
+export const searchIndexBatchSize = 500;
 
 /**
  * Jobs of search.index taken at once: 64. BullMQ takes a worker's jobs one by one, a Redis round trip each, until
- * it holds `concurrency` of them, and only then starts the first; at 500 (twice the batch size, the batched
+ * it holds `concurrency` of them, and only then starts the first; at 500 (then twice the batch size, the batched
  * default) a backlog of 500 jobs was all taken, about 0.5 s on a loaded machine, before the first document was
  * written. At 64, jobs are taken while batches are written (each finished job brings the next in the same round
- * trip), and 64 jobs still fill several batches: the relay puts a burst's events into jobs of several (about 10
- * each when 5,000 posts were created 16 at a time).
+ * trip), and 64 jobs hold about one batch and the start of the next: the relay puts a burst's events into jobs of
+ * several (about 10 each when 5,000 posts were created 16 at a time).
  */
 export const searchIndexConcurrency = 64;
 
