@@ -130,7 +130,8 @@ export class SupergraphPlanning {
   }
 }
 
-function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+/** The document's fragment definitions by name. */
+export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const definition of document.definitions) {
     if (definition.kind === 'FragmentDefinition') fragments[definition.name.value] = definition;

@@ -1,8 +1,9 @@
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type SequenceNode } from '@apollo/query-planner';
 import { createRequire } from 'node:module';
-import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { selectsViewerDependentField, viewerDependentDirective } from '@curbside/http';
+import { fragmentsOf } from '../executor/planning.ts';
 import { buildShape, type FieldShape } from '../executor/response-shape.ts';
 
 /** graphql's CommonJS build, the one the federation packages build the API schema with. */
@@ -82,15 +83,11 @@ export class SubscriptionPlanner {
     );
     const rootType = this.apiSchema.getSubscriptionType();
     if (!definition || !rootType) throw new Error('expected a subscription operation the schema can run');
-    const fragments: Record<string, FragmentDefinitionNode> = {};
-    for (const candidate of document.definitions) {
-      if (candidate.kind === 'FragmentDefinition') fragments[candidate.name.value] = candidate;
-    }
     const plan: SubscriptionPlan = {
       primary: node.primary,
       perEvent: { kind: 'Sequence', nodes: [{ ...node.primary, serviceName: eventSourceName }, ...rest] },
       rootTypeName: rootType.name,
-      shape: buildShape(this.apiSchema, rootType, definition.selectionSet, fragments),
+      shape: buildShape(this.apiSchema, rootType, definition.selectionSet, fragmentsOf(document)),
       viewerIndependent: !selectsViewerDependentField(this.apiSchema, document, (type, field) =>
         this.#viewerDependent.has(`${type}.${field}`),
       ),
